@@ -1,0 +1,1 @@
+"""sagaline: the saga pattern (choreography) on Kafka + PostgreSQL with a transactional outbox."""

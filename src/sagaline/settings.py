@@ -1,0 +1,75 @@
+"""All configuration, read once from the environment (and an optional `.env` file).
+
+Field names are the environment variable names (case-insensitive), e.g. `ORDER_DB_DSN`,
+`KAFKA_BOOTSTRAP_SERVERS`, `PAYMENT_FAILURE_RATE`. Core modules never read this object: the
+composition roots pass them the values they need.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Rate = float
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    # --- Kafka -------------------------------------------------------------------------------
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    topic_partitions: int = Field(6, ge=1, le=1000)
+    # Extra librdkafka properties for every client, e.g. SASL/TLS:
+    # KAFKA_CLIENT_CONFIG='{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", ...}'
+    kafka_client_config: dict[str, str] = Field(default_factory=dict)
+
+    # --- PostgreSQL (one server and database per service) -------------------------------------
+    order_db_dsn: str = "postgresql://order_user:order_pass@127.0.0.1:5433/order_db"
+    payment_db_dsn: str = "postgresql://payment_user:payment_pass@127.0.0.1:5434/payment_db"
+    inventory_db_dsn: str = (
+        "postgresql://inventory_user:inventory_pass@127.0.0.1:5435/inventory_db"
+    )
+    db_pool_size: int = Field(8, ge=1, le=100)
+
+    # --- HTTP ----------------------------------------------------------------------------------
+    http_host: str = "127.0.0.1"
+    order_http_port: int = 4001
+    payment_http_port: int = 4002
+    inventory_http_port: int = 4003
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+
+    # --- Outbox relay and consumers -----------------------------------------------------------
+    relay_batch_size: int = Field(500, ge=1, le=10_000)
+    relay_poll_interval_s: float = Field(0.5, gt=0)
+    outbox_retention_s: float = Field(3600.0, ge=0)
+    inbox_retention_s: float = Field(7 * 24 * 3600.0, ge=0)
+    consumer_batch_size: int = Field(100, ge=1, le=10_000)
+
+    # --- Business rules -----------------------------------------------------------------------
+    starting_credit: int = Field(10_000, ge=0)
+    initial_stock: dict[str, int] = Field(
+        default_factory=lambda: {"SKU-1": 1_000_000, "SKU-2": 1_000_000, "SKU-RARE": 5}
+    )
+    failure_preset: Literal["none", "seed"] = "none"
+    payment_failure_rate: Rate = Field(0.0, ge=0.0, le=1.0)
+    inventory_failure_rate: Rate = Field(0.0, ge=0.0, le=1.0)
+
+    # --- Local stack ---------------------------------------------------------------------------
+    stack_dir: Path = Path(".stack")
+
+    @model_validator(mode="after")
+    def _apply_failure_preset(self) -> Settings:
+        # The seed demo failed payments 25% and reservations 35% of the time.
+        if self.failure_preset == "seed":
+            object.__setattr__(self, "payment_failure_rate", self.payment_failure_rate or 0.25)
+            object.__setattr__(self, "inventory_failure_rate", self.inventory_failure_rate or 0.35)
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
