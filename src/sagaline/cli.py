@@ -1,0 +1,87 @@
+"""`python -m sagaline up|down|status`: thin commands over `sagaline.stack.Stack`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import typer
+
+from sagaline.stack import Stack, StackError
+from sagaline.stack.foreground import supervise
+from sagaline.stack.kafka import ensure_jars, kafka_home
+from sagaline.stack.report import table
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+def say(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+@contextmanager
+def readable_errors(stack: Stack, cleanup: bool = False) -> Iterator[None]:
+    """Turn StackError / Ctrl-C into a message and exit 1; optionally stop what was started."""
+    try:
+        yield
+    except (StackError, KeyboardInterrupt) as err:
+        say(f"error: {err}" if isinstance(err, StackError) else "interrupted")
+        if isinstance(err, StackError) and err.detail:
+            say(err.detail)
+        if cleanup and stack.started:
+            say("stopping what was started ...")
+            stack.stop_names([*reversed(stack.started)])
+        raise typer.Exit(1) from None
+
+
+def _timed(label: str, step: Callable[[], None]) -> None:
+    begin = time.monotonic()
+    step()
+    say(f"{label} ready in {time.monotonic() - begin:.1f} s")
+
+
+@app.command()
+def up(
+    detach: bool = typer.Option(False, "--detach", "-d", help="Return, leaving it running."),
+    fresh: bool = typer.Option(False, "--fresh", help="Stop and wipe all data first."),
+    no_services: bool = typer.Option(False, "--no-services", help="Start infrastructure only."),
+) -> None:
+    """Start Kafka, three Postgres servers and the services; foreground unless --detach."""
+    stack = Stack()
+    with readable_errors(stack, cleanup=True):
+        if fresh:
+            stack.wipe()
+        _timed("infrastructure", stack.start_infra)
+        if not no_services:
+            _timed("services", stack.start_services)
+    typer.echo(table(stack.status()))
+    if not detach:
+        say("running in the foreground; Ctrl-C stops everything")
+        names = stack.infra_names + ([] if no_services else stack.service_names)
+        raise typer.Exit(supervise(stack, names, say))
+
+
+@app.command()
+def down(wipe: bool = typer.Option(False, "--wipe", help="Also delete the stack dir.")) -> None:
+    """Stop everything the stack started (services, Kafka, Postgres); data stays."""
+    stack = Stack()
+    with readable_errors(stack):
+        stack.wipe() if wipe else stack.stop_all()
+    say("stack stopped" + (" and wiped" if wipe else ""))
+
+
+@app.command()
+def status() -> None:
+    """Each component: running or not, pid, address, data dir, log file."""
+    stack = Stack()
+    with readable_errors(stack):
+        typer.echo(table(stack.status()))
+
+
+@app.command()
+def fetch() -> None:
+    """Fetch Kafka's jars with Maven (once per pom.xml version)."""
+    stack = Stack()
+    with readable_errors(stack):
+        say(f"Kafka jars in {ensure_jars(kafka_home())}")

@@ -1,0 +1,137 @@
+"""The local Kafka broker: Apache Kafka's own jars from Maven Central, KRaft, one JVM."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+from sagaline.stack import kafka_config, proc
+from sagaline.stack.component import Component
+from sagaline.stack.errors import StackError
+from sagaline.stack.topics import broker_ready
+
+MIN_JAVA = 17
+KAFKA_HOME = Path(__file__).resolve().parents[3] / "stack" / "kafka"
+
+
+def kafka_home() -> Path:
+    """Where pom.xml and libs/ live: the repo's stack/kafka (falls back to ./stack/kafka)."""
+    return KAFKA_HOME if (KAFKA_HOME / "pom.xml").exists() else Path.cwd() / "stack" / "kafka"
+
+
+def check_java() -> None:
+    """StackError unless `java` >= 17 is on PATH."""
+    if shutil.which("java") is None:
+        raise StackError(f"java not found on PATH: install a JDK {MIN_JAVA}+ (Kafka needs it).")
+    out = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False)
+    major = kafka_config.parse_java_major(out.stderr + out.stdout)
+    if major is None or major < MIN_JAVA:
+        raise StackError(f"java {major or '?'} found, Kafka needs {MIN_JAVA}+ (`java -version`).")
+
+
+def ensure_jars(home: Path) -> Path:
+    """Fetch Kafka's jars with Maven once per pom.xml version; return the libs dir.
+
+    libs/.fetched holds the pom's hash: a changed pom refetches into an emptied libs/.
+    """
+    libs = home / "libs"
+    marker = libs / ".fetched"
+    digest = hashlib.sha256((home / "pom.xml").read_bytes()).hexdigest()
+    if marker.exists() and marker.read_text().strip() == digest:
+        return libs
+    if shutil.which("mvn") is None:
+        raise StackError("mvn not found on PATH: install Maven 3.8+ to fetch Kafka's jars.")
+    shutil.rmtree(libs, ignore_errors=True)
+    argv = ["mvn", "-q", "-B", "-f", str(home / "pom.xml"), "dependency:copy-dependencies"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise StackError(
+            "fetching Kafka's jars with Maven failed", (out.stdout + out.stderr)[-3000:]
+        )
+    marker.write_text(digest + "\n")
+    return libs
+
+
+class Kafka(Component):
+    """Single-node KRaft broker+controller; controller listener on port+1."""
+
+    stop_timeout = 30.0
+    ready_timeout = 90.0
+
+    def __init__(self, stack_dir: Path, bootstrap: str, client_config: dict[str, str]) -> None:
+        host, port = kafka_config.parse_bootstrap(bootstrap)
+        super().__init__("kafka", stack_dir / "kafka", host, port)
+        self.bootstrap = bootstrap
+        self.client_config = client_config
+        self.controller_port = port + 1
+
+    @property
+    def address(self) -> str:
+        return (
+            self.bootstrap
+            if self.external
+            else f"{self.host}:{self.port} (controller :{self.controller_port})"
+        )
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return (self.port, self.controller_port)
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / "server.properties"
+
+    def ready(self) -> bool:
+        return broker_ready(self.bootstrap, self.client_config)
+
+    def _launch(self) -> subprocess.Popen[bytes]:
+        check_java()
+        libs = ensure_jars(kafka_home())
+        self._write_config()
+        self._format(libs)
+        log4j = self.home / "log4j2.properties"
+        log4j.write_text(kafka_config.log4j2_properties(self.log_file))
+        argv = [
+            "java",
+            "-Xmx512m",
+            "-Xms512m",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={log4j}",
+            "-cp",
+            f"{libs}/*",
+            "kafka.Kafka",
+            str(self.config_file),
+        ]
+        return proc.spawn(argv, self.log_file, cwd=self.home)
+
+    def _write_config(self) -> None:
+        host = "127.0.0.1" if self.host in ("localhost", "0.0.0.0", "") else self.host
+        text = kafka_config.server_properties(host, self.port, self.controller_port, self.data_dir)
+        self.config_file.write_text(text)
+
+    def _format(self, libs: Path) -> None:
+        """Format the log dir with Kafka's StorageTool once (skipped if meta.properties exists)."""
+        if (self.data_dir / "meta.properties").exists():
+            return
+        argv = [
+            "java",
+            "-cp",
+            f"{libs}/*",
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            kafka_config.new_cluster_id(),
+            "-c",
+            str(self.config_file),
+            "--ignore-formatted",
+        ]
+        out = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            raise StackError("formatting Kafka storage failed", (out.stdout + out.stderr)[-3000:])

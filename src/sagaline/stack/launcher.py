@@ -1,0 +1,133 @@
+"""`Stack`: the local stack's public API (used by the CLI, the test fixtures and chaos tests).
+
+Component names: "kafka", "postgres-order", "postgres-payment", "postgres-inventory",
+"order", "payment", "inventory". Every method raises `StackError` for a failure a user can act
+on (port taken, Java missing, component died during start, timeout).
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+from pathlib import Path
+
+from sagaline.services import SERVICES
+from sagaline.services.topics import ALL_TOPICS
+from sagaline.settings import Settings, get_settings
+from sagaline.stack.component import Component, ComponentStatus
+from sagaline.stack.errors import StackError
+from sagaline.stack.kafka import Kafka
+from sagaline.stack.postgres import Postgres
+from sagaline.stack.services import Service
+from sagaline.stack.topics import ensure_topics
+
+
+class Stack:
+    """Kafka (KRaft), three Postgres servers and the three services, driven by pid files.
+
+    State lives in `settings.stack_dir`, so a `Stack` built by another process (the CLI's
+    `down`, a test session) sees and controls what an earlier one started.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.dir = Path(self.settings.stack_dir).resolve()
+        self.kafka = Kafka(
+            self.dir, self.settings.kafka_bootstrap_servers, self.settings.kafka_client_config
+        )
+        self.postgres = [Postgres(s.name, self.dir, s.dsn(self.settings)) for s in SERVICES]
+        self.services = [Service(s, self.settings, self.dir) for s in SERVICES]
+        self.components: dict[str, Component] = {
+            c.name: c for c in [self.kafka, *self.postgres, *self.services]
+        }
+        self.started: list[str] = []  # names this object spawned itself
+
+    # --- the whole stack ------------------------------------------------------------------
+    @property
+    def infra_names(self) -> list[str]:
+        return [self.kafka.name, *(p.name for p in self.postgres)]
+
+    @property
+    def service_names(self) -> list[str]:
+        return [s.name for s in self.services]
+
+    def start_infra(self) -> None:
+        """Start Kafka and the Postgres servers (reusing running ones), wait until ready,
+        then create the topics, roles and databases (idempotent)."""
+        for name in self.infra_names:
+            self._spawn(name)
+        for name in self.infra_names:
+            self.wait_ready(name)
+        ensure_topics(
+            self.settings.kafka_bootstrap_servers,
+            ALL_TOPICS,
+            self.settings.topic_partitions,
+            self.settings.kafka_client_config,
+        )
+        for pg in self.postgres:
+            pg.provision()
+
+    def start_services(self) -> None:
+        """Start the three services (reusing running ones) and wait for each `/ready`."""
+        for name in self.service_names:
+            self._spawn(name)
+        for name in self.service_names:
+            self.wait_ready(name)
+
+    def stop_all(self) -> None:
+        """Stop everything this stack dir's pid files name: services, then Kafka, then Postgres."""
+        self.stop_names([*reversed(self.service_names), *self.infra_names])
+
+    def stop_names(self, names: list[str]) -> None:
+        """Stop the named components in that order (services first if you pass them first)."""
+        for name in names:
+            self.stop(name)
+
+    def wipe(self) -> None:
+        """Stop everything, then delete the stack dir (all data)."""
+        self.stop_all()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def status(self) -> list[ComponentStatus]:
+        """One `ComponentStatus` per component, in start order."""
+        return [c.status() for c in self.components.values()]
+
+    def dead(self, names: list[str]) -> list[str]:
+        """Those of `names` that no longer run."""
+        return [n for n in names if not self.component(n).running()]
+
+    # --- one component ----------------------------------------------------------------------
+    def component(self, name: str) -> Component:
+        try:
+            return self.components[name]
+        except KeyError:
+            known = ", ".join(self.components)
+            raise StackError(f"unknown component {name!r} (known: {known})") from None
+
+    def start(self, name: str) -> None:
+        """Start one component (no-op if it runs) and wait until it is ready."""
+        self._spawn(name)
+        self.wait_ready(name)
+
+    def stop(self, name: str) -> None:
+        """Stop one component gracefully (SIGTERM, Postgres: SIGINT = fast shutdown), then
+        SIGKILL after its timeout."""
+        self.component(name).stop()
+
+    def restart(self, name: str) -> None:
+        """stop(name) then start(name)."""
+        self.stop(name)
+        self.start(name)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Send `sig` to the component's main process, nothing more (for chaos tests)."""
+        self.component(name).kill(sig)
+
+    def wait_ready(self, name: str, timeout: float | None = None) -> None:
+        """Block until the component is ready (Kafka: metadata; Postgres: a query; service:
+        GET /ready 200). StackError with the log tail if it dies or `timeout` runs out."""
+        self.component(name).wait_ready(timeout)
+
+    def _spawn(self, name: str) -> None:
+        if self.component(name).start():
+            self.started.append(name)

@@ -1,0 +1,152 @@
+"""Process plumbing: spawning detached children, pid files, stopping, waiting, port owners."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import psutil
+
+from sagaline.stack.errors import StackError
+
+
+def spawn(
+    argv: Sequence[str],
+    log_file: Path,
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    user: int | None = None,
+    group: int | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start `argv` in its own session (it outlives the CLI), output appended to `log_file`."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "ab") as log:
+        return subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            start_new_session=True,
+            user=user,
+            group=group,
+            extra_groups=[] if user is not None else None,
+        )
+
+
+def read_pid(pid_file: Path) -> int | None:
+    """The pid in the file's first line, or None when missing or unreadable."""
+    try:
+        return int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def write_pid(pid_file: Path, pid: int) -> None:
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.write_text(f"{pid}\n")
+
+
+def alive(pid: int | None) -> bool:
+    """True when `pid` runs and is not a zombie (a zombie child is reaped on the way)."""
+    if pid is None or pid <= 0:
+        return False
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
+
+
+def send(pid: int | None, sig: int) -> None:
+    """Send `sig` to `pid`, ignoring a process that is already gone."""
+    if alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)  # type: ignore[arg-type]
+
+
+def wait_gone(pid: int | None, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for `pid` to exit; True when it has."""
+    deadline = time.monotonic() + timeout
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def terminate(pid: int | None, *, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
+    """Stop `pid` gracefully with `sig`, then SIGKILL its whole group after `timeout`."""
+    if not alive(pid):
+        return
+    send(pid, sig)
+    if not wait_gone(pid, timeout):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)  # type: ignore[arg-type]
+        send(pid, signal.SIGKILL)
+        wait_gone(pid, 5.0)
+
+
+def tcp_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    """True when something accepts TCP connections on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def port_owner(port: int) -> str | None:
+    """'name (pid N)' of the process listening on `port`, or None when it is free."""
+    try:
+        conns = psutil.net_connections(kind="inet")
+    except psutil.Error:
+        conns = []
+    for conn in conns:
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
+            return describe_pid(conn.pid)
+    return None
+
+
+def describe_pid(pid: int | None) -> str:
+    if pid is None:
+        return "another process"
+    try:
+        return f"{psutil.Process(pid).name()} (pid {pid})"
+    except psutil.Error:
+        return f"pid {pid}"
+
+
+def port_taken_message(component: str, port: int, owner: str) -> str:
+    return f"{component}: port {port} is already in use by {owner}; stop it or change the port."
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    """The last `lines` lines of a log file ('' when there is none)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def wait_until(
+    what: str, ready: Callable[[], bool], *, pid: int | None, log: Path, timeout: float
+) -> None:
+    """Poll `ready` until true; StackError with the log tail if `pid` dies or time runs out."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if pid is not None and not alive(pid):
+            raise StackError(f"{what} exited during start-up (log: {log})", tail(log))
+        if time.monotonic() > deadline:
+            raise StackError(f"{what} was not ready after {timeout:.0f} s (log: {log})", tail(log))
+        time.sleep(0.2)
