@@ -31,7 +31,7 @@ def readable_errors(stack: Stack, cleanup: bool = False) -> Iterator[None]:
             say(err.detail)
         if cleanup and stack.started:
             say("stopping what was started ...")
-            stack.stop_names([*reversed(stack.started)])
+            stack.stop_started()
         raise typer.Exit(1) from None
 
 

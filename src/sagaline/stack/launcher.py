@@ -83,6 +83,16 @@ class Stack:
         for name in names:
             self.stop(name)
 
+    def stop_started(self) -> None:
+        """Stop only what this object spawned itself (services, then Kafka, then Postgres)."""
+        order = [*reversed(self.service_names), *self.infra_names]
+        self.stop_names([n for n in order if n in self.started])
+        self.started.clear()
+
+    def infra_reachable(self) -> bool:
+        """True when Kafka answers and every database accepts its service role's login."""
+        return self.kafka.ready() and all(pg.login_works() for pg in self.postgres)
+
     def wipe(self) -> None:
         """Stop everything, then delete the stack dir (all data)."""
         self.stop_all()

@@ -8,14 +8,11 @@ import signal
 import subprocess
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-
-from sagaline.stack import pgconfig, pgsys, proc
+from sagaline.stack import pgconfig, pgsql, pgsys, proc
 from sagaline.stack.component import Component
 from sagaline.stack.errors import StackError
+from sagaline.stack.pgsql import SUPERUSER
 
-SUPERUSER = "postgres"
 INCLUDE = "include_if_exists = 'sagaline.conf'"
 
 
@@ -44,35 +41,15 @@ class Postgres(Component):
     def data_dir(self) -> Path:
         return self.home / "data"
 
-    def _superuser(self) -> psycopg.Connection[tuple[object, ...]]:
-        return psycopg.connect(
-            host=str(self.socket_dir),
-            port=self.port,
-            user=SUPERUSER,
-            dbname="postgres",
-            connect_timeout=3,
-            autocommit=True,
-        )
-
     def ready(self) -> bool:
-        try:
-            conn = self._as_role() if self.external else self._superuser()
-            with conn:
-                conn.execute("SELECT 1")
-        except psycopg.Error:
-            return False
-        return True
+        """Local: the superuser gets an answer over the socket; external: the role logs in."""
+        if self.external:
+            return self.login_works()
+        return pgsql.answers(lambda: pgsql.superuser(self.socket_dir, self.port))
 
-    def _as_role(self) -> psycopg.Connection[tuple[object, ...]]:
-        t = self.target
-        return psycopg.connect(
-            host=t.host,
-            port=t.port,
-            dbname=t.dbname,
-            user=t.user,
-            password=t.password,
-            connect_timeout=3,
-        )
+    def login_works(self) -> bool:
+        """True when the service's role can log into its database over TCP."""
+        return pgsql.answers(lambda: pgsql.as_role(self.target))
 
     def _launch(self) -> subprocess.Popen[bytes]:
         owner = pgsys.run_as()
@@ -84,6 +61,9 @@ class Postgres(Component):
             self._initdb(owner)
         self._write_config()
         pgsys.hand_over(self.home, owner)
+        # After a SIGKILL the old postmaster may linger as a zombie; Postgres would take its
+        # pid in postmaster.pid for a live server and refuse to start.
+        proc.wait_reaped(proc.read_pid(self.data_dir / "postmaster.pid"))
         argv = [str(pgsys.pg_bin("postgres")), "-D", str(self.data_dir)]
         uid, gid = owner if owner else (None, None)
         return proc.spawn(argv, self.log_file, cwd=self.home, env=_pg_env(), user=uid, group=gid)
@@ -127,20 +107,10 @@ class Postgres(Component):
         (self.data_dir / "pg_hba.conf").write_text(pgconfig.hba_conf(SUPERUSER))
 
     def provision(self) -> None:
-        """Create (or update) the service's LOGIN role and its database OWNER role; idempotent."""
-        if self.external:
-            return
-        t = self.target
-        role, db = sql.Identifier(t.user), sql.Identifier(t.dbname)
-        with self._superuser() as conn:
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (t.user,)).fetchone()
-            verb = sql.SQL("ALTER") if exists else sql.SQL("CREATE")
-            conn.execute(sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(verb, role, t.password))
-            has_db = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (t.dbname,))
-            if has_db.fetchone() is None:
-                conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(db, role))
-            else:
-                conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(db, role))
+        """Create (or update) the service's LOGIN role and the database it owns; idempotent."""
+        if not self.external:
+            with pgsql.superuser(self.socket_dir, self.port) as conn:
+                pgsql.provision(conn, self.target)
 
 
 def _pg_env() -> dict[str, str]:

@@ -84,6 +84,18 @@ def wait_gone(pid: int | None, timeout: float) -> bool:
     return True
 
 
+def wait_reaped(pid: int | None, timeout: float = 10.0) -> None:
+    """Wait while `pid` is a zombie (a killed process its parent has not reaped yet)."""
+    deadline = time.monotonic() + timeout
+    while pid is not None and time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                return
+        except psutil.Error:
+            return
+        time.sleep(0.05)
+
+
 def terminate(pid: int | None, *, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
     """Stop `pid` gracefully with `sig`, then SIGKILL its whole group after `timeout`."""
     if not alive(pid):

@@ -1,0 +1,55 @@
+"""Session fixtures for the real local stack (see sagaline.stack.Stack).
+
+`stack`: Kafka (KRaft) + the three Postgres servers, topics, roles and databases. Started once
+per session; a stack that already runs (from `make up`, or reachable at the configured
+addresses) is reused and left running. Only what the fixture started is stopped at the end.
+
+`services`: `stack` plus the three services, each answering GET /ready.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from sagaline.services.topics import ALL_TOPICS
+from sagaline.settings import get_settings
+from sagaline.stack import Stack, StackError
+from sagaline.stack.topics import ensure_topics
+
+
+def _fail(stack: Stack, err: StackError) -> None:
+    stack.stop_started()
+    pytest.fail(f"local stack: {err}\n{err.detail}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """The running infrastructure; yields the launcher (its `.settings` name every address)."""
+    launcher = Stack(get_settings())
+    try:
+        if launcher.infra_reachable() and not launcher.kafka.pid():
+            # Someone else's stack answers at our addresses: use it as it is.
+            s = launcher.settings
+            ensure_topics(s.kafka_bootstrap_servers, ALL_TOPICS, s.topic_partitions,
+                          s.kafka_client_config)  # fmt: skip
+        else:
+            launcher.start_infra()
+    except StackError as err:
+        _fail(launcher, err)
+    yield launcher
+    launcher.stop_started()
+
+
+@pytest.fixture(scope="session")
+def services(stack: Stack) -> Iterator[Stack]:
+    """`stack` with the three services started too (those already running are reused)."""
+    before = set(stack.started)
+    try:
+        stack.start_services()
+    except StackError as err:
+        _fail(stack, err)
+    yield stack
+    stack.stop_names([n for n in reversed(stack.service_names)
+                      if n in stack.started and n not in before])  # fmt: skip
