@@ -50,6 +50,7 @@ def log4j2_properties(log_file: Path) -> str:
     return "\n".join(
         [
             "status = warn",
+            "shutdownHook = disable",  # keep logging through the broker's own shutdown
             "appender.file.type = File",
             "appender.file.name = FILE",
             f"appender.file.fileName = {log_file}",

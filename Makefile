@@ -1,0 +1,35 @@
+# One-command local stack and tests. `make test` is what CI runs (.ci/run).
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup jars up down status test lint
+
+setup: $(STAMP) jars
+
+# Recreate the environment only when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# Kafka's jars from Maven Central into stack/kafka/libs (once per pom.xml version).
+jars: $(STAMP)
+	$(PY) -m sagaline fetch
+
+up: setup
+	$(PY) -m sagaline up $(ARGS)
+
+down:
+	@if [ -x $(PY) ]; then $(PY) -m sagaline down $(ARGS); else echo "no $(VENV): nothing to stop"; fi
+
+status: $(STAMP)
+	$(PY) -m sagaline status
+
+test: setup
+	$(PY) -m pytest tests
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests
+	$(PY) -m mypy
