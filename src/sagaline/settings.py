@@ -11,8 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sagaline.core import faults
 
 Rate = float
 
@@ -58,8 +60,17 @@ class Settings(BaseSettings):
     payment_failure_rate: Rate = Field(0.0, ge=0.0, le=1.0)
     inventory_failure_rate: Rate = Field(0.0, ge=0.0, le=1.0)
 
+    # --- Fault injection (chaos tests only), e.g. "consumer.after_commit:0.01" ---------------
+    crash_points: str = ""
+
     # --- Local stack ---------------------------------------------------------------------------
     stack_dir: Path = Path(".stack")
+
+    @field_validator("crash_points")
+    @classmethod
+    def _known_crash_points(cls, value: str) -> str:
+        faults.parse(value)  # raises on an unknown name
+        return value
 
     @model_validator(mode="after")
     def _apply_failure_preset(self) -> Settings:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sagaline.core import faults
+from sagaline.core.wiring import Plumbing
+from sagaline.services.topics import dead_letter_topic
 from sagaline.settings import Settings
 
 
@@ -27,9 +30,25 @@ class ServiceSpec:
     def http_port(self, settings: Settings) -> int:
         return int(getattr(settings, f"{self.name}_http_port"))
 
+    @property
+    def dead_letter_topic(self) -> str:
+        return dead_letter_topic(self.name)
 
-SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("order", "order-service-group"),
-    ServiceSpec("payment", "payment-service-group"),
-    ServiceSpec("inventory", "inventory-service-group"),
-)
+    def plumbing(self, settings: Settings) -> Plumbing:
+        return Plumbing(
+            name=self.name,
+            dsn=self.dsn(settings),
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            kafka_config=settings.kafka_client_config,
+            relay_batch_size=settings.relay_batch_size,
+            relay_poll_interval_s=settings.relay_poll_interval_s,
+            outbox_retention_s=settings.outbox_retention_s,
+            consumer_batch_size=settings.consumer_batch_size,
+            crash=faults.CrashPoints(faults.parse(settings.crash_points)),
+        )
+
+
+ORDER = ServiceSpec("order", "order-service-group")
+PAYMENT = ServiceSpec("payment", "payment-service-group")
+INVENTORY = ServiceSpec("inventory", "inventory-service-group")
+SERVICES: tuple[ServiceSpec, ...] = (ORDER, PAYMENT, INVENTORY)

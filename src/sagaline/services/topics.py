@@ -1,4 +1,4 @@
-"""The saga's topic names: the seed demo's five, plus the compensation ours adds."""
+"""The saga's topic names: the seed demo's five, the compensation ours adds, dead letters."""
 
 ORDER_CREATED = "order.created"
 PAYMENT_CHARGED = "payment.charged"
@@ -7,6 +7,15 @@ PAYMENT_REFUNDED = "payment.refunded"
 INVENTORY_RESERVED = "inventory.reserved"
 INVENTORY_FAILED = "inventory.failed"
 
+
+
+def dead_letter_topic(service: str) -> str:
+    """Where a service's consumer puts messages it gives up on."""
+    return f"dlq.{service}"
+
+
+DEAD_LETTER_TOPICS = tuple(dead_letter_topic(s) for s in ("order", "payment", "inventory"))
+
 ALL_TOPICS: tuple[str, ...] = (
     ORDER_CREATED,
     PAYMENT_CHARGED,
@@ -14,4 +23,5 @@ ALL_TOPICS: tuple[str, ...] = (
     PAYMENT_REFUNDED,
     INVENTORY_RESERVED,
     INVENTORY_FAILED,
+    *DEAD_LETTER_TOPICS,
 )

@@ -1,0 +1,138 @@
+"""The event envelope: what travels on Kafka, and how it maps to a message.
+
+The value stays plain JSON (the seed demo's fields plus our extras); the envelope's metadata
+travels as Kafka headers, and the key is the correlation id (the saga), so each saga's events
+keep their order within a partition. A message without our headers (as the seed demo sends)
+still decodes: its identity is derived from its content, see `derived_event_id`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from sagaline.core import tracing
+
+SCHEMA_VERSION = 1
+# Namespace for ids derived from content (uuid5); fixed forever, or dedup breaks across versions.
+DERIVED_ID_NAMESPACE = uuid.UUID("6b1f0c52-3c1e-4a0c-9a57-5b2f3c9d7e10")
+
+H_EVENT_ID = "event-id"
+H_EVENT_TYPE = "event-type"
+H_SCHEMA_VERSION = "schema-version"
+H_OCCURRED_AT = "occurred-at"
+H_CORRELATION_ID = "correlation-id"
+H_CAUSATION_ID = "causation-id"
+H_TRACEPARENT = "traceparent"
+
+
+class MalformedMessage(ValueError):
+    """The message cannot be an event at all (not a JSON object, bad headers). Permanent."""
+
+
+def _json_default(value: Any) -> Any:
+    # Money is Decimal inside; on the wire it is a JSON number, as in the seed demo.
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(value: Any) -> bytes:
+    """JSON bytes; orjson writes UUIDs and datetimes natively, Decimals as numbers."""
+    return orjson.dumps(value, default=_json_default)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One event. `topic` is its type; `key` is the saga it belongs to (the order id)."""
+
+    topic: str
+    key: str
+    payload: Mapping[str, Any]
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    correlation_id: str = ""
+    causation_id: str | None = None
+    traceparent: str = field(default_factory=tracing.new_traceparent)
+    schema_version: int = SCHEMA_VERSION
+
+    @classmethod
+    def first(cls, topic: str, key: str, payload: Mapping[str, Any],
+              traceparent: str | None = None) -> Envelope:
+        """The first event of a saga: its correlation id is its key."""
+        parent = traceparent if tracing.is_valid(traceparent) else None
+        trace = tracing.child_of(parent) if parent else tracing.new_traceparent()
+        return cls(topic=topic, key=key, payload=payload, correlation_id=key, traceparent=trace)
+
+    def follow(self, topic: str, payload: Mapping[str, Any]) -> Envelope:
+        """An event caused by this one: same saga, same trace, this event as its cause."""
+        return Envelope(
+            topic=topic,
+            key=self.key,
+            payload=payload,
+            correlation_id=self.correlation_id or self.key,
+            causation_id=str(self.event_id),
+            traceparent=tracing.child_of(self.traceparent),
+        )
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            H_EVENT_ID: str(self.event_id),
+            H_EVENT_TYPE: self.topic,
+            H_SCHEMA_VERSION: str(self.schema_version),
+            H_OCCURRED_AT: self.occurred_at.isoformat(),
+            H_CORRELATION_ID: self.correlation_id or self.key,
+            H_TRACEPARENT: self.traceparent,
+        }
+        if self.causation_id:
+            headers[H_CAUSATION_ID] = self.causation_id
+        return headers
+
+    def value(self) -> bytes:
+        return dumps(self.payload)
+
+
+def derived_event_id(topic: str, payload: Mapping[str, Any]) -> uuid.UUID:
+    """A stable id for a message that carries none: uuid5 of the topic and canonical JSON.
+
+    The same content on the same topic is the same event, so a redelivered or republished
+    seed-style message is recognised as a duplicate.
+    """
+    canonical = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+    return uuid.uuid5(DERIVED_ID_NAMESPACE, topic.encode().hex() + ":" + canonical.hex())
+
+
+def decode(topic: str, key: bytes | None, value: bytes | None,
+           headers: Mapping[str, bytes]) -> Envelope:
+    """Build an Envelope from a Kafka message; raises MalformedMessage when it cannot."""
+    try:
+        payload = orjson.loads(value or b"")
+    except orjson.JSONDecodeError as exc:
+        raise MalformedMessage(f"value is not JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise MalformedMessage(f"value is JSON {type(payload).__name__}, not an object")
+    text = {name: raw.decode("utf-8", "replace") for name, raw in headers.items()}
+    saga = key.decode("utf-8", "replace") if key else str(payload.get("orderId") or "")
+    try:
+        event_id = uuid.UUID(text[H_EVENT_ID]) if H_EVENT_ID in text else None
+        occurred = datetime.fromisoformat(text[H_OCCURRED_AT]) if H_OCCURRED_AT in text else None
+        version = int(text.get(H_SCHEMA_VERSION, SCHEMA_VERSION))
+    except ValueError as exc:
+        raise MalformedMessage(f"bad envelope header: {exc}") from exc
+    return Envelope(
+        topic=topic,
+        key=saga,
+        payload=payload,
+        event_id=event_id or derived_event_id(topic, payload),
+        occurred_at=occurred or datetime.now(UTC),
+        correlation_id=text.get(H_CORRELATION_ID, saga),
+        causation_id=text.get(H_CAUSATION_ID),
+        traceparent=text.get(H_TRACEPARENT) or tracing.new_traceparent(),
+        schema_version=version,
+    )

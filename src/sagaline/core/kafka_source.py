@@ -1,0 +1,86 @@
+"""MessageSource on a librdkafka consumer in a consumer group (see `MessageSource`).
+
+Offsets are stored only by `ack` (`enable.auto.offset.store=false`), i.e. after the handler's
+transaction committed; librdkafka commits stored offsets in the background and on close or
+partition revocation. A crash before `ack` means redelivery, which the inbox turns into a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+
+from sagaline.core.messages import IncomingMessage
+
+log = logging.getLogger(__name__)
+
+
+def consumer_config(bootstrap: str, group_id: str,
+                    extra: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "bootstrap.servers": bootstrap,
+        "group.id": group_id,
+        "enable.auto.commit": True,
+        "auto.commit.interval.ms": 500,
+        "enable.auto.offset.store": False,
+        "auto.offset.reset": "earliest",
+        "partition.assignment.strategy": "cooperative-sticky",
+        "fetch.wait.max.ms": 10,
+        **(extra or {}),
+    }
+
+
+class KafkaSource:
+    def __init__(self, config: Mapping[str, Any], topics: Iterable[str]) -> None:
+        self._consumer = Consumer(dict(config))
+        self._consumer.subscribe(list(topics))
+
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
+        result = []
+        for msg in self._consumer.consume(max_messages, timeout_s):
+            err = msg.error()
+            if err is not None:
+                if err.code() != KafkaError._PARTITION_EOF:
+                    log.warning("consumer: %s", err)
+                continue
+            raw_headers: list[tuple[str, Any]] = list(cast(Any, msg.headers()) or ())
+            result.append(IncomingMessage(
+                topic=str(msg.topic()), partition=int(msg.partition() or 0),
+                offset=int(msg.offset() or 0), key=_bytes(msg.key()), value=_bytes(msg.value()),
+                headers={name: _bytes(value) or b"" for name, value in raw_headers},
+            ))
+        return result
+
+    def ack(self, messages: Sequence[IncomingMessage]) -> None:
+        offsets = _next_offsets(messages, max)
+        if offsets:
+            try:
+                self._consumer.store_offsets(offsets=offsets)
+            except KafkaException as exc:  # partition revoked meanwhile: its new owner redoes it
+                log.info("consumer: offsets not stored: %s", exc)
+
+    def rewind(self, messages: Sequence[IncomingMessage]) -> None:
+        for tp in _next_offsets(messages, min, delta=0):
+            try:
+                self._consumer.seek(tp)
+            except KafkaException as exc:
+                log.info("consumer: cannot rewind %s: %s", tp, exc)
+
+    def close(self) -> None:
+        self._consumer.close()
+
+
+def _next_offsets(messages: Sequence[IncomingMessage], pick: Any,
+                  delta: int = 1) -> list[TopicPartition]:
+    by_partition: dict[tuple[str, int], int] = {}
+    for m in messages:
+        key = (m.topic, m.partition)
+        by_partition[key] = pick(by_partition.get(key, m.offset), m.offset)
+    return [TopicPartition(t, p, o + delta) for (t, p), o in by_partition.items()]
+
+
+def _bytes(value: str | bytes | None) -> bytes | None:
+    return value.encode() if isinstance(value, str) else value

@@ -1,0 +1,63 @@
+"""Receiving from the broker: the message source interface and an in-memory fake."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: dict[str, bytes] = field(default_factory=dict)
+
+
+class MessageSource(Protocol):
+    """Delivers messages at least once, in offset order within a partition.
+
+    `poll` returns up to `max_messages` (possibly none after `timeout_s`). `ack` marks messages
+    handled: after a restart or a rebalance, delivery resumes after the highest acknowledged
+    offset of each partition, so anything not acknowledged is delivered again. `rewind` makes
+    the next poll start again at the earliest of the given messages (to retry them). Not
+    thread-safe: one thread polls, acks and rewinds.
+    """
+
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]: ...
+
+    def ack(self, messages: Sequence[IncomingMessage]) -> None: ...
+
+    def rewind(self, messages: Sequence[IncomingMessage]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class InMemorySource:
+    """The fake: one list of messages, a read position and an acknowledged position."""
+
+    def __init__(self, messages: Sequence[IncomingMessage] = ()) -> None:
+        self.messages = list(messages)
+        self.position = 0
+        self.acked: list[IncomingMessage] = []
+
+    def add(self, message: IncomingMessage) -> None:
+        self.messages.append(message)
+
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
+        batch = self.messages[self.position : self.position + max_messages]
+        self.position += len(batch)
+        return batch
+
+    def ack(self, messages: Sequence[IncomingMessage]) -> None:
+        self.acked.extend(messages)
+
+    def rewind(self, messages: Sequence[IncomingMessage]) -> None:
+        if messages:
+            self.position = min(self.messages.index(m) for m in messages)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,76 @@
+"""The outbox table: written in the caller's transaction, read and marked by the relay.
+
+Writers only append. The relay reads pending rows oldest first with no cursor: a row whose
+transaction commits late, after rows with higher ids were published, is still pending, so it is
+found by the next batch and never skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import orjson
+import psycopg
+
+from sagaline.core.envelope import Envelope, dumps
+
+_INSERT = (
+    "INSERT INTO outbox (event_id, topic, msg_key, payload, headers)"
+    " VALUES (%s, %s, %s, %s::jsonb, %s::jsonb)"
+)
+_PENDING = (
+    "SELECT id, topic, msg_key, payload::text, headers::text FROM outbox"
+    " WHERE NOT published AND failed_at IS NULL ORDER BY id LIMIT %s"
+)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    topic: str
+    key: str | None
+    value: bytes
+    headers: dict[str, str]
+
+
+def append(conn: psycopg.Connection, events: Sequence[Envelope]) -> None:
+    """Add events to the outbox inside the connection's open transaction."""
+    rows = [
+        (e.event_id, e.topic, e.key, e.value().decode(), dumps(e.headers()).decode())
+        for e in events
+    ]
+    with conn.cursor() as cur:
+        cur.executemany(_INSERT, rows)
+
+
+def pending(conn: psycopg.Connection, limit: int) -> list[OutboxRow]:
+    rows = conn.execute(_PENDING, (limit,)).fetchall()
+    return [OutboxRow(r[0], r[1], r[2], r[3].encode(), orjson.loads(r[4])) for r in rows]
+
+
+def mark_published(conn: psycopg.Connection, ids: Sequence[int]) -> None:
+    if ids:
+        conn.execute(
+            "UPDATE outbox SET published = true, published_at = clock_timestamp()"
+            " WHERE id = ANY(%s)",
+            (list(ids),),
+        )
+
+
+def mark_failed(conn: psycopg.Connection, failures: Sequence[tuple[int, str]]) -> None:
+    """Rows the broker refused for good: kept for the auditor, no longer retried."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "UPDATE outbox SET failed_at = clock_timestamp(), error = %s WHERE id = %s",
+            [(error, row_id) for row_id, error in failures],
+        )
+
+
+def purge_published(conn: psycopg.Connection, older_than_s: float) -> int:
+    cur = conn.execute(
+        "DELETE FROM outbox WHERE published"
+        " AND published_at < clock_timestamp() - make_interval(secs => %s)",
+        (older_than_s,),
+    )
+    return cur.rowcount

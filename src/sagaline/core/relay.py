@@ -1,0 +1,111 @@
+"""The outbox relay: moves committed outbox rows to the broker.
+
+Guarantees: every committed row is published at least once, oldest first, and marked published
+only after the broker acknowledged it. Several relays (threads or replicas) may run on one
+table: each batch runs under a transaction-scoped advisory lock, so one batch runs at a time,
+each row is published once in normal operation, and rows keep their order. A relay wakes
+within milliseconds when told a commit happened (`wake`) and polls as a fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import psycopg
+
+from sagaline.core import outbox
+from sagaline.core.faults import CrashPoints
+from sagaline.core.publisher import OutgoingMessage, Publisher
+
+log = logging.getLogger(__name__)
+_LOCK_KEY = "sagaline.outbox.relay"
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        connect: Callable[[], psycopg.Connection],
+        publisher: Publisher,
+        batch_size: int = 500,
+        poll_interval_s: float = 0.5,
+        retention_s: float = 3600.0,
+        publish_timeout_s: float = 30.0,
+        crash: CrashPoints | None = None,
+    ) -> None:
+        self._crash = crash or CrashPoints()
+        self._connect = connect
+        self._publisher = publisher
+        self._batch_size = batch_size
+        self._poll_interval_s = poll_interval_s
+        self._retention_s = retention_s
+        self._publish_timeout_s = publish_timeout_s
+        self._wakeup = threading.Event()
+        self._conn: psycopg.Connection | None = None
+        self.failed_rows = 0
+
+    def wake(self) -> None:
+        """Tell the relay that outbox rows were committed. Cheap; call from any thread."""
+        self._wakeup.set()
+
+    def run(self, stop: threading.Event) -> None:
+        """Publish until `stop` is set; survives database and broker outages."""
+        backoff = 0.1
+        next_purge = time.monotonic()
+        while not stop.is_set():
+            try:
+                handled = self.publish_batch()
+                if time.monotonic() >= next_purge:
+                    self.purge()
+                    next_purge = time.monotonic() + 60
+                backoff = 0.1
+            except (psycopg.Error, OSError) as exc:
+                log.warning("relay: %s; retrying in %.1fs", exc, backoff)
+                self._reset()
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if handled < self._batch_size:  # caught up: sleep until a commit or the poll tick
+                self._wakeup.wait(self._poll_interval_s)
+                self._wakeup.clear()
+        self._reset()
+
+    def publish_batch(self) -> int:
+        """Publish one batch of pending rows; returns how many rows it settled."""
+        conn = self._connection()
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
+            rows = outbox.pending(conn, self._batch_size)
+            if not rows:
+                return 0
+            self._crash.hit("relay.after_claim")
+            batch = [OutgoingMessage(r.id, r.topic, r.key, r.value, r.headers) for r in rows]
+            deliveries = self._publisher.publish(batch, self._publish_timeout_s)
+            self._crash.hit("relay.after_ack")
+            outbox.mark_published(conn, [d.ref for d in deliveries if d.ok])
+            refused = [(d.ref, d.error or "") for d in deliveries if d.permanent]
+            outbox.mark_failed(conn, refused)
+        self.failed_rows += len(refused)
+        for ref, error in refused:
+            log.error("relay: outbox row %s refused by the broker for good: %s", ref, error)
+        settled = sum(1 for d in deliveries if d.ok or d.permanent)
+        if settled < len(rows):
+            raise OSError(f"{len(rows) - settled} of {len(rows)} messages not acknowledged")
+        return settled
+
+    def purge(self) -> int:
+        conn = self._connection()
+        with conn.transaction():
+            return outbox.purge_published(conn, self._retention_s)
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = self._connect()
+        return self._conn
+
+    def _reset(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -1,0 +1,57 @@
+"""What a consumer does with a failure: retry it later, retry it now, or give up on it."""
+
+from __future__ import annotations
+
+import enum
+
+import psycopg
+import pydantic
+from psycopg_pool import PoolTimeout
+
+from sagaline.core.envelope import MalformedMessage
+
+
+class PermanentError(Exception):
+    """Raise from a handler for a message that can never be handled (e.g. breaks a rule)."""
+
+
+class Decision(enum.Enum):
+    BACK_OFF = "back off"  # the world is broken (DB or broker down): retry after a pause
+    RETRY = "retry"  # maybe a fluke: try the same message again now
+    DEAD_LETTER = "dead letter"  # the message is broken, or a bug fails it every time
+
+
+# Failures of the environment, not of the message: retried without limit.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError,  # connection lost, server shutting down, serialization, deadlock
+    psycopg.errors.LockNotAvailable,
+    PoolTimeout,
+    ConnectionError,
+    TimeoutError,
+)
+PERMANENT: tuple[type[BaseException], ...] = (
+    MalformedMessage,
+    pydantic.ValidationError,
+    PermanentError,
+)
+
+
+class RetryPolicy:
+    """Transient failures back off exponentially without limit; a message that fails for any
+    other reason is tried `max_attempts` times, then dead-lettered."""
+
+    def __init__(self, max_attempts: int = 3, base_delay_s: float = 0.05,
+                 max_delay_s: float = 5.0) -> None:
+        self.max_attempts = max_attempts
+        self.base_delay_s = base_delay_s
+        self.max_delay_s = max_delay_s
+
+    def decide(self, error: BaseException, attempt: int) -> Decision:
+        if isinstance(error, PERMANENT):
+            return Decision.DEAD_LETTER
+        if isinstance(error, TRANSIENT):
+            return Decision.BACK_OFF
+        return Decision.RETRY if attempt < self.max_attempts else Decision.DEAD_LETTER
+
+    def delay(self, failures_in_a_row: int) -> float:
+        return float(min(self.base_delay_s * 2 ** max(failures_in_a_row - 1, 0), self.max_delay_s))

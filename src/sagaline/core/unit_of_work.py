@@ -1,0 +1,131 @@
+"""The unit of work: one local transaction, with the outbox and the inbox inside it.
+
+Everything done through a unit of work (repository writes, emitted events, inbox marks)
+commits or rolls back together; that is what makes the outbox atomic and the consumer
+idempotent. A unit of work is used by one thread for one transaction, as a context manager;
+leaving the block without `commit()` rolls back. Services subclass these to add repositories.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from sagaline.core import outbox
+from sagaline.core.envelope import Envelope
+
+
+class UnitOfWork(Protocol):
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+    def emit(self, event: Envelope) -> None:
+        """Queue an event; it is written to the outbox in this transaction."""
+
+    def first_delivery(self, consumer: str, event: Envelope) -> bool:
+        """Record that `consumer` handles `event`; False if it already did (a duplicate)."""
+        ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+def _nothing() -> None:
+    pass
+
+
+class PostgresUnitOfWork:
+    """A pooled connection, one transaction. `on_commit` runs after a commit that wrote events
+    (the relay's wake-up)."""
+
+    def __init__(self, pool: ConnectionPool, on_commit: Callable[[], None] = _nothing) -> None:
+        self._pool = pool
+        self._on_commit = on_commit
+        self._events: list[Envelope] = []
+
+    def __enter__(self) -> Self:
+        self.conn: psycopg.Connection = self._pool.getconn()
+        self._events = []
+        self.bind(self.conn)
+        return self
+
+    def bind(self, conn: psycopg.Connection) -> None:
+        """Subclasses create their repositories on `conn` here."""
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._pool.putconn(self.conn)
+
+    def emit(self, event: Envelope) -> None:
+        self._events.append(event)
+
+    def first_delivery(self, consumer: str, event: Envelope) -> bool:
+        cur = self.conn.execute(
+            "INSERT INTO inbox (consumer, event_id, topic) VALUES (%s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            (consumer, event.event_id, event.topic),
+        )
+        return cur.rowcount == 1
+
+    def commit(self) -> None:
+        wrote_events = bool(self._events)
+        if wrote_events:
+            outbox.append(self.conn, self._events)
+            self._events = []
+        self.conn.commit()
+        if wrote_events:
+            self._on_commit()
+
+    def rollback(self) -> None:
+        self._events = []
+        if not self.conn.closed:
+            self.conn.rollback()
+
+
+class InMemoryUnitOfWork:
+    """The fake: `committed` holds events of committed transactions; `inbox` is shared state."""
+
+    def __init__(self, inbox: set[tuple[str, uuid.UUID]] | None = None) -> None:
+        self.inbox = inbox if inbox is not None else set()
+        self.committed: list[Envelope] = []
+        self.commits = 0
+        self._events: list[Envelope] = []
+        self._marks: set[tuple[str, uuid.UUID]] = set()
+
+    def __enter__(self) -> Self:
+        self._events, self._marks = [], set()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.rollback()
+
+    def emit(self, event: Envelope) -> None:
+        self._events.append(event)
+
+    def first_delivery(self, consumer: str, event: Envelope) -> bool:
+        mark = (consumer, event.event_id)
+        if mark in self.inbox or mark in self._marks:
+            return False
+        self._marks.add(mark)
+        return True
+
+    def commit(self) -> None:
+        self.committed.extend(self._events)
+        self.inbox |= self._marks
+        self.commits += 1
+        self._events, self._marks = [], set()
+
+    def rollback(self) -> None:
+        self._events, self._marks = [], set()

@@ -1,0 +1,100 @@
+"""What every service's HTTP app shares: health and readiness, a body-size limit, and errors
+a person can read (400 malformed JSON, 413 too large, 422 invalid fields) in one shape:
+`{"error": "...", "details": [...]}`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+ReadyCheck = Callable[[], str | None]  # returns None when fine, else what is wrong
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuses request bodies over `max_bytes` with 413, whether or not Content-Length is
+    sent (a chunked body is counted as it streams in)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _too_large(self.max_bytes)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except BodyTooLarge:
+            await _too_large(self.max_bytes)(scope, receive, send)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"error": f"request body larger than {limit} bytes"}, status_code=413)
+
+
+def _describe(error: dict[str, Any]) -> dict[str, Any]:
+    where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+    return {"field": where or "(body)", "problem": error.get("msg", "invalid")}
+
+
+async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return JSONResponse({"error": "request body is not valid JSON",
+                             "details": [_describe(e) for e in errors]}, status_code=400)
+    return JSONResponse({"error": "request is invalid",
+                         "details": [_describe(e) for e in errors]}, status_code=422)
+
+
+def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health")
+    def health() -> dict[str, str]:
+        """Alive: the process answers."""
+        return {"status": "ok"}
+
+    @router.get("/ready")
+    def ready() -> JSONResponse:
+        """Ready: its database and Kafka are reachable."""
+        problems = [p for p in (check() for check in checks) if p]
+        if problems:
+            return JSONResponse({"status": "unavailable", "problems": problems}, 503)
+        return JSONResponse({"status": "ready"})
+
+    return router
+
+
+def create_app(title: str, routers: Sequence[APIRouter], checks: Sequence[ReadyCheck],
+               max_body_bytes: int, lifespan: Any = None) -> FastAPI:
+    app = FastAPI(title=title, lifespan=lifespan)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.include_router(health_router(checks))
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    return app

@@ -1,0 +1,66 @@
+"""Building the real Kafka and Postgres adapters; composition roots call these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sagaline.core import db
+from sagaline.core.consumer import ConsumerLoop
+from sagaline.core.deadletter import TopicDeadLetters
+from sagaline.core.faults import CrashPoints
+from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
+from sagaline.core.kafka_source import KafkaSource, consumer_config
+from sagaline.core.messages import MessageSource
+from sagaline.core.processor import EventProcessor
+from sagaline.core.publisher import Publisher
+from sagaline.core.relay import OutboxRelay
+from sagaline.core.retry import RetryPolicy
+
+
+@dataclass(frozen=True)
+class Plumbing:
+    """Where a service's database and broker are, and how hard to drive them."""
+
+    name: str
+    dsn: str
+    bootstrap_servers: str
+    kafka_config: Mapping[str, str] = field(default_factory=dict)
+    relay_batch_size: int = 500
+    relay_poll_interval_s: float = 0.5
+    outbox_retention_s: float = 3600.0
+    consumer_batch_size: int = 100
+    crash: CrashPoints = field(default_factory=CrashPoints)
+
+
+def kafka_publisher(p: Plumbing) -> KafkaPublisher:
+    return KafkaPublisher(producer_config(p.bootstrap_servers, p.kafka_config))
+
+
+def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
+    return OutboxRelay(
+        lambda: db.connect(p.dsn, f"{p.name}-relay"), publisher,
+        batch_size=p.relay_batch_size, poll_interval_s=p.relay_poll_interval_s,
+        retention_s=p.outbox_retention_s, crash=p.crash)
+
+
+def consumer_loop(p: Plumbing, processor: EventProcessor[Any], publisher: Publisher,
+                  dead_letter_topic: str, source: MessageSource | None = None) -> ConsumerLoop:
+    if source is None:
+        config = consumer_config(p.bootstrap_servers, processor.consumer, p.kafka_config)
+        source = KafkaSource(config, processor.topics)
+    return ConsumerLoop(source, processor, TopicDeadLetters(publisher, dead_letter_topic),
+                        RetryPolicy(), batch_size=p.consumer_batch_size, crash=p.crash)
+
+
+def broker_check(publisher: Publisher) -> Callable[[], str | None]:
+    """Readiness of the broker, for publishers that can tell (the fake always can)."""
+    reachable = getattr(publisher, "reachable", None)
+
+    def check() -> str | None:
+        if reachable is None or reachable():
+            return None
+        return "kafka: broker not reachable"
+
+    return check

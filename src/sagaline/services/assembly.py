@@ -1,0 +1,56 @@
+"""What the three composition roots share: wiring a service's own parts (handlers, unit of
+work, routes, SQL) to the core's relay, consumer and HTTP app. Each adapter may be replaced:
+a fake unit of work, publisher or message source in tests, the real one by default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from importlib.resources.abc import Traversable
+from typing import TypeVar
+
+from fastapi import APIRouter
+from psycopg_pool import ConnectionPool
+
+from sagaline.core import db, migrations, wiring
+from sagaline.core.messages import MessageSource
+from sagaline.core.processor import EventProcessor, Handler
+from sagaline.core.publisher import Publisher
+from sagaline.core.service import Service
+from sagaline.core.unit_of_work import UnitOfWork
+from sagaline.services import ServiceSpec
+from sagaline.settings import Settings
+
+U = TypeVar("U", bound=UnitOfWork)
+
+
+def assemble(
+    spec: ServiceSpec,
+    settings: Settings,
+    *,
+    handlers: Mapping[str, Handler[U]],
+    postgres_unit_of_work: Callable[[ConnectionPool, Callable[[], None]], U],
+    routes: Callable[[Callable[[], U]], APIRouter],
+    sql: Traversable,
+    unit_of_work: Callable[[], U] | None = None,
+    publisher: Publisher | None = None,
+    source: MessageSource | None = None,
+    on_start: Callable[[Callable[[], U]], None] | None = None,
+) -> Service:
+    plumbing = spec.plumbing(settings)
+    kafka = publisher or wiring.kafka_publisher(plumbing)
+    relay = wiring.outbox_relay(plumbing, kafka)
+    checks = [wiring.broker_check(kafka)]
+    if unit_of_work is None:
+        pool = db.make_pool(plumbing.dsn, settings.db_pool_size, spec.name)
+        checks.append(lambda: db.check(pool))
+        unit_of_work = lambda: postgres_unit_of_work(pool, relay.wake)  # noqa: E731
+    uow = unit_of_work
+    processor = EventProcessor(spec.consumer_group, handlers, uow, plumbing.crash)
+    consumer = wiring.consumer_loop(plumbing, processor, kafka, spec.dead_letter_topic, source)
+    return Service(
+        name=spec.name, dsn=plumbing.dsn,
+        migrations=[migrations.CORE_MIGRATIONS, (spec.name, sql)],
+        routers=[routes(uow)], checks=checks, max_body_bytes=settings.max_body_bytes,
+        relay=relay, consumer=consumer,
+        on_start=[lambda: on_start(uow)] if on_start else [], on_close=[kafka.close],
+    )

@@ -1,0 +1,70 @@
+"""The saga's events: the value schema of each topic (the seed demo's fields, camelCase, plus
+ours). Consumers validate with these; a value that breaks its schema is a permanent failure
+(dead letter). Unknown extra fields are ignored, so producers may add fields freely."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+# Amounts are exact Decimals inside and JSON numbers outside, as in the seed demo.
+Amount = Annotated[Decimal, PlainSerializer(_number, when_used="json")]
+Money = Annotated[Amount, Field(gt=0, max_digits=14, decimal_places=2)]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Item(Event):
+    sku: Annotated[str, Field(min_length=1, max_length=64)]
+    quantity: Annotated[int, Field(gt=0, le=1_000_000)]
+
+
+class OrderCreated(Event):
+    orderId: Text
+    userId: Text
+    totalAmount: Money
+    createdAt: str
+    items: list[Item] = []  # ours: what to reserve; absent in the seed (reserve nothing)
+
+
+class PaymentCharged(Event):
+    orderId: Text
+    amount: Money
+    userId: str | None = None
+    items: list[Item] = []  # ours: carried from order.created so inventory needs no lookup
+
+
+class PaymentFailed(Event):
+    orderId: Text
+    amount: Money
+    reason: str = "PAYMENT_FAILED"
+
+
+class PaymentRefunded(Event):
+    orderId: Text
+    amount: Money
+    reason: str = "REFUNDED"
+
+
+class InventoryReserved(Event):
+    orderId: Text
+
+
+class InventoryFailed(Event):
+    orderId: Text
+    reason: str = "OUT_OF_STOCK"
+
+
+def payload(event: Event) -> dict[str, object]:
+    """The JSON value to send: Decimals stay numbers (see envelope.dumps)."""
+    return event.model_dump(mode="python")

@@ -1,0 +1,1 @@
+"""Inventory: reserves a paid order's items against per-SKU stock."""

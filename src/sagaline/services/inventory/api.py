@@ -1,0 +1,69 @@
+"""Inventory's HTTP routes: read a reservation and a SKU's stock; add stock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field, StrictInt
+
+from sagaline.services.inventory.repository import InventoryUnitOfWork, StockLevel
+
+
+class ReservationView(BaseModel):
+    orderId: str
+    status: str
+    reason: str | None
+    items: list[dict[str, Any]]
+    createdAt: datetime | None
+    releasedAt: datetime | None
+
+
+class StockView(BaseModel):
+    sku: str
+    initial: int
+    onHand: int
+
+    @classmethod
+    def of(cls, level: StockLevel) -> StockView:
+        return cls(sku=level.sku, initial=level.initial, onHand=level.on_hand)
+
+
+class Restock(BaseModel):
+    quantity: Annotated[StrictInt, Field(gt=0, le=1_000_000_000)]
+
+
+def routes(unit_of_work: Callable[[], InventoryUnitOfWork]) -> APIRouter:
+    router = APIRouter(tags=["inventory"])
+
+    @router.get("/reservations/{order_id}",
+                responses={404: {"description": "no such reservation"}})
+    def get_reservation(order_id: str) -> ReservationView:
+        with unit_of_work() as uow:
+            found = uow.reservations.get(order_id)
+        if found is None:
+            raise HTTPException(404, f"no reservation for order {order_id}")
+        return ReservationView(orderId=found.order_id, status=found.status, reason=found.reason,
+                               items=found.items, createdAt=found.created_at,
+                               releasedAt=found.released_at)
+
+    @router.get("/stock/{sku}", responses={404: {"description": "unknown SKU"}})
+    def get_stock(sku: str) -> StockView:
+        with unit_of_work() as uow:
+            level = uow.stock.get(sku)
+        if level is None:
+            raise HTTPException(404, f"unknown SKU {sku}")
+        return StockView.of(level)
+
+    @router.post("/stock/{sku}")
+    def add_stock(sku: Annotated[str, Field(min_length=1, max_length=64)],
+                  body: Restock) -> StockView:
+        """Add units to a SKU (creating it if new)."""
+        with unit_of_work() as uow:
+            level = uow.stock.restock(sku, body.quantity)
+            uow.commit()
+        return StockView.of(level)
+
+    return router

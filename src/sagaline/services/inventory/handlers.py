@@ -1,0 +1,66 @@
+"""Inventory's handler: reserve every item of a paid order, or none of them."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import partial
+
+from sagaline.core.envelope import Envelope
+from sagaline.core.processor import Handler
+from sagaline.services import events, topics
+from sagaline.services.inventory.repository import (
+    FAILED,
+    RESERVED,
+    InventoryUnitOfWork,
+    Reservation,
+)
+
+
+@dataclass(frozen=True)
+class InventoryRules:
+    failure_rate: float = 0.0  # demo only: fail this share of reservations at random
+    chance: random.Random = field(default_factory=random.Random)
+
+    def injected_failure(self) -> bool:
+        return self.failure_rate > 0 and self.chance.random() < self.failure_rate
+
+
+def shortage(wanted: Counter[str], on_hand: dict[str, int]) -> str | None:
+    """Why `wanted` cannot be reserved from `on_hand`, or None if it can."""
+    if any(sku not in on_hand for sku in wanted):
+        return "UNKNOWN_SKU"
+    if any(on_hand[sku] < qty for sku, qty in wanted.items()):
+        return "OUT_OF_STOCK"
+    return None
+
+
+def reserve_for_paid_order(event: Envelope, uow: InventoryUnitOfWork,
+                           rules: InventoryRules) -> None:
+    paid = events.PaymentCharged.model_validate(event.payload)
+    if uow.reservations.get(paid.orderId) is not None:
+        return  # decided already
+    wanted: Counter[str] = Counter()
+    for item in paid.items:
+        wanted[item.sku] += item.quantity
+    if rules.injected_failure():
+        reason: str | None = "INJECTED_FAILURE"
+    else:
+        reason = shortage(wanted, uow.stock.lock(list(wanted))) if wanted else None
+    if reason is None and wanted:
+        uow.stock.take(dict(wanted))
+    items = [{"sku": sku, "quantity": qty} for sku, qty in sorted(wanted.items())]
+    uow.reservations.add(Reservation(paid.orderId, FAILED if reason else RESERVED, items,
+                                     reason))
+    if reason:
+        failed = events.InventoryFailed(orderId=paid.orderId, reason=reason)
+        uow.emit(event.follow(topics.INVENTORY_FAILED, events.payload(failed)))
+    else:
+        reserved = events.InventoryReserved(orderId=paid.orderId)
+        uow.emit(event.follow(topics.INVENTORY_RESERVED, events.payload(reserved)))
+
+
+def handlers(rules: InventoryRules) -> dict[str, Handler[InventoryUnitOfWork]]:
+    """Which handler each consumed topic goes to."""
+    return {topics.PAYMENT_CHARGED: partial(reserve_for_paid_order, rules=rules)}

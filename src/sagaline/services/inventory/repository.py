@@ -1,0 +1,100 @@
+"""Inventory's storage: stock per SKU, and one reservation per order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+from sagaline.core.unit_of_work import PostgresUnitOfWork
+
+RESERVED, FAILED, RELEASED = "RESERVED", "FAILED", "RELEASED"
+
+
+@dataclass(frozen=True)
+class Reservation:
+    order_id: str
+    status: str
+    items: list[dict[str, Any]]
+    reason: str | None = None
+    created_at: datetime | None = None
+    released_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    sku: str
+    initial: int
+    on_hand: int
+
+
+class SqlStock:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def lock(self, skus: list[str]) -> dict[str, int]:
+        """On-hand of each known SKU, row-locked in SKU order (so no two takers deadlock)."""
+        rows = self._conn.execute(
+            "SELECT sku, on_hand FROM stock WHERE sku = ANY(%s) ORDER BY sku FOR UPDATE",
+            (sorted(skus),)).fetchall()
+        return {sku: on_hand for sku, on_hand in rows}
+
+    def take(self, quantities: Mapping[str, int]) -> None:
+        """Subtract quantities from SKUs locked by `lock`; the CHECK keeps them >= 0."""
+        self._conn.execute(
+            "UPDATE stock SET on_hand = on_hand - w.qty, updated_at = clock_timestamp()"
+            " FROM unnest(%s::text[], %s::int[]) AS w(sku, qty) WHERE stock.sku = w.sku",
+            (list(quantities), list(quantities.values())))
+
+    def get(self, sku: str) -> StockLevel | None:
+        with self._conn.cursor(row_factory=class_row(StockLevel)) as cur:
+            return cur.execute("SELECT sku, initial, on_hand FROM stock WHERE sku = %s",
+                               (sku,)).fetchone()
+
+    def seed(self, levels: Mapping[str, int]) -> None:
+        """Create SKUs that do not exist yet with the given stock; existing ones are kept."""
+        self._conn.cursor().executemany(
+            "INSERT INTO stock (sku, initial, on_hand) VALUES (%s, %s, %s)"
+            " ON CONFLICT DO NOTHING", [(sku, n, n) for sku, n in levels.items()])
+
+    def restock(self, sku: str, quantity: int) -> StockLevel:
+        """Add `quantity` units (creating the SKU if new)."""
+        with self._conn.cursor(row_factory=class_row(StockLevel)) as cur:
+            row = cur.execute(
+                "INSERT INTO stock (sku, initial, on_hand) VALUES (%s, %s, %s)"
+                " ON CONFLICT (sku) DO UPDATE SET initial = stock.initial + excluded.initial,"
+                " on_hand = stock.on_hand + excluded.on_hand, updated_at = clock_timestamp()"
+                " RETURNING sku, initial, on_hand", (sku, quantity, quantity)).fetchone()
+        assert row is not None
+        return row
+
+
+class SqlReservations:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def add(self, reservation: Reservation) -> None:
+        self._conn.execute(
+            "INSERT INTO reservations (order_id, status, items, reason) VALUES (%s, %s, %s, %s)",
+            (reservation.order_id, reservation.status, Jsonb(reservation.items),
+             reservation.reason))
+
+    def get(self, order_id: str) -> Reservation | None:
+        with self._conn.cursor(row_factory=class_row(Reservation)) as cur:
+            return cur.execute(
+                "SELECT order_id, status, items, reason, created_at, released_at"
+                " FROM reservations WHERE order_id = %s", (order_id,)).fetchone()
+
+
+class InventoryUnitOfWork(PostgresUnitOfWork):
+    stock: SqlStock
+    reservations: SqlReservations
+
+    def bind(self, conn: psycopg.Connection) -> None:
+        self.stock = SqlStock(conn)
+        self.reservations = SqlReservations(conn)

@@ -1,0 +1,94 @@
+"""Order's HTTP routes: place an order (the seed's `POST /orders`), read orders."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
+
+from sagaline.services import events
+from sagaline.services.order.handlers import IdempotencyConflict, PlaceOrder, place_order
+from sagaline.services.order.repository import Order, OrderUnitOfWork, Status
+
+
+def _json_number(value: Any) -> Any:
+    # Amounts must be JSON numbers: no strings, no booleans (which Python counts as ints).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    return Decimal(str(value))
+
+
+class OrderRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    userId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    totalAmount: Annotated[events.Money, BeforeValidator(_json_number)]
+    items: Annotated[list[events.Item], Field(max_length=100)] = []
+
+
+class OrderAccepted(BaseModel):
+    orderId: uuid.UUID
+    status: str
+
+
+class OrderView(BaseModel):
+    orderId: uuid.UUID
+    userId: str
+    status: str
+    reason: str | None
+    totalAmount: events.Amount
+    items: list[dict[str, Any]]
+    createdAt: datetime | None
+    updatedAt: datetime | None
+    finishedAt: datetime | None
+
+    @classmethod
+    def of(cls, order: Order) -> OrderView:
+        return cls(orderId=order.order_id, userId=order.user_id, status=order.status,
+                   reason=order.reason, totalAmount=order.total_amount, items=order.items,
+                   createdAt=order.created_at, updatedAt=order.updated_at,
+                   finishedAt=order.finished_at)
+
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+TraceParent = Annotated[str | None, Header(max_length=200)]
+
+
+def routes(unit_of_work: Callable[[], OrderUnitOfWork]) -> APIRouter:
+    router = APIRouter(tags=["order"])
+
+    @router.post("/orders", status_code=201, responses={409: {"description": "key reused"}})
+    def create_order(request: OrderRequest, idempotency_key: IdempotencyKey = None,
+                     traceparent: TraceParent = None) -> OrderAccepted:
+        """Start a saga. The same `Idempotency-Key` returns the same order, never a second."""
+        command = PlaceOrder(request.userId, request.totalAmount, tuple(request.items),
+                             idempotency_key, traceparent)
+        try:
+            with unit_of_work() as uow:
+                order = place_order(command, uow)
+        except IdempotencyConflict:
+            raise HTTPException(
+                409, "Idempotency-Key was already used for a different request") from None
+        return OrderAccepted(orderId=order.order_id, status=PlaceOrder.first_status)
+
+    @router.get("/orders/{order_id}", responses={404: {"description": "no such order"}})
+    def get_order(order_id: uuid.UUID) -> OrderView:
+        with unit_of_work() as uow:
+            order = uow.orders.get(order_id)
+        if order is None:
+            raise HTTPException(404, f"no order {order_id}")
+        return OrderView.of(order)
+
+    @router.get("/orders")
+    def list_orders(status: Status | None = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[OrderView]:
+        """The newest orders, optionally only those in one status."""
+        with unit_of_work() as uow:
+            return [OrderView.of(o) for o in uow.orders.newest(status, limit)]
+
+    return router

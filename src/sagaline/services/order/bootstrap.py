@@ -1,0 +1,30 @@
+"""Order's composition root: every adapter is a parameter, the real one by default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.resources import files
+
+from sagaline.core.messages import MessageSource
+from sagaline.core.publisher import Publisher
+from sagaline.core.service import Service
+from sagaline.services import ORDER
+from sagaline.services.assembly import assemble
+from sagaline.services.order import api
+from sagaline.services.order.handlers import HANDLERS
+from sagaline.services.order.repository import OrderUnitOfWork
+from sagaline.settings import Settings, get_settings
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    unit_of_work: Callable[[], OrderUnitOfWork] | None = None,
+    publisher: Publisher | None = None,
+    source: MessageSource | None = None,
+) -> Service:
+    settings = settings or get_settings()
+    return assemble(
+        ORDER, settings, handlers=HANDLERS, postgres_unit_of_work=OrderUnitOfWork,
+        routes=api.routes, sql=files(__package__) / "sql",
+        unit_of_work=unit_of_work, publisher=publisher, source=source)

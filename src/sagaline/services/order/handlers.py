@@ -1,0 +1,117 @@
+"""Order's side of the saga: the command that starts it, and the outcomes that end it.
+
+An order moves PENDING → PAID → CONFIRMED, or to CANCELLED (payment failed), or through
+COMPENSATING (inventory failed, refund under way) to CANCELLED. Events may arrive late, twice,
+or out of order across topics: each transition names the states it may start from, and no
+event moves an order that is final.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sagaline.core.envelope import Envelope, dumps
+from sagaline.core.processor import Handler
+from sagaline.core.retry import PermanentError
+from sagaline.services import events, topics
+from sagaline.services.order.repository import (
+    CANCELLED,
+    COMPENSATING,
+    CONFIRMED,
+    PAID,
+    PENDING,
+    Order,
+    OrderUnitOfWork,
+)
+
+NOT_FINAL = (PENDING, PAID, COMPENSATING)
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    """The command: start a saga for this order."""
+
+    first_status = PENDING  # what the answer to the command says, also when replayed
+
+    user_id: str
+    total_amount: events.Money
+    items: tuple[events.Item, ...] = ()
+    idempotency_key: str | None = None
+    traceparent: str | None = None
+
+    def fingerprint(self) -> str:
+        body = {"userId": self.user_id, "totalAmount": self.total_amount,
+                "items": [item.model_dump() for item in self.items]}
+        return hashlib.sha256(dumps(body)).hexdigest()
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was used before for a different request."""
+
+
+def place_order(command: PlaceOrder, uow: OrderUnitOfWork) -> Order:
+    """Write the order and its `order.created` in one transaction. With an idempotency key,
+    a repeat returns the first order and writes nothing."""
+    order = Order(order_id=uuid.uuid4(), user_id=command.user_id,
+                  total_amount=command.total_amount,
+                  items=[item.model_dump() for item in command.items],
+                  idempotency_key=command.idempotency_key,
+                  request_hash=command.fingerprint())
+    if not uow.orders.add(order):
+        assert command.idempotency_key is not None
+        first = uow.orders.by_idempotency_key(command.idempotency_key)
+        assert first is not None  # the key's row conflicted, so it exists
+        if first.request_hash != order.request_hash:
+            raise IdempotencyConflict(command.idempotency_key)
+        return first
+    created = events.OrderCreated(
+        orderId=str(order.order_id), userId=order.user_id, totalAmount=order.total_amount,
+        createdAt=datetime.now(UTC).isoformat(), items=list(command.items))
+    uow.emit(Envelope.first(topics.ORDER_CREATED, str(order.order_id), events.payload(created),
+                            traceparent=command.traceparent))
+    uow.commit()
+    return order
+
+
+def _order_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise PermanentError(f"orderId {value!r} is not a UUID") from None
+
+
+def on_payment_charged(event: Envelope, uow: OrderUnitOfWork) -> None:
+    charged = events.PaymentCharged.model_validate(event.payload)
+    uow.orders.move(_order_id(charged.orderId), PAID, None, allowed_from=[PENDING])
+
+
+def on_payment_failed(event: Envelope, uow: OrderUnitOfWork) -> None:
+    failed = events.PaymentFailed.model_validate(event.payload)
+    uow.orders.move(_order_id(failed.orderId), CANCELLED, "PAYMENT_FAILED", NOT_FINAL)
+
+
+def on_inventory_reserved(event: Envelope, uow: OrderUnitOfWork) -> None:
+    reserved = events.InventoryReserved.model_validate(event.payload)
+    uow.orders.move(_order_id(reserved.orderId), CONFIRMED, None, NOT_FINAL)
+
+
+def on_inventory_failed(event: Envelope, uow: OrderUnitOfWork) -> None:
+    failed = events.InventoryFailed.model_validate(event.payload)
+    uow.orders.move(_order_id(failed.orderId), COMPENSATING, failed.reason, NOT_FINAL)
+
+
+def on_payment_refunded(event: Envelope, uow: OrderUnitOfWork) -> None:
+    refunded = events.PaymentRefunded.model_validate(event.payload)
+    uow.orders.move(_order_id(refunded.orderId), CANCELLED, refunded.reason, NOT_FINAL)
+
+
+HANDLERS: dict[str, Handler[OrderUnitOfWork]] = {
+    topics.PAYMENT_CHARGED: on_payment_charged,
+    topics.PAYMENT_FAILED: on_payment_failed,
+    topics.INVENTORY_RESERVED: on_inventory_reserved,
+    topics.INVENTORY_FAILED: on_inventory_failed,
+    topics.PAYMENT_REFUNDED: on_payment_refunded,
+}

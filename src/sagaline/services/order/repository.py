@@ -1,0 +1,91 @@
+"""Order's storage: the orders table."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal, get_args
+
+import psycopg
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+from sagaline.core.unit_of_work import PostgresUnitOfWork
+
+PENDING, PAID, COMPENSATING = "PENDING", "PAID", "COMPENSATING"
+CONFIRMED, CANCELLED = "CONFIRMED", "CANCELLED"
+FINAL = frozenset({CONFIRMED, CANCELLED})
+Status = Literal["PENDING", "PAID", "COMPENSATING", "CONFIRMED", "CANCELLED"]
+STATUSES: tuple[str, ...] = get_args(Status)
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: uuid.UUID
+    user_id: str
+    total_amount: Decimal
+    status: str = PENDING
+    reason: str | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+_SELECT = (
+    "SELECT order_id, user_id, total_amount, status, reason, items, idempotency_key,"
+    " request_hash, created_at, updated_at, finished_at FROM orders"
+)
+
+
+class SqlOrders:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def add(self, order: Order) -> bool:
+        """Insert; False when another order already holds its idempotency key."""
+        cur = self._conn.execute(
+            "INSERT INTO orders (order_id, user_id, total_amount, status, items,"
+            " idempotency_key, request_hash) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (idempotency_key) DO NOTHING",
+            (order.order_id, order.user_id, order.total_amount, order.status,
+             Jsonb(order.items), order.idempotency_key, order.request_hash))
+        return cur.rowcount == 1
+
+    def get(self, order_id: uuid.UUID) -> Order | None:
+        with self._conn.cursor(row_factory=class_row(Order)) as cur:
+            return cur.execute(_SELECT + " WHERE order_id = %s", (order_id,)).fetchone()
+
+    def by_idempotency_key(self, key: str) -> Order | None:
+        with self._conn.cursor(row_factory=class_row(Order)) as cur:
+            return cur.execute(_SELECT + " WHERE idempotency_key = %s", (key,)).fetchone()
+
+    def newest(self, status: str | None, limit: int) -> list[Order]:
+        with self._conn.cursor(row_factory=class_row(Order)) as cur:
+            return cur.execute(
+                _SELECT + " WHERE %(status)s::text IS NULL OR status = %(status)s"
+                " ORDER BY created_at DESC LIMIT %(limit)s",
+                {"status": status, "limit": limit}).fetchall()
+
+    def move(self, order_id: uuid.UUID, to: str, reason: str | None,
+             allowed_from: Collection[str]) -> bool:
+        """Set the status if the order is in one of `allowed_from`; a reason once set stays."""
+        cur = self._conn.execute(
+            "UPDATE orders SET status = %s, reason = COALESCE(reason, %s),"
+            " updated_at = clock_timestamp(),"
+            " finished_at = CASE WHEN %s THEN clock_timestamp() END"
+            " WHERE order_id = %s AND status = ANY(%s)",
+            (to, reason, to in FINAL, order_id, list(allowed_from)))
+        return cur.rowcount == 1
+
+
+class OrderUnitOfWork(PostgresUnitOfWork):
+    orders: SqlOrders
+
+    def bind(self, conn: psycopg.Connection) -> None:
+        self.orders = SqlOrders(conn)

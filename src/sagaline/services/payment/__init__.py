@@ -1,0 +1,1 @@
+"""Payment: charges a new order's user, refunds when the saga fails later."""

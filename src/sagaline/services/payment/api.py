@@ -1,0 +1,54 @@
+"""Payment's HTTP routes: read a payment and an account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+
+from sagaline.services.events import Amount
+from sagaline.services.payment.repository import PaymentUnitOfWork
+
+
+class PaymentView(BaseModel):
+    orderId: str
+    userId: str
+    amount: Amount
+    status: str
+    reason: str | None
+    createdAt: datetime | None
+    refundedAt: datetime | None
+
+
+class AccountView(BaseModel):
+    userId: str
+    balance: Amount
+    initialCredit: Amount
+
+
+def routes(unit_of_work: Callable[[], PaymentUnitOfWork]) -> APIRouter:
+    router = APIRouter(tags=["payment"])
+
+    @router.get("/payments/{order_id}", responses={404: {"description": "no such payment"}})
+    def get_payment(order_id: str) -> PaymentView:
+        with unit_of_work() as uow:
+            payment = uow.payments.get(order_id)
+        if payment is None:
+            raise HTTPException(404, f"no payment for order {order_id}")
+        return PaymentView(
+            orderId=payment.order_id, userId=payment.user_id, amount=payment.amount,
+            status=payment.status, reason=payment.reason, createdAt=payment.created_at,
+            refundedAt=payment.refunded_at)
+
+    @router.get("/accounts/{user_id}", responses={404: {"description": "no such account"}})
+    def get_account(user_id: str) -> AccountView:
+        with unit_of_work() as uow:
+            account = uow.accounts.get(user_id)
+        if account is None:
+            raise HTTPException(404, f"no account for user {user_id}")
+        return AccountView(userId=account.user_id, balance=account.balance,
+                           initialCredit=account.initial_credit)
+
+    return router

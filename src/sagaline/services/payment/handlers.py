@@ -1,0 +1,72 @@
+"""Payment's handlers: charge for a new order; refund when a later step of the saga failed."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+
+from sagaline.core.envelope import Envelope
+from sagaline.core.processor import Handler
+from sagaline.services import events, topics
+from sagaline.services.payment.repository import (
+    CHARGED,
+    FAILED,
+    Payment,
+    PaymentUnitOfWork,
+)
+
+
+@dataclass(frozen=True)
+class PaymentRules:
+    starting_credit: Decimal = Decimal(10_000)  # what an unknown user's new account holds
+    failure_rate: float = 0.0  # demo only: fail this share of charges at random
+    chance: random.Random = field(default_factory=random.Random)
+
+    def injected_failure(self) -> bool:
+        return self.failure_rate > 0 and self.chance.random() < self.failure_rate
+
+
+def charge_for_order(event: Envelope, uow: PaymentUnitOfWork, rules: PaymentRules) -> None:
+    order = events.OrderCreated.model_validate(event.payload)
+    if uow.payments.get(order.orderId) is not None:
+        return  # decided already (the same order announced twice)
+    uow.accounts.open_if_new(order.userId, rules.starting_credit)
+    if rules.injected_failure():
+        reason: str | None = "INJECTED_FAILURE"
+    elif uow.accounts.debit(order.userId, order.totalAmount):
+        reason = None
+    else:
+        reason = "INSUFFICIENT_FUNDS"
+    status = FAILED if reason else CHARGED
+    uow.payments.add(Payment(order.orderId, order.userId, order.totalAmount, status, reason))
+    if reason:
+        failed = events.PaymentFailed(orderId=order.orderId, amount=order.totalAmount,
+                                      reason=reason)
+        uow.emit(event.follow(topics.PAYMENT_FAILED, events.payload(failed)))
+    else:
+        charged = events.PaymentCharged(orderId=order.orderId, amount=order.totalAmount,
+                                        userId=order.userId, items=order.items)
+        uow.emit(event.follow(topics.PAYMENT_CHARGED, events.payload(charged)))
+
+
+def refund_after_failure(event: Envelope, uow: PaymentUnitOfWork) -> None:
+    """Compensation: give the money back, once, when inventory could not reserve."""
+    failure = events.InventoryFailed.model_validate(event.payload)
+    payment = uow.payments.get(failure.orderId, for_update=True)
+    if payment is None or payment.status != CHARGED:
+        return  # nothing was taken, or it was given back already
+    uow.accounts.credit(payment.user_id, payment.amount)
+    uow.payments.mark_refunded(payment.order_id)
+    refunded = events.PaymentRefunded(orderId=payment.order_id, amount=payment.amount,
+                                      reason=failure.reason)
+    uow.emit(event.follow(topics.PAYMENT_REFUNDED, events.payload(refunded)))
+
+
+def handlers(rules: PaymentRules) -> dict[str, Handler[PaymentUnitOfWork]]:
+    """Which handler each consumed topic goes to."""
+    return {
+        topics.ORDER_CREATED: partial(charge_for_order, rules=rules),
+        topics.INVENTORY_FAILED: refund_after_failure,
+    }
