@@ -156,8 +156,8 @@ def test_parse_java_major() -> None:
 
 @pytest.mark.unit
 def test_cluster_id_looks_like_kafka_uuid() -> None:
-    cid = kafka_config.new_cluster_id()
-    assert len(cid) == 22 and "=" not in cid
+    ids = [kafka_config.new_cluster_id() for _ in range(500)]
+    assert all(len(cid) == 22 and "=" not in cid and cid[0] != "-" for cid in ids)
 
 
 @pytest.mark.unit

@@ -67,8 +67,14 @@ def log4j2_properties(log_file: Path) -> str:
 
 
 def new_cluster_id() -> str:
-    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (as Uuid prints)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (as Uuid prints).
+
+    Like Kafka's Uuid.randomUuid, never one starting with '-' (a command line reads it as a flag).
+    """
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
 
 
 def parse_java_major(version_output: str) -> int | None:
