@@ -15,13 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 ReadyCheck = Callable[[], str | None]  # returns None when fine, else what is wrong
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class BodySizeLimit:
     """Refuses request bodies over `max_bytes` with 413, whether or not Content-Length is
-    sent (a chunked body is counted as it streams in)."""
+    sent: the body is read (up to the limit) before the app sees it, then replayed."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -31,24 +27,25 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
             await _too_large(self.max_bytes)(scope, receive, send)
             return
-        seen = 0
-
-        async def counting_receive() -> Message:
-            nonlocal seen
+        buffered: list[Message] = []
+        size, more = 0, True
+        while more:
             message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise BodyTooLarge
-            return message
+            buffered.append(message)
+            size += len(message.get("body", b""))
+            more = message.get("more_body", False) and message["type"] == "http.request"
+            if size > self.max_bytes:
+                await _too_large(self.max_bytes)(scope, receive, send)
+                return
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except BodyTooLarge:
-            await _too_large(self.max_bytes)(scope, receive, send)
+        async def replay() -> Message:
+            return buffered.pop(0) if buffered else await receive()
+
+        await self.app(scope, replay, send)
 
 
 def _too_large(limit: int) -> JSONResponse:

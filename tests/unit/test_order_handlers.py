@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from sagaline.core.envelope import Envelope
+from sagaline.core.retry import PermanentError
+from sagaline.services import topics
+from sagaline.services.events import Item
+from sagaline.services.order.handlers import (
+    HANDLERS,
+    IdempotencyConflict,
+    PlaceOrder,
+    place_order,
+)
+from tests.fakes import FakeOrderUnitOfWork
+
+pytestmark = pytest.mark.unit
+
+
+def placed(uow: FakeOrderUnitOfWork, key: str | None = None, amount: int = 500) -> uuid.UUID:
+    with uow:
+        order = place_order(PlaceOrder("u1", Decimal(amount), (Item(sku="A", quantity=1),),
+                                       key), uow)
+    return order.order_id
+
+
+def deliver(uow: FakeOrderUnitOfWork, order_id: uuid.UUID, *steps: tuple[str, dict]) -> str:
+    with uow:
+        for topic, extra in steps:
+            HANDLERS[topic](Envelope.first(topic, str(order_id),
+                                           {"orderId": str(order_id), "amount": 500, **extra}),
+                            uow)
+        uow.commit()
+    return uow.orders.get(order_id).status
+
+
+def test_placing_an_order_writes_it_pending_with_its_event() -> None:
+    uow = FakeOrderUnitOfWork()
+    order_id = placed(uow)
+    assert uow.orders.get(order_id).status == "PENDING"
+    (created,) = uow.committed
+    assert created.topic == topics.ORDER_CREATED and created.key == str(order_id)
+    assert created.payload["userId"] == "u1" and created.payload["totalAmount"] == 500
+    assert created.payload["items"] == [{"sku": "A", "quantity": 1}]
+    assert {"orderId", "userId", "totalAmount", "createdAt"} <= set(created.payload)
+
+
+def test_an_idempotency_key_returns_the_first_order() -> None:
+    uow = FakeOrderUnitOfWork()
+    assert placed(uow, key="k1") == placed(uow, key="k1")
+    assert len(uow.orders.rows) == 1 and len(uow.committed) == 1
+
+
+def test_an_idempotency_key_reused_for_another_request_is_refused() -> None:
+    uow = FakeOrderUnitOfWork()
+    placed(uow, key="k1")
+    with pytest.raises(IdempotencyConflict):
+        placed(uow, key="k1", amount=7)
+
+
+@pytest.mark.parametrize(("steps", "status", "reason"), [
+    ([(topics.PAYMENT_CHARGED, {}), (topics.INVENTORY_RESERVED, {})], "CONFIRMED", None),
+    ([(topics.INVENTORY_RESERVED, {}), (topics.PAYMENT_CHARGED, {})], "CONFIRMED", None),
+    ([(topics.PAYMENT_FAILED, {})], "CANCELLED", "PAYMENT_FAILED"),
+    ([(topics.PAYMENT_CHARGED, {}), (topics.INVENTORY_FAILED, {"reason": "OUT_OF_STOCK"})],
+     "COMPENSATING", "OUT_OF_STOCK"),
+    ([(topics.INVENTORY_FAILED, {"reason": "OUT_OF_STOCK"}),
+      (topics.PAYMENT_REFUNDED, {"reason": "OUT_OF_STOCK"})], "CANCELLED", "OUT_OF_STOCK"),
+    ([(topics.PAYMENT_REFUNDED, {"reason": "UNKNOWN_SKU"}),
+      (topics.INVENTORY_FAILED, {"reason": "UNKNOWN_SKU"}), (topics.PAYMENT_CHARGED, {})],
+     "CANCELLED", "UNKNOWN_SKU"),
+])
+def test_outcomes_move_the_order(steps: list, status: str, reason: str | None) -> None:
+    uow = FakeOrderUnitOfWork()
+    order_id = placed(uow)
+    assert deliver(uow, order_id, *steps) == status
+    assert uow.orders.get(order_id).reason == reason
+
+
+@pytest.mark.parametrize("late", [topics.PAYMENT_FAILED, topics.INVENTORY_FAILED,
+                                  topics.PAYMENT_REFUNDED, topics.PAYMENT_CHARGED])
+def test_a_late_event_never_moves_a_final_order(late: str) -> None:
+    uow = FakeOrderUnitOfWork()
+    order_id = placed(uow)
+    deliver(uow, order_id, (topics.PAYMENT_CHARGED, {}), (topics.INVENTORY_RESERVED, {}))
+    assert deliver(uow, order_id, (late, {})) == "CONFIRMED"
+
+
+def test_an_order_id_that_is_no_uuid_is_a_permanent_error() -> None:
+    uow = FakeOrderUnitOfWork()
+    with pytest.raises(PermanentError), uow:
+        HANDLERS[topics.PAYMENT_FAILED](
+            Envelope.first(topics.PAYMENT_FAILED, "x", {"orderId": "x", "amount": 1}), uow)

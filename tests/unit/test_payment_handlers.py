@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import pydantic
+import pytest
+
+from sagaline.core.envelope import Envelope
+from sagaline.services import topics
+from sagaline.services.payment.handlers import (
+    PaymentRules,
+    charge_for_order,
+    handlers,
+    refund_after_failure,
+)
+from tests.fakes import FakePaymentUnitOfWork
+
+pytestmark = pytest.mark.unit
+RULES = PaymentRules(starting_credit=Decimal(1000))
+
+
+def order_created(order_id: str = "o-1", amount: int = 500, user: str = "u1") -> Envelope:
+    payload = {"orderId": order_id, "userId": user, "totalAmount": amount,
+               "createdAt": "2026-01-01T00:00:00Z", "items": [{"sku": "A", "quantity": 2}]}
+    return Envelope.first(topics.ORDER_CREATED, order_id, payload)
+
+
+def test_charges_a_new_user_from_the_starting_credit() -> None:
+    uow = FakePaymentUnitOfWork()
+    event = order_created()
+    with uow:
+        charge_for_order(event, uow, RULES)
+        uow.commit()
+    assert uow.accounts.get("u1").balance == Decimal(500)
+    assert uow.payments.get("o-1").status == "CHARGED"
+    (charged,) = uow.committed
+    assert charged.topic == topics.PAYMENT_CHARGED
+    assert charged.payload == {"orderId": "o-1", "amount": Decimal(500), "userId": "u1",
+                               "items": [{"sku": "A", "quantity": 2}]}
+    assert charged.key == "o-1" and charged.causation_id == str(event.event_id)
+    assert charged.correlation_id == "o-1"
+
+
+def test_fails_when_the_balance_does_not_cover_the_amount() -> None:
+    uow = FakePaymentUnitOfWork()
+    with uow:
+        charge_for_order(order_created(amount=1500), uow, RULES)
+        uow.commit()
+    assert uow.accounts.get("u1").balance == Decimal(1000)
+    assert uow.payments.get("o-1").status == "FAILED"
+    (failed,) = uow.committed
+    assert failed.topic == topics.PAYMENT_FAILED
+    assert failed.payload["reason"] == "INSUFFICIENT_FUNDS"
+
+
+def test_a_second_announcement_of_the_same_order_charges_nothing() -> None:
+    uow = FakePaymentUnitOfWork()
+    with uow:
+        charge_for_order(order_created(), uow, RULES)
+        charge_for_order(order_created(), uow, RULES)  # other event id, same order
+        uow.commit()
+    assert uow.accounts.get("u1").balance == Decimal(500)
+    assert len(uow.committed) == 1
+
+
+def test_injected_failures_follow_the_configured_rate() -> None:
+    rules = PaymentRules(Decimal(10**9), failure_rate=0.25, chance=random.Random(7))
+    uow = FakePaymentUnitOfWork()
+    with uow:
+        for n in range(400):
+            charge_for_order(order_created(f"o-{n}", amount=1), uow, rules)
+        uow.commit()
+    failed = [e for e in uow.committed if e.topic == topics.PAYMENT_FAILED]
+    assert 60 < len(failed) < 140
+    assert {e.payload["reason"] for e in failed} == {"INJECTED_FAILURE"}
+
+
+def test_refunds_a_charge_once_when_inventory_failed() -> None:
+    uow = FakePaymentUnitOfWork()
+    with uow:
+        charge_for_order(order_created(), uow, RULES)
+        charged = uow._events[0]
+        failure = charged.follow(topics.INVENTORY_FAILED,
+                                 {"orderId": "o-1", "reason": "OUT_OF_STOCK"})
+        refund_after_failure(failure, uow)
+        refund_after_failure(failure, uow)
+        uow.commit()
+    assert uow.accounts.get("u1").balance == Decimal(1000)
+    assert uow.payments.get("o-1").status == "REFUNDED"
+    refunds = [e for e in uow.committed if e.topic == topics.PAYMENT_REFUNDED]
+    assert [e.payload for e in refunds] == [
+        {"orderId": "o-1", "amount": Decimal(500), "reason": "OUT_OF_STOCK"}]
+
+
+def test_nothing_to_refund_for_a_failed_or_unknown_payment() -> None:
+    uow = FakePaymentUnitOfWork()
+    with uow:
+        charge_for_order(order_created(amount=5000), uow, RULES)
+        refund_after_failure(Envelope.first(topics.INVENTORY_FAILED, "o-1",
+                                            {"orderId": "o-1"}), uow)
+        refund_after_failure(Envelope.first(topics.INVENTORY_FAILED, "o-9",
+                                            {"orderId": "o-9"}), uow)
+        uow.commit()
+    assert [e.topic for e in uow.committed] == [topics.PAYMENT_FAILED]
+
+
+def test_a_value_that_breaks_the_schema_is_rejected() -> None:
+    bad = Envelope.first(topics.ORDER_CREATED, "o-1", {"orderId": "o-1", "totalAmount": -5})
+    with pytest.raises(pydantic.ValidationError), FakePaymentUnitOfWork() as uow:
+        charge_for_order(bad, uow, RULES)
+
+
+def test_mapping_names_every_consumed_topic() -> None:
+    assert set(handlers(RULES)) == {topics.ORDER_CREATED, topics.INVENTORY_FAILED}
