@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from confluent_kafka import KafkaError, KafkaException
@@ -33,8 +34,12 @@ def ensure_topics(
     existing = set(client.list_topics(timeout=10).topics)
     wanted = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics]
     missing = [t for t in wanted if t.topic not in existing]
-    if not missing:
-        return []
+    created = _create(client, missing) if missing else []
+    _wait_for_leaders(client, [t.topic for t in wanted])
+    return created
+
+
+def _create(client: AdminClient, missing: list[NewTopic]) -> list[str]:
     created: list[str] = []
     for name, future in client.create_topics(missing, operation_timeout=30).items():
         try:
@@ -44,3 +49,20 @@ def ensure_topics(
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise StackError(f"creating topic {name} failed: {exc.args[0].str()}") from exc
     return created
+
+
+def _wait_for_leaders(client: AdminClient, topics: list[str], timeout: float = 30.0) -> None:
+    """Wait until every partition of `topics` has a leader (fresh topics take a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        meta = client.list_topics(timeout=10).topics
+        pending = [
+            t for t in topics
+            if t not in meta or meta[t].error is not None
+            or any(p.leader < 0 or p.error is not None for p in meta[t].partitions.values())
+        ]  # fmt: skip
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise StackError(f"topics without a partition leader after {timeout:.0f} s: {pending}")
+        time.sleep(0.1)
