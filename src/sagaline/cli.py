@@ -8,10 +8,12 @@ from contextlib import contextmanager
 
 import typer
 
+from sagaline.services.topics import ALL_TOPICS
 from sagaline.stack import Stack, StackError
 from sagaline.stack.foreground import supervise
 from sagaline.stack.kafka import ensure_jars, kafka_home
 from sagaline.stack.report import table
+from sagaline.stack.topics import ensure_topics
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -85,3 +87,15 @@ def fetch() -> None:
     stack = Stack()
     with readable_errors(stack):
         say(f"Kafka jars in {ensure_jars(kafka_home())}")
+
+
+@app.command()
+def topics() -> None:
+    """Create the saga's topics at KAFKA_BOOTSTRAP_SERVERS (idempotent; used by compose)."""
+    stack = Stack()
+    with readable_errors(stack):
+        s = stack.settings
+        stack.kafka.wait_ready(120)
+        made = ensure_topics(s.kafka_bootstrap_servers, ALL_TOPICS, s.topic_partitions,
+                             s.kafka_client_config)  # fmt: skip
+        say(f"topics created: {', '.join(made) or 'none (all exist)'}")
