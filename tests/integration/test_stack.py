@@ -5,6 +5,7 @@ The `unit` tests at the end cover the launcher's pure pieces and need nothing ru
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from sagaline.services import SERVICES, ServiceSpec
 from sagaline.services.topics import ALL_TOPICS
 from sagaline.settings import Settings
-from sagaline.stack import Stack, kafka_config, pgconfig, proc, report
+from sagaline.stack import Stack, kafka_config, pgconfig, ports, proc, report
 from sagaline.stack.kafka import Kafka, kafka_home
 from sagaline.stack.postgres import Postgres
 from sagaline.stack.services import settings_env
@@ -190,9 +191,9 @@ def test_port_owner_names_the_listening_process() -> None:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        owner = proc.port_owner(port)
-        assert owner is not None and f"pid {__import__('os').getpid()}" in owner
-    msg = proc.port_taken_message("kafka", 9092, "java (pid 7)")
+        owner = ports.port_owner(port)
+        assert owner is not None and f"pid {os.getpid()}" in owner
+    msg = ports.port_taken_message("kafka", 9092, "java (pid 7)")
     assert msg == "kafka: port 9092 is already in use by java (pid 7); stop it or change the port."
 
 

@@ -12,6 +12,7 @@ import psutil
 
 from sagaline.stack import proc
 from sagaline.stack.errors import StackError
+from sagaline.stack.ports import port_owner, port_taken_message
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", ""})
 
@@ -101,9 +102,9 @@ class Component(ABC):
         if self.external or self.pid() is not None:
             return False
         for port in self.ports:
-            owner = proc.port_owner(port)
+            owner = port_owner(port)
             if owner is not None:
-                raise StackError(proc.port_taken_message(self.name, port, owner))
+                raise StackError(port_taken_message(self.name, port, owner))
         self.home.mkdir(parents=True, exist_ok=True)
         child = self._launch()
         proc.write_pid(self.pid_file, child.pid)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -56,15 +55,26 @@ def write_pid(pid_file: Path, pid: int) -> None:
 
 
 def alive(pid: int | None) -> bool:
-    """True when `pid` runs and is not a zombie (a zombie child is reaped on the way)."""
+    """True while `pid` runs. A zombie counts as gone (and our own child is reaped), except
+    a zombie thread-group leader whose other threads still run (a JVM shutting down)."""
     if pid is None or pid <= 0:
         return False
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
     try:
-        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+        process = psutil.Process(pid)
+        return process.status() != psutil.STATUS_ZOMBIE or _live_threads(pid) > 0
     except psutil.Error:
         return False
+
+
+def _live_threads(pid: int) -> int:
+    """Threads of `pid` other than its (zombie) leader, from /proc."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0
+    return len([t for t in tasks if t != str(pid)])
 
 
 def send(pid: int | None, sig: int) -> None:
@@ -106,40 +116,6 @@ def terminate(pid: int | None, *, sig: int = signal.SIGTERM, timeout: float = 20
             os.killpg(pid, signal.SIGKILL)  # type: ignore[arg-type]
         send(pid, signal.SIGKILL)
         wait_gone(pid, 5.0)
-
-
-def tcp_open(host: str, port: int, timeout: float = 0.5) -> bool:
-    """True when something accepts TCP connections on host:port."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def port_owner(port: int) -> str | None:
-    """'name (pid N)' of the process listening on `port`, or None when it is free."""
-    try:
-        conns = psutil.net_connections(kind="inet")
-    except psutil.Error:
-        conns = []
-    for conn in conns:
-        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
-            return describe_pid(conn.pid)
-    return None
-
-
-def describe_pid(pid: int | None) -> str:
-    if pid is None:
-        return "another process"
-    try:
-        return f"{psutil.Process(pid).name()} (pid {pid})"
-    except psutil.Error:
-        return f"pid {pid}"
-
-
-def port_taken_message(component: str, port: int, owner: str) -> str:
-    return f"{component}: port {port} is already in use by {owner}; stop it or change the port."
 
 
 def tail(path: Path, lines: int = 30) -> str:
