@@ -5,8 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import (  # type: ignore[attr-defined]
+    AdminClient,
+    NewTopic,
+    OffsetSpec,
+)
 
 from sagaline.stack.errors import StackError
 
@@ -52,17 +56,29 @@ def _create(client: AdminClient, missing: list[NewTopic]) -> list[str]:
 
 
 def _wait_for_leaders(client: AdminClient, topics: list[str], timeout: float = 30.0) -> None:
-    """Wait until every partition of `topics` has a leader (fresh topics take a moment)."""
+    """Wait until every partition of `topics` answers a ListOffsets request from its leader.
+
+    Metadata names a leader a moment before that leader serves the partition, so a fresh
+    topic is only ready once its offsets can be read.
+    """
     deadline = time.monotonic() + timeout
-    while True:
-        meta = client.list_topics(timeout=10).topics
-        pending = [
-            t for t in topics
-            if t not in meta or meta[t].error is not None
-            or any(p.leader < 0 or p.error is not None for p in meta[t].partitions.values())
-        ]  # fmt: skip
-        if not pending:
-            return
+    while pending := _unserved(client, topics):
         if time.monotonic() > deadline:
-            raise StackError(f"topics without a partition leader after {timeout:.0f} s: {pending}")
+            raise StackError(f"topics not served after {timeout:.0f} s: {', '.join(pending)}")
         time.sleep(0.1)
+
+
+def _unserved(client: AdminClient, topics: list[str]) -> list[str]:
+    meta = client.list_topics(timeout=10).topics
+    missing = [t for t in topics if t not in meta or not meta[t].partitions]
+    if missing:
+        return missing
+    latest = OffsetSpec.latest()  # type: ignore[no-untyped-call]
+    request = {TopicPartition(t, p): latest for t in topics for p in meta[t].partitions}
+    unserved: set[str] = set()
+    for tp, future in client.list_offsets(request, request_timeout=10).items():
+        try:
+            future.result()
+        except KafkaException:
+            unserved.add(tp.topic)
+    return sorted(unserved)
