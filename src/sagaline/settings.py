@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     outbox_retention_s: float = Field(3600.0, ge=0)
     inbox_retention_s: float = Field(7 * 24 * 3600.0, ge=0)
     consumer_batch_size: int = Field(100, ge=1, le=10_000)
+    # This replica's stable name (static group membership: a restart takes its partitions
+    # back at once). Unique per replica of a service; empty for plain dynamic membership.
+    replica_id: str = Field("", max_length=100)
 
     # --- Business rules -----------------------------------------------------------------------
     starting_credit: int = Field(10_000, ge=0)

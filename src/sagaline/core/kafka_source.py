@@ -18,11 +18,18 @@ from sagaline.core.messages import IncomingMessage
 log = logging.getLogger(__name__)
 
 
-def consumer_config(bootstrap: str, group_id: str,
-                    extra: Mapping[str, str] | None = None) -> dict[str, Any]:
+def consumer_config(bootstrap: str, group_id: str, extra: Mapping[str, str] | None = None,
+                    instance_id: str | None = None) -> dict[str, Any]:
+    """`instance_id` turns on static membership: a replica that restarts under the same id
+    gets its partitions back at once instead of waiting for a rebalance. Every replica needs
+    its own id; without one, a crashed member's partitions move after `session.timeout.ms`."""
+    static = {"group.instance.id": instance_id} if instance_id else {}
     return {
         "bootstrap.servers": bootstrap,
         "group.id": group_id,
+        **static,
+        "session.timeout.ms": 6_000,  # the broker's minimum: a dead member is noticed fast
+        "heartbeat.interval.ms": 1_000,
         "enable.auto.commit": True,
         "auto.commit.interval.ms": 500,
         "enable.auto.offset.store": False,

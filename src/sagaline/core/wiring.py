@@ -31,6 +31,7 @@ class Plumbing:
     relay_poll_interval_s: float = 0.5
     outbox_retention_s: float = 3600.0
     consumer_batch_size: int = 100
+    instance_id: str | None = None  # this replica's stable id in its consumer group
     crash: CrashPoints = field(default_factory=CrashPoints)
 
 
@@ -48,7 +49,8 @@ def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
 def consumer_loop(p: Plumbing, processor: EventProcessor[Any], publisher: Publisher,
                   dead_letter_topic: str, source: MessageSource | None = None) -> ConsumerLoop:
     if source is None:
-        config = consumer_config(p.bootstrap_servers, processor.consumer, p.kafka_config)
+        config = consumer_config(p.bootstrap_servers, processor.consumer, p.kafka_config,
+                                 p.instance_id)
         source = KafkaSource(config, processor.topics)
     return ConsumerLoop(source, processor, TopicDeadLetters(publisher, dead_letter_topic),
                         RetryPolicy(), batch_size=p.consumer_batch_size, crash=p.crash)

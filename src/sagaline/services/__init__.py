@@ -44,6 +44,7 @@ class ServiceSpec:
             relay_poll_interval_s=settings.relay_poll_interval_s,
             outbox_retention_s=settings.outbox_retention_s,
             consumer_batch_size=settings.consumer_batch_size,
+            instance_id=f"{self.name}-{settings.replica_id}" if settings.replica_id else None,
             crash=faults.CrashPoints(faults.parse(settings.crash_points)),
         )
 

@@ -1,0 +1,115 @@
+"""One suite for the MessageSource interface, run on the in-memory fake and on Kafka."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
+from sagaline.core.kafka_source import KafkaSource, consumer_config
+from sagaline.core.messages import IncomingMessage, InMemorySource, MessageSource
+from sagaline.core.publisher import OutgoingMessage
+from sagaline.stack import Stack
+
+TOPIC = "test.contract.b"
+Opener = Callable[[], MessageSource]
+
+
+class Harness:
+    """Sends n messages to a fresh place and opens sources (as one consumer group) on it."""
+
+    def __init__(self, send: Callable[[int], None], open_source: Opener) -> None:
+        self.send = send
+        self.open = open_source
+
+
+@pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.unit), "kafka"])
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    if request.param == "memory":
+        shared = InMemorySource()
+
+        def send_memory(n: int) -> None:
+            for i in range(n):
+                shared.add(IncomingMessage(TOPIC, 0, i, b"k", f"{i}".encode()))
+
+        def reopen() -> MessageSource:  # a restart resumes after the acknowledged position
+            done = max((m.offset for m in shared.acked), default=-1)
+            shared.position = done + 1
+            return shared
+
+        yield Harness(send_memory, reopen)
+        return
+    stack: Stack = request.getfixturevalue("stack")
+    request.getfixturevalue("test_topics")
+    bootstrap = stack.settings.kafka_bootstrap_servers
+    key = uuid.uuid4().hex.encode()  # one key: one partition, so a total order to check
+    group = f"contract-{uuid.uuid4()}"
+    publisher = KafkaPublisher(producer_config(bootstrap))
+
+    def send_kafka(n: int) -> None:
+        batch = [OutgoingMessage(i, TOPIC, key.decode(), f"{i}".encode(), {}) for i in range(n)]
+        assert all(d.ok for d in publisher.publish(batch, 30))
+
+    def open_kafka() -> MessageSource:
+        return _OnlyKey(KafkaSource(consumer_config(bootstrap, group), [TOPIC]), key)
+
+    yield Harness(send_kafka, open_kafka)
+
+
+class _OnlyKey:
+    """Filters a shared topic down to this test's key (other tests write there too)."""
+
+    def __init__(self, inner: KafkaSource, key: bytes) -> None:
+        self.inner, self.key = inner, key
+
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
+        return [m for m in self.inner.poll(max_messages, timeout_s) if m.key == self.key]
+
+    def ack(self, messages: list[IncomingMessage]) -> None:
+        self.inner.ack(messages)
+
+    def rewind(self, messages: list[IncomingMessage]) -> None:
+        self.inner.rewind(messages)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def drain(source: MessageSource, want: int, rounds: int = 60) -> list[IncomingMessage]:
+    got: list[IncomingMessage] = []
+    for _ in range(rounds):
+        got += source.poll(100, 0.5)
+        if len(got) >= want:
+            break
+    return got
+
+
+def test_messages_come_in_order(harness: Harness) -> None:
+    harness.send(10)
+    source = harness.open()
+    got = drain(source, 10)
+    assert [m.value for m in got] == [f"{i}".encode() for i in range(10)]
+    source.close()
+
+
+def test_after_a_restart_delivery_resumes_after_the_last_ack(harness: Harness) -> None:
+    harness.send(10)
+    source = harness.open()
+    got = drain(source, 10)
+    source.ack(got[:4])
+    source.close()
+    again = harness.open()
+    redelivered = drain(again, 6)
+    assert [m.value for m in redelivered] == [f"{i}".encode() for i in range(4, 10)]
+    again.close()
+
+
+def test_rewind_delivers_again_from_the_earliest_given(harness: Harness) -> None:
+    harness.send(6)
+    source = harness.open()
+    got = drain(source, 6)
+    source.rewind(got[2:])
+    assert [m.value for m in drain(source, 4)] == [b"2", b"3", b"4", b"5"]
+    source.close()

@@ -1,0 +1,77 @@
+"""One suite for the UnitOfWork interface, on the in-memory fake and on Postgres."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg_pool import ConnectionPool
+
+from sagaline.core.envelope import Envelope
+from sagaline.core.unit_of_work import InMemoryUnitOfWork, PostgresUnitOfWork
+
+
+class Probe:
+    """Reads what a unit of work left behind, for either implementation."""
+
+    def __init__(self, make: Callable[[], Any], outbox: Callable[[], list[str]]) -> None:
+        self.make = make
+        self.outbox = outbox
+
+
+@pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.unit), "postgres"])
+def probe(request: pytest.FixtureRequest) -> Iterator[Probe]:
+    if request.param == "memory":
+        shared = InMemoryUnitOfWork()
+        yield Probe(lambda: shared, lambda: [e.topic for e in shared.committed])
+        return
+    dsn = request.getfixturevalue("core_dsn")
+    woken: list[int] = []
+    with ConnectionPool(dsn, min_size=1, max_size=2) as pool:
+        def outbox() -> list[str]:
+            with psycopg.connect(dsn) as conn:
+                return [r[0] for r in conn.execute("SELECT topic FROM outbox ORDER BY id")]
+        yield Probe(lambda: PostgresUnitOfWork(pool, on_commit=lambda: woken.append(1)),
+                    outbox)
+
+
+def event(topic: str = "t") -> Envelope:
+    return Envelope.first(topic, "k", {"orderId": "k"})
+
+
+def test_committed_events_reach_the_outbox(probe: Probe) -> None:
+    with probe.make() as uow:
+        uow.emit(event("a"))
+        uow.emit(event("b"))
+        uow.commit()
+    assert probe.outbox() == ["a", "b"]
+
+
+def test_leaving_without_commit_rolls_back(probe: Probe) -> None:
+    with probe.make() as uow:
+        uow.emit(event("a"))
+    with pytest.raises(RuntimeError), probe.make() as uow:
+        uow.emit(event("b"))
+        raise RuntimeError("handler failed")
+    assert probe.outbox() == []
+
+
+def test_first_delivery_is_true_once_per_consumer(probe: Probe) -> None:
+    e = event()
+    with probe.make() as uow:
+        assert uow.first_delivery("c1", e)
+        assert not uow.first_delivery("c1", e)
+        assert uow.first_delivery("c2", e)
+        uow.commit()
+    with probe.make() as uow:
+        assert not uow.first_delivery("c1", e)
+
+
+def test_an_inbox_mark_rolled_back_is_forgotten(probe: Probe) -> None:
+    e = event()
+    with probe.make() as uow:
+        assert uow.first_delivery("c1", e)
+    with probe.make() as uow:
+        assert uow.first_delivery("c1", e)

@@ -1,0 +1,121 @@
+"""The saga end to end through the three real services, Kafka and Postgres."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import orjson
+
+from sagaline.services import topics
+from tests.integration.saga.conftest import Saga, new_user, wait_for
+
+CREDIT = 10_000  # Settings.starting_credit
+
+
+def test_the_seed_readmes_curl_is_final_within_two_seconds(saga: Saga) -> None:
+    started = time.monotonic()
+    response = saga.order.post("/orders", json={"userId": "u1", "totalAmount": 500})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "PENDING" and uuid.UUID(body["orderId"])
+    final = saga.final(body["orderId"], timeout_s=10)
+    assert time.monotonic() - started < 2.0, "final, but later than 2 s"
+    assert final["status"] in ("CONFIRMED", "CANCELLED")
+
+
+def test_happy_path_confirms_charges_and_reserves(saga: Saga) -> None:
+    user, sku = new_user(), saga.new_sku(10)
+    order_id = saga.place(user, 120.5, [(sku, 3)])
+    order = saga.final(order_id)
+    assert order["status"] == "CONFIRMED" and order["reason"] is None
+    payment = saga.payment.get(f"/payments/{order_id}").json()
+    assert payment["status"] == "CHARGED" and payment["amount"] == 120.5
+    assert saga.balance(user) == CREDIT - 120.5
+    reservation = saga.inventory.get(f"/reservations/{order_id}").json()
+    assert reservation["status"] == "RESERVED"
+    assert reservation["items"] == [{"sku": sku, "quantity": 3}]
+    assert saga.stock(sku) == 7
+
+
+def test_payment_failure_cancels_and_reserves_nothing(saga: Saga) -> None:
+    user, sku = new_user(), saga.new_sku(10)
+    order_id = saga.place(user, CREDIT + 1, [(sku, 1)])
+    order = saga.final(order_id)
+    assert (order["status"], order["reason"]) == ("CANCELLED", "PAYMENT_FAILED")
+    payment = saga.payment.get(f"/payments/{order_id}").json()
+    assert (payment["status"], payment["reason"]) == ("FAILED", "INSUFFICIENT_FUNDS")
+    assert saga.balance(user) == CREDIT
+    assert saga.inventory.get(f"/reservations/{order_id}").status_code == 404
+    assert saga.stock(sku) == 10
+
+
+def test_inventory_failure_refunds_the_payment(saga: Saga) -> None:
+    user, sku = new_user(), saga.new_sku(1)
+    order_id = saga.place(user, 300, [(sku, 2)])
+    order = saga.final(order_id)
+    assert (order["status"], order["reason"]) == ("CANCELLED", "OUT_OF_STOCK")
+    payment = saga.payment.get(f"/payments/{order_id}").json()
+    assert payment["status"] == "REFUNDED" and payment["refundedAt"]
+    assert saga.balance(user) == CREDIT
+    assert saga.inventory.get(f"/reservations/{order_id}").json()["status"] == "FAILED"
+    assert saga.stock(sku) == 1
+
+
+def test_an_unknown_sku_cancels_with_a_refund(saga: Saga) -> None:
+    user = new_user()
+    order = saga.final(saga.place(user, 10, [("NO-SUCH-SKU", 1)]))
+    assert (order["status"], order["reason"]) == ("CANCELLED", "UNKNOWN_SKU")
+    assert saga.balance(user) == CREDIT
+
+
+def test_an_idempotency_key_used_ten_times_at_once_makes_one_order(saga: Saga) -> None:
+    user, key = new_user(), f"key-{uuid.uuid4()}"
+    body = {"userId": user, "totalAmount": 7}
+
+    def post() -> tuple[int, bytes]:
+        r = saga.order.post("/orders", json=body, headers={"Idempotency-Key": key})
+        return r.status_code, r.content
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda _: post(), range(10)))
+    assert {code for code, _ in answers} == {201}
+    assert len({content for _, content in answers}) == 1
+    order_id = orjson.loads(answers[0][1])["orderId"]
+    saga.final(order_id)
+    assert saga.balance(user) == CREDIT - 7
+    mine = [o for o in saga.order.get("/orders?limit=1000").json() if o["userId"] == user]
+    assert len(mine) == 1
+
+
+def _order_created(order_id: str, user: str, amount: int) -> bytes:
+    return orjson.dumps({"orderId": order_id, "userId": user, "totalAmount": amount,
+                         "createdAt": "2026-01-01T00:00:00Z"})
+
+
+def test_the_same_event_delivered_twice_has_one_effect(saga: Saga) -> None:
+    order_id, user = str(uuid.uuid4()), new_user()
+    headers = {"event-id": str(uuid.uuid4()), "correlation-id": order_id}
+    value = _order_created(order_id, user, 40)
+    for _ in range(2):
+        saga.produce(topics.ORDER_CREATED, value, order_id.encode(), headers)
+    wait_for(lambda: saga.balance(user), 10, "account charged")
+    time.sleep(1.0)  # give the duplicate time to arrive, too
+    assert saga.balance(user) == CREDIT - 40
+
+
+def test_a_seed_style_message_without_key_or_headers_is_handled(saga: Saga) -> None:
+    order_id, user = str(uuid.uuid4()), new_user()
+    value = _order_created(order_id, user, 25)
+    saga.produce(topics.ORDER_CREATED, value)  # as the seed sends it: no key, no headers
+    payment = wait_for(lambda: _payment(saga, order_id), 10, "payment")
+    assert payment["status"] == "CHARGED"
+    saga.produce(topics.ORDER_CREATED, value)  # the seed's poller republishing the row
+    time.sleep(1.0)
+    assert saga.balance(user) == CREDIT - 25
+
+
+def _payment(saga: Saga, order_id: str) -> dict | None:
+    response = saga.payment.get(f"/payments/{order_id}")
+    return response.json() if response.status_code == 200 else None
