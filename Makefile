@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup jars up down status test lint
+.PHONY: setup jars up down status demo migrate test lint
 
 setup: $(STAMP) jars
 
@@ -23,6 +23,12 @@ up: setup
 
 down:
 	@if [ -x $(PY) ]; then $(PY) -m sagaline down $(ARGS); else echo "no $(VENV): nothing to stop"; fi
+
+demo: setup
+	$(PY) -m sagaline demo $(ARGS)
+
+migrate: $(STAMP)
+	$(PY) -m sagaline migrate
 
 status: $(STAMP)
 	$(PY) -m sagaline status

@@ -1,4 +1,4 @@
-"""`python -m sagaline up|down|status`: thin commands over `sagaline.stack.Stack`."""
+"""`python -m sagaline ...`: thin commands over the stack launcher, migrations and the demo."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from contextlib import contextmanager
 
 import typer
 
+from sagaline import demo as demo_run
+from sagaline.core.migrations import migrate_dsn
+from sagaline.services import SERVICES
 from sagaline.services.topics import ALL_TOPICS
 from sagaline.stack import Stack, StackError
 from sagaline.stack.foreground import supervise
@@ -99,3 +102,32 @@ def topics() -> None:
         made = ensure_topics(s.kafka_bootstrap_servers, ALL_TOPICS, s.topic_partitions,
                              s.kafka_client_config)  # fmt: skip
         say(f"topics created: {', '.join(made) or 'none (all exist)'}")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply each service's pending SQL migrations to its database (services do it on start)."""
+    stack = Stack()
+    with readable_errors(stack):
+        for spec in SERVICES:
+            applied = migrate_dsn(spec.dsn(stack.settings), spec.migrations)
+            say(f"{spec.name}: {', '.join(applied) or 'up to date'}")
+
+
+@app.command()
+def demo(
+    orders: int = typer.Option(30, min=1, max=10_000, help="How many orders to place."),
+    keep: bool = typer.Option(False, "--keep", help="Leave the stack running afterwards."),
+) -> None:
+    """Bring the system up, run a batch of orders through every path, report, shut down."""
+    stack = Stack()
+    with readable_errors(stack, cleanup=True):
+        _timed("infrastructure", stack.start_infra)
+        _timed("services", stack.start_services)
+    try:
+        unsettled = demo_run.run(stack.settings, orders)
+    finally:
+        if not keep:
+            say("stopping what the demo started ...")
+            stack.stop_started()
+    raise typer.Exit(1 if unsettled else 0)

@@ -8,8 +8,10 @@ Each service is a package `sagaline.services.<name>` started with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
-from sagaline.core import faults
+from sagaline.core import faults, migrations
 from sagaline.core.wiring import Plumbing
 from sagaline.services.topics import dead_letter_topic
 from sagaline.settings import Settings
@@ -29,6 +31,11 @@ class ServiceSpec:
 
     def http_port(self, settings: Settings) -> int:
         return int(getattr(settings, f"{self.name}_http_port"))
+
+    @property
+    def migrations(self) -> list[tuple[str, Traversable]]:
+        """The core's tables (outbox, inbox), then the service's own `sql/NNN_*.sql`."""
+        return [migrations.CORE_MIGRATIONS, (self.name, files(self.module) / "sql")]
 
     @property
     def dead_letter_topic(self) -> str:

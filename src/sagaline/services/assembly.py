@@ -5,13 +5,12 @@ a fake unit of work, publisher or message source in tests, the real one by defau
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from importlib.resources.abc import Traversable
 from typing import TypeVar
 
 from fastapi import APIRouter
 from psycopg_pool import ConnectionPool
 
-from sagaline.core import db, migrations, wiring
+from sagaline.core import db, wiring
 from sagaline.core.messages import MessageSource
 from sagaline.core.processor import EventProcessor, Handler
 from sagaline.core.publisher import Publisher
@@ -30,7 +29,6 @@ def assemble(
     handlers: Mapping[str, Handler[U]],
     postgres_unit_of_work: Callable[[ConnectionPool, Callable[[], None]], U],
     routes: Callable[[Callable[[], U]], APIRouter],
-    sql: Traversable,
     unit_of_work: Callable[[], U] | None = None,
     publisher: Publisher | None = None,
     source: MessageSource | None = None,
@@ -49,7 +47,7 @@ def assemble(
     consumer = wiring.consumer_loop(plumbing, processor, kafka, spec.dead_letter_topic, source)
     return Service(
         name=spec.name, dsn=plumbing.dsn,
-        migrations=[migrations.CORE_MIGRATIONS, (spec.name, sql)],
+        migrations=spec.migrations,
         routers=[routes(uow)], checks=checks, max_body_bytes=settings.max_body_bytes,
         relay=relay, consumer=consumer,
         on_start=[lambda: on_start(uow)] if on_start else [], on_close=[kafka.close],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from importlib.resources import files
 
 from sagaline.core.messages import MessageSource
 from sagaline.core.publisher import Publisher
@@ -35,5 +34,5 @@ def bootstrap(
 
     return assemble(
         INVENTORY, settings, handlers=handlers(rules), postgres_unit_of_work=InventoryUnitOfWork,
-        routes=api.routes, sql=files(__package__) / "sql", on_start=seed_stock,
+        routes=api.routes, on_start=seed_stock,
         unit_of_work=unit_of_work, publisher=publisher, source=source)

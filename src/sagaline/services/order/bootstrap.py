@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.resources import files
 
 from sagaline.core.messages import MessageSource
 from sagaline.core.publisher import Publisher
@@ -26,5 +25,5 @@ def bootstrap(
     settings = settings or get_settings()
     return assemble(
         ORDER, settings, handlers=HANDLERS, postgres_unit_of_work=OrderUnitOfWork,
-        routes=api.routes, sql=files(__package__) / "sql",
+        routes=api.routes,
         unit_of_work=unit_of_work, publisher=publisher, source=source)

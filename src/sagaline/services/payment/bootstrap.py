@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from decimal import Decimal
-from importlib.resources import files
 
 from sagaline.core.messages import MessageSource
 from sagaline.core.publisher import Publisher
@@ -31,5 +30,5 @@ def bootstrap(
                          chance or random.Random())
     return assemble(
         PAYMENT, settings, handlers=handlers(rules), postgres_unit_of_work=PaymentUnitOfWork,
-        routes=api.routes, sql=files(__package__) / "sql",
+        routes=api.routes,
         unit_of_work=unit_of_work, publisher=publisher, source=source)
