@@ -18,7 +18,7 @@ import psycopg
 
 from sagaline.core import outbox
 from sagaline.core.faults import CrashPoints
-from sagaline.core.publisher import OutgoingMessage, Publisher
+from sagaline.core.publisher import Delivery, OutgoingMessage, Publisher
 
 log = logging.getLogger(__name__)
 _LOCK_KEY = "sagaline.outbox.relay"
@@ -34,7 +34,11 @@ class OutboxRelay:
         retention_s: float = 3600.0,
         publish_timeout_s: float = 30.0,
         crash: CrashPoints | None = None,
+        one_at_a_time: bool = False,
     ) -> None:
+        # one_at_a_time: send a row, wait for its ack, then the next (the seed demo's way;
+        # kept only so the benchmark can measure that baseline side by side).
+        self._one_at_a_time = one_at_a_time
         self._crash = crash or CrashPoints()
         self._connect = connect
         self._publisher = publisher
@@ -82,7 +86,7 @@ class OutboxRelay:
                 return 0
             self._crash.hit("relay.after_claim")
             batch = [OutgoingMessage(r.id, r.topic, r.key, r.value, r.headers) for r in rows]
-            deliveries = self._publisher.publish(batch, self._publish_timeout_s)
+            deliveries = self._publish(batch)
             self._crash.hit("relay.after_ack")
             outbox.mark_published(conn, [d.ref for d in deliveries if d.ok])
             refused = [(d.ref, d.error or "") for d in deliveries if d.permanent]
@@ -94,6 +98,11 @@ class OutboxRelay:
         if settled < len(rows):
             raise OSError(f"{len(rows) - settled} of {len(rows)} messages not acknowledged")
         return settled
+
+    def _publish(self, batch: list[OutgoingMessage]) -> list[Delivery]:
+        if not self._one_at_a_time:
+            return self._publisher.publish(batch, self._publish_timeout_s)
+        return [d for m in batch for d in self._publisher.publish([m], self._publish_timeout_s)]
 
     def purge(self) -> int:
         conn = self._connection()

@@ -32,6 +32,8 @@ class Plumbing:
     outbox_retention_s: float = 3600.0
     consumer_batch_size: int = 100
     instance_id: str | None = None  # this replica's stable id in its consumer group
+    relay_wake_on_commit: bool = True  # False: the relay only polls (seed-like baseline)
+    relay_one_at_a_time: bool = False  # True: one send and ack per row (seed-like baseline)
     crash: CrashPoints = field(default_factory=CrashPoints)
 
 
@@ -43,7 +45,7 @@ def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
     return OutboxRelay(
         lambda: db.connect(p.dsn, f"{p.name}-relay"), publisher,
         batch_size=p.relay_batch_size, poll_interval_s=p.relay_poll_interval_s,
-        retention_s=p.outbox_retention_s, crash=p.crash)
+        retention_s=p.outbox_retention_s, crash=p.crash, one_at_a_time=p.relay_one_at_a_time)
 
 
 def consumer_loop(p: Plumbing, processor: EventProcessor[Any], publisher: Publisher,

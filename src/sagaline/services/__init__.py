@@ -52,6 +52,8 @@ class ServiceSpec:
             outbox_retention_s=settings.outbox_retention_s,
             consumer_batch_size=settings.consumer_batch_size,
             instance_id=f"{self.name}-{settings.replica_id}" if settings.replica_id else None,
+            relay_wake_on_commit=settings.relay_wake_on_commit,
+            relay_one_at_a_time=settings.relay_one_at_a_time,
             crash=faults.CrashPoints(faults.parse(settings.crash_points)),
         )
 

@@ -41,7 +41,8 @@ def assemble(
     if unit_of_work is None:
         pool = db.make_pool(plumbing.dsn, settings.db_pool_size, spec.name)
         checks.append(lambda: db.check(pool))
-        unit_of_work = lambda: postgres_unit_of_work(pool, relay.wake)  # noqa: E731
+        wake = relay.wake if plumbing.relay_wake_on_commit else _nothing
+        unit_of_work = lambda: postgres_unit_of_work(pool, wake)  # noqa: E731
     uow = unit_of_work
     processor = EventProcessor(spec.consumer_group, handlers, uow, plumbing.crash)
     consumer = wiring.consumer_loop(plumbing, processor, kafka, spec.dead_letter_topic, source)
@@ -52,3 +53,7 @@ def assemble(
         relay=relay, consumer=consumer,
         on_start=[lambda: on_start(uow)] if on_start else [], on_close=[kafka.close],
     )
+
+
+def _nothing() -> None:
+    pass
