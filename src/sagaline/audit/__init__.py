@@ -1,0 +1,35 @@
+"""The consistency auditor: reads the three databases and Kafka (read-only) and verifies the
+saga's invariants. `python -m sagaline check` on the command line; from Python:
+
+    report = sagaline.audit.run(settings, since=start, wait_s=20)
+    assert report.ok, report.text()
+
+`run` raises `SourceUnavailable` when a database or Kafka cannot be reached.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sagaline.audit.evaluate import DEFAULT_GRACE_S, DEFAULT_OUTBOX_AGE_S, AuditOptions
+from sagaline.audit.read_db import SourceUnavailable
+from sagaline.audit.report import Finding, Report
+from sagaline.audit.runner import audit
+from sagaline.settings import Settings
+
+__all__ = [
+    "DEFAULT_GRACE_S",
+    "DEFAULT_OUTBOX_AGE_S",
+    "AuditOptions", "Finding", "Report", "SourceUnavailable",
+    "run",
+]
+
+
+def run(settings: Settings, since: datetime | None = None, grace_s: float = DEFAULT_GRACE_S,
+        wait_s: float = 0.0, outbox_age_s: float = DEFAULT_OUTBOX_AGE_S,
+        dead_letters_fail: bool = False) -> Report:
+    """Audit once, or re-audit every second for up to `wait_s` until everything holds.
+    `report.ok` is True only when no invariant is broken and no order is stuck."""
+    options = AuditOptions(since=since, grace_s=grace_s, outbox_age_s=outbox_age_s,
+                           dead_letters_fail=dead_letters_fail)
+    return audit(settings, options, wait_s)

@@ -1,0 +1,55 @@
+"""`python -m sagaline check`: the auditor on the command line.
+
+Exit status: 0 when everything holds, 1 with violations or stuck orders, 2 when a database or
+Kafka cannot be reached (one readable line on stderr).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+import typer
+
+from sagaline import audit
+from sagaline.settings import get_settings
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """ISO-8601; a time without a zone is taken as UTC."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO-8601 time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def check(
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    since: str | None = typer.Option(
+        None, "--since", help="Only orders created at or after this ISO-8601 time (no zone:"
+        " UTC), and their payments and reservations; the books stay global."),
+    grace: float = typer.Option(audit.DEFAULT_GRACE_S, "--grace", min=0,
+                                help="Seconds an order may be in flight before it is stuck."),
+    outbox_age: float = typer.Option(audit.DEFAULT_OUTBOX_AGE_S, "--outbox-age", min=0,
+                                     help="Seconds an outbox row may wait to be published."),
+    wait: float = typer.Option(0.0, "--wait", min=0,
+                               help="Re-check for up to this many seconds until all holds."),
+    strict_dead_letters: bool = typer.Option(
+        False, "--strict-dead-letters", help="Count dead letters as violations."),
+) -> None:
+    """Verify the saga's invariants across the three databases and Kafka."""
+    try:
+        report = audit.run(get_settings(), since=parse_since(since), grace_s=grace,
+                           wait_s=wait, outbox_age_s=outbox_age,
+                           dead_letters_fail=strict_dead_letters)
+    except audit.SourceUnavailable as err:
+        typer.echo(f"error: cannot audit: {err}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        typer.echo(report.text())
+    raise typer.Exit(0 if report.ok else 1)

@@ -1,0 +1,82 @@
+"""What an audit found: violations, warnings, stuck orders and counts, as text or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+Value = str | int | float | bool | None
+
+
+def plain(value: Any) -> Value:
+    """A JSON-safe scalar: Decimals become strings (exact), other scalars stay."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One broken invariant (or warning): `kind` is a stable code, `subject` says what it is
+    about ("order <id>", "account <user>", "sku <sku>", ...), `data` carries the numbers."""
+
+    kind: str
+    subject: str
+    message: str
+    data: Mapping[str, Value] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "subject": self.subject, "message": self.message,
+                "data": dict(self.data)}
+
+    def line(self) -> str:
+        return f"{self.kind:<26} {self.subject}: {self.message}"
+
+
+@dataclass
+class Report:
+    """`ok` holds only when there is no violation and no stuck order."""
+
+    violations: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    stuck: list[Finding] = field(default_factory=list)
+    counts: dict[str, Any] = field(default_factory=dict)
+    waited_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations and not self.stuck
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "violations": [f.as_json() for f in self.violations],
+            "warnings": [f.as_json() for f in self.warnings],
+            "stuck": [f.as_json() for f in self.stuck],
+            "counts": self.counts,
+        }
+
+    def summary(self) -> str:
+        c = self.counts
+        by_status = ", ".join(f"{k} {v}" for k, v in sorted(c.get("orders", {}).items()))
+        return (f"{'OK' if self.ok else 'FAILED'}: {c.get('orders_total', 0)} orders"
+                f" ({by_status or 'none'}), in flight {c.get('in_flight', 0)},"
+                f" stuck {len(self.stuck)}, accounts {c.get('accounts', 0)},"
+                f" SKUs {c.get('skus', 0)}, dead letters {c.get('dead_letters', 0)},"
+                f" violations {len(self.violations)}, warnings {len(self.warnings)}")
+
+    def text(self, limit: int = 50) -> str:
+        """The summary line, then each section (at most `limit` lines per section)."""
+        lines = [self.summary()]
+        for title, findings in (("violations", self.violations), ("stuck", self.stuck),
+                                ("warnings", self.warnings)):
+            if findings:
+                lines.append(f"{title} ({len(findings)}):")
+                lines += [f"  {f.line()}" for f in findings[:limit]]
+                if len(findings) > limit:
+                    lines.append(f"  ... and {len(findings) - limit} more")
+        return "\n".join(lines)
