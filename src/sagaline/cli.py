@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import typer
 
 from sagaline import demo as demo_run
+from sagaline.audit.command import check as audit_check
 from sagaline.core.migrations import migrate_dsn
 from sagaline.services import SERVICES
 from sagaline.services.topics import ALL_TOPICS
@@ -19,6 +20,7 @@ from sagaline.stack.report import table
 from sagaline.stack.topics import ensure_topics
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app.command("check")(audit_check)  # the consistency auditor (sagaline.audit)
 
 
 def say(text: str) -> None:
