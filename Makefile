@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup jars up down status demo migrate test lint
+.PHONY: setup jars up down status demo migrate test lint check
 
 setup: $(STAMP) jars
 
@@ -32,6 +32,10 @@ migrate: $(STAMP)
 
 status: $(STAMP)
 	$(PY) -m sagaline status
+
+# Verify the saga's invariants across the databases and Kafka (exit 0/1/2).
+check: $(STAMP)
+	$(PY) -m sagaline check $(ARGS)
 
 test: setup
 	$(PY) -m pytest tests
