@@ -9,11 +9,12 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Collection, Mapping
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sagaline.core.unit_of_work import InMemoryUnitOfWork
 from sagaline.services.inventory.repository import Reservation, StockLevel
-from sagaline.services.order.repository import Order
+from sagaline.services.order.repository import FINAL, Order
 from sagaline.services.payment.repository import Account, Payment
 
 
@@ -74,6 +75,11 @@ class FakeStock:
             assert level.on_hand >= qty, "CHECK (on_hand >= 0)"
             self.rows[sku] = dataclasses.replace(level, on_hand=level.on_hand - qty)
 
+    def give_back(self, quantities: Mapping[str, int]) -> None:
+        for sku, qty in quantities.items():
+            level = self.rows[sku]
+            self.rows[sku] = dataclasses.replace(level, on_hand=level.on_hand + qty)
+
     def get(self, sku: str) -> StockLevel | None:
         return self.rows.get(sku)
 
@@ -95,8 +101,11 @@ class FakeReservations:
         assert reservation.order_id not in self.rows, "primary key"
         self.rows[reservation.order_id] = reservation
 
-    def get(self, order_id: str) -> Reservation | None:
+    def get(self, order_id: str, for_update: bool = False) -> Reservation | None:
         return self.rows.get(order_id)
+
+    def mark_released(self, order_id: str) -> None:
+        self.rows[order_id] = dataclasses.replace(self.rows[order_id], status="RELEASED")
 
 
 class FakeInventoryUnitOfWork(InMemoryUnitOfWork):
@@ -109,11 +118,12 @@ class FakeInventoryUnitOfWork(InMemoryUnitOfWork):
 class FakeOrders:
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, Order] = {}
+        self.now = datetime.now(UTC)  # the fake's clock: tests move it forward
 
     def add(self, order: Order) -> bool:
         if order.idempotency_key and self.by_idempotency_key(order.idempotency_key):
             return False
-        self.rows[order.order_id] = order
+        self.rows[order.order_id] = dataclasses.replace(order, created_at=self.now)
         return True
 
     def get(self, order_id: uuid.UUID) -> Order | None:
@@ -124,6 +134,13 @@ class FakeOrders:
 
     def newest(self, status: str | None, limit: int) -> list[Order]:
         found = [o for o in reversed(self.rows.values()) if status in (None, o.status)]
+        return found[:limit]
+
+    def overdue(self, older_than_s: float, limit: int) -> list[Order]:
+        """Orders are overdue when `created_at` is older than `older_than_s` before `now`."""
+        cutoff = self.now - timedelta(seconds=older_than_s)
+        found = [o for o in self.rows.values()
+                 if o.status not in FINAL and (o.created_at or self.now) < cutoff]
         return found[:limit]
 
     def move(self, order_id: uuid.UUID, to: str, reason: str | None,

@@ -53,9 +53,16 @@ class Settings(BaseSettings):
     outbox_retention_s: float = Field(3600.0, ge=0)
     inbox_retention_s: float = Field(7 * 24 * 3600.0, ge=0)
     consumer_batch_size: int = Field(100, ge=1, le=10_000)
-    # This replica's stable name (static group membership: a restart takes its partitions
-    # back at once). Unique per replica of a service; empty for plain dynamic membership.
+    # This replica's stable name, for static group membership: a restart under the same name
+    # takes its partitions back at once. Unique per replica. Empty (the default): dynamic
+    # membership, where a crashed replica's partitions move after the 6 s session timeout.
+    # Caveat: under static membership a changed subscription (a new consumed topic) is not
+    # picked up until the group rebalances, so roll out such a change under new names.
     replica_id: str = Field("", max_length=100)
+
+    # --- Saga deadline: an order not final this long after it was placed is cancelled ------
+    saga_timeout_s: float = Field(30.0, gt=0)
+    deadline_scan_interval_s: float = Field(1.0, gt=0)
 
     # --- Business rules -----------------------------------------------------------------------
     starting_credit: int = Field(10_000, ge=0)

@@ -4,7 +4,11 @@ import pytest
 
 from sagaline.core.envelope import Envelope
 from sagaline.services import topics
-from sagaline.services.inventory.handlers import InventoryRules, reserve_for_paid_order
+from sagaline.services.inventory.handlers import (
+    InventoryRules,
+    release_for_cancelled_order,
+    reserve_for_paid_order,
+)
 from tests.fakes import FakeInventoryUnitOfWork
 
 pytestmark = pytest.mark.unit
@@ -20,7 +24,10 @@ def paid(order_id: str, *items: tuple[str, int]) -> Envelope:
 def run(uow: FakeInventoryUnitOfWork, *events: Envelope) -> list[Envelope]:
     with uow:
         for event in events:
-            reserve_for_paid_order(event, uow, RULES)
+            if event.topic == topics.ORDER_CANCELLED:
+                release_for_cancelled_order(event, uow)
+            else:
+                reserve_for_paid_order(event, uow, RULES)
         uow.commit()
     return uow.committed
 
@@ -68,3 +75,30 @@ def test_stock_runs_out_exactly() -> None:
     out = run(uow, *(paid(f"o-{n}", ("A", 1)) for n in range(5)))
     assert [e.topic for e in out].count(topics.INVENTORY_RESERVED) == 3
     assert uow.stock.get("A").on_hand == 0
+
+
+def cancel(order_id: str) -> Envelope:
+    return Envelope.first(topics.ORDER_CANCELLED, order_id,
+                          {"orderId": order_id, "userId": "u", "amount": 1})
+
+
+def test_a_cancelled_order_gives_its_stock_back_once() -> None:
+    uow = FakeInventoryUnitOfWork({"A": 5})
+    with uow:
+        reserve_for_paid_order(paid("o-1", ("A", 2)), uow, RULES)
+        release_for_cancelled_order(cancel("o-1"), uow)
+        release_for_cancelled_order(cancel("o-1"), uow)
+        uow.commit()
+    assert uow.stock.get("A").on_hand == 5
+    assert uow.reservations.get("o-1").status == "RELEASED"
+    released = [e for e in uow.committed if e.topic == topics.INVENTORY_RELEASED]
+    assert [e.payload["items"] for e in released] == [[{"sku": "A", "quantity": 2}]]
+
+
+def test_a_cancellation_before_the_reservation_voids_it() -> None:
+    uow = FakeInventoryUnitOfWork({"A": 5})
+    run(uow, cancel("o-1"), paid("o-1", ("A", 2)))
+    with uow:
+        release_for_cancelled_order(cancel("o-1"), uow)
+    assert uow.stock.get("A").on_hand == 5
+    assert uow.reservations.get("o-1").status == "VOIDED" and uow.committed == []

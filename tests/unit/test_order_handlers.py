@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from sagaline.services.order.handlers import (
     HANDLERS,
     IdempotencyConflict,
     PlaceOrder,
+    cancel_overdue,
     place_order,
 )
 from tests.fakes import FakeOrderUnitOfWork
@@ -94,3 +96,23 @@ def test_an_order_id_that_is_no_uuid_is_a_permanent_error() -> None:
     with pytest.raises(PermanentError), uow:
         HANDLERS[topics.PAYMENT_FAILED](
             Envelope.first(topics.PAYMENT_FAILED, "x", {"orderId": "x", "amount": 1}), uow)
+
+
+def test_overdue_orders_are_cancelled_once_and_announced() -> None:
+    uow = FakeOrderUnitOfWork()
+    late, done = placed(uow), placed(uow)
+    deliver(uow, done, (topics.PAYMENT_CHARGED, {}), (topics.INVENTORY_RESERVED, {}))
+    uow.committed.clear()
+    with uow:
+        assert cancel_overdue(uow, deadline_s=30) == 0  # nothing is old enough yet
+    uow.orders.now += timedelta(seconds=31)
+    with uow:
+        assert cancel_overdue(uow, deadline_s=30) == 1
+    with uow:
+        assert cancel_overdue(uow, deadline_s=30) == 0
+    assert (uow.orders.get(late).status, uow.orders.get(late).reason) == ("CANCELLED", "TIMEOUT")
+    (announced,) = uow.committed
+    assert announced.topic == topics.ORDER_CANCELLED
+    assert announced.payload == {"orderId": str(late), "userId": "u1", "amount": Decimal(500),
+                                 "reason": "TIMEOUT"}
+    assert deliver(uow, late, (topics.INVENTORY_RESERVED, {})) == "CANCELLED"

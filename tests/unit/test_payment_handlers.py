@@ -10,6 +10,7 @@ from sagaline.core.envelope import Envelope
 from sagaline.services import topics
 from sagaline.services.payment.handlers import (
     PaymentRules,
+    cancel_for_order,
     charge_for_order,
     handlers,
     refund_after_failure,
@@ -112,4 +113,35 @@ def test_a_value_that_breaks_the_schema_is_rejected() -> None:
 
 
 def test_mapping_names_every_consumed_topic() -> None:
-    assert set(handlers(RULES)) == {topics.ORDER_CREATED, topics.INVENTORY_FAILED}
+    assert set(handlers(RULES)) == {topics.ORDER_CREATED, topics.INVENTORY_FAILED,
+                                    topics.ORDER_CANCELLED}
+
+
+def cancelled(order_id: str = "o-1", amount: int = 500, user: str = "u1") -> Envelope:
+    return Envelope.first(topics.ORDER_CANCELLED, order_id,
+                          {"orderId": order_id, "userId": user, "amount": amount,
+                           "reason": "TIMEOUT"})
+
+
+def test_a_cancelled_order_is_refunded_once() -> None:
+    uow = FakePaymentUnitOfWork()
+    with uow:
+        charge_for_order(order_created(), uow, RULES)
+        cancel_for_order(cancelled(), uow)
+        cancel_for_order(cancelled(), uow)
+        refund_after_failure(Envelope.first(topics.INVENTORY_FAILED, "o-1",
+                                            {"orderId": "o-1"}), uow)  # a late failure too
+        uow.commit()
+    assert uow.accounts.get("u1").balance == Decimal(1000)
+    refunds = [e for e in uow.committed if e.topic == topics.PAYMENT_REFUNDED]
+    assert [e.payload["reason"] for e in refunds] == ["TIMEOUT"]
+
+
+def test_a_cancellation_before_the_charge_voids_it() -> None:
+    uow = FakePaymentUnitOfWork()
+    with uow:
+        cancel_for_order(cancelled(), uow)
+        charge_for_order(order_created(), uow, RULES)  # arrives late: must not charge
+        uow.commit()
+    assert uow.payments.get("o-1").status == "VOIDED"
+    assert uow.accounts.get("u1") is None and uow.committed == []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 
 import psycopg
@@ -31,7 +30,6 @@ class OutboxRelay:
         publisher: Publisher,
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
-        retention_s: float = 3600.0,
         publish_timeout_s: float = 30.0,
         crash: CrashPoints | None = None,
         one_at_a_time: bool = False,
@@ -44,7 +42,6 @@ class OutboxRelay:
         self._publisher = publisher
         self._batch_size = batch_size
         self._poll_interval_s = poll_interval_s
-        self._retention_s = retention_s
         self._publish_timeout_s = publish_timeout_s
         self._wakeup = threading.Event()
         self._conn: psycopg.Connection | None = None
@@ -57,13 +54,9 @@ class OutboxRelay:
     def run(self, stop: threading.Event) -> None:
         """Publish until `stop` is set; survives database and broker outages."""
         backoff = 0.1
-        next_purge = time.monotonic()
         while not stop.is_set():
             try:
                 handled = self.publish_batch()
-                if time.monotonic() >= next_purge:
-                    self.purge()
-                    next_purge = time.monotonic() + 60
                 backoff = 0.1
             except (psycopg.Error, OSError) as exc:
                 log.warning("relay: %s; retrying in %.1fs", exc, backoff)
@@ -103,11 +96,6 @@ class OutboxRelay:
         if not self._one_at_a_time:
             return self._publisher.publish(batch, self._publish_timeout_s)
         return [d for m in batch for d in self._publisher.publish([m], self._publish_timeout_s)]
-
-    def purge(self) -> int:
-        conn = self._connection()
-        with conn.transaction():
-            return outbox.purge_published(conn, self._retention_s)
 
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:

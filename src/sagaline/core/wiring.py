@@ -16,6 +16,7 @@ from sagaline.core.messages import MessageSource
 from sagaline.core.processor import EventProcessor
 from sagaline.core.publisher import Publisher
 from sagaline.core.relay import OutboxRelay
+from sagaline.core.retention import Housekeeper
 from sagaline.core.retry import RetryPolicy
 
 
@@ -30,6 +31,7 @@ class Plumbing:
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
     outbox_retention_s: float = 3600.0
+    inbox_retention_s: float = 7 * 24 * 3600.0
     consumer_batch_size: int = 100
     instance_id: str | None = None  # this replica's stable id in its consumer group
     relay_wake_on_commit: bool = True  # False: the relay only polls (seed-like baseline)
@@ -45,7 +47,12 @@ def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
     return OutboxRelay(
         lambda: db.connect(p.dsn, f"{p.name}-relay"), publisher,
         batch_size=p.relay_batch_size, poll_interval_s=p.relay_poll_interval_s,
-        retention_s=p.outbox_retention_s, crash=p.crash, one_at_a_time=p.relay_one_at_a_time)
+        crash=p.crash, one_at_a_time=p.relay_one_at_a_time)
+
+
+def housekeeper(p: Plumbing) -> Housekeeper:
+    return Housekeeper(lambda: db.connect(p.dsn, f"{p.name}-housekeeping"),
+                       p.outbox_retention_s, p.inbox_retention_s)
 
 
 def consumer_loop(p: Plumbing, processor: EventProcessor[Any], publisher: Publisher,

@@ -50,6 +50,7 @@ class ServiceSpec:
             relay_batch_size=settings.relay_batch_size,
             relay_poll_interval_s=settings.relay_poll_interval_s,
             outbox_retention_s=settings.outbox_retention_s,
+            inbox_retention_s=settings.inbox_retention_s,
             consumer_batch_size=settings.consumer_batch_size,
             instance_id=f"{self.name}-{settings.replica_id}" if settings.replica_id else None,
             relay_wake_on_commit=settings.relay_wake_on_commit,

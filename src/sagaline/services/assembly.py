@@ -14,6 +14,7 @@ from sagaline.core import db, wiring
 from sagaline.core.messages import MessageSource
 from sagaline.core.processor import EventProcessor, Handler
 from sagaline.core.publisher import Publisher
+from sagaline.core.runtime import Worker
 from sagaline.core.service import Service
 from sagaline.core.unit_of_work import UnitOfWork
 from sagaline.services import ServiceSpec
@@ -33,6 +34,7 @@ def assemble(
     publisher: Publisher | None = None,
     source: MessageSource | None = None,
     on_start: Callable[[Callable[[], U]], None] | None = None,
+    workers: Callable[[Callable[[], U]], dict[str, Worker]] | None = None,
 ) -> Service:
     plumbing = spec.plumbing(settings)
     kafka = publisher or wiring.kafka_publisher(plumbing)
@@ -51,6 +53,8 @@ def assemble(
         migrations=spec.migrations,
         routers=[routes(uow)], checks=checks, max_body_bytes=settings.max_body_bytes,
         relay=relay, consumer=consumer,
+        extra_workers={"housekeeping": wiring.housekeeper(plumbing),
+                       **(workers(uow) if workers else {})},
         on_start=[lambda: on_start(uow)] if on_start else [], on_close=[kafka.close],
     )
 

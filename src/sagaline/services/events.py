@@ -65,6 +65,21 @@ class InventoryFailed(Event):
     reason: str = "OUT_OF_STOCK"
 
 
+class OrderCancelled(Event):
+    """The order gave up (e.g. its deadline passed): undo whatever was done for it."""
+
+    orderId: Text
+    userId: Text
+    amount: Money
+    reason: str = "TIMEOUT"
+
+
+class InventoryReleased(Event):
+    orderId: Text
+    items: list[Item] = []
+    reason: str = "TIMEOUT"
+
+
 def payload(event: Event) -> dict[str, object]:
     """The JSON value to send: Decimals stay numbers (see envelope.dumps)."""
     return event.model_dump(mode="python")

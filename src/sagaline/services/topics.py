@@ -1,4 +1,4 @@
-"""The saga's topic names: the seed demo's five, the compensation ours adds, dead letters."""
+"""The saga's topic names: the seed demo's five, the compensations ours adds, dead letters."""
 
 ORDER_CREATED = "order.created"
 PAYMENT_CHARGED = "payment.charged"
@@ -6,6 +6,9 @@ PAYMENT_FAILED = "payment.failed"
 PAYMENT_REFUNDED = "payment.refunded"
 INVENTORY_RESERVED = "inventory.reserved"
 INVENTORY_FAILED = "inventory.failed"
+# Saga timeouts: the order gave up waiting; payment and inventory undo what they did.
+ORDER_CANCELLED = "order.cancelled"
+INVENTORY_RELEASED = "inventory.released"
 
 
 
@@ -23,5 +26,7 @@ ALL_TOPICS: tuple[str, ...] = (
     PAYMENT_REFUNDED,
     INVENTORY_RESERVED,
     INVENTORY_FAILED,
+    ORDER_CANCELLED,
+    INVENTORY_RELEASED,
     *DEAD_LETTER_TOPICS,
 )

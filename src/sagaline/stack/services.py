@@ -54,7 +54,5 @@ class Service(Component):
 
     def _launch(self) -> subprocess.Popen[bytes]:
         env = {**os.environ, **settings_env(self.settings)}
-        # The local stack runs one replica of each service: give it a stable group identity.
-        env["REPLICA_ID"] = self.settings.replica_id or "local-1"
         argv = [sys.executable, "-m", self.spec.module]
         return proc.spawn(argv, self.log_file, cwd=Path.cwd(), env=env)

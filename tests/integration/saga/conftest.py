@@ -45,6 +45,18 @@ class Saga:
         view = self.order.get(f"/orders/{order_id}").json()
         return view if view["status"] in FINAL else None
 
+    def settle(self, quick_s: float = 1.0, timeout_s: float = 60.0) -> None:
+        """Wait until the system is healthy again after a disruption (a consumer group that
+        lost a member rebalances for a few seconds): a probe order is final within
+        `quick_s`."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            self.final(self.place(f"probe-{uuid.uuid4().hex[:8]}", 1), timeout_s)
+            if time.monotonic() - started < quick_s:
+                return
+        raise AssertionError(f"the saga did not settle within {timeout_s}s")
+
     def balance(self, user: str) -> float | None:
         response = self.payment.get(f"/accounts/{user}")
         return response.json()["balance"] if response.status_code == 200 else None

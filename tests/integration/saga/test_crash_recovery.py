@@ -26,3 +26,4 @@ def test_killed_after_commit_before_offset_store_has_one_effect(saga: Saga) -> N
     assert order["status"] == "CONFIRMED"
     assert saga.balance(user) == CREDIT - 55
     assert saga.payment.get(f"/payments/{order_id}").json()["status"] == "CHARGED"
+    saga.settle()

@@ -1,4 +1,5 @@
-"""Inventory's handler: reserve every item of a paid order, or none of them."""
+"""Inventory's handlers: reserve every item of a paid order, or none of them; release them
+when the order is cancelled."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sagaline.services import events, topics
 from sagaline.services.inventory.repository import (
     FAILED,
     RESERVED,
+    VOIDED,
     InventoryUnitOfWork,
     Reservation,
 )
@@ -61,6 +63,24 @@ def reserve_for_paid_order(event: Envelope, uow: InventoryUnitOfWork,
         uow.emit(event.follow(topics.INVENTORY_RESERVED, events.payload(reserved)))
 
 
+def release_for_cancelled_order(event: Envelope, uow: InventoryUnitOfWork) -> None:
+    """The order was cancelled (timed out): give reserved stock back, or make sure none is
+    taken later."""
+    cancelled = events.OrderCancelled.model_validate(event.payload)
+    reservation = uow.reservations.get(cancelled.orderId, for_update=True)
+    if reservation is None:  # payment.charged not handled yet: it will find this, do nothing
+        uow.reservations.add(Reservation(cancelled.orderId, VOIDED, [], cancelled.reason))
+    elif reservation.status == RESERVED:
+        uow.stock.give_back({i["sku"]: i["quantity"] for i in reservation.items})
+        uow.reservations.mark_released(cancelled.orderId)
+        released = events.InventoryReleased(orderId=cancelled.orderId,
+                                            items=reservation.items, reason=cancelled.reason)
+        uow.emit(event.follow(topics.INVENTORY_RELEASED, events.payload(released)))
+
+
 def handlers(rules: InventoryRules) -> dict[str, Handler[InventoryUnitOfWork]]:
     """Which handler each consumed topic goes to."""
-    return {topics.PAYMENT_CHARGED: partial(reserve_for_paid_order, rules=rules)}
+    return {
+        topics.PAYMENT_CHARGED: partial(reserve_for_paid_order, rules=rules),
+        topics.ORDER_CANCELLED: release_for_cancelled_order,
+    }

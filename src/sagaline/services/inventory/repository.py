@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 
 from sagaline.core.unit_of_work import PostgresUnitOfWork
 
-RESERVED, FAILED, RELEASED = "RESERVED", "FAILED", "RELEASED"
+RESERVED, FAILED, RELEASED, VOIDED = "RESERVED", "FAILED", "RELEASED", "VOIDED"
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,13 @@ class SqlStock:
             " FROM unnest(%s::text[], %s::int[]) AS w(sku, qty) WHERE stock.sku = w.sku",
             (list(quantities), list(quantities.values())))
 
+    def give_back(self, quantities: Mapping[str, int]) -> None:
+        """Return released quantities to stock."""
+        self._conn.execute(
+            "UPDATE stock SET on_hand = on_hand + w.qty, updated_at = clock_timestamp()"
+            " FROM unnest(%s::text[], %s::int[]) AS w(sku, qty) WHERE stock.sku = w.sku",
+            (list(quantities), list(quantities.values())))
+
     def get(self, sku: str) -> StockLevel | None:
         with self._conn.cursor(row_factory=class_row(StockLevel)) as cur:
             return cur.execute("SELECT sku, initial, on_hand FROM stock WHERE sku = %s",
@@ -74,6 +81,12 @@ class SqlStock:
         return row
 
 
+_SELECT_RESERVATION = (
+    "SELECT order_id, status, items, reason, created_at, released_at"
+    " FROM reservations WHERE order_id = %s"
+)
+
+
 class SqlReservations:
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
@@ -84,11 +97,15 @@ class SqlReservations:
             (reservation.order_id, reservation.status, Jsonb(reservation.items),
              reservation.reason))
 
-    def get(self, order_id: str) -> Reservation | None:
+    def get(self, order_id: str, for_update: bool = False) -> Reservation | None:
+        query = _SELECT_RESERVATION + " FOR UPDATE" if for_update else _SELECT_RESERVATION
         with self._conn.cursor(row_factory=class_row(Reservation)) as cur:
-            return cur.execute(
-                "SELECT order_id, status, items, reason, created_at, released_at"
-                " FROM reservations WHERE order_id = %s", (order_id,)).fetchone()
+            return cur.execute(query, (order_id,)).fetchone()
+
+    def mark_released(self, order_id: str) -> None:
+        self._conn.execute(
+            "UPDATE reservations SET status = 'RELEASED', released_at = clock_timestamp()"
+            " WHERE order_id = %s", (order_id,))
 
 
 class InventoryUnitOfWork(PostgresUnitOfWork):

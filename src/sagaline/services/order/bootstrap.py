@@ -12,6 +12,7 @@ from sagaline.services.assembly import assemble
 from sagaline.services.order import api
 from sagaline.services.order.handlers import HANDLERS
 from sagaline.services.order.repository import OrderUnitOfWork
+from sagaline.services.order.timeouts import SagaDeadline
 from sagaline.settings import Settings, get_settings
 
 
@@ -26,4 +27,6 @@ def bootstrap(
     return assemble(
         ORDER, settings, handlers=HANDLERS, postgres_unit_of_work=OrderUnitOfWork,
         routes=api.routes,
-        unit_of_work=unit_of_work, publisher=publisher, source=source)
+        unit_of_work=unit_of_work, publisher=publisher, source=source,
+        workers=lambda uow: {"deadline": SagaDeadline(uow, settings.saga_timeout_s,
+                                                      settings.deadline_scan_interval_s)})

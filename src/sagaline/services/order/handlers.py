@@ -21,13 +21,12 @@ from sagaline.services.order.repository import (
     CANCELLED,
     COMPENSATING,
     CONFIRMED,
+    NOT_FINAL,
     PAID,
     PENDING,
     Order,
     OrderUnitOfWork,
 )
-
-NOT_FINAL = (PENDING, PAID, COMPENSATING)
 
 
 @dataclass(frozen=True)
@@ -106,6 +105,20 @@ def on_inventory_failed(event: Envelope, uow: OrderUnitOfWork) -> None:
 def on_payment_refunded(event: Envelope, uow: OrderUnitOfWork) -> None:
     refunded = events.PaymentRefunded.model_validate(event.payload)
     uow.orders.move(_order_id(refunded.orderId), CANCELLED, refunded.reason, NOT_FINAL)
+
+
+def cancel_overdue(uow: OrderUnitOfWork, deadline_s: float, limit: int = 500) -> int:
+    """Cancel orders not final within the deadline and announce it (`order.cancelled`), so
+    payment and inventory undo what they did. Outcomes arriving later cannot move them."""
+    overdue = uow.orders.overdue(deadline_s, limit)
+    for order in overdue:
+        uow.orders.move(order.order_id, CANCELLED, "TIMEOUT", NOT_FINAL)
+        cancelled = events.OrderCancelled(orderId=str(order.order_id), userId=order.user_id,
+                                          amount=order.total_amount, reason="TIMEOUT")
+        uow.emit(Envelope.first(topics.ORDER_CANCELLED, str(order.order_id),
+                                events.payload(cancelled)))
+    uow.commit()
+    return len(overdue)
 
 
 HANDLERS: dict[str, Handler[OrderUnitOfWork]] = {

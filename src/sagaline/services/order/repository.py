@@ -18,6 +18,7 @@ from sagaline.core.unit_of_work import PostgresUnitOfWork
 PENDING, PAID, COMPENSATING = "PENDING", "PAID", "COMPENSATING"
 CONFIRMED, CANCELLED = "CONFIRMED", "CANCELLED"
 FINAL = frozenset({CONFIRMED, CANCELLED})
+NOT_FINAL = (PENDING, PAID, COMPENSATING)
 Status = Literal["PENDING", "PAID", "COMPENSATING", "CONFIRMED", "CANCELLED"]
 STATUSES: tuple[str, ...] = get_args(Status)
 
@@ -71,6 +72,16 @@ class SqlOrders:
                 _SELECT + " WHERE %(status)s::text IS NULL OR status = %(status)s"
                 " ORDER BY created_at DESC LIMIT %(limit)s",
                 {"status": status, "limit": limit}).fetchall()
+
+    def overdue(self, older_than_s: float, limit: int) -> list[Order]:
+        """Orders not final after `older_than_s`, locked; rows another replica is cancelling
+        right now are skipped, so each is cancelled once."""
+        with self._conn.cursor(row_factory=class_row(Order)) as cur:
+            return cur.execute(
+                _SELECT + " WHERE status = ANY(%s)"
+                " AND created_at < clock_timestamp() - make_interval(secs => %s)"
+                " ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED",
+                (list(NOT_FINAL), older_than_s, limit)).fetchall()
 
     def move(self, order_id: uuid.UUID, to: str, reason: str | None,
              allowed_from: Collection[str]) -> bool:

@@ -1,4 +1,5 @@
-"""Payment's handlers: charge for a new order; refund when a later step of the saga failed."""
+"""Payment's handlers: charge for a new order; refund when a later step failed or the order
+was cancelled."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sagaline.services import events, topics
 from sagaline.services.payment.repository import (
     CHARGED,
     FAILED,
+    VOIDED,
     Payment,
     PaymentUnitOfWork,
 )
@@ -55,13 +57,27 @@ def refund_after_failure(event: Envelope, uow: PaymentUnitOfWork) -> None:
     """Compensation: give the money back, once, when inventory could not reserve."""
     failure = events.InventoryFailed.model_validate(event.payload)
     payment = uow.payments.get(failure.orderId, for_update=True)
-    if payment is None or payment.status != CHARGED:
-        return  # nothing was taken, or it was given back already
+    if payment is not None and payment.status == CHARGED:
+        _refund(payment, failure.reason, event, uow)
+
+
+def cancel_for_order(event: Envelope, uow: PaymentUnitOfWork) -> None:
+    """The order was cancelled (timed out): refund a charge, or make sure none happens."""
+    cancelled = events.OrderCancelled.model_validate(event.payload)
+    payment = uow.payments.get(cancelled.orderId, for_update=True)
+    if payment is None:  # order.created not handled yet: it will find this and do nothing
+        uow.payments.add(Payment(cancelled.orderId, cancelled.userId, cancelled.amount, VOIDED,
+                                 cancelled.reason))
+    elif payment.status == CHARGED:
+        _refund(payment, cancelled.reason, event, uow)
+
+
+def _refund(payment: Payment, reason: str, cause: Envelope, uow: PaymentUnitOfWork) -> None:
     uow.accounts.credit(payment.user_id, payment.amount)
     uow.payments.mark_refunded(payment.order_id)
     refunded = events.PaymentRefunded(orderId=payment.order_id, amount=payment.amount,
-                                      reason=failure.reason)
-    uow.emit(event.follow(topics.PAYMENT_REFUNDED, events.payload(refunded)))
+                                      reason=reason)
+    uow.emit(cause.follow(topics.PAYMENT_REFUNDED, events.payload(refunded)))
 
 
 def handlers(rules: PaymentRules) -> dict[str, Handler[PaymentUnitOfWork]]:
@@ -69,4 +85,5 @@ def handlers(rules: PaymentRules) -> dict[str, Handler[PaymentUnitOfWork]]:
     return {
         topics.ORDER_CREATED: partial(charge_for_order, rules=rules),
         topics.INVENTORY_FAILED: refund_after_failure,
+        topics.ORDER_CANCELLED: cancel_for_order,
     }

@@ -11,7 +11,7 @@ from psycopg.rows import class_row
 
 from sagaline.core.unit_of_work import PostgresUnitOfWork
 
-CHARGED, FAILED, REFUNDED = "CHARGED", "FAILED", "REFUNDED"
+CHARGED, FAILED, REFUNDED, VOIDED = "CHARGED", "FAILED", "REFUNDED", "VOIDED"
 
 
 @dataclass(frozen=True)
