@@ -11,6 +11,7 @@ import typer
 from sagaline import demo as demo_run
 from sagaline.audit.command import check as audit_check
 from sagaline.core.migrations import migrate_dsn
+from sagaline.dlq_cli import dlq_app
 from sagaline.services import SERVICES
 from sagaline.services.topics import ALL_TOPICS
 from sagaline.stack import Stack, StackError
@@ -133,3 +134,6 @@ def demo(
             say("stopping what the demo started ...")
             stack.stop_started()
     raise typer.Exit(1 if unsettled else 0)
+
+
+app.add_typer(dlq_app, name="dlq")

@@ -1,0 +1,80 @@
+"""`sagaline dlq list SERVICE` and `sagaline dlq replay SERVICE --ref P:O | --all`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+import typer
+
+from sagaline import dlq as dead_letters
+from sagaline.core import wiring
+from sagaline.services import SERVICES, ServiceSpec
+from sagaline.settings import Settings, get_settings
+
+dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list them, replay them.")
+Service = Annotated[str, typer.Argument(help="order, payment or inventory")]
+
+
+def _say(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def _spec(service: str) -> ServiceSpec:
+    for spec in SERVICES:
+        if spec.name == service:
+            return spec
+    _say(f"error: unknown service {service!r}; one of {', '.join(s.name for s in SERVICES)}")
+    raise typer.Exit(2)
+
+
+def _letters(settings: Settings, spec: ServiceSpec) -> list[dead_letters.DeadLetter]:
+    return dead_letters.read_all(settings.kafka_bootstrap_servers, spec.dead_letter_topic,
+                                 settings.kafka_client_config)
+
+
+@dlq_app.command("list")
+def dlq_list(service: Service,
+             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Each dead letter of a service's consumer: where from, why, and its value."""
+    spec = _spec(service)
+    letters = _letters(get_settings(), spec)
+    if as_json:
+        rows = [{**vars(d), "ref": d.ref, "value": d.value.decode("utf-8", "replace")}
+                for d in letters]
+        typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    for d in letters:
+        h = d.headers
+        typer.echo(f"{d.ref:<8} from {d.source_topic}[{h.get('dlq-source-partition')}]"
+                   f"@{h.get('dlq-source-offset')} key={d.key} {h.get('dlq-error-type')}: "
+                   f"{h.get('dlq-error', '')[:120]}\n         value: {d.value[:200]!r}")
+    _say(f"{len(letters)} dead letters on {spec.dead_letter_topic}")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    service: Service,
+    refs: Annotated[list[str] | None, typer.Option("--ref", help="partition:offset")] = None,
+    replay_all: Annotated[bool, typer.Option("--all", help="Every dead letter.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Even past inbox retention.")] = False,
+) -> None:
+    """Send dead letters back to their source topic (same key, value, event id)."""
+    settings, spec = get_settings(), _spec(service)
+    letters = _letters(settings, spec)
+    wanted = set(refs or [])
+    chosen = letters if replay_all else [d for d in letters if d.ref in wanted]
+    missing = wanted - {d.ref for d in letters}
+    if missing or not chosen:
+        unknown = f"; unknown: {', '.join(sorted(missing))}" if missing else ""
+        _say(f"error: nothing to replay{unknown}")
+        raise typer.Exit(2)
+    publisher = wiring.kafka_publisher(spec.plumbing(settings))
+    try:
+        count = dead_letters.replay(chosen, publisher, settings.inbox_retention_s, force)
+    except (dead_letters.TooOld, ConnectionError) as err:
+        _say(f"error: {err}")
+        raise typer.Exit(1) from None
+    finally:
+        publisher.close()
+    _say(f"replayed {count} dead letters to their source topics")
