@@ -1,0 +1,27 @@
+"""What `python -m sagaline bench` does, kept here so the shared CLI module stays one command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from sagaline.bench.config import BenchConfig
+from sagaline.bench.runner import run
+from sagaline.settings import get_settings
+from sagaline.stack import StackError
+
+
+def main(quick: bool, steps: str, step_seconds: float, baseline: bool, out_dir: Path,
+         say: Callable[[str], None]) -> int:
+    config = BenchConfig(step_s=step_seconds, baseline=baseline, out_dir=out_dir)
+    if quick:
+        config = config.quick_mode()
+    if steps:
+        config = replace(config, steps=tuple(int(s) for s in steps.split(",") if s.strip()))
+    try:
+        run(get_settings(), config, say)
+    except StackError as err:
+        say(f"error: {err}")
+        return 1
+    return 0

@@ -1,0 +1,41 @@
+"""What a benchmark run does: the offered rates, how long each step lasts, the extras."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+FULL_STEPS = (50, 100, 200, 400, 800, 1600)
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    steps: tuple[int, ...] = FULL_STEPS  # offered sagas per second, open loop
+    step_s: float = 30.0  # how long each step sends
+    warmup_s: float = 5.0  # first seconds of a step left out of its throughput window
+    drain_timeout_s: float = 90.0  # wait this long after a step for its sagas to finish
+    closed_loop_s: float = 30.0
+    closed_window: int = 400  # sagas in flight in the closed loop
+    processes: int = 1  # load-generator processes (see docs/performance.md for why one)
+    max_inflight: int = 512  # HTTP requests in flight per load process
+    users: int = 2000  # orders spread over this many new users per run
+    baseline: bool = True
+    baseline_s: float = 30.0
+    baseline_window: int = 60
+    limits: bool = True  # pgbench and the Kafka round trip
+    pgbench_s: float = 10.0
+    pgbench_clients: int = 8
+    kafka_rtt_messages: int = 300
+    drain_rows: int = 100_000  # relay backlog drain; 0 skips it
+    client_capacity_s: float = 3.0  # per client variant; 0 skips the measurement
+    stop_when_saturated: bool = True  # skip higher steps once one falls behind
+    quick: bool = False
+    out_dir: Path = Path("bench/results")
+
+    def quick_mode(self) -> BenchConfig:
+        """A few seconds per part, for CI: proves the harness works, measures little."""
+        return replace(
+            self, steps=(20, 50), step_s=3.0, warmup_s=0.5, drain_timeout_s=30.0,
+            closed_loop_s=3.0, closed_window=50, baseline_s=4.0, baseline_window=20,
+            pgbench_s=2.0, pgbench_clients=4, kafka_rtt_messages=20, drain_rows=2_000,
+            client_capacity_s=0.0, users=50, quick=True)

@@ -1,0 +1,91 @@
+"""Reading what the databases recorded: order timestamps, outbox and inbox times, commits.
+
+Every time is `clock_timestamp()` written by the service in its own transaction, read back as
+seconds since the epoch; nothing here polls a service for an outcome.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import psycopg
+
+from sagaline.services import SERVICES
+from sagaline.settings import Settings
+
+EPOCH = "extract(epoch from {})::float8"
+FINAL = ("CONFIRMED", "CANCELLED")
+# (producer, consumer group's service, topic): the hops an ordinary saga takes.
+HOPS = (
+    ("order", "payment", "order.created"),
+    ("payment", "inventory", "payment.charged"),
+    ("payment", "order", "payment.charged"),
+    ("inventory", "order", "inventory.reserved"),
+)
+
+
+def dsn(settings: Settings, service: str) -> str:
+    return next(s.dsn(settings) for s in SERVICES if s.name == service)
+
+
+def rows(conninfo: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
+        return conn.execute(sql.encode(), params).fetchall()
+
+
+def orders_since(settings: Settings, since: float) -> list[tuple[str, float, float | None]]:
+    """(order_id, created_at, finished_at) of orders created at or after `since`."""
+    sql = (f"SELECT order_id::text, {EPOCH.format('created_at')}, {EPOCH.format('finished_at')}"
+           " FROM orders WHERE created_at >= to_timestamp(%s)")
+    return [(r[0], r[1], r[2]) for r in rows(dsn(settings, "order"), sql, (since,))]
+
+
+def finished_count(settings: Settings, since: float) -> int:
+    sql = ("SELECT count(*) FROM orders WHERE status = ANY(%s)"
+           " AND created_at >= to_timestamp(%s)")
+    return int(rows(dsn(settings, "order"), sql, (list(FINAL), since))[0][0])
+
+
+def unfinished_count(settings: Settings, since: float) -> int:
+    sql = ("SELECT count(*) FROM orders WHERE status <> ALL(%s)"
+           " AND created_at >= to_timestamp(%s)")
+    return int(rows(dsn(settings, "order"), sql, (list(FINAL), since))[0][0])
+
+
+def wait_drained(settings: Settings, since: float, timeout_s: float) -> int:
+    """Wait until every order created since `since` is final; returns how many are not."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        left = unfinished_count(settings, since)
+        if left == 0 or time.monotonic() > deadline:
+            return left
+        time.sleep(0.25)
+
+
+def outbox_lags_ms(settings: Settings, service: str, since: float) -> list[float]:
+    """published_at - created_at of the service's outbox rows created since `since`."""
+    sql = (f"SELECT {EPOCH.format('published_at - created_at')} * 1000 FROM outbox"
+           " WHERE created_at >= to_timestamp(%s) AND published_at IS NOT NULL")
+    return [r[0] for r in rows(dsn(settings, service), sql, (since,))]
+
+
+def hop_lags_ms(settings: Settings, producer: str, consumer: str, topic: str,
+                since: float) -> list[float]:
+    """inbox.handled_at (consumer) - outbox.published_at (producer), joined by event id."""
+    published = dict(rows(
+        dsn(settings, producer),
+        f"SELECT event_id, {EPOCH.format('published_at')} FROM outbox"
+        " WHERE topic = %s AND created_at >= to_timestamp(%s) AND published_at IS NOT NULL",
+        (topic, since)))
+    handled = rows(
+        dsn(settings, consumer),
+        f"SELECT event_id, {EPOCH.format('handled_at')} FROM inbox"
+        " WHERE topic = %s AND handled_at >= to_timestamp(%s)", (topic, since))
+    return [(at - published[eid]) * 1000 for eid, at in handled if eid in published]
+
+
+def xact_commits(settings: Settings) -> dict[str, int]:
+    """pg_stat_database.xact_commit of each service's database (stats lag up to ~1 s)."""
+    sql = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+    return {s.name: int(rows(s.dsn(settings), sql)[0][0]) for s in SERVICES}

@@ -1,0 +1,82 @@
+"""The machine's own limits, measured in the same run: single-row insert commits per second
+(pgbench against one of the stack's Postgres servers) and a bare Kafka produce→consume round
+trip, one message at a time."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
+
+from sagaline.bench.stats import summary
+from sagaline.settings import Settings
+from sagaline.stack import pgsys
+from sagaline.stack.topics import ensure_topics
+
+RTT_TOPIC = "bench.rtt"
+
+
+def pgbench_insert_tps(conninfo: str, seconds: float, clients: int) -> dict[str, Any]:
+    """Transactions per second of `INSERT one row` (autocommit) from `clients` connections."""
+    table = f"bench_scratch_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {table} (id bigserial PRIMARY KEY, v int)".encode())
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            script = Path(tmp) / "insert.sql"
+            script.write_text(f"INSERT INTO {table} (v) VALUES (1);\n")
+            argv = [str(pgsys.pg_bin("pgbench")), "-n", "-c", str(clients), "-j", "2",
+                    "-T", str(max(1, round(seconds))), "-f", str(script), conninfo]
+            out = subprocess.run(argv, capture_output=True, text=True, check=False,
+                                 timeout=seconds + 60)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {table}".encode())
+    found = re.search(r"tps = ([0-9.]+)", out.stdout)
+    if out.returncode != 0 or not found:
+        raise RuntimeError(f"pgbench failed: {(out.stdout + out.stderr)[-800:]}")
+    return {"tps": round(float(found.group(1)), 1), "clients": clients, "seconds": seconds,
+            "sql": "INSERT INTO scratch (v) VALUES (1)  -- one row, one commit, fsync on"}
+
+
+def kafka_round_trip(settings: Settings, messages: int) -> dict[str, Any]:
+    """Produce one message (acks=all, idempotent, no linger), then consume it; repeat."""
+    bootstrap, extra = settings.kafka_bootstrap_servers, settings.kafka_client_config
+    ensure_topics(bootstrap, [RTT_TOPIC], 1, extra)
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
+                         "acks": "all", "linger.ms": 0, **extra})
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-rtt",
+                         "enable.auto.commit": False, "fetch.wait.max.ms": 1,
+                         "fetch.min.bytes": 1, **extra})
+    consumer.assign([TopicPartition(RTT_TOPIC, 0, OFFSET_END)])
+    try:
+        _one_trip(producer, consumer, b"warm-up")
+        acks, trips = [], []
+        for n in range(messages):
+            ack_ms, trip_ms = _one_trip(producer, consumer, f"rtt-{n}".encode())
+            acks.append(ack_ms)
+            trips.append(trip_ms)
+    finally:
+        consumer.close()
+        producer.flush(5)
+    return {"produce_ack": summary(acks), "round_trip": summary(trips), "messages": messages}
+
+
+def _one_trip(producer: Producer, consumer: Consumer, value: bytes) -> tuple[float, float]:
+    begin = time.perf_counter()
+    producer.produce(RTT_TOPIC, value=value)
+    producer.flush(10)
+    acked = time.perf_counter()
+    deadline = begin + 10
+    while time.perf_counter() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is not None and msg.error() is None and msg.value() == value:
+            return (acked - begin) * 1000, (time.perf_counter() - begin) * 1000
+    raise RuntimeError("kafka round trip: message not consumed within 10 s")

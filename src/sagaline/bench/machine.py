@@ -1,0 +1,49 @@
+"""The machine and the stack as the benchmark needs them: description, pids, stock, checks."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from sagaline.settings import Settings
+from sagaline.stack import Stack, StackError
+
+
+def describe() -> dict[str, Any]:
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"cores": os.cpu_count(), "physical_cores": psutil.cpu_count(logical=False),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "cpu_model": model or platform.processor(), "python": platform.python_version(),
+            "kernel": platform.release()}
+
+
+def pids(stack: Stack) -> dict[str, int]:
+    """The pid of each running local component (Kafka, the Postgres servers, the services)."""
+    return {s.name: s.pid for s in stack.status() if s.pid is not None}
+
+
+def require_running(stack: Stack) -> None:
+    down = [s.name for s in stack.status() if not s.running]
+    if down:
+        raise StackError(f"not running: {', '.join(down)} (start the stack: make up ARGS=--detach)")
+
+
+def ensure_stock(settings: Settings, at_least: int, sku: str = "SKU-1") -> None:
+    """Top SKU-1 up through the inventory API so that no bench order runs out of stock."""
+    base = f"http://127.0.0.1:{settings.inventory_http_port}"
+    with httpx.Client(base_url=base, timeout=10) as client:
+        level = client.get(f"/stock/{sku}")
+        on_hand = level.json()["onHand"] if level.status_code == 200 else 0
+        if on_hand < at_least:
+            client.post(f"/stock/{sku}", json={"quantity": at_least - on_hand}).raise_for_status()

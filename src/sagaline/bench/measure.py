@@ -1,0 +1,69 @@
+"""Turning one load window into numbers: saga latency and throughput from the order table,
+per-hop latency from the outboxes and inboxes, commits per saga, CPU per process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sagaline.bench import dbstats
+from sagaline.bench.loadgen import LoadResult
+from sagaline.bench.stats import percentile, summary
+from sagaline.services import SERVICES
+from sagaline.settings import Settings
+
+
+def window_metrics(settings: Settings, load: LoadResult, start: float, end: float,
+                   warmup_s: float) -> dict[str, Any]:
+    """Numbers for the sagas this load started between `start` and `end` (wall clock)."""
+    sent_at = dict(load.sent)
+    ours = [o for o in dbstats.orders_since(settings, start - 1) if o[0] in sent_at]
+    done = [(created, fin) for _, created, fin in ours if fin is not None]
+    latency = [(fin - created) * 1000 for created, fin in done]
+    counted_from = start + warmup_s
+    in_window = sum(1 for _, fin in done if counted_from <= fin <= end)
+    lat = summary(latency)
+    return {
+        "achieved_per_s": round(in_window / max(1e-9, end - counted_from), 1),
+        "accepted_per_s": round(len(load.sent) / max(1e-9, end - start), 1),
+        "sagas_started": len(ours), "sagas_finished": len(done),
+        "sagas_unfinished": len(ours) - len(done), "http_errors": load.errors,
+        "error_sample": load.error_sample,
+        "p50_ms": lat["p50_ms"], "p95_ms": lat["p95_ms"], "p99_ms": lat["p99_ms"],
+        "max_ms": lat["max_ms"],
+        "generator_lag_p99_ms": _r(percentile(load.lag_ms, 99)),
+        "hops": hops(settings, ours, sent_at, start),
+    }
+
+
+def hops(settings: Settings, ours: list[tuple[str, float, float | None]],
+         sent_at: dict[str, float], start: float) -> dict[str, Any]:
+    since = start - 1
+    out: dict[str, Any] = {
+        "http_send_to_order_row": summary([(c - sent_at[o]) * 1000 for o, c, _ in ours]),
+    }
+    for spec in SERVICES:
+        out[f"outbox_{spec.name}_commit_to_broker_ack"] = summary(
+            dbstats.outbox_lags_ms(settings, spec.name, since))
+    for producer, consumer, topic in dbstats.HOPS:
+        out[f"{topic}_{producer}_broker_to_{consumer}_handler"] = summary(
+            dbstats.hop_lags_ms(settings, producer, consumer, topic, since))
+    return out
+
+
+def commits_per_saga(before: dict[str, int], after: dict[str, int],
+                     sagas: int) -> dict[str, Any]:
+    """pg_stat_database xact_commit deltas over the window, per finished saga (includes the
+    services' read-only transactions and the harness's few queries)."""
+    delta = {name: after[name] - before[name] for name in after}
+    per = {name: round(d / sagas, 2) if sagas else None for name, d in delta.items()}
+    return {"total": round(sum(delta.values()) / sagas, 2) if sagas else None,
+            "per_database": per, "xact_commit_delta": delta}
+
+
+def cpu_percent(usage: dict[str, dict[str, float]], seconds: float) -> dict[str, Any]:
+    return {name: {"cpu_pct": round(u["cpu_s"] / max(1e-9, seconds) * 100, 1),
+                   "peak_rss_mb": u["peak_rss_mb"]} for name, u in usage.items()}
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

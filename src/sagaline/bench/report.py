@@ -1,0 +1,81 @@
+"""Results on disk and on screen: the run's JSON (and `latest.json`), two PNG plots, a table."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+STEP_KEYS = ("offered_per_s", "accepted_per_s", "achieved_per_s", "p50_ms", "p95_ms",
+             "p99_ms", "max_ms", "sagas_unfinished", "generator_lag_p99_ms")
+
+
+def write(result: dict[str, Any], out_dir: Path) -> Path:
+    """Write `<stamp>.json`, `latest.json` and the plots; returns the run's JSON path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = result["started_at"].replace(":", "").replace("-", "")[:15]
+    path = out_dir / f"run-{stamp}.json"
+    path.write_text(json.dumps(result, indent=2, sort_keys=False) + "\n")
+    shutil.copyfile(path, out_dir / "latest.json")
+    try:
+        for name in plot(result, out_dir, stamp):
+            shutil.copyfile(out_dir / name, out_dir / name.replace(f"run-{stamp}", "latest"))
+    except ImportError:  # matplotlib is in the `bench` extra
+        pass
+    return path
+
+
+def plot(result: dict[str, Any], out_dir: Path, stamp: str) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [s for s in result["steps"] if s.get("p50_ms") is not None]
+    offered = [s["offered_per_s"] for s in steps]
+    names = [f"run-{stamp}-latency.png", f"run-{stamp}-throughput.png"]
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"):
+        ax.plot(offered, [s[key] for s in steps], marker="o", label=key.removesuffix("_ms"))
+    ax.set(xscale="log", yscale="log", xlabel="offered sagas/s",
+           ylabel="saga latency, created → final (ms)", title="Saga latency vs offered load")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / names[0], dpi=90)
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    ax.plot(offered, offered, linestyle="--", color="grey", label="offered")
+    ax.plot(offered, [s["achieved_per_s"] for s in steps], marker="o", label="achieved")
+    if result.get("max_sustained_sagas_per_s"):
+        ax.axhline(result["max_sustained_sagas_per_s"], color="green", alpha=0.6,
+                   label="closed-loop max")
+    if result.get("baseline_max_sagas_per_s"):
+        ax.axhline(result["baseline_max_sagas_per_s"], color="red", alpha=0.6,
+                   label="seed-like baseline")
+    ax.set(xscale="log", xlabel="offered sagas/s", ylabel="completed sagas/s",
+           title="Throughput achieved vs offered")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / names[1], dpi=90)
+    plt.close("all")
+    return names
+
+
+def table(result: dict[str, Any]) -> str:
+    rows = [[_cell(s.get(k)) for k in STEP_KEYS] for s in result["steps"]]
+    for label in ("closed_loop", "baseline"):
+        run = result.get(label)
+        if run:
+            rows.append([label] + [_cell(run.get(k)) for k in STEP_KEYS[1:]])
+    head = ["offered/s", "accepted/s", "achieved/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
+            "unfinished", "gen lag p99"]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    return "-" if value is None else str(value)

@@ -1,0 +1,81 @@
+"""One load window at a time: an open-loop step at a fixed offered rate, or a closed-loop run
+that keeps a bounded number of sagas in flight; each waits for its sagas to finish."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sagaline.bench import dbstats, measure
+from sagaline.bench.config import BenchConfig
+from sagaline.bench.fanout import Fleet
+from sagaline.bench.loadgen import LoadPlan
+from sagaline.bench.procstats import ProcSampler
+from sagaline.settings import Settings
+
+
+@dataclass
+class Harness:
+    settings: Settings
+    config: BenchConfig
+    sampler: ProcSampler
+    users: tuple[str, ...]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.order_http_port}/orders"
+
+    def open_step(self, rate: float) -> dict[str, Any]:
+        c = self.config
+        plan = LoadPlan(self.url, self.users, c.step_s, 0.0, rate=rate,
+                        max_inflight=c.max_inflight, max_requests=int(rate * c.step_s) + 1)
+        return {"offered_per_s": rate, **self._window(plan, c.step_s, None)}
+
+    def closed_run(self, seconds: float, window: int) -> dict[str, Any]:
+        plan = LoadPlan(self.url, self.users, seconds, 0.0, window=window,
+                        max_inflight=self.config.max_inflight, max_requests=2_000_000)
+        return {"offered_per_s": None, "window": window, **self._window(plan, seconds, window)}
+
+    def _window(self, plan: LoadPlan, seconds: float, window: int | None) -> dict[str, Any]:
+        c = self.config
+        commits_before = dbstats.xact_commits(self.settings)
+        fleet = Fleet(plan, c.processes)
+        self.sampler.targets.update({f"loadgen-{n}": p for n, p in enumerate(fleet.pids)})
+        self.sampler.window()
+        feeder = _Feeder(self.settings, fleet) if window else None
+        load = fleet.collect(timeout_s=fleet.start_at - time.time() + seconds + 60)
+        if feeder:
+            feeder.stop()
+        start, end = fleet.start_at, fleet.start_at + seconds
+        unfinished = dbstats.wait_drained(self.settings, start - 1, c.drain_timeout_s)
+        busy_s = time.time() - start
+        time.sleep(1.2)  # backends report their statistics at most once a second
+        result = measure.window_metrics(self.settings, load, start, end, c.warmup_s)
+        result["unfinished_after_drain_wait"] = unfinished
+        result["commits_per_saga"] = measure.commits_per_saga(
+            commits_before, dbstats.xact_commits(self.settings), result["sagas_finished"])
+        result["processes"] = measure.cpu_percent(self.sampler.window(), busy_s)
+        for n in range(len(fleet.pids)):
+            self.sampler.targets.pop(f"loadgen-{n}", None)
+        return result
+
+
+class _Feeder:
+    """Closed loop: tells the load processes how many sagas have finished (every 50 ms)."""
+
+    def __init__(self, settings: Settings, fleet: Fleet) -> None:
+        self._settings, self._fleet = settings, fleet
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="bench-feeder", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        since = self._fleet.start_at - 1
+        while not self._stop.wait(0.05):
+            self._fleet.finished.value = float(dbstats.finished_count(self._settings, since))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
