@@ -136,4 +136,21 @@ def demo(
     raise typer.Exit(1 if unsettled else 0)
 
 
+@app.command()
+def bench(
+    quick: bool = typer.Option(False, "--quick", help="A few seconds per part (CI smoke run)."),
+    steps: str = typer.Option("", help="Offered sagas/s, e.g. 50,100,200 (default 50..1600)."),
+    step_seconds: float = typer.Option(30.0, min=1, max=600, help="Length of each step."),
+    baseline: bool = typer.Option(True, help="Also measure the seed-like baseline (restarts "
+                                             "the services twice)."),
+    out: str = typer.Option("bench/results", help="Where the JSON and plots go."),
+) -> None:
+    """Benchmark the running stack (make up ARGS=--detach first); see docs/performance.md."""
+    from pathlib import Path
+
+    from sagaline.bench.cli import main
+
+    raise typer.Exit(main(quick, steps, step_seconds, baseline, Path(out), say))
+
+
 app.add_typer(dlq_app, name="dlq")
