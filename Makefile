@@ -4,14 +4,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup jars up down status demo migrate test lint check
+.PHONY: setup jars up down status demo migrate test lint bench check
 
 setup: $(STAMP) jars
 
 # Recreate the environment only when pyproject.toml changes.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,bench]'
 	touch $@
 
 # Kafka's jars from Maven Central into stack/kafka/libs (once per pom.xml version).
@@ -43,3 +43,7 @@ test: setup
 lint: $(STAMP)
 	$(PY) -m ruff check src tests
 	$(PY) -m mypy
+
+# Benchmark the running stack (make up ARGS=--detach first); ARGS=--quick for a smoke run.
+bench: setup
+	$(PY) -m sagaline bench $(ARGS)
