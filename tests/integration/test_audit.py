@@ -90,8 +90,13 @@ def test_a_broken_invariant_is_reported_with_exit_1(start: datetime,
     assert f"order {broken['order_id']}: payment absent, order total 42" in text.stdout
 
 
-def test_an_unreachable_database_exits_2_with_one_readable_line() -> None:
-    run = check(env={"PAYMENT_DB_DSN": "postgresql://nobody:x@127.0.0.1:1/nowhere"})
+@pytest.mark.parametrize(("env", "says"), [
+    ({"PAYMENT_DB_DSN": "postgresql://nobody:x@127.0.0.1:1/nowhere"}, "payment database:"),
+    ({"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}, "Kafka:"),
+])
+def test_an_unreachable_source_exits_2_with_one_readable_line(stack: Stack, env: dict[str, str],
+                                                               says: str) -> None:
+    run = check(env=env)
     assert run.returncode == 2, run.stdout + run.stderr
-    assert run.stderr.startswith("error: cannot audit: payment database:")
+    assert run.stderr.startswith(f"error: cannot audit: {says}")
     assert "Traceback" not in run.stderr
