@@ -28,8 +28,9 @@ __all__ = [
 def run(settings: Settings, since: datetime | None = None, grace_s: float = DEFAULT_GRACE_S,
         wait_s: float = 0.0, outbox_age_s: float = DEFAULT_OUTBOX_AGE_S,
         dead_letters_fail: bool = False) -> Report:
-    """Audit once, or re-audit every second for up to `wait_s` until everything holds.
-    `report.ok` is True only when no invariant is broken and no order is stuck."""
+    """Audit once, or re-audit every second for up to `wait_s` until everything holds and
+    no order is in flight. `report.ok` is True only when no invariant is broken and no order
+    is stuck (orders in flight, younger than `grace_s`, do not count against it)."""
     options = AuditOptions(since=since, grace_s=grace_s, outbox_age_s=outbox_age_s,
                            dead_letters_fail=dead_letters_fail)
     return audit(settings, options, wait_s)

@@ -35,8 +35,9 @@ def check(
                                 help="Seconds an order may be in flight before it is stuck."),
     outbox_age: float = typer.Option(audit.DEFAULT_OUTBOX_AGE_S, "--outbox-age", min=0,
                                      help="Seconds an outbox row may wait to be published."),
-    wait: float = typer.Option(0.0, "--wait", min=0,
-                               help="Re-check for up to this many seconds until all holds."),
+    wait: float = typer.Option(
+        0.0, "--wait", min=0,
+        help="Re-check for up to this many seconds until all holds and nothing is in flight."),
     strict_dead_letters: bool = typer.Option(
         False, "--strict-dead-letters", help="Count dead letters as violations."),
 ) -> None:

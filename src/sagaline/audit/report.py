@@ -51,6 +51,11 @@ class Report:
     def ok(self) -> bool:
         return not self.violations and not self.stuck
 
+    @property
+    def idle(self) -> bool:
+        """`ok`, and no order in flight either: the saga has come to rest."""
+        return self.ok and not self.counts.get("in_flight", 0)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,

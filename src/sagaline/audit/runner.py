@@ -53,15 +53,15 @@ def audit_once(settings: Settings, options: AuditOptions) -> Report:
 
 
 def audit(settings: Settings, options: AuditOptions, wait_s: float = 0.0) -> Report:
-    """Audit; while it fails (or a source is unreachable) and `wait_s` has not passed,
-    audit again. Returns the last report; raises SourceUnavailable if the last attempt
-    could not reach a source."""
+    """Audit; while it fails, orders are still in flight, or a source is unreachable, and
+    `wait_s` has not passed, audit again ("wait until idle, then audit"). Returns the last
+    report; raises SourceUnavailable if the last attempt could not reach a source."""
     started = time.monotonic()
     deadline = started + wait_s
     while True:
         try:
             report = audit_once(settings, options)
-            if report.ok or time.monotonic() >= deadline:
+            if report.idle or time.monotonic() >= deadline:
                 report.waited_s = time.monotonic() - started
                 return report
         except SourceUnavailable:
