@@ -41,23 +41,26 @@ def orders_since(settings: Settings, since: float) -> list[tuple[str, float, flo
     return [(r[0], r[1], r[2]) for r in rows(dsn(settings, "order"), sql, (since,))]
 
 
-def finished_count(settings: Settings, since: float) -> int:
+def finished_count(settings: Settings, since: float, users: str) -> int:
+    """Orders of users whose id starts with `users`, created since `since`."""
     sql = ("SELECT count(*) FROM orders WHERE status = ANY(%s)"
-           " AND created_at >= to_timestamp(%s)")
-    return int(rows(dsn(settings, "order"), sql, (list(FINAL), since))[0][0])
+           " AND created_at >= to_timestamp(%s) AND user_id LIKE %s")
+    return int(rows(dsn(settings, "order"), sql, (list(FINAL), since, users + "%"))[0][0])
 
 
-def unfinished_count(settings: Settings, since: float) -> int:
+def unfinished_count(settings: Settings, since: float, users: str) -> int:
+    """Orders of users whose id starts with `users`, created since `since`."""
     sql = ("SELECT count(*) FROM orders WHERE status <> ALL(%s)"
-           " AND created_at >= to_timestamp(%s)")
-    return int(rows(dsn(settings, "order"), sql, (list(FINAL), since))[0][0])
+           " AND created_at >= to_timestamp(%s) AND user_id LIKE %s")
+    return int(rows(dsn(settings, "order"), sql, (list(FINAL), since, users + "%"))[0][0])
 
 
-def wait_drained(settings: Settings, since: float, timeout_s: float) -> int:
-    """Wait until every order created since `since` is final; returns how many are not."""
+def wait_drained(settings: Settings, since: float, users: str, timeout_s: float) -> int:
+    """Wait until every order of `users` created since `since` is final; returns how many
+    are not (other people's orders on a shared stack are not waited for)."""
     deadline = time.monotonic() + timeout_s
     while True:
-        left = unfinished_count(settings, since)
+        left = unfinished_count(settings, since, users)
         if left == 0 or time.monotonic() > deadline:
             return left
         time.sleep(0.25)

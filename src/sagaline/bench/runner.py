@@ -32,10 +32,11 @@ def run(settings: Settings, config: BenchConfig, say: Say = print) -> dict[str, 
     if config.limits:
         _limits(settings, config, result, say)
     machine.ensure_stock(settings, 2_000_000)
-    users = tuple(f"bench-{uuid.uuid4().hex[:8]}-{n}" for n in range(config.users))
+    tag = f"bench-{uuid.uuid4().hex[:8]}-"
+    users = tuple(f"{tag}{n}" for n in range(config.users))
     sampler = ProcSampler(machine.pids(stack)).start()
     try:
-        harness = Harness(settings, config, sampler, users)
+        harness = Harness(settings, config, sampler, users, tag)
         result["steps"] = _open_steps(harness, config, say)
         say("closed loop ...")
         result["closed_loop"] = harness.closed_run(config.closed_loop_s, config.closed_window)
@@ -98,7 +99,8 @@ def _baseline(harness: Harness, stack: Stack, say: Say) -> dict[str, Any]:
     finally:
         harness.sampler.targets.update(machine.pids(stack))
     result["settings"] = baseline.SEED_LIKE
-    left = dbstats.wait_drained(harness.settings, time.time() - 3600, c.drain_timeout_s)
+    left = dbstats.wait_drained(harness.settings, time.time() - 3600, harness.run_tag,
+                                c.drain_timeout_s)
     result["unfinished_after_restore"] = left
     return result
 

@@ -22,6 +22,7 @@ class Harness:
     config: BenchConfig
     sampler: ProcSampler
     users: tuple[str, ...]
+    run_tag: str  # every user id of this run starts with it
 
     @property
     def url(self) -> str:
@@ -44,12 +45,13 @@ class Harness:
         fleet = Fleet(plan, c.processes)
         self.sampler.targets.update({f"loadgen-{n}": p for n, p in enumerate(fleet.pids)})
         self.sampler.window()
-        feeder = _Feeder(self.settings, fleet) if window else None
+        feeder = _Feeder(self.settings, fleet, self.run_tag) if window else None
         load = fleet.collect(timeout_s=fleet.start_at - time.time() + seconds + 60)
         if feeder:
             feeder.stop()
         start, end = fleet.start_at, fleet.start_at + seconds
-        unfinished = dbstats.wait_drained(self.settings, start - 1, c.drain_timeout_s)
+        unfinished = dbstats.wait_drained(self.settings, start - 1, self.run_tag,
+                                          c.drain_timeout_s)
         busy_s = time.time() - start
         time.sleep(1.2)  # backends report their statistics at most once a second
         result = measure.window_metrics(self.settings, load, start, end, c.warmup_s)
@@ -65,8 +67,8 @@ class Harness:
 class _Feeder:
     """Closed loop: tells the load processes how many sagas have finished (every 50 ms)."""
 
-    def __init__(self, settings: Settings, fleet: Fleet) -> None:
-        self._settings, self._fleet = settings, fleet
+    def __init__(self, settings: Settings, fleet: Fleet, users: str) -> None:
+        self._settings, self._fleet, self._users = settings, fleet, users
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="bench-feeder", daemon=True)
         self._thread.start()
@@ -74,7 +76,8 @@ class _Feeder:
     def _loop(self) -> None:
         since = self._fleet.start_at - 1
         while not self._stop.wait(0.05):
-            self._fleet.finished.value = float(dbstats.finished_count(self._settings, since))
+            self._fleet.finished.value = float(dbstats.finished_count(self._settings, since,
+                                                                   self._users))
 
     def stop(self) -> None:
         self._stop.set()
