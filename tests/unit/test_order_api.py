@@ -51,7 +51,7 @@ def test_an_order_reads_back(client: TestClient) -> None:
 
 def test_an_unknown_order_is_404(client: TestClient) -> None:
     response = client.get(f"/orders/{uuid.uuid4()}")
-    assert response.status_code == 404 and "no order" in response.json()["detail"]
+    assert response.status_code == 404 and "no order" in response.json()["error"]
 
 
 @pytest.mark.parametrize(("body", "status", "field"), [
@@ -110,6 +110,7 @@ def test_an_idempotency_key_gives_one_order_and_the_same_answer(
     other = client.post("/orders", json={**request, "totalAmount": 6},
                         headers={"Idempotency-Key": "k"})
     assert other.status_code == 409 and len(uow.orders.rows) == 1
+    assert "different request" in other.json()["error"]
 
 
 def test_health_and_openapi(client: TestClient) -> None:

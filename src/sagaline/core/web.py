@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ReadyCheck = Callable[[], str | None]  # returns None when fine, else what is wrong
@@ -67,6 +68,12 @@ async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
                          "details": [_describe(e) for e in errors]}, status_code=422)
 
 
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None))
+
+
 def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -90,6 +97,7 @@ def create_app(title: str, routers: Sequence[APIRouter], checks: Sequence[ReadyC
                max_body_bytes: int, lifespan: Any = None) -> FastAPI:
     app = FastAPI(title=title, lifespan=lifespan)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(health_router(checks))
     for router in routers:
         app.include_router(router)

@@ -1,0 +1,100 @@
+"""Poison messages on every consumed topic go to the consumer's dead-letter topic, the
+consumer keeps going, and replay goes through the idempotent path."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+
+from sagaline import dlq
+from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
+from sagaline.services import topics
+from tests.integration.saga.conftest import Saga, new_user, wait_for
+
+CREDIT = 10_000
+CONSUMERS = {  # topic -> the services consuming it
+    topics.ORDER_CREATED: ["payment"],
+    topics.PAYMENT_CHARGED: ["order", "inventory"],
+    topics.PAYMENT_FAILED: ["order"],
+    topics.PAYMENT_REFUNDED: ["order"],
+    topics.INVENTORY_RESERVED: ["order"],
+    topics.INVENTORY_FAILED: ["order", "payment"],
+    topics.ORDER_CANCELLED: ["payment", "inventory"],
+}
+
+
+def poisons(marker: str) -> dict[str, bytes]:
+    return {
+        "not json": f"not json {marker}".encode(),
+        "wrong types": orjson.dumps({"orderId": 123, "userId": [], "totalAmount": "abc",
+                                     "amount": {}, "marker": marker}),
+        "missing fields": orjson.dumps({"marker": marker}),
+        "huge": orjson.dumps({"orderId": "x" * 600_000, "marker": marker}),
+        "not an object": orjson.dumps([marker]),
+        "bad utf-8": b"\xff\xfe" + marker.encode(),
+    }
+
+
+def letters_with(saga: Saga, service: str, marker: str) -> list[dlq.DeadLetter]:
+    s = saga.stack.settings
+    return [d for d in dlq.read_all(s.kafka_bootstrap_servers, topics.dead_letter_topic(service))
+            if marker.encode() in d.value]
+
+
+@pytest.mark.parametrize("topic", sorted(CONSUMERS))
+def test_poison_is_dead_lettered_and_the_saga_goes_on(saga: Saga, topic: str) -> None:
+    marker = uuid.uuid4().hex
+    for value in poisons(marker).values():
+        saga.produce(topic, value, key=marker.encode())
+    for service in CONSUMERS[topic]:
+        found = wait_for(lambda s=service: len(letters_with(saga, s, marker)) >= 6 and
+                         letters_with(saga, s, marker), 30, f"6 dead letters of {service}")
+        assert {d.source_topic for d in found} == {topic}
+        assert all(d.headers["dlq-consumer"] == f"{service}-service-group" for d in found)
+        assert all(d.headers["dlq-error"] and d.headers["dlq-source-offset"] for d in found)
+    order = saga.final(saga.place(new_user(), 3), timeout_s=15)  # others are unaffected
+    assert order["status"] == "CONFIRMED"
+
+
+def _dead_order_created(saga: Saga, user: str, occurred: datetime) -> None:
+    """A valid order.created as if payment had dead-lettered it (say, a bug since fixed)."""
+    order_id = str(uuid.uuid4())
+    value = orjson.dumps({"orderId": order_id, "userId": user, "totalAmount": 30,
+                          "createdAt": occurred.isoformat()})
+    headers = {"event-id": str(uuid.uuid4()), "occurred-at": occurred.isoformat(),
+               "correlation-id": order_id, "dlq-source-topic": topics.ORDER_CREATED,
+               "dlq-error": "RuntimeError: bug", "dlq-consumer": "payment-service-group"}
+    saga.produce(topics.dead_letter_topic("payment"), value, order_id.encode(), headers)
+
+
+def test_replay_has_one_effect_however_often(saga: Saga) -> None:
+    user = new_user()
+    _dead_order_created(saga, user, datetime.now(UTC))
+    s = saga.stack.settings
+    letter = wait_for(lambda: [d for d in dlq.read_all(
+        s.kafka_bootstrap_servers, "dlq.payment") if user.encode() in d.value], 10, "letter")
+    publisher = KafkaPublisher(producer_config(s.kafka_bootstrap_servers))
+    assert dlq.replay(letter, publisher, s.inbox_retention_s) == 1
+    wait_for(lambda: saga.balance(user) == CREDIT - 30, 15, "charged by the replay")
+    assert dlq.replay(letter, publisher, s.inbox_retention_s) == 1
+    time.sleep(1.0)
+    assert saga.balance(user) == CREDIT - 30
+    publisher.close()
+
+
+def test_replay_of_a_message_older_than_the_inbox_retention_is_refused(saga: Saga) -> None:
+    user = new_user()
+    _dead_order_created(saga, user, datetime.now(UTC) - timedelta(days=30))
+    s = saga.stack.settings
+    letter = wait_for(lambda: [d for d in dlq.read_all(
+        s.kafka_bootstrap_servers, "dlq.payment") if user.encode() in d.value], 10, "letter")
+    publisher = KafkaPublisher(producer_config(s.kafka_bootstrap_servers))
+    with pytest.raises(dlq.TooOld):
+        dlq.replay(letter, publisher, s.inbox_retention_s)
+    assert dlq.replay(letter, publisher, s.inbox_retention_s, force=True) == 1
+    wait_for(lambda: saga.balance(user) == CREDIT - 30, 15, "charged after a forced replay")
+    publisher.close()
