@@ -76,6 +76,8 @@ def _open_steps(harness: Harness, config: BenchConfig, say: Say) -> list[dict[st
 
 
 def _saturated(step: dict[str, Any]) -> bool:
+    if "skipped" in step:
+        return True
     return bool(step["achieved_per_s"] < 0.9 * step["offered_per_s"]
                 or step["sagas_unfinished"])
 
