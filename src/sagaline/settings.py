@@ -73,13 +73,14 @@ class Settings(BaseSettings):
     payment_failure_rate: Rate = Field(0.0, ge=0.0, le=1.0)
     inventory_failure_rate: Rate = Field(0.0, ge=0.0, le=1.0)
 
-    # --- Fault injection (chaos tests only), e.g. "consumer.after_commit:0.01" ---------------
+    # --- Fault injection (chaos tests only), e.g. "consumer.after_commit:0.01" (probability) --
     crash_points: str = ""
+    delay_points: str = ""  # e.g. "consumer.before_commit:8" (seconds)
 
     # --- Local stack ---------------------------------------------------------------------------
     stack_dir: Path = Path(".stack")
 
-    @field_validator("crash_points")
+    @field_validator("crash_points", "delay_points")
     @classmethod
     def _known_crash_points(cls, value: str) -> str:
         faults.parse(value)  # raises on an unknown name

@@ -14,7 +14,7 @@ from typing import Any
 
 from sagaline.core import envelope
 from sagaline.core.deadletter import DeadLetterSink
-from sagaline.core.faults import CrashPoints
+from sagaline.core.faults import FaultPoints
 from sagaline.core.messages import IncomingMessage, MessageSource
 from sagaline.core.processor import EventProcessor
 from sagaline.core.retry import Decision, RetryPolicy
@@ -29,14 +29,14 @@ def decode(message: IncomingMessage) -> envelope.Envelope:
 class ConsumerLoop:
     def __init__(self, source: MessageSource, processor: EventProcessor[Any],
                  dead_letters: DeadLetterSink, retry: RetryPolicy | None = None,
-                 batch_size: int = 100, crash: CrashPoints | None = None,
+                 batch_size: int = 100, crash: FaultPoints | None = None,
                  sleep: Callable[[float], Any] | None = None) -> None:
         self.source = source
         self.processor = processor
         self.dead_letters = dead_letters
         self.retry = retry or RetryPolicy()
         self.batch_size = batch_size
-        self.crash = crash or CrashPoints()
+        self.crash = crash or FaultPoints()
         self._sleep = sleep or threading.Event().wait
         self._failures_in_a_row = 0
         self.dead_lettered = 0

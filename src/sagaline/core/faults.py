@@ -1,14 +1,18 @@
-"""Crash points for the chaos suite: a hard exit at a named place, only when configured.
+"""Fault points for the chaos suite: a hard exit, or a pause, at a named place, only when
+configured.
 
 `CRASH_POINTS=consumer.after_commit:0.01,relay.after_ack:0.02` makes each named point exit the
 process (os._exit, no cleanup, like kill -9) with the given probability each time it is hit.
-Off unless set; a production deployment never sets it.
+`DELAY_POINTS=consumer.before_commit:8` makes a point pause that many seconds the first time
+it is hit in a process (a handler slower than the consumer's poll interval, once).
+Off unless set; a production deployment never sets them.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import time
 from collections.abc import Mapping
 
 POINTS = (
@@ -21,7 +25,8 @@ EXIT_CODE = 137
 
 
 def parse(spec: str) -> dict[str, float]:
-    """`name:probability,...` → {name: probability}; unknown names are an error."""
+    """`name:number,...` → {name: number} (a probability, or seconds for delays); unknown
+    names are an error."""
     points: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         name, _, chance = item.partition(":")
@@ -31,13 +36,18 @@ def parse(spec: str) -> dict[str, float]:
     return points
 
 
-class CrashPoints:
+class FaultPoints:
     def __init__(self, points: Mapping[str, float] | None = None,
-                 chance: random.Random | None = None) -> None:
+                 chance: random.Random | None = None,
+                 delays: Mapping[str, float] | None = None) -> None:
         self.points = dict(points or {})
+        self.delays = dict(delays or {})
         self._random = chance or random.Random()
 
     def hit(self, name: str) -> None:
+        pause = self.delays.pop(name, None)  # once per process
+        if pause:
+            time.sleep(pause)
         probability = self.points.get(name)
         if probability and self._random.random() < probability:
             os._exit(EXIT_CODE)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 from sagaline.core.envelope import Envelope
-from sagaline.core.faults import CrashPoints
+from sagaline.core.faults import FaultPoints
 from sagaline.core.unit_of_work import UnitOfWork
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -22,9 +22,9 @@ class EventProcessor(Generic[U]):
     """
 
     def __init__(self, consumer: str, handlers: Mapping[str, Handler[U]],
-                 unit_of_work: Callable[[], U], crash: CrashPoints | None = None) -> None:
+                 unit_of_work: Callable[[], U], crash: FaultPoints | None = None) -> None:
         self.consumer = consumer
-        self.crash = crash or CrashPoints()
+        self.crash = crash or FaultPoints()
         self.handlers = handlers
         self._unit_of_work = unit_of_work
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import psycopg
 
 from sagaline.core import outbox
-from sagaline.core.faults import CrashPoints
+from sagaline.core.faults import FaultPoints
 from sagaline.core.publisher import Delivery, OutgoingMessage, Publisher
 
 log = logging.getLogger(__name__)
@@ -31,13 +31,13 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
         publish_timeout_s: float = 30.0,
-        crash: CrashPoints | None = None,
+        crash: FaultPoints | None = None,
         one_at_a_time: bool = False,
     ) -> None:
         # one_at_a_time: send a row, wait for its ack, then the next (the seed demo's way;
         # kept only so the benchmark can measure that baseline side by side).
         self._one_at_a_time = one_at_a_time
-        self._crash = crash or CrashPoints()
+        self._crash = crash or FaultPoints()
         self._connect = connect
         self._publisher = publisher
         self._batch_size = batch_size

@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import psycopg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -74,6 +76,13 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
                         headers=getattr(exc, "headers", None))
 
 
+async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    # The database is down or overloaded: nothing was written; the client may retry (with
+    # the same Idempotency-Key, where the route takes one).
+    return JSONResponse({"error": f"service unavailable: {type(exc).__name__}"},
+                        status_code=503, headers={"Retry-After": "1"})
+
+
 def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -98,6 +107,8 @@ def create_app(title: str, routers: Sequence[APIRouter], checks: Sequence[ReadyC
     app = FastAPI(title=title, lifespan=lifespan)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for unavailable in (psycopg.OperationalError, PoolTimeout):
+        app.add_exception_handler(unavailable, _unavailable)
     app.include_router(health_router(checks))
     for router in routers:
         app.include_router(router)

@@ -9,7 +9,7 @@ from typing import Any
 from sagaline.core import db
 from sagaline.core.consumer import ConsumerLoop
 from sagaline.core.deadletter import TopicDeadLetters
-from sagaline.core.faults import CrashPoints
+from sagaline.core.faults import FaultPoints
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
 from sagaline.core.kafka_source import KafkaSource, consumer_config
 from sagaline.core.messages import MessageSource
@@ -36,7 +36,7 @@ class Plumbing:
     instance_id: str | None = None  # this replica's stable id in its consumer group
     relay_wake_on_commit: bool = True  # False: the relay only polls (seed-like baseline)
     relay_one_at_a_time: bool = False  # True: one send and ack per row (seed-like baseline)
-    crash: CrashPoints = field(default_factory=CrashPoints)
+    crash: FaultPoints = field(default_factory=FaultPoints)
 
 
 def kafka_publisher(p: Plumbing) -> KafkaPublisher:

@@ -1,0 +1,53 @@
+"""The disruptions: each one leaves the component running normally again when it returns."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from sagaline.core.faults import POINTS
+from sagaline.stack import Stack, StackError
+
+SERVICE_NAMES = ("order", "payment", "inventory")
+
+
+def crash_at(stack: Stack, service: str, point: str, timeout_s: float = 30.0) -> bool:
+    """Run `service` with `point` armed until it kills itself there (os._exit, as kill -9
+    would), then start it normally. True if it crashed there within the timeout."""
+    assert point in POINTS, point
+    armed = Stack(stack.settings.model_copy(update={"crash_points": f"{point}:1.0"}))
+    stack.stop(service)
+    component = armed.component(service)
+    component.start()  # no readiness wait: it may die before it is ready
+    deadline = time.monotonic() + timeout_s
+    while component.running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    crashed = not component.running()
+    if not crashed:
+        stack.stop(service)
+    stack.start(service)
+    return crashed
+
+
+def kill_kafka(stack: Stack, down_s: float = 2.0) -> None:
+    stack.kill("kafka", signal.SIGKILL)
+    _wait_gone(stack, "kafka")
+    time.sleep(down_s)
+    stack.start("kafka")
+
+
+def restart_postgres(stack: Stack, service: str) -> None:
+    stack.restart(f"postgres-{service}")
+
+
+def all_running(stack: Stack) -> list[str]:
+    """The names of components that are not running (empty: all well)."""
+    return stack.dead(stack.infra_names + stack.service_names)
+
+
+def _wait_gone(stack: Stack, name: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while stack.component(name).running():
+        if time.monotonic() > deadline:
+            raise StackError(f"{name} did not die after SIGKILL")
+        time.sleep(0.05)
