@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import orjson
 import typer
 
 from sagaline import demo as demo_run
@@ -128,12 +129,32 @@ def demo(
         _timed("infrastructure", stack.start_infra)
         _timed("services", stack.start_services)
     try:
-        unsettled = demo_run.run(stack.settings, orders)
+        ok = demo_run.run(stack.settings, orders)
     finally:
         if not keep:
             say("stopping what the demo started ...")
             stack.stop_started()
-    raise typer.Exit(1 if unsettled else 0)
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def soak(
+    minutes: float = typer.Option(10.0, min=0.1, help="How long to keep breaking things."),
+    rate: float = typer.Option(20.0, min=1, max=500, help="Orders per second meanwhile."),
+) -> None:
+    """The chaos tier for as long as asked (not run in CI): crashes at every fault point,
+    Kafka killed, databases restarted, under load; then an audit and a summary."""
+    from sagaline.chaos import run as chaos_run
+
+    stack = Stack()
+    with readable_errors(stack, cleanup=True):
+        stack.start_infra()
+        stack.start_services()
+        summary = chaos_run.run(stack, rounds=1, rate_per_s=rate, duration_s=minutes * 60)
+    typer.echo(orjson.dumps(summary.as_dict(), option=orjson.OPT_INDENT_2).decode())
+    if summary.report is not None:
+        typer.echo(summary.report.text())
+    raise typer.Exit(0 if summary.ok else 1)
 
 
 @app.command()

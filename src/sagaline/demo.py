@@ -12,10 +12,12 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from sagaline import audit
 from sagaline.settings import Settings
 
 FINAL = ("CONFIRMED", "CANCELLED")
@@ -80,8 +82,9 @@ def table(orders: list[Placed]) -> str:
     return "\n".join(lines)
 
 
-def run(settings: Settings, count: int = 30, timeout_s: float = 60.0) -> int:
-    """Place, follow and report; returns the number of orders not final in time."""
+def run(settings: Settings, count: int = 30, timeout_s: float = 60.0) -> bool:
+    """Place, follow, report, audit; True when every order settled and the audit holds."""
+    since = datetime.now(UTC)
     run_id = uuid.uuid4().hex[:6]
     host = "127.0.0.1"
     order = httpx.Client(base_url=f"http://{host}:{settings.order_http_port}", timeout=10)
@@ -107,4 +110,7 @@ def run(settings: Settings, count: int = 30, timeout_s: float = 60.0) -> int:
     unsettled = sum(1 for p in orders if (p.outcome or {}).get("status") not in FINAL)
     if unsettled:
         print(f"{unsettled} orders were not final within {timeout_s:.0f} s", file=sys.stderr)
-    return unsettled
+    print("\nconsistency audit of this run:")
+    report = audit.run(settings, since=since, wait_s=30)
+    print(report.text())
+    return not unsettled and report.ok

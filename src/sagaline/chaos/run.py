@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -54,15 +55,19 @@ def run_round(stack: Stack, summary: ChaosSummary) -> None:
         summary.restarts[f"postgres-{service}"] += 1
 
 
-def run(stack: Stack, rounds: int = 1, rate_per_s: float = 20.0,
-        settle_s: float = 180.0) -> ChaosSummary:
+def run(stack: Stack, rounds: int = 1, rate_per_s: float = 20.0, settle_s: float = 180.0,
+        duration_s: float = 0.0) -> ChaosSummary:
+    """`rounds` rounds, or as many as fit in `duration_s` when that is set (the soak)."""
     started = datetime.now(UTC)
+    deadline = time.monotonic() + duration_s
     summary = ChaosSummary()
     stream = OrderStream(f"http://127.0.0.1:{stack.settings.order_http_port}", rate_per_s)
     stream.start()
     try:
-        for _ in range(rounds):
+        done = 0
+        while done < rounds or time.monotonic() < deadline:
             run_round(stack, summary)
+            done += 1
     finally:
         counts = stream.stop()
     summary.orders_accepted = len(counts.accepted)
