@@ -1,0 +1,83 @@
+"""The small core pieces on their own: fault points, retry decisions, dead-letter headers,
+and the HTTP error for an unavailable database."""
+
+from __future__ import annotations
+
+import random
+
+import psycopg
+import pydantic
+import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+
+from sagaline.core import faults, web
+from sagaline.core.deadletter import dead_letter_headers
+from sagaline.core.envelope import MalformedMessage
+from sagaline.core.messages import IncomingMessage
+from sagaline.core.retry import Decision, PermanentError, RetryPolicy
+
+pytestmark = pytest.mark.unit
+
+
+def test_fault_specs_parse_and_unknown_points_are_refused() -> None:
+    assert faults.parse("consumer.after_commit:0.5, relay.after_ack") == {
+        "consumer.after_commit": 0.5, "relay.after_ack": 1.0}
+    assert faults.parse("") == {}
+    with pytest.raises(ValueError, match="unknown crash point"):
+        faults.parse("consumer.after_comit:1")
+
+
+def test_an_unarmed_point_does_nothing_and_a_delay_fires_once(monkeypatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(faults.time, "sleep", slept.append)
+    points = faults.FaultPoints({"relay.after_ack": 0.0}, random.Random(1),
+                                delays={"consumer.before_commit": 3.0})
+    for _ in range(3):
+        points.hit("relay.after_ack")
+        points.hit("consumer.before_commit")
+    assert slept == [3.0]
+
+
+def test_retry_decisions() -> None:
+    policy = RetryPolicy(max_attempts=3, base_delay_s=0.1, max_delay_s=1.0)
+    assert policy.decide(psycopg.OperationalError("down"), 9) is Decision.BACK_OFF
+    assert policy.decide(MalformedMessage("x"), 1) is Decision.DEAD_LETTER
+    assert policy.decide(PermanentError("x"), 1) is Decision.DEAD_LETTER
+    with pytest.raises(pydantic.ValidationError) as caught:
+        pydantic.TypeAdapter(int).validate_python("nope")
+    assert policy.decide(caught.value, 1) is Decision.DEAD_LETTER
+    assert policy.decide(RuntimeError("bug"), 2) is Decision.RETRY
+    assert policy.decide(RuntimeError("bug"), 3) is Decision.DEAD_LETTER
+    assert [policy.delay(n) for n in (1, 2, 3, 10)] == [0.1, 0.2, 0.4, 1.0]
+
+
+def test_dead_letter_headers_keep_the_original_and_say_why() -> None:
+    message = IncomingMessage("order.created", 3, 42, None, b"x", {"event-id": b"abc"})
+    headers = dead_letter_headers(message, ValueError("bad amount"), "payment-service-group")
+    assert headers["event-id"] == "abc"
+    assert headers["dlq-source-topic"] == "order.created"
+    assert (headers["dlq-source-partition"], headers["dlq-source-offset"]) == ("3", "42")
+    assert headers["dlq-error"] == "ValueError: bad amount"
+    assert headers["dlq-error-type"] == "ValueError"
+    assert headers["dlq-original-key-null"] == "1"
+
+
+def test_an_unavailable_database_is_a_503_not_a_500() -> None:
+    router = APIRouter()
+
+    @router.get("/boom")
+    def boom() -> None:
+        raise psycopg.OperationalError("connection refused")
+
+    app = web.create_app("t", [router], [], max_body_bytes=1024)
+    response = TestClient(app).get("/boom")
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert "unavailable" in response.json()["error"]
+
+
+def test_ready_reports_what_is_wrong() -> None:
+    app = web.create_app("t", [], [lambda: None, lambda: "kafka: down"], max_body_bytes=1024)
+    response = TestClient(app).get("/ready")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "problems": ["kafka: down"]}
