@@ -60,6 +60,9 @@ def run(stack: Stack, rounds: int = 1, rate_per_s: float = 20.0, settle_s: float
     """`rounds` rounds, or as many as fit in `duration_s` when that is set (the soak)."""
     started = datetime.now(UTC)
     deadline = time.monotonic() + duration_s
+    # Restarts go through a launcher of their own: the caller's keeps its own record of what
+    # it started (and will stop), whatever chaos restarted meanwhile.
+    stack = Stack(stack.settings)
     summary = ChaosSummary()
     stream = OrderStream(f"http://127.0.0.1:{stack.settings.order_http_port}", rate_per_s)
     stream.start()
