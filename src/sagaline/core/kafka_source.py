@@ -46,8 +46,14 @@ class KafkaSource:
         self._consumer.subscribe(list(topics))
 
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
+        # Wait for the first message only, then take what is already fetched without
+        # waiting: `consume(n, t)` alone would hold a partial batch until `t` runs out.
+        first = self._consumer.poll(timeout_s)
+        if first is None:
+            return []
+        rest = self._consumer.consume(max_messages - 1, 0) if max_messages > 1 else []
         result = []
-        for msg in self._consumer.consume(max_messages, timeout_s):
+        for msg in [first, *rest]:
             err = msg.error()
             if err is not None:
                 if err.code() != KafkaError._PARTITION_EOF:
