@@ -47,6 +47,13 @@ def test_retry_decisions() -> None:
     with pytest.raises(pydantic.ValidationError) as caught:
         pydantic.TypeAdapter(int).validate_python("nope")
     assert policy.decide(caught.value, 1) is Decision.DEAD_LETTER
+    assert policy.decide(psycopg.errors.ReadOnlySqlTransaction("failover"), 9) \
+        is Decision.BACK_OFF
+    assert policy.decide(psycopg.errors.UndefinedTable("not migrated yet"), 9) \
+        is Decision.BACK_OFF
+    assert policy.decide(psycopg.errors.SerializationFailure("conflict"), 9) \
+        is Decision.BACK_OFF
+    assert policy.decide(psycopg.errors.UniqueViolation("dup"), 1) is Decision.RETRY
     assert policy.decide(RuntimeError("bug"), 2) is Decision.RETRY
     assert policy.decide(RuntimeError("bug"), 3) is Decision.DEAD_LETTER
     assert [policy.delay(n) for n in (1, 2, 3, 10)] == [0.1, 0.2, 0.4, 1.0]

@@ -86,6 +86,7 @@ class ConsumerLoop:
                     return False
                 if decision is Decision.DEAD_LETTER:
                     return self._dead_letter(message, error)
+                self._sleep(self.retry.delay(attempt))  # a fluke may need a moment
 
     def _dead_letter(self, message: IncomingMessage, error: BaseException) -> bool:
         try:

@@ -24,11 +24,23 @@ class Decision(enum.Enum):
 # Failures of the environment, not of the message: retried without limit.
 TRANSIENT: tuple[type[BaseException], ...] = (
     psycopg.OperationalError,  # connection lost, server shutting down, serialization, deadlock
-    psycopg.errors.LockNotAvailable,
     PoolTimeout,
     ConnectionError,
     TimeoutError,
 )
+# SQLSTATE classes and codes that say the database is unavailable, busy, read-only (a
+# failover) or not deployed yet (a missing table or grant): wait for it, don't blame the message.
+TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "55", "57", "58"})
+TRANSIENT_SQLSTATES = frozenset({"25006", "42P01", "42501"})
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, TRANSIENT):
+        return True
+    state = error.sqlstate if isinstance(error, psycopg.Error) else None
+    if not state:
+        return False
+    return state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES
 PERMANENT: tuple[type[BaseException], ...] = (
     MalformedMessage,
     pydantic.ValidationError,
@@ -49,7 +61,7 @@ class RetryPolicy:
     def decide(self, error: BaseException, attempt: int) -> Decision:
         if isinstance(error, PERMANENT):
             return Decision.DEAD_LETTER
-        if isinstance(error, TRANSIENT):
+        if is_transient(error):
             return Decision.BACK_OFF
         return Decision.RETRY if attempt < self.max_attempts else Decision.DEAD_LETTER
 
