@@ -88,3 +88,25 @@ def test_ready_reports_what_is_wrong() -> None:
     response = TestClient(app).get("/ready")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "problems": ["kafka: down"]}
+
+
+def test_only_rows_before_a_keys_first_unacknowledged_row_are_marked() -> None:
+    from sagaline.core.publisher import Delivery, OutgoingMessage
+    from sagaline.core.relay import in_order_prefix
+
+    batch = [OutgoingMessage(i, "t", key, b"", {})
+             for i, key in enumerate(["a", "a", "b", "a", "b", "c"])]
+    deliveries = [Delivery(0), Delivery(1, "timed out"), Delivery(2), Delivery(3),
+                  Delivery(4, "too large", permanent=True), Delivery(5)]
+    assert in_order_prefix(batch, deliveries) == [0, 2, 5]
+
+
+def test_the_client_config_may_not_weaken_the_guarantees() -> None:
+    from sagaline.core.kafka_publisher import producer_config
+    from sagaline.core.kafka_source import consumer_config
+
+    assert producer_config("b", {"linger.ms": "5"})["linger.ms"] == "5"
+    with pytest.raises(ValueError, match="enable.idempotence"):
+        producer_config("b", {"enable.idempotence": "false"})
+    with pytest.raises(ValueError, match="enable.auto.offset.store"):
+        consumer_config("b", "g", {"enable.auto.offset.store": "true"})

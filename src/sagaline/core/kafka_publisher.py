@@ -14,8 +14,10 @@ PERMANENT_ERRORS = frozenset({
     KafkaError.MSG_SIZE_TOO_LARGE,
     KafkaError.RECORD_LIST_TOO_LARGE,
     KafkaError.INVALID_RECORD,
-    KafkaError.TOPIC_AUTHORIZATION_FAILED,
+    KafkaError.TOPIC_AUTHORIZATION_FAILED,  # re-queue with `sagaline outbox requeue`
     KafkaError._INVALID_ARG,
+    KafkaError._UNKNOWN_TOPIC,  # after message.timeout.ms of waiting for it to appear
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
 })
 
 
@@ -27,9 +29,23 @@ def producer_config(bootstrap: str, extra: Mapping[str, str] | None = None) -> d
         "linger.ms": 1,  # the relay sends whole batches; don't wait for more
         "batch.num.messages": 10_000,
         "compression.type": "lz4",
-        "message.timeout.ms": 30_000,
-        **(extra or {}),
+        # Bounds how long the relay holds its transaction while the broker is away.
+        "message.timeout.ms": 10_000,
+        **without_protected(extra),
     }
+
+
+# Settings that the outbox guarantees rest on: a user's client config may not change them.
+PROTECTED = frozenset({"enable.idempotence", "acks", "enable.auto.offset.store",
+                       "enable.auto.commit", "group.id", "bootstrap.servers"})
+
+
+def without_protected(extra: Mapping[str, str] | None) -> dict[str, str]:
+    clash = PROTECTED & set(extra or {})
+    if clash:
+        raise ValueError(f"KAFKA_CLIENT_CONFIG may not set {', '.join(sorted(clash))}: "
+                         "the outbox and the idempotent consumer rely on them")
+    return dict(extra or {})
 
 
 class KafkaPublisher:

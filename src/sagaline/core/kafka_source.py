@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
+from sagaline.core.kafka_publisher import without_protected
 from sagaline.core.messages import IncomingMessage
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def consumer_config(bootstrap: str, group_id: str, extra: Mapping[str, str] | No
         "auto.offset.reset": "earliest",
         "partition.assignment.strategy": "cooperative-sticky",
         "fetch.wait.max.ms": 10,
-        **(extra or {}),
+        **without_protected(extra),
     }
 
 

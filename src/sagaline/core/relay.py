@@ -23,6 +23,26 @@ log = logging.getLogger(__name__)
 _LOCK_KEY = "sagaline.outbox.relay"
 
 
+class PartialDelivery(OSError):
+    def __init__(self, settled: int, total: int) -> None:
+        super().__init__(f"{total - settled} of {total} messages not acknowledged")
+        self.settled = settled
+
+
+def in_order_prefix(batch: list[OutgoingMessage], deliveries: list[Delivery]) -> list[int]:
+    """The acknowledged rows that may be marked published: per key, only those before the
+    key's first unacknowledged row, so a key's rows are marked in order (the later ones are
+    sent again with it; consumers drop the duplicates)."""
+    blocked: set[str | None] = set()
+    marked = []
+    for message, delivery in zip(batch, deliveries, strict=True):
+        if delivery.ok and message.key not in blocked:
+            marked.append(message.ref)
+        elif not delivery.ok and not delivery.permanent:
+            blocked.add(message.key)
+    return marked
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -30,7 +50,7 @@ class OutboxRelay:
         publisher: Publisher,
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
-        publish_timeout_s: float = 30.0,
+        publish_timeout_s: float = 15.0,  # above the producer's message.timeout.ms
         crash: FaultPoints | None = None,
         one_at_a_time: bool = False,
     ) -> None:
@@ -59,6 +79,8 @@ class OutboxRelay:
                 handled = self.publish_batch()
                 backoff = 0.1
             except (psycopg.Error, OSError) as exc:
+                if isinstance(exc, PartialDelivery) and exc.settled:
+                    backoff = 0.1  # the broker works; only some rows wait for a retry
                 log.warning("relay: %s; retrying in %.1fs", exc, backoff)
                 self._reset()
                 stop.wait(backoff)
@@ -81,15 +103,16 @@ class OutboxRelay:
             batch = [OutgoingMessage(r.id, r.topic, r.key, r.value, r.headers) for r in rows]
             deliveries = self._publish(batch)
             self._crash.hit("relay.after_ack")
-            outbox.mark_published(conn, [d.ref for d in deliveries if d.ok])
+            published = in_order_prefix(batch, deliveries)
+            outbox.mark_published(conn, published)
             refused = [(d.ref, d.error or "") for d in deliveries if d.permanent]
             outbox.mark_failed(conn, refused)
         self.failed_rows += len(refused)
         for ref, error in refused:
             log.error("relay: outbox row %s refused by the broker for good: %s", ref, error)
-        settled = sum(1 for d in deliveries if d.ok or d.permanent)
+        settled = len(published) + len(refused)
         if settled < len(rows):
-            raise OSError(f"{len(rows) - settled} of {len(rows)} messages not acknowledged")
+            raise PartialDelivery(settled, len(rows))
         return settled
 
     def _publish(self, batch: list[OutgoingMessage]) -> list[Delivery]:
