@@ -106,7 +106,7 @@ def test_the_client_config_may_not_weaken_the_guarantees() -> None:
     from sagaline.core.kafka_source import consumer_config
 
     assert producer_config("b", {"linger.ms": "5"})["linger.ms"] == "5"
-    with pytest.raises(ValueError, match="enable.idempotence"):
+    with pytest.raises(ValueError, match=r"enable\.idempotence"):
         producer_config("b", {"enable.idempotence": "false"})
-    with pytest.raises(ValueError, match="enable.auto.offset.store"):
+    with pytest.raises(ValueError, match=r"enable\.auto\.offset\.store"):
         consumer_config("b", "g", {"enable.auto.offset.store": "true"})
