@@ -48,7 +48,7 @@ class FakePayments:
         assert payment.order_id not in self.rows, "primary key"
         self.rows[payment.order_id] = payment
 
-    def get(self, order_id: str, for_update: bool = False) -> Payment | None:
+    def get(self, order_id: str) -> Payment | None:
         return self.rows.get(order_id)
 
     def mark_refunded(self, order_id: str) -> None:
@@ -101,7 +101,7 @@ class FakeReservations:
         assert reservation.order_id not in self.rows, "primary key"
         self.rows[reservation.order_id] = reservation
 
-    def get(self, order_id: str, for_update: bool = False) -> Reservation | None:
+    def get(self, order_id: str) -> Reservation | None:
         return self.rows.get(order_id)
 
     def mark_released(self, order_id: str) -> None:

@@ -33,6 +33,10 @@ class UnitOfWork(Protocol):
         """Record that `consumer` handles `event`; False if it already did (a duplicate)."""
         ...
 
+    def lock(self, key: str) -> None:
+        """Serialise with every other transaction that locks `key` (e.g. one saga), until
+        this one ends: for check-then-write decisions that replicas could race on."""
+
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
@@ -78,6 +82,9 @@ class PostgresUnitOfWork:
         )
         return cur.rowcount == 1
 
+    def lock(self, key: str) -> None:
+        self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
+
     def commit(self) -> None:
         wrote_events = bool(self._events)
         if wrote_events:
@@ -100,6 +107,7 @@ class InMemoryUnitOfWork:
         self.inbox = inbox if inbox is not None else set()
         self.committed: list[Envelope] = []
         self.commits = 0
+        self.locks: list[str] = []
         self._events: list[Envelope] = []
         self._marks: set[tuple[str, uuid.UUID]] = set()
 
@@ -120,6 +128,9 @@ class InMemoryUnitOfWork:
             return False
         self._marks.add(mark)
         return True
+
+    def lock(self, key: str) -> None:
+        self.locks.append(key)  # one thread, one transaction: nothing to wait for
 
     def commit(self) -> None:
         self.committed.extend(self._events)

@@ -41,6 +41,7 @@ def shortage(wanted: Counter[str], on_hand: dict[str, int]) -> str | None:
 def reserve_for_paid_order(event: Envelope, uow: InventoryUnitOfWork,
                            rules: InventoryRules) -> None:
     paid = events.PaymentCharged.model_validate(event.payload)
+    uow.lock(paid.orderId)  # against a cancellation handled by another replica right now
     if uow.reservations.get(paid.orderId) is not None:
         return  # decided already
     wanted: Counter[str] = Counter()
@@ -67,7 +68,8 @@ def release_for_cancelled_order(event: Envelope, uow: InventoryUnitOfWork) -> No
     """The order was cancelled (timed out): give reserved stock back, or make sure none is
     taken later."""
     cancelled = events.OrderCancelled.model_validate(event.payload)
-    reservation = uow.reservations.get(cancelled.orderId, for_update=True)
+    uow.lock(cancelled.orderId)  # against the reservation made by another replica right now
+    reservation = uow.reservations.get(cancelled.orderId)
     if reservation is None:  # payment.charged not handled yet: it will find this, do nothing
         uow.reservations.add(Reservation(cancelled.orderId, VOIDED, [], cancelled.reason))
     elif reservation.status == RESERVED:

@@ -32,6 +32,7 @@ class PaymentRules:
 
 def charge_for_order(event: Envelope, uow: PaymentUnitOfWork, rules: PaymentRules) -> None:
     order = events.OrderCreated.model_validate(event.payload)
+    uow.lock(order.orderId)  # against a cancellation handled by another replica right now
     if uow.payments.get(order.orderId) is not None:
         return  # decided already (the same order announced twice)
     uow.accounts.open_if_new(order.userId, rules.starting_credit)
@@ -56,7 +57,8 @@ def charge_for_order(event: Envelope, uow: PaymentUnitOfWork, rules: PaymentRule
 def refund_after_failure(event: Envelope, uow: PaymentUnitOfWork) -> None:
     """Compensation: give the money back, once, when inventory could not reserve."""
     failure = events.InventoryFailed.model_validate(event.payload)
-    payment = uow.payments.get(failure.orderId, for_update=True)
+    uow.lock(failure.orderId)  # against a cancellation refunding it at the same time
+    payment = uow.payments.get(failure.orderId)
     if payment is not None and payment.status == CHARGED:
         _refund(payment, failure.reason, event, uow)
 
@@ -64,7 +66,8 @@ def refund_after_failure(event: Envelope, uow: PaymentUnitOfWork) -> None:
 def cancel_for_order(event: Envelope, uow: PaymentUnitOfWork) -> None:
     """The order was cancelled (timed out): refund a charge, or make sure none happens."""
     cancelled = events.OrderCancelled.model_validate(event.payload)
-    payment = uow.payments.get(cancelled.orderId, for_update=True)
+    uow.lock(cancelled.orderId)  # against the charge handled by another replica right now
+    payment = uow.payments.get(cancelled.orderId)
     if payment is None:  # order.created not handled yet: it will find this and do nothing
         uow.payments.add(Payment(cancelled.orderId, cancelled.userId, cancelled.amount, VOIDED,
                                  cancelled.reason))

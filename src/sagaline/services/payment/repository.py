@@ -75,10 +75,9 @@ class SqlPayments:
             " VALUES (%s, %s, %s, %s, %s)",
             (payment.order_id, payment.user_id, payment.amount, payment.status, payment.reason))
 
-    def get(self, order_id: str, for_update: bool = False) -> Payment | None:
-        query = _SELECT_PAYMENT + " FOR UPDATE" if for_update else _SELECT_PAYMENT
+    def get(self, order_id: str) -> Payment | None:
         with self._conn.cursor(row_factory=class_row(Payment)) as cur:
-            return cur.execute(query, (order_id,)).fetchone()
+            return cur.execute(_SELECT_PAYMENT, (order_id,)).fetchone()
 
     def mark_refunded(self, order_id: str) -> None:
         self._conn.execute(
