@@ -104,7 +104,7 @@ def topics() -> None:
         s = stack.settings
         stack.kafka.wait_ready(120)
         made = ensure_topics(s.kafka_bootstrap_servers, ALL_TOPICS, s.topic_partitions,
-                             s.kafka_client_config)  # fmt: skip
+                             s.kafka_client_config, s.topic_replication_factor)
         say(f"topics created: {', '.join(made) or 'none (all exist)'}")
 
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # --- Kafka -------------------------------------------------------------------------------
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_partitions: int = Field(6, ge=1, le=1000)
+    # 1 suits the single local broker; a production cluster wants 3 (with min.insync.replicas
+    # 2 on the broker, so acks=all means two copies).
+    topic_replication_factor: int = Field(1, ge=1, le=10)
     # Extra librdkafka properties for every client, e.g. SASL/TLS:
     # KAFKA_CLIENT_CONFIG='{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", ...}'
     kafka_client_config: dict[str, str] = Field(default_factory=dict)
@@ -61,7 +64,7 @@ class Settings(BaseSettings):
     replica_id: str = Field("", max_length=100)
 
     # --- Saga deadline: an order not final this long after it was placed is cancelled ------
-    saga_timeout_s: float = Field(30.0, gt=0)
+    saga_timeout_s: float = Field(60.0, gt=0)
     deadline_scan_interval_s: float = Field(1.0, gt=0)
 
     # --- Business rules -----------------------------------------------------------------------

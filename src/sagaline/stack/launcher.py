@@ -63,6 +63,7 @@ class Stack:
             ALL_TOPICS,
             self.settings.topic_partitions,
             self.settings.kafka_client_config,
+            self.settings.topic_replication_factor,
         )
         for pg in self.postgres:
             pg.provision()

@@ -31,12 +31,14 @@ def broker_ready(bootstrap: str, extra: dict[str, str] | None = None) -> bool:
 
 
 def ensure_topics(
-    bootstrap: str, topics: Iterable[str], partitions: int, extra: dict[str, str] | None = None
+    bootstrap: str, topics: Iterable[str], partitions: int, extra: dict[str, str] | None = None,
+    replication_factor: int = 1,
 ) -> list[str]:
-    """Create the missing topics (RF 1); existing ones are left alone. Returns those created."""
+    """Create the missing topics; existing ones are left alone. Returns those created."""
     client = admin(bootstrap, extra)
     existing = set(client.list_topics(timeout=10).topics)
-    wanted = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics]
+    wanted = [NewTopic(t, num_partitions=partitions, replication_factor=replication_factor)
+              for t in topics]
     missing = [t for t in wanted if t.topic not in existing]
     created = _create(client, missing) if missing else []
     _wait_for_leaders(client, [t.topic for t in wanted])
