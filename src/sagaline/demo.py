@@ -30,7 +30,7 @@ class Placed:
     amount: float
     items: list[dict[str, Any]]
     outcome: dict[str, Any] | None = None
-    refund: str = ""
+    payment_status: str = ""
 
 
 def plan(run: str, count: int, credit: int, scarce_sku: str) -> list[Placed]:
@@ -78,7 +78,7 @@ def table(orders: list[Placed]) -> str:
         o = p.outcome or {}
         items = ",".join(f"{i['sku']}x{i['quantity']}" for i in p.items) or "-"
         lines.append(f"{p.order_id[:8]:<10} {p.user[:22]:<22} {p.amount:>8}  {items[:24]:<24} "
-                     f"{o.get('status', '?'):<10} {o.get('reason') or '-':<15} {p.refund}")
+                     f"{o.get('status', '?'):<10} {o.get('reason') or '-':<15} {p.payment_status}")
     return "\n".join(lines)
 
 
@@ -100,7 +100,7 @@ def run(settings: Settings, count: int = 30, timeout_s: float = 60.0) -> bool:
     follow(order, orders, timeout_s)
     elapsed = time.monotonic() - started
     for p in orders:
-        p.refund = payment.get(f"/payments/{p.order_id}").json().get("status", "-")
+        p.payment_status = payment.get(f"/payments/{p.order_id}").json().get("status", "-")
     print(table(orders))
     outcomes = Counter(
         f"{(p.outcome or {}).get('status')} {(p.outcome or {}).get('reason') or ''}".strip()

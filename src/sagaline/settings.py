@@ -85,7 +85,7 @@ class Settings(BaseSettings):
 
     @field_validator("crash_points", "delay_points")
     @classmethod
-    def _known_crash_points(cls, value: str) -> str:
+    def _known_fault_points(cls, value: str) -> str:
         faults.parse(value)  # raises on an unknown name
         return value
 

@@ -8,6 +8,7 @@ import pytest
 
 from sagaline.core.envelope import Envelope
 from sagaline.services import topics
+from sagaline.services.failures import RandomFailure
 from sagaline.services.payment.handlers import (
     PaymentRules,
     cancel_for_order,
@@ -66,7 +67,7 @@ def test_a_second_announcement_of_the_same_order_charges_nothing() -> None:
 
 
 def test_injected_failures_follow_the_configured_rate() -> None:
-    rules = PaymentRules(Decimal(10**9), failure_rate=0.25, chance=random.Random(7))
+    rules = PaymentRules(Decimal(10**9), RandomFailure(0.25, random.Random(7)))
     uow = FakePaymentUnitOfWork()
     with uow:
         for n in range(400):

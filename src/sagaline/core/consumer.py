@@ -29,14 +29,14 @@ def decode(message: IncomingMessage) -> envelope.Envelope:
 class ConsumerLoop:
     def __init__(self, source: MessageSource, processor: EventProcessor[Any],
                  dead_letters: DeadLetterSink, retry: RetryPolicy | None = None,
-                 batch_size: int = 100, crash: FaultPoints | None = None,
+                 batch_size: int = 100, faults: FaultPoints | None = None,
                  sleep: Callable[[float], Any] | None = None) -> None:
         self.source = source
         self.processor = processor
         self.dead_letters = dead_letters
         self.retry = retry or RetryPolicy()
         self.batch_size = batch_size
-        self.crash = crash or FaultPoints()
+        self.faults = faults or FaultPoints()
         self._sleep = sleep or threading.Event().wait
         self._failures_in_a_row = 0
         self.dead_lettered = 0
@@ -98,6 +98,6 @@ class ConsumerLoop:
         return True
 
     def _settled(self, messages: Sequence[IncomingMessage]) -> None:
-        self.crash.hit("consumer.after_commit")
+        self.faults.hit("consumer.after_commit")
         self.source.ack(messages)
         self._failures_in_a_row = 0

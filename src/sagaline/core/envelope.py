@@ -36,10 +36,14 @@ class MalformedMessage(ValueError):
     """The message cannot be an event at all (not a JSON object, bad headers). Permanent."""
 
 
+def json_number(value: Decimal) -> int | float:
+    """Money is Decimal inside; on the wire it is a JSON number, as in the seed demo."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def _json_default(value: Any) -> Any:
-    # Money is Decimal inside; on the wire it is a JSON number, as in the seed demo.
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return json_number(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 

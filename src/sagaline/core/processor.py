@@ -22,9 +22,9 @@ class EventProcessor(Generic[U]):
     """
 
     def __init__(self, consumer: str, handlers: Mapping[str, Handler[U]],
-                 unit_of_work: Callable[[], U], crash: FaultPoints | None = None) -> None:
+                 unit_of_work: Callable[[], U], faults: FaultPoints | None = None) -> None:
         self.consumer = consumer
-        self.crash = crash or FaultPoints()
+        self.faults = faults or FaultPoints()
         self.handlers = handlers
         self._unit_of_work = unit_of_work
 
@@ -40,6 +40,6 @@ class EventProcessor(Generic[U]):
                 if uow.first_delivery(self.consumer, event):
                     self.handlers[event.topic](event, uow)
                     handled += 1
-            self.crash.hit("consumer.before_commit")
+            self.faults.hit("consumer.before_commit")
             uow.commit()
         return handled

@@ -51,13 +51,13 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
         publish_timeout_s: float = 15.0,  # above the producer's message.timeout.ms
-        crash: FaultPoints | None = None,
+        faults: FaultPoints | None = None,
         one_at_a_time: bool = False,
     ) -> None:
         # one_at_a_time: send a row, wait for its ack, then the next (the seed demo's way;
         # kept only so the benchmark can measure that baseline side by side).
         self._one_at_a_time = one_at_a_time
-        self._crash = crash or FaultPoints()
+        self._faults = faults or FaultPoints()
         self._connect = connect
         self._publisher = publisher
         self._batch_size = batch_size
@@ -99,10 +99,10 @@ class OutboxRelay:
             rows = outbox.pending(conn, self._batch_size)
             if not rows:
                 return 0
-            self._crash.hit("relay.after_claim")
+            self._faults.hit("relay.after_claim")
             batch = [OutgoingMessage(r.id, r.topic, r.key, r.value, r.headers) for r in rows]
             deliveries = self._publish(batch)
-            self._crash.hit("relay.after_ack")
+            self._faults.hit("relay.after_ack")
             published = in_order_prefix(batch, deliveries)
             outbox.mark_published(conn, published)
             refused = [(d.ref, d.error or "") for d in deliveries if d.permanent]

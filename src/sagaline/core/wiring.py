@@ -36,7 +36,7 @@ class Plumbing:
     instance_id: str | None = None  # this replica's stable id in its consumer group
     relay_wake_on_commit: bool = True  # False: the relay only polls (seed-like baseline)
     relay_one_at_a_time: bool = False  # True: one send and ack per row (seed-like baseline)
-    crash: FaultPoints = field(default_factory=FaultPoints)
+    faults: FaultPoints = field(default_factory=FaultPoints)
 
 
 def kafka_publisher(p: Plumbing) -> KafkaPublisher:
@@ -47,7 +47,7 @@ def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
     return OutboxRelay(
         lambda: db.connect(p.dsn, f"{p.name}-relay"), publisher,
         batch_size=p.relay_batch_size, poll_interval_s=p.relay_poll_interval_s,
-        crash=p.crash, one_at_a_time=p.relay_one_at_a_time)
+        faults=p.faults, one_at_a_time=p.relay_one_at_a_time)
 
 
 def housekeeper(p: Plumbing) -> Housekeeper:
@@ -62,7 +62,7 @@ def consumer_loop(p: Plumbing, processor: EventProcessor[Any], publisher: Publis
                                  p.instance_id)
         source = KafkaSource(config, processor.topics)
     return ConsumerLoop(source, processor, TopicDeadLetters(publisher, dead_letter_topic),
-                        RetryPolicy(), batch_size=p.consumer_batch_size, crash=p.crash)
+                        RetryPolicy(), batch_size=p.consumer_batch_size, faults=p.faults)
 
 
 def broker_check(publisher: Publisher) -> Callable[[], str | None]:

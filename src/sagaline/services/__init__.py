@@ -55,7 +55,7 @@ class ServiceSpec:
             instance_id=f"{self.name}-{settings.replica_id}" if settings.replica_id else None,
             relay_wake_on_commit=settings.relay_wake_on_commit,
             relay_one_at_a_time=settings.relay_one_at_a_time,
-            crash=faults.FaultPoints(faults.parse(settings.crash_points),
+            faults=faults.FaultPoints(faults.parse(settings.crash_points),
                                      delays=faults.parse(settings.delay_points)),
         )
 

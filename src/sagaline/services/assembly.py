@@ -43,10 +43,10 @@ def assemble(
     if unit_of_work is None:
         pool = db.make_pool(plumbing.dsn, settings.db_pool_size, spec.name)
         checks.append(lambda: db.check(pool))
-        wake = relay.wake if plumbing.relay_wake_on_commit else _nothing
+        wake = relay.wake if plumbing.relay_wake_on_commit else (lambda: None)
         unit_of_work = lambda: postgres_unit_of_work(pool, wake)  # noqa: E731
     uow = unit_of_work
-    processor = EventProcessor(spec.consumer_group, handlers, uow, plumbing.crash)
+    processor = EventProcessor(spec.consumer_group, handlers, uow, plumbing.faults)
     consumer = wiring.consumer_loop(plumbing, processor, kafka, spec.dead_letter_topic, source)
     return Service(
         name=spec.name, dsn=plumbing.dsn,
@@ -57,7 +57,3 @@ def assemble(
                        **(workers(uow) if workers else {})},
         on_start=[lambda: on_start(uow)] if on_start else [], on_close=[kafka.close],
     )
-
-
-def _nothing() -> None:
-    pass

@@ -9,13 +9,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-
-def _number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
+from sagaline.core.envelope import json_number
 
 # Amounts are exact Decimals inside and JSON numbers outside, as in the seed demo.
-Amount = Annotated[Decimal, PlainSerializer(_number, when_used="json")]
+Amount = Annotated[Decimal, PlainSerializer(json_number, when_used="json")]
 Money = Annotated[Amount, Field(gt=0, max_digits=14, decimal_places=2)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 

@@ -10,6 +10,7 @@ from sagaline.core.publisher import Publisher
 from sagaline.core.service import Service
 from sagaline.services import INVENTORY
 from sagaline.services.assembly import assemble
+from sagaline.services.failures import RandomFailure
 from sagaline.services.inventory import api
 from sagaline.services.inventory.handlers import InventoryRules, handlers
 from sagaline.services.inventory.repository import InventoryUnitOfWork
@@ -25,7 +26,8 @@ def bootstrap(
     chance: random.Random | None = None,
 ) -> Service:
     settings = settings or get_settings()
-    rules = InventoryRules(settings.inventory_failure_rate, chance or random.Random())
+    rules = InventoryRules(RandomFailure(settings.inventory_failure_rate,
+                                         chance or random.Random()))
 
     def seed_stock(unit_of_work: Callable[[], InventoryUnitOfWork]) -> None:
         with unit_of_work() as uow:

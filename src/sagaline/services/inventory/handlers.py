@@ -3,7 +3,6 @@ when the order is cancelled."""
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
@@ -11,6 +10,7 @@ from functools import partial
 from sagaline.core.envelope import Envelope
 from sagaline.core.processor import Handler
 from sagaline.services import events, topics
+from sagaline.services.failures import RandomFailure
 from sagaline.services.inventory.repository import (
     FAILED,
     RESERVED,
@@ -22,11 +22,7 @@ from sagaline.services.inventory.repository import (
 
 @dataclass(frozen=True)
 class InventoryRules:
-    failure_rate: float = 0.0  # demo only: fail this share of reservations at random
-    chance: random.Random = field(default_factory=random.Random)
-
-    def injected_failure(self) -> bool:
-        return self.failure_rate > 0 and self.chance.random() < self.failure_rate
+    injected: RandomFailure = field(default_factory=RandomFailure)  # demo only
 
 
 def shortage(wanted: Counter[str], on_hand: dict[str, int]) -> str | None:
@@ -47,7 +43,7 @@ def reserve_for_paid_order(event: Envelope, uow: InventoryUnitOfWork,
     wanted: Counter[str] = Counter()
     for item in paid.items:
         wanted[item.sku] += item.quantity
-    if rules.injected_failure():
+    if rules.injected.strikes():
         reason: str | None = "INJECTED_FAILURE"
     else:
         reason = shortage(wanted, uow.stock.lock(list(wanted))) if wanted else None

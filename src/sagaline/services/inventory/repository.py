@@ -46,17 +46,17 @@ class SqlStock:
 
     def take(self, quantities: Mapping[str, int]) -> None:
         """Subtract quantities from SKUs locked by `lock`; the CHECK keeps them >= 0."""
-        self._conn.execute(
-            "UPDATE stock SET on_hand = on_hand - w.qty, updated_at = clock_timestamp()"
-            " FROM unnest(%s::text[], %s::int[]) AS w(sku, qty) WHERE stock.sku = w.sku",
-            (list(quantities), list(quantities.values())))
+        self._add({sku: -qty for sku, qty in quantities.items()})
 
     def give_back(self, quantities: Mapping[str, int]) -> None:
         """Return released quantities to stock."""
+        self._add(quantities)
+
+    def _add(self, deltas: Mapping[str, int]) -> None:
         self._conn.execute(
             "UPDATE stock SET on_hand = on_hand + w.qty, updated_at = clock_timestamp()"
             " FROM unnest(%s::text[], %s::int[]) AS w(sku, qty) WHERE stock.sku = w.sku",
-            (list(quantities), list(quantities.values())))
+            (list(deltas), list(deltas.values())))
 
     def get(self, sku: str) -> StockLevel | None:
         with self._conn.cursor(row_factory=class_row(StockLevel)) as cur:

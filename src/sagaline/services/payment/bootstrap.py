@@ -11,6 +11,7 @@ from sagaline.core.publisher import Publisher
 from sagaline.core.service import Service
 from sagaline.services import PAYMENT
 from sagaline.services.assembly import assemble
+from sagaline.services.failures import RandomFailure
 from sagaline.services.payment import api
 from sagaline.services.payment.handlers import PaymentRules, handlers
 from sagaline.services.payment.repository import PaymentUnitOfWork
@@ -26,8 +27,8 @@ def bootstrap(
     chance: random.Random | None = None,
 ) -> Service:
     settings = settings or get_settings()
-    rules = PaymentRules(Decimal(settings.starting_credit), settings.payment_failure_rate,
-                         chance or random.Random())
+    rules = PaymentRules(Decimal(settings.starting_credit),
+                         RandomFailure(settings.payment_failure_rate, chance or random.Random()))
     return assemble(
         PAYMENT, settings, handlers=handlers(rules), postgres_unit_of_work=PaymentUnitOfWork,
         routes=api.routes,

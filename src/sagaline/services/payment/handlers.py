@@ -3,7 +3,6 @@ was cancelled."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -11,6 +10,7 @@ from functools import partial
 from sagaline.core.envelope import Envelope
 from sagaline.core.processor import Handler
 from sagaline.services import events, topics
+from sagaline.services.failures import RandomFailure
 from sagaline.services.payment.repository import (
     CHARGED,
     FAILED,
@@ -23,11 +23,7 @@ from sagaline.services.payment.repository import (
 @dataclass(frozen=True)
 class PaymentRules:
     starting_credit: Decimal = Decimal(10_000)  # what an unknown user's new account holds
-    failure_rate: float = 0.0  # demo only: fail this share of charges at random
-    chance: random.Random = field(default_factory=random.Random)
-
-    def injected_failure(self) -> bool:
-        return self.failure_rate > 0 and self.chance.random() < self.failure_rate
+    injected: RandomFailure = field(default_factory=RandomFailure)  # demo only
 
 
 def charge_for_order(event: Envelope, uow: PaymentUnitOfWork, rules: PaymentRules) -> None:
@@ -36,7 +32,7 @@ def charge_for_order(event: Envelope, uow: PaymentUnitOfWork, rules: PaymentRule
     if uow.payments.get(order.orderId) is not None:
         return  # decided already (the same order announced twice)
     uow.accounts.open_if_new(order.userId, rules.starting_credit)
-    if rules.injected_failure():
+    if rules.injected.strikes():
         reason: str | None = "INJECTED_FAILURE"
     elif uow.accounts.debit(order.userId, order.totalAmount):
         reason = None
