@@ -21,7 +21,7 @@ class BenchConfig:
     users: int = 2000  # orders spread over this many new users per run
     baseline: bool = True
     baseline_s: float = 30.0
-    baseline_window: int = 60
+    baseline_window: int = 300  # > 33/s x ~3 s latency, or Little's law caps it
     limits: bool = True  # pgbench and the Kafka round trip
     pgbench_s: float = 10.0
     pgbench_clients: int = 8
