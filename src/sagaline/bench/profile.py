@@ -1,0 +1,71 @@
+"""Where the services spend their time under load: `py-spy record` (raw collapsed stacks) on
+each service process while an open-loop load runs, summarised per thread and per function.
+
+    python -m sagaline.bench.profile [rate] [seconds]     # needs root (ptrace), as in CI
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from sagaline.bench import machine
+from sagaline.bench.fanout import Fleet
+from sagaline.bench.loadgen import LoadPlan
+from sagaline.settings import get_settings
+from sagaline.stack import Stack
+
+SERVICES = ("order", "payment", "inventory")
+
+
+def record(rate: float, seconds: float, out_dir: Path) -> dict[str, Path]:
+    settings = get_settings()
+    stack = Stack(settings)
+    pids = machine.pids(stack)
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    url = f"http://127.0.0.1:{settings.order_http_port}/orders"
+    users = tuple(f"prof-{n}" for n in range(500))
+    fleet = Fleet(LoadPlan(url, users, seconds + 4, 0.0, rate=rate,
+                           max_requests=int(rate * (seconds + 4))), 1)
+    time.sleep(max(0.0, fleet.start_at - time.time()) + 2)  # let the load settle
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {name: out_dir / f"{name}.txt" for name in SERVICES}
+    procs = [subprocess.Popen([spy, "record", "--pid", str(pids[name]), "--duration",
+                               str(int(seconds)), "--rate", "50", "--nonblocking", "--threads",
+                               "--format", "raw", "--output", str(files[name])],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for name in SERVICES]
+    for p in procs:
+        p.wait(timeout=seconds + 60)
+    fleet.collect(timeout_s=seconds + 60)
+    return files
+
+
+def summarise(path: Path, top: int = 25) -> str:
+    """Share of samples per thread, and per function (inclusive) across all threads."""
+    threads: Counter[str] = Counter()
+    functions: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        n = int(count)
+        total += n
+        threads[frames[0]] += n
+        for frame in set(frames[1:]):
+            functions[frame] += n
+    lines = [f"== {path.stem}: {total} samples"]
+    lines += [f"  {100 * n / total:5.1f}%  {t}" for t, n in threads.most_common(8)]
+    lines += [f"  {100 * n / total:5.1f}%  {f}" for f, n in functions.most_common(top)]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    rate = float(sys.argv[1]) if len(sys.argv) > 1 else 200.0
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
+    for file in record(rate, seconds, Path("bench/results/profile")).values():
+        print(summarise(file))
