@@ -34,12 +34,10 @@ class EventProcessor(Generic[U]):
 
     def process(self, events: Sequence[Envelope]) -> int:
         """Handle and commit; returns how many were new. Raises if any handler raises."""
-        handled = 0
         with self._unit_of_work() as uow:
-            for event in events:
-                if uow.first_delivery(self.consumer, event):
-                    self.handlers[event.topic](event, uow)
-                    handled += 1
+            new = uow.first_deliveries(self.consumer, events)
+            for event in new:
+                self.handlers[event.topic](event, uow)
             self.faults.hit("consumer.before_commit")
             uow.commit()
-        return handled
+        return len(new)

@@ -9,7 +9,7 @@ leaving the block without `commit()` rolls back. Services subclass these to add 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -29,8 +29,9 @@ class UnitOfWork(Protocol):
     def emit(self, event: Envelope) -> None:
         """Queue an event; it is written to the outbox in this transaction."""
 
-    def first_delivery(self, consumer: str, event: Envelope) -> bool:
-        """Record that `consumer` handles `event`; False if it already did (a duplicate)."""
+    def first_deliveries(self, consumer: str, events: Sequence[Envelope]) -> list[Envelope]:
+        """Record that `consumer` handles these events; returns those it had not handled
+        before, in order, each once (duplicates, also within `events`, are left out)."""
         ...
 
     def lock(self, key: str) -> None:
@@ -74,13 +75,16 @@ class PostgresUnitOfWork:
     def emit(self, event: Envelope) -> None:
         self._events.append(event)
 
-    def first_delivery(self, consumer: str, event: Envelope) -> bool:
-        cur = self.conn.execute(
-            "INSERT INTO inbox (consumer, event_id, topic) VALUES (%s, %s, %s)"
-            " ON CONFLICT DO NOTHING",
-            (consumer, event.event_id, event.topic),
-        )
-        return cur.rowcount == 1
+    def first_deliveries(self, consumer: str, events: Sequence[Envelope]) -> list[Envelope]:
+        # One statement for the whole batch: ON CONFLICT DO NOTHING is atomic against a
+        # concurrent delivery of the same event (it waits for that transaction, then skips).
+        rows = self.conn.execute(
+            "INSERT INTO inbox (consumer, event_id, topic)"
+            " SELECT %s, e.id, e.topic FROM unnest(%s::uuid[], %s::text[]) AS e(id, topic)"
+            " ON CONFLICT DO NOTHING RETURNING event_id",
+            (consumer, [e.event_id for e in events], [e.topic for e in events]),
+        ).fetchall()
+        return _first_of_each(list(events), {row[0] for row in rows})
 
     def lock(self, key: str) -> None:
         self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
@@ -98,6 +102,16 @@ class PostgresUnitOfWork:
         self._events = []
         if not self.conn.closed:
             self.conn.rollback()
+
+
+def _first_of_each(events: list[Envelope], new: set[uuid.UUID]) -> list[Envelope]:
+    """The events whose id is in `new`, each id once, in their order."""
+    result = []
+    for event in events:
+        if event.event_id in new:
+            new.discard(event.event_id)
+            result.append(event)
+    return result
 
 
 class InMemoryUnitOfWork:
@@ -122,12 +136,11 @@ class InMemoryUnitOfWork:
     def emit(self, event: Envelope) -> None:
         self._events.append(event)
 
-    def first_delivery(self, consumer: str, event: Envelope) -> bool:
-        mark = (consumer, event.event_id)
-        if mark in self.inbox or mark in self._marks:
-            return False
-        self._marks.add(mark)
-        return True
+    def first_deliveries(self, consumer: str, events: Sequence[Envelope]) -> list[Envelope]:
+        seen = self.inbox | self._marks
+        new = {e.event_id for e in events if (consumer, e.event_id) not in seen}
+        self._marks |= {(consumer, event_id) for event_id in new}
+        return _first_of_each(list(events), new)
 
     def lock(self, key: str) -> None:
         self.locks.append(key)  # one thread, one transaction: nothing to wait for

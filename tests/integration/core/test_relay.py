@@ -120,7 +120,7 @@ def test_published_rows_and_old_inbox_rows_are_purged_after_retention(core_dsn: 
     relay_on(core_dsn, InMemoryPublisher(), batch_size=1).publish_batch()
     with ConnectionPool(core_dsn, min_size=1, max_size=1) as pool, \
             PostgresUnitOfWork(pool) as uow:
-        uow.first_delivery("c", event("b", 1))
+        uow.first_deliveries("c", [event("b", 1)])
         uow.commit()
     keeper = Housekeeper(lambda: db.connect(core_dsn, "t"), 3600, 3600)
     assert keeper.purge() == (0, 0)

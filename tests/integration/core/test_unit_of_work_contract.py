@@ -58,20 +58,20 @@ def test_leaving_without_commit_rolls_back(probe: Probe) -> None:
     assert probe.outbox() == []
 
 
-def test_first_delivery_is_true_once_per_consumer(probe: Probe) -> None:
-    e = event()
+def test_an_event_is_new_once_per_consumer(probe: Probe) -> None:
+    e, f = event(), event()
     with probe.make() as uow:
-        assert uow.first_delivery("c1", e)
-        assert not uow.first_delivery("c1", e)
-        assert uow.first_delivery("c2", e)
+        assert uow.first_deliveries("c1", [e, f, e]) == [e, f]
+        assert uow.first_deliveries("c1", [e]) == []
+        assert uow.first_deliveries("c2", [e]) == [e]
         uow.commit()
     with probe.make() as uow:
-        assert not uow.first_delivery("c1", e)
+        assert uow.first_deliveries("c1", [f, e]) == []
 
 
 def test_an_inbox_mark_rolled_back_is_forgotten(probe: Probe) -> None:
     e = event()
     with probe.make() as uow:
-        assert uow.first_delivery("c1", e)
+        assert uow.first_deliveries("c1", [e]) == [e]
     with probe.make() as uow:
-        assert uow.first_delivery("c1", e)
+        assert uow.first_deliveries("c1", [e]) == [e]
