@@ -50,9 +50,10 @@ class Settings(BaseSettings):
     # --- Outbox relay and consumers -----------------------------------------------------------
     relay_batch_size: int = Field(500, ge=1, le=10_000)
     relay_poll_interval_s: float = Field(0.5, gt=0)
-    # The seed-like baseline of the benchmark turns these two off / on; keep the defaults.
+    # The seed-like baseline of the benchmark flips these three; keep the defaults.
     relay_wake_on_commit: bool = True
     relay_one_at_a_time: bool = False
+    relay_always_wait: bool = False
     outbox_retention_s: float = Field(3600.0, ge=0)
     inbox_retention_s: float = Field(7 * 24 * 3600.0, ge=0)
     consumer_batch_size: int = Field(100, ge=1, le=10_000)

@@ -16,6 +16,7 @@ SEED_LIKE: dict[str, Any] = {
     "relay_batch_size": 50,
     "relay_one_at_a_time": True,
     "relay_wake_on_commit": False,
+    "relay_always_wait": True,  # the seed polls every 1.5 s even when it has a backlog
     "consumer_batch_size": 1,
 }
 

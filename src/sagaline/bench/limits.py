@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 from sagaline.bench.stats import summary
 from sagaline.settings import Settings
@@ -55,7 +55,9 @@ def kafka_round_trip(settings: Settings, messages: int) -> dict[str, Any]:
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-rtt",
                          "enable.auto.commit": False, "fetch.wait.max.ms": 1,
                          "fetch.min.bytes": 1, **extra})
-    consumer.assign([TopicPartition(RTT_TOPIC, 0, OFFSET_END)])
+    # An explicit offset: OFFSET_END is resolved lazily, after the first produce may have run.
+    _, end = consumer.get_watermark_offsets(TopicPartition(RTT_TOPIC, 0), timeout=10)
+    consumer.assign([TopicPartition(RTT_TOPIC, 0, end)])
     try:
         _one_trip(producer, consumer, b"warm-up")
         acks, trips = [], []

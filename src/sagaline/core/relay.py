@@ -53,9 +53,12 @@ class OutboxRelay:
         publish_timeout_s: float = 15.0,  # above the producer's message.timeout.ms
         faults: FaultPoints | None = None,
         one_at_a_time: bool = False,
+        always_wait: bool = False,
     ) -> None:
-        # one_at_a_time: send a row, wait for its ack, then the next (the seed demo's way;
-        # kept only so the benchmark can measure that baseline side by side).
+        self._always_wait = always_wait
+        # one_at_a_time (send a row, wait for its ack, then the next) and always_wait (sleep a
+        # poll interval after every batch, even with a backlog) are the seed demo's way, kept
+        # only so the benchmark can measure that baseline side by side.
         self._one_at_a_time = one_at_a_time
         self._faults = faults or FaultPoints()
         self._connect = connect
@@ -86,7 +89,8 @@ class OutboxRelay:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            if handled < self._batch_size:  # caught up: sleep until a commit or the poll tick
+            if handled < self._batch_size or self._always_wait:
+                # caught up (or seed-like): sleep until a commit or the poll tick
                 self._wakeup.wait(self._poll_interval_s)
                 self._wakeup.clear()
         self._reset()

@@ -36,6 +36,7 @@ class Plumbing:
     instance_id: str | None = None  # this replica's stable id in its consumer group
     relay_wake_on_commit: bool = True  # False: the relay only polls (seed-like baseline)
     relay_one_at_a_time: bool = False  # True: one send and ack per row (seed-like baseline)
+    relay_always_wait: bool = False  # True: a poll interval after every batch (seed-like)
     faults: FaultPoints = field(default_factory=FaultPoints)
 
 
@@ -47,7 +48,8 @@ def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
     return OutboxRelay(
         lambda: db.connect(p.dsn, f"{p.name}-relay"), publisher,
         batch_size=p.relay_batch_size, poll_interval_s=p.relay_poll_interval_s,
-        faults=p.faults, one_at_a_time=p.relay_one_at_a_time)
+        faults=p.faults, one_at_a_time=p.relay_one_at_a_time,
+        always_wait=p.relay_always_wait)
 
 
 def housekeeper(p: Plumbing) -> Housekeeper:

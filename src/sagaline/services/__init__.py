@@ -55,6 +55,7 @@ class ServiceSpec:
             instance_id=f"{self.name}-{settings.replica_id}" if settings.replica_id else None,
             relay_wake_on_commit=settings.relay_wake_on_commit,
             relay_one_at_a_time=settings.relay_one_at_a_time,
+            relay_always_wait=settings.relay_always_wait,
             faults=faults.FaultPoints(faults.parse(settings.crash_points),
                                      delays=faults.parse(settings.delay_points)),
         )

@@ -41,6 +41,9 @@ def server_properties(host: str, port: int, controller_port: int, log_dir: Path)
         "share.coordinator.state.topic.min.isr": "1",
         "min.insync.replicas": "1",
         "group.initial.rebalance.delay.ms": "0",
+        # Sized for a small machine shared with everything else (defaults: 3 and 8).
+        "num.network.threads": "2",
+        "num.io.threads": "2",
     }
     return "".join(f"{key}={value}\n" for key, value in props.items())
 
