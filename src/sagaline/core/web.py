@@ -5,7 +5,7 @@ a person can read (400 malformed JSON, 413 too large, 422 invalid fields) in one
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from fastapi import APIRouter, FastAPI, Request
@@ -81,6 +81,16 @@ async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
     # the same Idempotency-Key, where the route takes one).
     return JSONResponse({"error": f"service unavailable: {type(exc).__name__}"},
                         status_code=503, headers={"Retry-After": "1"})
+
+
+T = TypeVar("T")
+
+
+def found(value: T | None, missing: str) -> T:
+    """`value`, or a 404 saying what is `missing`."""
+    if value is None:
+        raise StarletteHTTPException(404, missing)
+    return value
 
 
 def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:

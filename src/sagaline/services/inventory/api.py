@@ -6,9 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictInt
 
+from sagaline.core.web import found
 from sagaline.services.inventory.repository import InventoryUnitOfWork, StockLevel
 
 
@@ -42,19 +43,16 @@ def routes(unit_of_work: Callable[[], InventoryUnitOfWork]) -> APIRouter:
                 responses={404: {"description": "no such reservation"}})
     def get_reservation(order_id: str) -> ReservationView:
         with unit_of_work() as uow:
-            found = uow.reservations.get(order_id)
-        if found is None:
-            raise HTTPException(404, f"no reservation for order {order_id}")
-        return ReservationView(orderId=found.order_id, status=found.status, reason=found.reason,
-                               items=found.items, createdAt=found.created_at,
-                               releasedAt=found.released_at)
+            held = found(uow.reservations.get(order_id), f"no reservation for order {order_id}")
+        return ReservationView(orderId=held.order_id, status=held.status, reason=held.reason,
+                               items=held.items, createdAt=held.created_at,
+                               releasedAt=held.released_at)
 
     @router.get("/stock/{sku}", responses={404: {"description": "unknown SKU"}})
     def get_stock(sku: str) -> StockView:
         with unit_of_work() as uow:
             level = uow.stock.get(sku)
-        if level is None:
-            raise HTTPException(404, f"unknown SKU {sku}")
+        level = found(level, f"unknown SKU {sku}")
         return StockView.of(level)
 
     @router.post("/stock/{sku}")

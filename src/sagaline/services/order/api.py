@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 
+from sagaline.core.web import found
 from sagaline.services import events
 from sagaline.services.order.handlers import IdempotencyConflict, PlaceOrder, place_order
 from sagaline.services.order.repository import Order, OrderUnitOfWork, Status
@@ -80,8 +81,7 @@ def routes(unit_of_work: Callable[[], OrderUnitOfWork]) -> APIRouter:
     def get_order(order_id: uuid.UUID) -> OrderView:
         with unit_of_work() as uow:
             order = uow.orders.get(order_id)
-        if order is None:
-            raise HTTPException(404, f"no order {order_id}")
+        order = found(order, f"no order {order_id}")
         return OrderView.of(order)
 
     @router.get("/orders")

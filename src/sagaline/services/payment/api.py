@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel
 
+from sagaline.core.web import found
 from sagaline.services.events import Amount
 from sagaline.services.payment.repository import PaymentUnitOfWork
 
@@ -35,8 +36,7 @@ def routes(unit_of_work: Callable[[], PaymentUnitOfWork]) -> APIRouter:
     def get_payment(order_id: str) -> PaymentView:
         with unit_of_work() as uow:
             payment = uow.payments.get(order_id)
-        if payment is None:
-            raise HTTPException(404, f"no payment for order {order_id}")
+        payment = found(payment, f"no payment for order {order_id}")
         return PaymentView(
             orderId=payment.order_id, userId=payment.user_id, amount=payment.amount,
             status=payment.status, reason=payment.reason, createdAt=payment.created_at,
@@ -46,8 +46,7 @@ def routes(unit_of_work: Callable[[], PaymentUnitOfWork]) -> APIRouter:
     def get_account(user_id: str) -> AccountView:
         with unit_of_work() as uow:
             account = uow.accounts.get(user_id)
-        if account is None:
-            raise HTTPException(404, f"no account for user {user_id}")
+        account = found(account, f"no account for user {user_id}")
         return AccountView(userId=account.user_id, balance=account.balance,
                            initialCredit=account.initial_credit)
 
