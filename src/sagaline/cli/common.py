@@ -1,0 +1,36 @@
+"""Helpers the command modules share: messages on stderr, readable failures, timings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import typer
+
+from sagaline.stack import Stack, StackError
+
+
+def say(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+@contextmanager
+def readable_errors(stack: Stack, cleanup: bool = False) -> Iterator[None]:
+    """Turn StackError / Ctrl-C into a message and exit 1; optionally stop what was started."""
+    try:
+        yield
+    except (StackError, KeyboardInterrupt) as err:
+        say(f"error: {err}" if isinstance(err, StackError) else "interrupted")
+        if isinstance(err, StackError) and err.detail:
+            say(err.detail)
+        if cleanup and stack.started:
+            say("stopping what was started ...")
+            stack.stop_started()
+        raise typer.Exit(1) from None
+
+
+def timed(label: str, step: Callable[[], None]) -> None:
+    begin = time.monotonic()
+    step()
+    say(f"{label} ready in {time.monotonic() - begin:.1f} s")

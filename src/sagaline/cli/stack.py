@@ -1,0 +1,73 @@
+"""`up`, `down`, `status`, `fetch`, `topics`: the local stack (see sagaline.stack)."""
+
+from __future__ import annotations
+
+import typer
+
+from sagaline.cli.common import readable_errors, say, timed
+from sagaline.services.topics import ALL_TOPICS
+from sagaline.stack import Stack
+from sagaline.stack.foreground import supervise
+from sagaline.stack.kafka import ensure_jars, kafka_home
+from sagaline.stack.report import table
+from sagaline.stack.topics import ensure_topics
+
+app = typer.Typer()
+
+
+@app.command()
+def up(
+    detach: bool = typer.Option(False, "--detach", "-d", help="Return, leaving it running."),
+    fresh: bool = typer.Option(False, "--fresh", help="Stop and wipe all data first."),
+    no_services: bool = typer.Option(False, "--no-services", help="Start infrastructure only."),
+) -> None:
+    """Start Kafka, three Postgres servers and the services; foreground unless --detach."""
+    stack = Stack()
+    with readable_errors(stack, cleanup=True):
+        if fresh:
+            stack.wipe()
+        timed("infrastructure", stack.start_infra)
+        if not no_services:
+            timed("services", stack.start_services)
+    typer.echo(table(stack.status()))
+    if not detach:
+        say("running in the foreground; Ctrl-C stops everything")
+        names = stack.infra_names + ([] if no_services else stack.service_names)
+        raise typer.Exit(supervise(stack, names, say))
+
+
+@app.command()
+def down(wipe: bool = typer.Option(False, "--wipe", help="Also delete the stack dir.")) -> None:
+    """Stop everything the stack started (services, Kafka, Postgres); data stays."""
+    stack = Stack()
+    with readable_errors(stack):
+        stack.wipe() if wipe else stack.stop_all()
+    say("stack stopped" + (" and wiped" if wipe else ""))
+
+
+@app.command()
+def status() -> None:
+    """Each component: running or not, pid, address, data dir, log file."""
+    stack = Stack()
+    with readable_errors(stack):
+        typer.echo(table(stack.status()))
+
+
+@app.command()
+def fetch() -> None:
+    """Fetch Kafka's jars with Maven (once per pom.xml version)."""
+    stack = Stack()
+    with readable_errors(stack):
+        say(f"Kafka jars in {ensure_jars(kafka_home())}")
+
+
+@app.command()
+def topics() -> None:
+    """Create the saga's topics at KAFKA_BOOTSTRAP_SERVERS (idempotent; used by compose)."""
+    stack = Stack()
+    with readable_errors(stack):
+        s = stack.settings
+        stack.kafka.wait_ready(120)
+        made = ensure_topics(s.kafka_bootstrap_servers, ALL_TOPICS, s.topic_partitions,
+                             s.kafka_client_config, s.topic_replication_factor)
+        say(f"topics created: {', '.join(made) or 'none (all exist)'}")
