@@ -19,8 +19,13 @@ from sagaline.core import faults
 Rate = float
 
 
+# The local stack's credentials live in a config file, not in code (see that file).
+LOCAL_STACK_ENV = Path(__file__).resolve().parents[2] / "stack" / "local.env"
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_file=(LOCAL_STACK_ENV, ".env"), extra="ignore",
+                                      frozen=True)
 
     # --- Kafka -------------------------------------------------------------------------------
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
@@ -32,12 +37,11 @@ class Settings(BaseSettings):
     # KAFKA_CLIENT_CONFIG='{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", ...}'
     kafka_client_config: dict[str, str] = Field(default_factory=dict)
 
-    # --- PostgreSQL (one server and database per service) -------------------------------------
-    order_db_dsn: str = "postgresql://order_user:order_pass@127.0.0.1:5433/order_db"
-    payment_db_dsn: str = "postgresql://payment_user:payment_pass@127.0.0.1:5434/payment_db"
-    inventory_db_dsn: str = (
-        "postgresql://inventory_user:inventory_pass@127.0.0.1:5435/inventory_db"
-    )
+    # --- PostgreSQL (one server and database per service; TLS via the DSN's sslmode) ----------
+    # No defaults: credentials come from the environment or a config file, never from code.
+    order_db_dsn: str
+    payment_db_dsn: str
+    inventory_db_dsn: str
     db_pool_size: int = Field(8, ge=1, le=100)
 
     # --- HTTP ----------------------------------------------------------------------------------

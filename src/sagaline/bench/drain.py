@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from sagaline.core import db, migrations
@@ -40,7 +41,7 @@ def relay_drain(settings: Settings, rows: int, batch_size: int,
     ensure_topics(settings.kafka_bootstrap_servers, [DRAIN_TOPIC],
                   settings.topic_partitions, settings.kafka_client_config)
     with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"'.encode())
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     try:
         dsn = make_conninfo(base, options=f"-c search_path={schema}")
         migrations.migrate_dsn(dsn, [migrations.CORE_MIGRATIONS])
@@ -50,7 +51,7 @@ def relay_drain(settings: Settings, rows: int, batch_size: int,
         return _timed_drain(settings, dsn, rows, batch_size, timeout_s)
     finally:
         with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE'.encode())
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
 def _timed_drain(settings: Settings, dsn: str, rows: int, batch_size: int,

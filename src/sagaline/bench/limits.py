@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 from confluent_kafka import Consumer, Producer, TopicPartition
+from psycopg import sql
 
 from sagaline.bench.stats import summary
 from sagaline.settings import Settings
@@ -27,7 +28,8 @@ def pgbench_insert_tps(conninfo: str, seconds: float, clients: int) -> dict[str,
     """Transactions per second of `INSERT one row` (autocommit) from `clients` connections."""
     table = f"bench_scratch_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f"CREATE TABLE {table} (id bigserial PRIMARY KEY, v int)".encode())
+        conn.execute(sql.SQL("CREATE TABLE {} (id bigserial PRIMARY KEY, v int)")
+                     .format(sql.Identifier(table)))
     try:
         with tempfile.TemporaryDirectory() as tmp:
             script = Path(tmp) / "insert.sql"
@@ -38,7 +40,7 @@ def pgbench_insert_tps(conninfo: str, seconds: float, clients: int) -> dict[str,
                                  timeout=seconds + 60)
     finally:
         with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f"DROP TABLE IF EXISTS {table}".encode())
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
     found = re.search(r"tps = ([0-9.]+)", out.stdout)
     if out.returncode != 0 or not found:
         raise RuntimeError(f"pgbench failed: {(out.stdout + out.stderr)[-800:]}")

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from sagaline.core import migrations
@@ -26,12 +27,12 @@ def core_dsn(stack: Stack) -> Iterator[str]:
     base = stack.settings.order_db_dsn
     schema = f"test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"'.encode())
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     dsn = make_conninfo(base, options=f"-c search_path={schema}")
     migrations.migrate_dsn(dsn, [migrations.CORE_MIGRATIONS])
     yield dsn
     with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE'.encode())
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
 @pytest.fixture(scope="session")
