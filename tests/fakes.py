@@ -22,11 +22,9 @@ class FakeAccounts:
     def __init__(self) -> None:
         self.rows: dict[str, Account] = {}
 
-    def open_if_new(self, user_id: str, credit: Decimal) -> None:
-        self.rows.setdefault(user_id, Account(user_id, credit, credit))
-
-    def debit(self, user_id: str, amount: Decimal) -> bool:
-        account = self.rows[user_id]
+    def debit(self, user_id: str, amount: Decimal, opening_credit: Decimal) -> bool:
+        account = self.rows.setdefault(user_id, Account(user_id, opening_credit,
+                                                        opening_credit))
         if account.balance < amount:
             return False
         self.rows[user_id] = dataclasses.replace(account, balance=account.balance - amount)
@@ -48,7 +46,7 @@ class FakePayments:
         assert payment.order_id not in self.rows, "primary key"
         self.rows[payment.order_id] = payment
 
-    def get(self, order_id: str) -> Payment | None:
+    def get(self, order_id: str, for_update: bool = False) -> Payment | None:
         return self.rows.get(order_id)
 
     def mark_refunded(self, order_id: str) -> None:
@@ -101,7 +99,7 @@ class FakeReservations:
         assert reservation.order_id not in self.rows, "primary key"
         self.rows[reservation.order_id] = reservation
 
-    def get(self, order_id: str) -> Reservation | None:
+    def get(self, order_id: str, for_update: bool = False) -> Reservation | None:
         return self.rows.get(order_id)
 
     def mark_released(self, order_id: str) -> None:

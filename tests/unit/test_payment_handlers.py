@@ -147,12 +147,3 @@ def test_a_cancellation_before_the_charge_voids_it() -> None:
     assert uow.payments.get("o-1").status == "VOIDED"
     assert uow.accounts.get("u1") is None and uow.committed == []
 
-
-def test_every_decision_about_an_order_holds_its_lock() -> None:
-    uow = FakePaymentUnitOfWork()
-    with uow:
-        charge_for_order(order_created(), uow, RULES)
-        refund_after_failure(Envelope.first(topics.INVENTORY_FAILED, "o-1",
-                                            {"orderId": "o-1"}), uow)
-        cancel_for_order(cancelled(), uow)
-    assert uow.locks == ["o-1", "o-1", "o-1"]

@@ -34,10 +34,6 @@ class UnitOfWork(Protocol):
         before, in order, each once (duplicates, also within `events`, are left out)."""
         ...
 
-    def lock(self, key: str) -> None:
-        """Serialise with every other transaction that locks `key` (e.g. one saga), until
-        this one ends: for check-then-write decisions that replicas could race on."""
-
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
@@ -86,9 +82,6 @@ class PostgresUnitOfWork:
         ).fetchall()
         return _first_of_each(list(events), {row[0] for row in rows})
 
-    def lock(self, key: str) -> None:
-        self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
-
     def commit(self) -> None:
         wrote_events = bool(self._events)
         if wrote_events:
@@ -121,7 +114,6 @@ class InMemoryUnitOfWork:
         self.inbox = inbox if inbox is not None else set()
         self.committed: list[Envelope] = []
         self.commits = 0
-        self.locks: list[str] = []
         self._events: list[Envelope] = []
         self._marks: set[tuple[str, uuid.UUID]] = set()
 
@@ -141,9 +133,6 @@ class InMemoryUnitOfWork:
         new = {e.event_id for e in events if (consumer, e.event_id) not in seen}
         self._marks |= {(consumer, event_id) for event_id in new}
         return _first_of_each(list(events), new)
-
-    def lock(self, key: str) -> None:
-        self.locks.append(key)  # one thread, one transaction: nothing to wait for
 
     def commit(self) -> None:
         self.committed.extend(self._events)

@@ -37,9 +37,10 @@ def shortage(wanted: Counter[str], on_hand: dict[str, int]) -> str | None:
 def reserve_for_paid_order(event: Envelope, uow: InventoryUnitOfWork,
                            rules: InventoryRules) -> None:
     paid = events.PaymentCharged.model_validate(event.payload)
-    uow.lock(paid.orderId)  # against a cancellation handled by another replica right now
+    # Decided already? A replica deciding it at this very moment makes one insert below hit
+    # the primary key; that transaction (stock included) rolls back and its retry stops here.
     if uow.reservations.get(paid.orderId) is not None:
-        return  # decided already
+        return
     wanted: Counter[str] = Counter()
     for item in paid.items:
         wanted[item.sku] += item.quantity
@@ -64,9 +65,8 @@ def release_for_cancelled_order(event: Envelope, uow: InventoryUnitOfWork) -> No
     """The order was cancelled (timed out): give reserved stock back, or make sure none is
     taken later."""
     cancelled = events.OrderCancelled.model_validate(event.payload)
-    uow.lock(cancelled.orderId)  # against the reservation made by another replica right now
-    reservation = uow.reservations.get(cancelled.orderId)
-    if reservation is None:  # payment.charged not handled yet: it will find this, do nothing
+    reservation = uow.reservations.get(cancelled.orderId, for_update=True)
+    if reservation is None:  # not reserved yet: the reservation will find this and stop
         uow.reservations.add(Reservation(cancelled.orderId, VOIDED, [], cancelled.reason))
     elif reservation.status == RESERVED:
         uow.stock.give_back({i["sku"]: i["quantity"] for i in reservation.items})

@@ -97,9 +97,10 @@ class SqlReservations:
             (reservation.order_id, reservation.status, Jsonb(reservation.items),
              reservation.reason))
 
-    def get(self, order_id: str) -> Reservation | None:
+    def get(self, order_id: str, for_update: bool = False) -> Reservation | None:
+        query = _SELECT_RESERVATION + " FOR UPDATE" if for_update else _SELECT_RESERVATION
         with self._conn.cursor(row_factory=class_row(Reservation)) as cur:
-            return cur.execute(_SELECT_RESERVATION, (order_id,)).fetchone()
+            return cur.execute(query, (order_id,)).fetchone()
 
     def mark_released(self, order_id: str) -> None:
         self._conn.execute(

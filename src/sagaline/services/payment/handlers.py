@@ -28,13 +28,14 @@ class PaymentRules:
 
 def charge_for_order(event: Envelope, uow: PaymentUnitOfWork, rules: PaymentRules) -> None:
     order = events.OrderCreated.model_validate(event.payload)
-    uow.lock(order.orderId)  # against a cancellation handled by another replica right now
+    # Decided already (announced twice, or cancelled first)? If another replica decides it at
+    # this very moment, one of the two inserts below hits the primary key, its transaction
+    # (debit included) rolls back, and its retry finds the other's decision here.
     if uow.payments.get(order.orderId) is not None:
-        return  # decided already (the same order announced twice)
-    uow.accounts.open_if_new(order.userId, rules.starting_credit)
+        return
     if rules.injected.strikes():
         reason: str | None = "INJECTED_FAILURE"
-    elif uow.accounts.debit(order.userId, order.totalAmount):
+    elif uow.accounts.debit(order.userId, order.totalAmount, rules.starting_credit):
         reason = None
     else:
         reason = "INSUFFICIENT_FUNDS"
@@ -53,8 +54,8 @@ def charge_for_order(event: Envelope, uow: PaymentUnitOfWork, rules: PaymentRule
 def refund_after_failure(event: Envelope, uow: PaymentUnitOfWork) -> None:
     """Compensation: give the money back, once, when inventory could not reserve."""
     failure = events.InventoryFailed.model_validate(event.payload)
-    uow.lock(failure.orderId)  # against a cancellation refunding it at the same time
-    payment = uow.payments.get(failure.orderId)
+    # Locked: a cancellation refunding it at the same time waits, then sees REFUNDED.
+    payment = uow.payments.get(failure.orderId, for_update=True)
     if payment is not None and payment.status == CHARGED:
         _refund(payment, failure.reason, event, uow)
 
@@ -62,9 +63,8 @@ def refund_after_failure(event: Envelope, uow: PaymentUnitOfWork) -> None:
 def cancel_for_order(event: Envelope, uow: PaymentUnitOfWork) -> None:
     """The order was cancelled (timed out): refund a charge, or make sure none happens."""
     cancelled = events.OrderCancelled.model_validate(event.payload)
-    uow.lock(cancelled.orderId)  # against the charge handled by another replica right now
-    payment = uow.payments.get(cancelled.orderId)
-    if payment is None:  # order.created not handled yet: it will find this and do nothing
+    payment = uow.payments.get(cancelled.orderId, for_update=True)
+    if payment is None:  # not charged yet: the charge will find this (or hit its key) and stop
         uow.payments.add(Payment(cancelled.orderId, cancelled.userId, cancelled.amount, VOIDED,
                                  cancelled.reason))
     elif payment.status == CHARGED:

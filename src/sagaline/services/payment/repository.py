@@ -36,17 +36,22 @@ class SqlAccounts:
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
 
-    def open_if_new(self, user_id: str, credit: Decimal) -> None:
-        self._conn.execute(
-            "INSERT INTO accounts (user_id, balance, initial_credit) VALUES (%s, %s, %s)"
-            " ON CONFLICT DO NOTHING", (user_id, credit, credit))
-
-    def debit(self, user_id: str, amount: Decimal) -> bool:
-        """Take `amount` if the balance covers it; False (and nothing taken) if not."""
-        cur = self._conn.execute(
-            "UPDATE accounts SET balance = balance - %s WHERE user_id = %s AND balance >= %s",
-            (amount, user_id, amount))
-        return cur.rowcount == 1
+    def debit(self, user_id: str, amount: Decimal, opening_credit: Decimal) -> bool:
+        """Take `amount` if the balance covers it; False (and nothing taken) if not. An unknown
+        user's account is opened with `opening_credit` first. One statement: the insert opens
+        (and debits) a new account; on conflict the update debits an existing one."""
+        row = self._conn.execute(
+            "INSERT INTO accounts AS a (user_id, balance, initial_credit)"
+            " VALUES (%(user)s, CASE WHEN %(credit)s >= %(amount)s"
+            "   THEN %(credit)s - %(amount)s ELSE %(credit)s END, %(credit)s)"
+            " ON CONFLICT (user_id) DO UPDATE SET balance = a.balance - %(amount)s"
+            "   WHERE a.balance >= %(amount)s"
+            " RETURNING xmax = 0",  # true when the row was inserted (PostgreSQL's idiom)
+            {"user": user_id, "amount": amount, "credit": opening_credit}).fetchone()
+        if row is None:
+            return False  # an existing account that does not cover it
+        opened = bool(row[0])
+        return not opened or opening_credit >= amount
 
     def credit(self, user_id: str, amount: Decimal) -> None:
         self._conn.execute(
@@ -75,9 +80,10 @@ class SqlPayments:
             " VALUES (%s, %s, %s, %s, %s)",
             (payment.order_id, payment.user_id, payment.amount, payment.status, payment.reason))
 
-    def get(self, order_id: str) -> Payment | None:
+    def get(self, order_id: str, for_update: bool = False) -> Payment | None:
+        query = _SELECT_PAYMENT + " FOR UPDATE" if for_update else _SELECT_PAYMENT
         with self._conn.cursor(row_factory=class_row(Payment)) as cur:
-            return cur.execute(_SELECT_PAYMENT, (order_id,)).fetchone()
+            return cur.execute(query, (order_id,)).fetchone()
 
     def mark_refunded(self, order_id: str) -> None:
         self._conn.execute(
