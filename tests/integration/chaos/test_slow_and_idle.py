@@ -55,7 +55,8 @@ def slow_payment_and_a_second_replica(services: Stack) -> Iterator[Stack]:
     slow = Stack(services.settings.model_copy(update={
         "delay_points": "consumer.before_commit:8",
         "kafka_client_config": {"max.poll.interval.ms": "7000"}}))
-    services.stop("payment")
+    own = Stack(services.settings)  # restarts outside the session fixture's record
+    own.stop("payment")
     slow.start("payment")
     env = {**settings_env(services.settings), "PAYMENT_HTTP_PORT": "0"}
     replica = subprocess.Popen([sys.executable, "-m", "sagaline.services.payment"], env=env,
@@ -63,8 +64,8 @@ def slow_payment_and_a_second_replica(services: Stack) -> Iterator[Stack]:
     yield slow
     replica.terminate()
     replica.wait(30)
-    services.stop("payment")
-    services.start("payment")
+    own.stop("payment")
+    own.start("payment")
 
 
 def test_a_handler_slower_than_the_poll_interval_has_no_double_effect(

@@ -20,7 +20,9 @@ class Saga:
 
     def __init__(self, stack: Stack) -> None:
         s = stack.settings
-        self.stack = stack
+        # Restarts go through a launcher of their own, so the session fixture's record of
+        # what it started (and will stop) stays what it started.
+        self.stack = Stack(s)
         self.order = httpx.Client(base_url=f"http://127.0.0.1:{s.order_http_port}", timeout=10)
         self.payment = httpx.Client(base_url=f"http://127.0.0.1:{s.payment_http_port}",
                                     timeout=10)
