@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,7 +109,20 @@ class Component(ABC):
         self.home.mkdir(parents=True, exist_ok=True)
         child = self._launch()
         proc.write_pid(self.pid_file, child.pid)
+        self._wait_for_exec(child.pid)
         return True
+
+    def _wait_for_exec(self, pid: int, timeout: float = 10.0) -> None:
+        """Until the child runs our program: between fork and exec it still has the parent's
+        command line, and `pid()` would call it not running (and a second one get started)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.alive(pid):
+            try:
+                if self.marker in " ".join(psutil.Process(pid).cmdline()):
+                    return
+            except psutil.Error:
+                return
+            time.sleep(0.005)
 
     def wait_ready(self, timeout: float | None = None) -> None:
         """Block until ready; StackError (with the log tail) if it dies or times out."""
