@@ -24,8 +24,8 @@ LOCAL_STACK_ENV = Path(__file__).resolve().parents[2] / "stack" / "local.env"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=(LOCAL_STACK_ENV, ".env"), extra="ignore",
-                                      frozen=True)
+    model_config = SettingsConfigDict(
+        env_file=(LOCAL_STACK_ENV, "stack/local.env", ".env"), extra="ignore", frozen=True)
 
     # --- Kafka -------------------------------------------------------------------------------
     kafka_bootstrap_servers: str = "127.0.0.1:9092"

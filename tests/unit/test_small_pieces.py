@@ -54,6 +54,8 @@ def test_retry_decisions() -> None:
     assert policy.decide(psycopg.errors.SerializationFailure("conflict"), 9) \
         is Decision.BACK_OFF
     assert policy.decide(psycopg.errors.UniqueViolation("dup"), 1) is Decision.RETRY
+    limit = psycopg.errors.ProgramLimitExceeded("too big")  # an OperationalError, yet permanent
+    assert policy.decide(limit, 3) is Decision.DEAD_LETTER
     assert policy.decide(RuntimeError("bug"), 2) is Decision.RETRY
     assert policy.decide(RuntimeError("bug"), 3) is Decision.DEAD_LETTER
     assert [policy.delay(n) for n in (1, 2, 3, 10)] == [0.1, 0.2, 0.4, 1.0]
@@ -110,3 +112,7 @@ def test_the_client_config_may_not_weaken_the_guarantees() -> None:
         producer_config("b", {"enable.idempotence": "false"})
     with pytest.raises(ValueError, match=r"enable\.auto\.offset\.store"):
         consumer_config("b", "g", {"enable.auto.offset.store": "true"})
+    with pytest.raises(ValueError, match=r"auto\.offset\.reset"):
+        consumer_config("b", "g", {"auto.offset.reset": "latest"})
+    with pytest.raises(ValueError, match=r"message\.timeout\.ms"):
+        producer_config("b", {"message.timeout.ms": "120000"})

@@ -5,8 +5,9 @@ from __future__ import annotations
 import signal
 import time
 
-from sagaline.core.faults import POINTS
+from sagaline.core.faults import CRASH_MARK, POINTS
 from sagaline.stack import Stack, StackError
+from sagaline.stack.proc import tail
 
 SERVICE_NAMES = ("order", "payment", "inventory")
 
@@ -22,9 +23,9 @@ def crash_at(stack: Stack, service: str, point: str, timeout_s: float = 30.0) ->
     deadline = time.monotonic() + timeout_s
     while component.running() and time.monotonic() < deadline:
         time.sleep(0.05)
-    crashed = not component.running()
-    if not crashed:
-        stack.stop(service)
+    # Dead, and by its own hand at that point (not, say, a failed start-up)?
+    crashed = not component.running() and f"{CRASH_MARK}{point}" in tail(component.log_file)
+    stack.stop(service)  # no-op when it is gone
     stack.start(service)
     return crashed
 

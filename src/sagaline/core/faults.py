@@ -22,6 +22,7 @@ POINTS = (
     "relay.after_ack",  # broker acknowledged, rows not marked published
 )
 EXIT_CODE = 137
+CRASH_MARK = "fault point hit, exiting: "
 
 
 def parse(spec: str) -> dict[str, float]:
@@ -50,4 +51,5 @@ class FaultPoints:
             time.sleep(pause)
         probability = self.points.get(name)
         if probability and self._random.random() < probability:
+            os.write(2, f"{CRASH_MARK}{name}\n".encode())  # unbuffered: the process dies next
             os._exit(EXIT_CODE)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from sagaline.core.publisher import Delivery, OutgoingMessage
+
+log = logging.getLogger(__name__)
 
 # Errors that no retry of the same message can fix.
 PERMANENT_ERRORS = frozenset({
@@ -16,9 +19,9 @@ PERMANENT_ERRORS = frozenset({
     KafkaError.INVALID_RECORD,
     KafkaError.TOPIC_AUTHORIZATION_FAILED,  # re-queue with `sagaline outbox requeue`
     KafkaError._INVALID_ARG,
-    KafkaError._UNKNOWN_TOPIC,  # after message.timeout.ms of waiting for it to appear
-    KafkaError.UNKNOWN_TOPIC_OR_PART,
 })
+# Not permanent: an unknown topic (not created yet, or recreated). Rows wait for it, as in a
+# broker outage, rather than being given up on.
 
 
 def producer_config(bootstrap: str, extra: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -36,8 +39,11 @@ def producer_config(bootstrap: str, extra: Mapping[str, str] | None = None) -> d
 
 
 # Settings that the outbox guarantees rest on: a user's client config may not change them.
+# (The relay's publish timeout is above message.timeout.ms; a consumer starting from the
+# latest offset would skip events.)
 PROTECTED = frozenset({"enable.idempotence", "acks", "enable.auto.offset.store",
-                       "enable.auto.commit", "group.id", "bootstrap.servers"})
+                       "enable.auto.commit", "group.id", "bootstrap.servers",
+                       "message.timeout.ms", "delivery.timeout.ms", "auto.offset.reset"})
 
 
 def without_protected(extra: Mapping[str, str] | None) -> dict[str, str]:
@@ -65,6 +71,11 @@ class KafkaPublisher:
         for message in batch:
             self._produce(producer, message, on_delivery(message.ref), results)
         producer.flush(timeout_s)
+        if any(d.fatal for d in results.values()):
+            # A fatal idempotent-producer error poisons the instance: start a new one (the
+            # failed messages stay pending in the outbox and go out with it).
+            log.error("producer: fatal error; replacing the producer")
+            self._producer = Producer(self._config)
         return [results.get(m.ref, Delivery(m.ref, "delivery timed out")) for m in batch]
 
     def _produce(self, producer: Producer, message: OutgoingMessage, callback: Any,
@@ -96,4 +107,5 @@ class KafkaPublisher:
 def _delivery(ref: int, err: KafkaError | None) -> Delivery:
     if err is None:
         return Delivery(ref)
-    return Delivery(ref, f"{err.name()}: {err.str()}", permanent=err.code() in PERMANENT_ERRORS)
+    return Delivery(ref, f"{err.name()}: {err.str()}", permanent=err.code() in PERMANENT_ERRORS,
+                    fatal=err.fatal())

@@ -31,8 +31,9 @@ class PartialDelivery(OSError):
 
 def in_order_prefix(batch: list[OutgoingMessage], deliveries: list[Delivery]) -> list[int]:
     """The acknowledged rows that may be marked published: per key, only those before the
-    key's first unacknowledged row, so a key's rows are marked in order (the later ones are
-    sent again with it; consumers drop the duplicates)."""
+    key's first unacknowledged row, so the *marks* never run ahead of a gap. The later rows
+    are sent again after it, so the topic may hold a key's later event before the retried
+    earlier one: consumers drop the duplicate, and their state checks cope with the order."""
     blocked: set[str | None] = set()
     marked = []
     for message, delivery in zip(batch, deliveries, strict=True):

@@ -35,12 +35,12 @@ TRANSIENT_SQLSTATES = frozenset({"25006", "42P01", "42501"})
 
 
 def is_transient(error: BaseException) -> bool:
-    if isinstance(error, TRANSIENT):
-        return True
+    # A server-side error says what it is (its SQLSTATE): a program limit (class 54) is an
+    # OperationalError too, but it is about the message. Client-side ones carry none.
     state = error.sqlstate if isinstance(error, psycopg.Error) else None
-    if not state:
-        return False
-    return state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES
+    if state:
+        return state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES
+    return isinstance(error, TRANSIENT)
 PERMANENT: tuple[type[BaseException], ...] = (
     MalformedMessage,
     pydantic.ValidationError,

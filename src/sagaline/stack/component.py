@@ -103,26 +103,13 @@ class Component(ABC):
         if self.external or self.pid() is not None:
             return False
         for port in self.ports:
-            owner = port_owner(port)
+            owner = _owner_after_grace(port)
             if owner is not None:
                 raise StackError(port_taken_message(self.name, port, owner))
         self.home.mkdir(parents=True, exist_ok=True)
         child = self._launch()
         proc.write_pid(self.pid_file, child.pid)
-        self._wait_for_exec(child.pid)
         return True
-
-    def _wait_for_exec(self, pid: int, timeout: float = 10.0) -> None:
-        """Until the child runs our program: between fork and exec it still has the parent's
-        command line, and `pid()` would call it not running (and a second one get started)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and proc.alive(pid):
-            try:
-                if self.marker in " ".join(psutil.Process(pid).cmdline()):
-                    return
-            except psutil.Error:
-                return
-            time.sleep(0.005)
 
     def wait_ready(self, timeout: float | None = None) -> None:
         """Block until ready; StackError (with the log tail) if it dies or times out."""
@@ -161,3 +148,14 @@ class Component(ABC):
             log_file=None if self.external else self.log_file,
             external=self.external,
         )
+
+
+def _owner_after_grace(port: int, grace_s: float = 5.0) -> str | None:
+    """Who listens on `port`, after giving a process that is just exiting (a kill -9 of a
+    process with many threads takes a moment) time to let go of it."""
+    deadline = time.monotonic() + grace_s
+    owner = port_owner(port)
+    while owner is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        owner = port_owner(port)
+    return owner

@@ -38,7 +38,8 @@ class SqlStock:
         self._conn = conn
 
     def lock(self, skus: list[str]) -> dict[str, int]:
-        """On-hand of each known SKU, row-locked in SKU order (so no two takers deadlock)."""
+        """On-hand of each known SKU, row-locked in SKU order (a batch of several orders can
+        still deadlock with another replica's; Postgres then aborts one, which is retried)."""
         rows = self._conn.execute(
             "SELECT sku, on_hand FROM stock WHERE sku = ANY(%s) ORDER BY sku FOR UPDATE",
             (sorted(skus),)).fetchall()
@@ -53,10 +54,11 @@ class SqlStock:
         self._add(quantities)
 
     def _add(self, deltas: Mapping[str, int]) -> None:
+        skus = sorted(deltas)  # one lock order for everyone
         self._conn.execute(
             "UPDATE stock SET on_hand = on_hand + w.qty, updated_at = clock_timestamp()"
             " FROM unnest(%s::text[], %s::int[]) AS w(sku, qty) WHERE stock.sku = w.sku",
-            (list(deltas), list(deltas.values())))
+            (skus, [deltas[sku] for sku in skus]))
 
     def get(self, sku: str) -> StockLevel | None:
         with self._conn.cursor(row_factory=class_row(StockLevel)) as cur:
