@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import psycopg
 import typer
 
 from sagaline.stack import Stack, StackError
@@ -17,11 +18,12 @@ def say(text: str) -> None:
 
 @contextmanager
 def readable_errors(stack: Stack, cleanup: bool = False) -> Iterator[None]:
-    """Turn StackError / Ctrl-C into a message and exit 1; optionally stop what was started."""
+    """Turn StackError, an unreachable database or Ctrl-C into a message and exit 1;
+    optionally stop what was started."""
     try:
         yield
-    except (StackError, KeyboardInterrupt) as err:
-        say(f"error: {err}" if isinstance(err, StackError) else "interrupted")
+    except (StackError, psycopg.OperationalError, KeyboardInterrupt) as err:
+        say("interrupted" if isinstance(err, KeyboardInterrupt) else f"error: {err}")
         if isinstance(err, StackError) and err.detail:
             say(err.detail)
         if cleanup and stack.started:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import orjson
+import psycopg
 import typer
 
 from sagaline import demo as demo_run
 from sagaline.cli.common import readable_errors, say, timed
+from sagaline.core import outbox
 from sagaline.core.migrations import migrate_dsn
 from sagaline.services import SERVICES
 from sagaline.stack import Stack
@@ -22,6 +24,18 @@ def migrate() -> None:
         for spec in SERVICES:
             applied = migrate_dsn(spec.dsn(stack.settings), spec.migrations)
             say(f"{spec.name}: {', '.join(applied) or 'up to date'}")
+
+
+@app.command("outbox-requeue")
+def outbox_requeue(service: str = typer.Argument(..., help="order, payment or inventory")) -> None:
+    """Send the outbox rows the broker refused for good once more (after fixing the cause)."""
+    spec = next((s for s in SERVICES if s.name == service), None)
+    if spec is None:
+        say(f"error: unknown service {service!r}")
+        raise typer.Exit(2)
+    stack = Stack()
+    with readable_errors(stack), psycopg.connect(spec.dsn(stack.settings)) as conn:
+        say(f"{service}: {outbox.requeue_failed(conn)} failed outbox rows queued again")
 
 
 @app.command()

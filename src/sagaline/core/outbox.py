@@ -67,6 +67,14 @@ def mark_failed(conn: psycopg.Connection, failures: Sequence[tuple[int, str]]) -
         )
 
 
+def requeue_failed(conn: psycopg.Connection) -> int:
+    """Give rows the broker refused another chance (after the cause was fixed, e.g. a topic's
+    ACL or size limit); the relay picks them up like any pending row."""
+    cur = conn.execute(
+        "UPDATE outbox SET failed_at = NULL, error = NULL WHERE failed_at IS NOT NULL")
+    return cur.rowcount
+
+
 def purge_published(conn: psycopg.Connection, older_than_s: float) -> int:
     cur = conn.execute(
         "DELETE FROM outbox WHERE published"

@@ -101,6 +101,10 @@ def test_a_refused_row_is_marked_failed_and_the_rest_published(core_dsn: str) ->
         failed = conn.execute("SELECT id, error FROM outbox WHERE failed_at IS NOT NULL").fetchall()
     assert failed == [(second[0], "refused")]
     assert relay.publish_batch() == 0
+    fake.refuse.clear()  # the cause is fixed: send it once more
+    with psycopg.connect(core_dsn) as conn:
+        assert outbox.requeue_failed(conn) == 1
+    assert relay.publish_batch() == 1 and pending(core_dsn) == 0
 
 
 def test_a_broker_outage_leaves_rows_pending_until_it_returns(core_dsn: str) -> None:
