@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from sagaline.core.kafka_admin import admin_client
 from sagaline.services import SERVICES, ServiceSpec
 from sagaline.services.topics import ALL_TOPICS
 from sagaline.settings import Settings
@@ -24,7 +25,6 @@ from sagaline.stack import Stack, kafka_config, pgconfig, ports, proc, report
 from sagaline.stack.kafka import Kafka, kafka_home
 from sagaline.stack.postgres import Postgres
 from sagaline.stack.services import settings_env
-from sagaline.stack.topics import admin
 
 QUORUM_CHECK = """
 import java.util.Properties;
@@ -50,7 +50,7 @@ def _client_conf(stack: Stack) -> dict[str, str]:
 
 
 def test_every_topic_is_provisioned(stack: Stack) -> None:
-    topics = admin(stack.settings.kafka_bootstrap_servers).list_topics(timeout=10).topics
+    topics = admin_client(stack.settings.kafka_bootstrap_servers).list_topics(timeout=10).topics
     for name in ALL_TOPICS:
         assert name in topics, name
         assert len(topics[name].partitions) == stack.settings.topic_partitions

@@ -21,10 +21,6 @@ from sagaline.audit.rows import DeadLetters, PartitionLag
 TIMEOUT_S = 10.0
 
 
-def admin(bootstrap: str, extra: Mapping[str, str]) -> AdminClient:
-    return AdminClient({"bootstrap.servers": bootstrap, "log_level": 0, **extra})
-
-
 def partitions(client: AdminClient, topics: Iterable[str]) -> list[tuple[str, int]]:
     """Every (topic, partition) of `topics` that exists; SourceUnavailable without a broker."""
     try:

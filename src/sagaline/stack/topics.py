@@ -12,19 +12,14 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
     OffsetSpec,
 )
 
+from sagaline.core.kafka_admin import admin_client
 from sagaline.stack.errors import StackError
-
-
-def admin(bootstrap: str, extra: dict[str, str] | None = None) -> AdminClient:
-    conf: dict[str, str | int | float | bool] = {"bootstrap.servers": bootstrap, "log_level": "0"}
-    conf.update(extra or {})
-    return AdminClient(conf)
 
 
 def broker_ready(bootstrap: str, extra: dict[str, str] | None = None) -> bool:
     """True when the broker answers a metadata request."""
     try:
-        admin(bootstrap, extra).list_topics(timeout=2)
+        admin_client(bootstrap, extra).list_topics(timeout=2)
     except KafkaException:
         return False
     return True
@@ -35,7 +30,7 @@ def ensure_topics(
     replication_factor: int = 1,
 ) -> list[str]:
     """Create the missing topics; existing ones are left alone. Returns those created."""
-    client = admin(bootstrap, extra)
+    client = admin_client(bootstrap, extra)
     existing = set(client.list_topics(timeout=10).topics)
     wanted = [NewTopic(t, num_partitions=partitions, replication_factor=replication_factor)
               for t in topics]
