@@ -26,6 +26,7 @@ def placed(uow: FakeOrderUnitOfWork, key: str | None = None, amount: int = 500) 
     with uow:
         order = place_order(PlaceOrder("u1", Decimal(amount), (Item(sku="A", quantity=1),),
                                        key), uow)
+        uow.commit()
     return order.order_id
 
 

@@ -52,12 +52,12 @@ def hops(settings: Settings, ours: list[tuple[str, float, float | None]],
 
 def commits_per_saga(before: dict[str, int], after: dict[str, int],
                      sagas: int) -> dict[str, Any]:
-    """pg_stat_database xact_commit deltas over the window, per finished saga (includes the
-    services' read-only transactions and the harness's few queries)."""
+    """Write transactions over the window, per finished saga (includes the few the harness
+    itself makes, and any of another user of the stack)."""
     delta = {name: after[name] - before[name] for name in after}
     per = {name: round(d / sagas, 2) if sagas else None for name, d in delta.items()}
     return {"total": round(sum(delta.values()) / sagas, 2) if sagas else None,
-            "per_database": per, "xact_commit_delta": delta}
+            "per_database": per, "write_transactions": delta}
 
 
 def cpu_percent(usage: dict[str, dict[str, float]], seconds: float) -> dict[str, Any]:

@@ -41,7 +41,7 @@ class Harness:
 
     def _window(self, plan: LoadPlan, seconds: float, window: int | None) -> dict[str, Any]:
         c = self.config
-        commits_before = dbstats.xact_commits(self.settings)
+        commits_before = dbstats.write_transactions(self.settings)
         fleet = Fleet(plan, c.processes)
         self.sampler.targets.update({f"loadgen-{n}": p for n, p in enumerate(fleet.pids)})
         self.sampler.window()
@@ -53,11 +53,10 @@ class Harness:
         unfinished = dbstats.wait_drained(self.settings, start - 1, self.run_tag,
                                           c.drain_timeout_s)
         busy_s = time.time() - start
-        time.sleep(1.2)  # backends report their statistics at most once a second
         result = measure.window_metrics(self.settings, load, start, end, c.warmup_s)
         result["unfinished_after_drain_wait"] = unfinished
         result["commits_per_saga"] = measure.commits_per_saga(
-            commits_before, dbstats.xact_commits(self.settings), result["sagas_finished"])
+            commits_before, dbstats.write_transactions(self.settings), result["sagas_finished"])
         result["processes"] = measure.cpu_percent(self.sampler.window(), busy_s)
         for n in range(len(fleet.pids)):
             self.sampler.targets.pop(f"loadgen-{n}", None)

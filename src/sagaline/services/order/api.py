@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 
+from sagaline.core.group_commit import GroupCommit
 from sagaline.core.web import found
 from sagaline.services import events
 from sagaline.services.order.handlers import IdempotencyConflict, PlaceOrder, place_order
@@ -62,16 +63,17 @@ TraceParent = Annotated[str | None, Header(max_length=200)]
 
 def routes(unit_of_work: Callable[[], OrderUnitOfWork]) -> APIRouter:
     router = APIRouter(tags=["order"])
+    placing = GroupCommit(place_order, unit_of_work)
 
     @router.post("/orders", status_code=201, responses={409: {"description": "key reused"}})
-    def create_order(request: OrderRequest, idempotency_key: IdempotencyKey = None,
-                     traceparent: TraceParent = None) -> OrderAccepted:
-        """Start a saga. The same `Idempotency-Key` returns the same order, never a second."""
+    async def create_order(request: OrderRequest, idempotency_key: IdempotencyKey = None,
+                           traceparent: TraceParent = None) -> OrderAccepted:
+        """Start a saga. The same `Idempotency-Key` returns the same order, never a second.
+        Orders placed at the same moment share a transaction (see core.group_commit)."""
         command = PlaceOrder(request.userId, request.totalAmount, tuple(request.items),
                              idempotency_key, traceparent)
         try:
-            with unit_of_work() as uow:
-                order = place_order(command, uow)
+            order = await placing.submit(command)
         except IdempotencyConflict:
             raise HTTPException(
                 409, "Idempotency-Key was already used for a different request") from None

@@ -52,8 +52,8 @@ class IdempotencyConflict(Exception):
 
 
 def place_order(command: PlaceOrder, uow: OrderUnitOfWork) -> Order:
-    """Write the order and its `order.created` in one transaction. With an idempotency key,
-    a repeat returns the first order and writes nothing."""
+    """Write the order and queue its `order.created` in the caller's transaction (which
+    commits). With an idempotency key, a repeat returns the first order and writes nothing."""
     order = Order(order_id=uuid.uuid4(), user_id=command.user_id,
                   total_amount=command.total_amount,
                   items=[item.model_dump() for item in command.items],
@@ -71,7 +71,6 @@ def place_order(command: PlaceOrder, uow: OrderUnitOfWork) -> Order:
         createdAt=datetime.now(UTC).isoformat(), items=list(command.items))
     uow.emit(Envelope.first(topics.ORDER_CREATED, str(order.order_id), events.payload(created),
                             traceparent=command.traceparent))
-    uow.commit()
     return order
 
 
