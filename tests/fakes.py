@@ -142,13 +142,11 @@ class FakeOrders:
         return found[:limit]
 
     def move(self, order_id: uuid.UUID, to: str, reason: str | None,
-             allowed_from: Collection[str]) -> bool:
+             allowed_from: Collection[str]) -> None:
         order = self.rows.get(order_id)
-        if order is None or order.status not in allowed_from:
-            return False
-        self.rows[order_id] = dataclasses.replace(order, status=to,
-                                                  reason=order.reason or reason)
-        return True
+        if order is not None and order.status in allowed_from:
+            self.rows[order_id] = dataclasses.replace(order, status=to,
+                                                      reason=order.reason or reason)
 
 
 class FakeOrderUnitOfWork(InMemoryUnitOfWork):

@@ -99,7 +99,9 @@ class OutboxRelay:
     def publish_batch(self) -> int:
         """Publish one batch of pending rows; returns how many rows it settled."""
         conn = self._connection()
-        with conn.transaction():
+        # Pipeline mode: BEGIN, the lock and the query go in one round trip, the marks and
+        # COMMIT in another.
+        with conn.pipeline(), conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
             rows = outbox.pending(conn, self._batch_size)
             if not rows:

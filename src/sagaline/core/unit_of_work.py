@@ -45,7 +45,14 @@ def _nothing() -> None:
 
 class PostgresUnitOfWork:
     """A pooled connection, one transaction. `on_commit` runs after a commit that wrote events
-    (the relay's wake-up)."""
+    (the relay's wake-up).
+
+    The transaction runs in psycopg's pipeline mode: a statement is sent at once but its
+    answer is awaited only when a result is fetched (or at commit), so BEGIN, statements
+    whose rows nobody reads, and COMMIT share round trips. Repositories therefore read what
+    they need with RETURNING and `fetch*()`, never `rowcount`; an error of an unread statement
+    surfaces at the next fetch or at commit, and the whole unit of work rolls back as usual.
+    """
 
     def __init__(self, pool: ConnectionPool, on_commit: Callable[[], None] = _nothing) -> None:
         self._pool = pool
@@ -54,6 +61,12 @@ class PostgresUnitOfWork:
 
     def __enter__(self) -> Self:
         self.conn: psycopg.Connection = self._pool.getconn()
+        try:
+            self._pipeline = self.conn.pipeline()
+            self._pipeline.__enter__()
+        except BaseException:
+            self._pool.putconn(self.conn)
+            raise
         self._events = []
         self.bind(self.conn)
         return self
@@ -64,7 +77,10 @@ class PostgresUnitOfWork:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         try:
-            self.rollback()
+            try:
+                self.rollback()
+            finally:  # always leaves pipeline mode, even on a broken connection
+                self._pipeline.__exit__(exc_type, exc, tb)
         finally:
             self._pool.putconn(self.conn)
 

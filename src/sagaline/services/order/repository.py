@@ -50,13 +50,13 @@ class SqlOrders:
 
     def add(self, order: Order) -> bool:
         """Insert; False when another order already holds its idempotency key."""
-        cur = self._conn.execute(
+        inserted = self._conn.execute(
             "INSERT INTO orders (order_id, user_id, total_amount, status, items,"
             " idempotency_key, request_hash) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (idempotency_key) DO NOTHING",
+            " ON CONFLICT (idempotency_key) DO NOTHING RETURNING true",
             (order.order_id, order.user_id, order.total_amount, order.status,
-             Jsonb(order.items), order.idempotency_key, order.request_hash))
-        return cur.rowcount == 1
+             Jsonb(order.items), order.idempotency_key, order.request_hash)).fetchone()
+        return inserted is not None
 
     def get(self, order_id: uuid.UUID) -> Order | None:
         with self._conn.cursor(row_factory=class_row(Order)) as cur:
@@ -84,15 +84,15 @@ class SqlOrders:
                 (list(NOT_FINAL), older_than_s, limit)).fetchall()
 
     def move(self, order_id: uuid.UUID, to: str, reason: str | None,
-             allowed_from: Collection[str]) -> bool:
-        """Set the status if the order is in one of `allowed_from`; a reason once set stays."""
-        cur = self._conn.execute(
+             allowed_from: Collection[str]) -> None:
+        """Set the status if the order is in one of `allowed_from` (else leave it as it is); a
+        reason once set stays. Nothing is read back, so the statement shares a round trip."""
+        self._conn.execute(
             "UPDATE orders SET status = %s, reason = COALESCE(reason, %s),"
             " updated_at = clock_timestamp(),"
             " finished_at = CASE WHEN %s THEN clock_timestamp() END"
             " WHERE order_id = %s AND status = ANY(%s)",
             (to, reason, to in FINAL, order_id, list(allowed_from)))
-        return cur.rowcount == 1
 
 
 class OrderUnitOfWork(PostgresUnitOfWork):
