@@ -28,6 +28,13 @@ def describe() -> dict[str, Any]:
             "kernel": platform.release()}
 
 
+def cpu_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (all cores; not idle, not waiting on I/O):
+    whatever ran, ours or a neighbour's."""
+    t = psutil.cpu_times()
+    return float(sum(t) - t.idle - getattr(t, "iowait", 0.0))
+
+
 def pids(stack: Stack) -> dict[str, int]:
     """The pid of each running local component (Kafka, the Postgres servers, the services)."""
     return {s.name: s.pid for s in stack.status() if s.pid is not None}

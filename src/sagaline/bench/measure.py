@@ -60,6 +60,13 @@ def commits_per_saga(before: dict[str, int], after: dict[str, int],
             "per_database": per, "write_transactions": delta}
 
 
+def machine_cpu(busy_cpu_s: float, seconds: float, sagas: int) -> dict[str, Any]:
+    """The whole machine over a step and its drain: % busy (100 = one core) and CPU spent
+    per finished saga, everything included (Kafka, Postgres, services, load generator)."""
+    return {"busy_pct": round(busy_cpu_s / max(1e-9, seconds) * 100, 1),
+            "cpu_ms_per_saga": round(busy_cpu_s * 1000 / sagas, 2) if sagas else None}
+
+
 def cpu_percent(usage: dict[str, dict[str, float]], seconds: float) -> dict[str, Any]:
     return {name: {"cpu_pct": round(u["cpu_s"] / max(1e-9, seconds) * 100, 1),
                    "peak_rss_mb": u["peak_rss_mb"]} for name, u in usage.items()}

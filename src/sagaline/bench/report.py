@@ -64,17 +64,22 @@ def plot(result: dict[str, Any], out_dir: Path, stamp: str) -> list[str]:
 
 
 def table(result: dict[str, Any]) -> str:
-    rows = [[_cell(s.get(k)) for k in STEP_KEYS] for s in result["steps"]]
+    rows = [[_cell(s.get(k)) for k in STEP_KEYS] + _cpu_cells(s) for s in result["steps"]]
     for label in ("closed_loop", "baseline"):
         run = result.get(label)
         if run:
-            rows.append([label] + [_cell(run.get(k)) for k in STEP_KEYS[1:]])
+            rows.append([label] + [_cell(run.get(k)) for k in STEP_KEYS[1:]] + _cpu_cells(run))
     head = ["offered/s", "accepted/s", "achieved/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
-            "unfinished", "gen lag p99"]
+            "unfinished", "gen lag p99", "cpu %", "cpu ms/saga"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(lines)
+
+
+def _cpu_cells(run: dict[str, Any]) -> list[str]:
+    cpu = run.get("machine_cpu") or {}
+    return [_cell(cpu.get("busy_pct")), _cell(cpu.get("cpu_ms_per_saga"))]
 
 
 def _cell(value: Any) -> str:

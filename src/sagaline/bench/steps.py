@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sagaline.bench import dbstats, measure
+from sagaline.bench import dbstats, machine, measure
 from sagaline.bench.config import BenchConfig
 from sagaline.bench.fanout import Fleet
 from sagaline.bench.loadgen import LoadPlan
@@ -45,6 +45,7 @@ class Harness:
         fleet = Fleet(plan, c.processes)
         self.sampler.targets.update({f"loadgen-{n}": p for n, p in enumerate(fleet.pids)})
         self.sampler.window()
+        busy_before = machine.cpu_busy_s()
         feeder = _Feeder(self.settings, fleet, self.run_tag) if window else None
         load = fleet.collect(timeout_s=fleet.start_at - time.time() + seconds + 60)
         if feeder:
@@ -58,6 +59,8 @@ class Harness:
         result["commits_per_saga"] = measure.commits_per_saga(
             commits_before, dbstats.write_transactions(self.settings), result["sagas_finished"])
         result["processes"] = measure.cpu_percent(self.sampler.window(), busy_s)
+        result["machine_cpu"] = measure.machine_cpu(machine.cpu_busy_s() - busy_before, busy_s,
+                                                    result["sagas_finished"])
         for n in range(len(fleet.pids)):
             self.sampler.targets.pop(f"loadgen-{n}", None)
         return result

@@ -65,9 +65,14 @@ class Service:
 
     def serve(self, host: str, port: int) -> None:
         """Migrate, then serve until SIGINT/SIGTERM; the workers run meanwhile."""
+        import gc
+
         import uvicorn
 
         self.migrate()
+        # What is loaded by now lives as long as the process: keeping it out of the cyclic
+        # collector's full passes shortens their pauses (a latency tail) several times over.
+        gc.freeze()
         try:
             uvicorn.run(self.app, host=host, port=port, log_level="warning",
                         access_log=False, timeout_graceful_shutdown=10)

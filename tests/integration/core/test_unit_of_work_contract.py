@@ -75,3 +75,19 @@ def test_an_inbox_mark_rolled_back_is_forgotten(probe: Probe) -> None:
         assert uow.first_deliveries("c1", [e]) == [e]
     with probe.make() as uow:
         assert uow.first_deliveries("c1", [e]) == [e]
+
+
+def test_an_unread_statements_error_surfaces_at_commit_and_keeps_nothing(
+        core_dsn: str) -> None:
+    """Pipeline mode: a statement nobody reads fails later, at commit; the whole unit of work
+    still rolls back, and its connection goes back to the pool usable, out of pipeline mode."""
+    with ConnectionPool(core_dsn, min_size=1, max_size=1) as pool:
+        with pytest.raises(psycopg.errors.DivisionByZero), PostgresUnitOfWork(pool) as uow:
+            uow.emit(event("lost"))
+            uow.conn.execute("SELECT 1 / 0")  # no fetch: the error is not known yet
+            uow.commit()
+        with PostgresUnitOfWork(pool) as uow:
+            uow.emit(event("kept"))
+            uow.commit()
+        with pool.connection() as conn:
+            assert [r[0] for r in conn.execute("SELECT topic FROM outbox")] == ["kept"]
