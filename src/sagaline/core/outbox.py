@@ -15,9 +15,12 @@ import psycopg
 
 from sagaline.core.envelope import Envelope, dumps
 
+# One statement however many events: ids follow the events' order (the relay's order).
 _INSERT = (
     "INSERT INTO outbox (event_id, topic, msg_key, payload, headers)"
-    " VALUES (%s, %s, %s, %s::jsonb, %s::jsonb)"
+    " SELECT e.id, e.topic, e.key, e.payload::jsonb, e.headers::jsonb"
+    " FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[])"
+    " WITH ORDINALITY AS e(id, topic, key, payload, headers, n) ORDER BY e.n"
 )
 _PENDING = (
     "SELECT id, topic, msg_key, payload::text, headers::text FROM outbox"
@@ -36,12 +39,9 @@ class OutboxRow:
 
 def append(conn: psycopg.Connection, events: Sequence[Envelope]) -> None:
     """Add events to the outbox inside the connection's open transaction."""
-    rows = [
-        (e.event_id, e.topic, e.key, e.value().decode(), dumps(e.headers()).decode())
-        for e in events
-    ]
-    with conn.cursor() as cur:
-        cur.executemany(_INSERT, rows)
+    conn.execute(_INSERT, ([e.event_id for e in events], [e.topic for e in events],
+                           [e.key for e in events], [e.value().decode() for e in events],
+                           [dumps(e.headers()).decode() for e in events]))
 
 
 def pending(conn: psycopg.Connection, limit: int) -> list[OutboxRow]:
