@@ -7,15 +7,17 @@ seconds since the epoch; nothing here polls a service for an outcome.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 
 from sagaline.services import SERVICES
+from sagaline.services.order.repository import NOT_FINAL
 from sagaline.settings import Settings
 
 EPOCH = "extract(epoch from {})::float8"
-FINAL = ("CONFIRMED", "CANCELLED")
 # (producer, consumer group's service, topic): the hops an ordinary saga takes.
 HOPS = (
     ("order", "payment", "order.created"),
@@ -41,18 +43,26 @@ def orders_since(settings: Settings, since: float) -> list[tuple[str, float, flo
     return [(r[0], r[1], r[2]) for r in rows(dsn(settings, "order"), sql, (since,))]
 
 
-def finished_count(settings: Settings, since: float, users: str) -> int:
-    """Orders of users whose id starts with `users`, created since `since`."""
-    sql = ("SELECT count(*) FROM orders WHERE status = ANY(%s)"
-           " AND created_at >= to_timestamp(%s) AND user_id LIKE %s")
-    return int(rows(dsn(settings, "order"), sql, (list(FINAL), since, users + "%"))[0][0])
+_UNFINISHED = ("SELECT count(*) FROM orders WHERE status = ANY(%s)"
+               " AND created_at >= to_timestamp(%s) AND user_id LIKE %s")
 
 
 def unfinished_count(settings: Settings, since: float, users: str) -> int:
-    """Orders of users whose id starts with `users`, created since `since`."""
-    sql = ("SELECT count(*) FROM orders WHERE status <> ALL(%s)"
-           " AND created_at >= to_timestamp(%s) AND user_id LIKE %s")
-    return int(rows(dsn(settings, "order"), sql, (list(FINAL), since, users + "%"))[0][0])
+    """Orders not final of users whose id starts with `users`, created since `since`."""
+    params = (list(NOT_FINAL), since, users + "%")
+    return int(rows(dsn(settings, "order"), _UNFINISHED, params)[0][0])
+
+
+@contextmanager
+def unfinished_counter(settings: Settings, since: float,
+                       users: str) -> Iterator[Callable[[], int]]:
+    """`unfinished_count` as a function on one open connection, for frequent calls."""
+    params = (list(NOT_FINAL), since, users + "%")
+    with psycopg.connect(dsn(settings, "order"), autocommit=True, connect_timeout=5) as conn:
+        def count() -> int:
+            row = conn.execute(_UNFINISHED, params).fetchone()
+            return int(row[0]) if row else 0
+        yield count
 
 
 def wait_drained(settings: Settings, since: float, users: str, timeout_s: float) -> int:

@@ -1,5 +1,5 @@
 """Running load plans in separate processes (spawned, so the parent's threads don't matter),
-started together; closed-loop children read the finished-saga count the parent shares."""
+started together; closed-loop children read the count of unfinished sagas the parent shares."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sagaline.bench.loadgen import LoadPlan, LoadResult, drive
 _CTX = mp.get_context("spawn")
 
 
-def _child(plan: LoadPlan, finished: Synchronized[float], share: float,
+def _child(plan: LoadPlan, unfinished: Synchronized[float], share: float,
            out: Any) -> None:
     try:
         import uvloop
@@ -24,7 +24,7 @@ def _child(plan: LoadPlan, finished: Synchronized[float], share: float,
         uvloop.install()
     except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
         pass
-    result = asyncio.run(drive(plan, lambda: finished.value * share))
+    result = asyncio.run(drive(plan, lambda: unfinished.value * share))
     out.put(result)
 
 
@@ -32,7 +32,7 @@ class Fleet:
     """`processes` load processes sharing one plan (rate and window split evenly)."""
 
     def __init__(self, plan: LoadPlan, processes: int, lead_s: float = 2.0) -> None:
-        self.finished: Synchronized[float] = _CTX.Value("d", 0.0)
+        self.unfinished: Synchronized[float] = _CTX.Value("d", 0.0)
         self._out: Any = _CTX.Queue()
         self.start_at = time.time() + lead_s
         share = 1.0 / processes
@@ -44,7 +44,7 @@ class Fleet:
                 rate=plan.rate * share if plan.rate else None,
                 window=max(1, round(plan.window * share)),
                 max_requests=max(1, plan.max_requests // processes))
-            args = (part, self.finished, share, self._out)
+            args = (part, self.unfinished, share, self._out)
             self._children.append(_CTX.Process(target=_child, args=args, daemon=True))
         for child in self._children:
             child.start()

@@ -83,11 +83,13 @@ async def _open_loop(session: aiohttp.ClientSession, plan: LoadPlan, result: Loa
 
 async def _closed_loop(session: aiohttp.ClientSession, plan: LoadPlan, result: LoadResult,
                        slots: asyncio.Semaphore, tasks: set[asyncio.Task[None]],
-                       finished: Callable[[], float]) -> None:
+                       unfinished: Callable[[], float]) -> None:
     end = plan.start_at + plan.duration_s
     issued = 0
     while time.time() < end and issued < plan.max_requests:
-        if issued - finished() >= plan.window:
+        # In flight: requests not answered yet, plus accepted orders not final yet.
+        unanswered = issued - len(result.sent) - result.errors
+        if unanswered + unfinished() >= plan.window:
             await asyncio.sleep(0.002)
             continue
         await slots.acquire()
@@ -101,9 +103,9 @@ def _spawn(tasks: set[asyncio.Task[None]], coro: Coroutine[Any, Any, None]) -> N
     task.add_done_callback(tasks.discard)
 
 
-async def drive(plan: LoadPlan, finished: Callable[[], float] | None = None) -> LoadResult:
-    """Run one plan to its end; `finished()` (closed loop) is this process's share of the
-    sagas finished so far."""
+async def drive(plan: LoadPlan, unfinished: Callable[[], float] | None = None) -> LoadResult:
+    """Run one plan to its end; `unfinished()` (closed loop) is this process's share of the
+    accepted orders that are not final yet."""
     result = LoadResult()
     slots = asyncio.Semaphore(plan.max_inflight)
     tasks: set[asyncio.Task[None]] = set()
@@ -114,7 +116,7 @@ async def drive(plan: LoadPlan, finished: Callable[[], float] | None = None) -> 
         if plan.rate:
             await _open_loop(session, plan, result, slots, tasks)
         else:
-            await _closed_loop(session, plan, result, slots, tasks, finished or (lambda: 0.0))
+            await _closed_loop(session, plan, result, slots, tasks, unfinished or (lambda: 0.0))
         if tasks:
             await asyncio.wait(tasks, timeout=35)
     return result

@@ -1,5 +1,9 @@
 """Where the services spend their time under load: `py-spy record` (raw collapsed stacks) on
-each service process while an open-loop load runs, summarised per thread and per function.
+each service process while an open-loop load runs, summarised per thread and per function;
+and, from the kernel's counters over the same seconds, the CPU and context switches per saga
+of every process (see bench/costs.py). py-spy cannot always tell a thread blocked in C (a poll,
+a socket read) from a running one: read its shares as "where threads are", the kernel's
+counters as what they cost.
 
     python -m sagaline.bench.profile [rate] [seconds]     # needs root (ptrace), as in CI
 """
@@ -13,7 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sagaline.bench import machine
+from sagaline.bench import costs, machine
 from sagaline.bench.fanout import Fleet
 from sagaline.bench.loadgen import LoadPlan
 from sagaline.settings import get_settings
@@ -22,7 +26,8 @@ from sagaline.stack import Stack
 SERVICES = ("order", "payment", "inventory")
 
 
-def record(rate: float, seconds: float, out_dir: Path) -> dict[str, Path]:
+def record(rate: float, seconds: float, out_dir: Path) -> tuple[dict[str, Path], str]:
+    """py-spy files per service, and the table of costs per saga."""
     settings = get_settings()
     stack = Stack(settings)
     pids = machine.pids(stack)
@@ -34,6 +39,8 @@ def record(rate: float, seconds: float, out_dir: Path) -> dict[str, Path]:
     time.sleep(max(0.0, fleet.start_at - time.time()) + 2)  # let the load settle
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {name: out_dir / f"{name}.txt" for name in SERVICES}
+    watched = {**pids, **{f"loadgen-{n}": pid for n, pid in enumerate(fleet.pids)}}
+    before = costs.snapshot(watched)
     procs = [subprocess.Popen([spy, "record", "--pid", str(pids[name]), "--duration",
                                str(int(seconds)), "--rate", "50", "--nonblocking", "--threads",
                                "--format", "raw", "--output", str(files[name])],
@@ -41,8 +48,9 @@ def record(rate: float, seconds: float, out_dir: Path) -> dict[str, Path]:
              for name in SERVICES]
     for p in procs:
         p.wait(timeout=seconds + 60)
+    after = costs.snapshot(watched)
     fleet.collect(timeout_s=seconds + 60)
-    return files
+    return files, costs.table(costs.per_saga(before, after, rate * seconds))
 
 
 def summarise(path: Path, top: int = 25) -> str:
@@ -67,5 +75,9 @@ def summarise(path: Path, top: int = 25) -> str:
 if __name__ == "__main__":
     rate = float(sys.argv[1]) if len(sys.argv) > 1 else 200.0
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
-    for file in record(rate, seconds, Path("bench/results/profile")).values():
+    out = Path("bench/results/profile")
+    files, cost_table = record(rate, seconds, out)
+    (out / "costs.txt").write_text(f"{rate:g} sagas/s offered, {seconds:g} s\n{cost_table}\n")
+    print(cost_table)
+    for file in files.values():
         print(summarise(file))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import orjson
 
@@ -87,6 +88,29 @@ def test_an_idempotency_key_used_ten_times_at_once_makes_one_order(saga: Saga) -
     assert saga.balance(user) == CREDIT - 7
     mine = [o for o in saga.order.get("/orders?limit=1000").json() if o["userId"] == user]
     assert len(mine) == 1
+
+
+def test_a_key_reused_for_another_body_at_once_fails_alone(saga: Saga) -> None:
+    """Concurrent orders share transactions (group commit): the requests that reuse a key for
+    another body get 409, and neither they nor the batch they landed in hurt the others."""
+    key, users = f"key-{uuid.uuid4()}", [new_user() for _ in range(6)]
+    requests = [({"userId": users[0], "totalAmount": 7 + n % 2}, {"Idempotency-Key": key})
+                for n in range(10)]
+    requests += [({"userId": user, "totalAmount": 3}, {}) for user in users[1:]]
+
+    def post(request: tuple[dict[str, Any], dict[str, str]]) -> tuple[int, Any]:
+        r = saga.order.post("/orders", json=request[0], headers=request[1])
+        return r.status_code, r.json()
+
+    with ThreadPoolExecutor(15) as pool:
+        answers = list(pool.map(post, requests))
+    keyed, plain = answers[:10], answers[10:]
+    winners = {body["orderId"] for code, body in keyed if code == 201}
+    assert len(winners) == 1 and sum(code == 201 for code, _ in keyed) == 5
+    assert {code for code, _ in keyed} == {201, 409}
+    assert [code for code, _ in plain] == [201] * 5
+    for _, body in plain:
+        assert saga.final(body["orderId"])["status"] == "CONFIRMED"
 
 
 def _order_created(order_id: str, user: str, amount: int) -> bytes:
