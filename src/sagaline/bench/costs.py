@@ -5,6 +5,7 @@ JVM with its threads, a service with its librdkafka threads), read before and af
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
@@ -26,13 +27,24 @@ def read(pid: int) -> Counters:
         return Counters(0.0, 0)
     for proc in tree:
         try:
-            with proc.oneshot():
-                times, ctx = proc.cpu_times(), proc.num_ctx_switches()
+            times = proc.cpu_times()
         except psutil.Error:  # a backend that ended meanwhile
             continue
         cpu += times.user + times.system
-        switches += ctx.voluntary + ctx.involuntary
+        switches += _thread_switches(proc.pid)
     return Counters(cpu, switches)
+
+
+def _thread_switches(pid: int) -> int:
+    """Context switches of every thread of `pid` (psutil reads only the main thread's)."""
+    total = 0
+    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:  # the thread ended meanwhile
+            continue
+        total += sum(int(line.split()[1]) for line in lines if "ctxt_switches" in line)
+    return total
 
 
 def snapshot(pids: dict[str, int]) -> dict[str, Counters]:
