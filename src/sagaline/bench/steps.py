@@ -44,6 +44,8 @@ class Harness:
         commits_before = dbstats.write_transactions(self.settings)
         fleet = Fleet(plan, c.processes)
         self.sampler.targets.update({f"loadgen-{n}": p for n, p in enumerate(fleet.pids)})
+        # Open the CPU window when the load starts, not while its processes start up.
+        time.sleep(max(0.0, fleet.start_at - time.time()))
         self.sampler.window()
         busy_before = machine.cpu_busy_s()
         feeder = _Feeder(self.settings, fleet, self.run_tag) if window else None
