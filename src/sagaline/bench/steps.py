@@ -55,14 +55,13 @@ class Harness:
         start, end = fleet.start_at, fleet.start_at + seconds
         unfinished = dbstats.wait_drained(self.settings, start - 1, self.run_tag,
                                           c.drain_timeout_s)
-        busy_s = time.time() - start
+        busy_s, busy_cpu_s = time.time() - start, machine.cpu_busy_s() - busy_before
         result = measure.window_metrics(self.settings, load, start, end, c.warmup_s)
         result["unfinished_after_drain_wait"] = unfinished
         result["commits_per_saga"] = measure.commits_per_saga(
             commits_before, dbstats.write_transactions(self.settings), result["sagas_finished"])
         result["processes"] = measure.cpu_percent(self.sampler.window(), busy_s)
-        result["machine_cpu"] = measure.machine_cpu(machine.cpu_busy_s() - busy_before, busy_s,
-                                                    result["sagas_finished"])
+        result["machine_cpu"] = measure.machine_cpu(busy_cpu_s, busy_s, result["sagas_finished"])
         for n in range(len(fleet.pids)):
             self.sampler.targets.pop(f"loadgen-{n}", None)
         return result

@@ -53,24 +53,21 @@ class GroupCommit(Generic[C, U, R]):
         self._unit_of_work = unit_of_work
         self._max_batch = max_batch
         self._queue: list[tuple[C, asyncio.Future[R]]] = []
-        self._running = False
+        self._drainer: asyncio.Task[None] | None = None  # referenced, so never collected
 
     async def submit(self, command: C) -> R:
-        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[R] = loop.create_future()
         self._queue.append((command, future))
-        if not self._running:
-            self._running = True
-            asyncio.get_running_loop().create_task(self._drain())
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain())
         return await future
 
     async def _drain(self) -> None:
-        try:
-            while self._queue:
-                batch = self._queue[:self._max_batch]
-                del self._queue[:self._max_batch]
-                await self._run(batch)
-        finally:
-            self._running = False
+        while self._queue:
+            batch = self._queue[:self._max_batch]
+            del self._queue[:self._max_batch]
+            await self._run(batch)
 
     async def _run(self, batch: list[tuple[C, asyncio.Future[R]]]) -> None:
         commands = [command for command, _ in batch]
