@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import psycopg
 import pytest
 
 from sagaline.core.envelope import Envelope
@@ -84,3 +85,17 @@ def test_the_callers_get_their_own_outcomes() -> None:
     a, bad, c, d = asyncio.run(scenario())
     assert (a, c, d) == ("A", "C", "D") and isinstance(bad, Refused)
     assert sorted(keys(uow)) == ["a", "c", "d"]
+
+
+def test_a_transient_failure_fails_the_batch_without_running_it_again() -> None:
+    """Database down, or the connection lost during COMMIT (did it commit?): every command
+    gets that error, and none runs again, which could only repeat it or place it twice."""
+    runs: list[str] = []
+
+    def unavailable(command: str, uow: InMemoryUnitOfWork) -> str:
+        runs.append(command)
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    outcomes = run_together(unavailable, InMemoryUnitOfWork, ["a", "b", "c"])
+    assert all(isinstance(o, psycopg.OperationalError) for o in outcomes) and len(outcomes) == 3
+    assert runs == ["a"]  # the batch stopped at the first error and was not split

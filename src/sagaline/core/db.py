@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from types import TracebackType
+from typing import Self
 
 import psycopg
+from psycopg import pq
 from psycopg_pool import ConnectionPool
+
+log = logging.getLogger(__name__)
 
 
 def make_pool(dsn: str, size: int, name: str) -> ConnectionPool:
@@ -15,7 +21,7 @@ def make_pool(dsn: str, size: int, name: str) -> ConnectionPool:
     pool replaces it."""
     return ConnectionPool(
         dsn, min_size=min(2, size), max_size=size, name=name, open=True, timeout=10.0,
-        kwargs={"application_name": name},
+        kwargs={"application_name": name, "autocommit": True},  # see PipelinedTransaction
     )
 
 
@@ -44,3 +50,59 @@ def wait_for(dsn: str, timeout_s: float) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+
+
+class PipelinedTransaction:
+    """One transaction on an autocommit connection, in psycopg's pipeline mode, with the fewest
+    round trips: BEGIN is queued with the first statement, statements whose rows nobody reads
+    are queued with the next one that is read, and COMMIT goes with whatever is still queued,
+    in one final round trip. (psycopg's own transaction handling would wait for BEGIN, and
+    for an extra sync at the end.)
+
+    Callers read results with RETURNING and `fetch*()`, never `rowcount`, which is not known
+    until the answers arrive. An error of an unread statement surfaces at the next fetch or at
+    `commit()`; leaving the block without a successful `commit()` rolls back.
+    """
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self._pipeline = conn.pipeline()
+        self._piped = False
+        self._committed = False
+
+    def __enter__(self) -> Self:
+        self._pipeline.__enter__()
+        self._piped = True
+        self.conn.execute("BEGIN")
+        return self
+
+    def commit(self) -> None:
+        """Send COMMIT with what is queued and wait for all of it; raises the first error."""
+        self.conn.execute("COMMIT")
+        self._leave_pipeline(None)
+        self._committed = True
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            self._leave_pipeline(exc)
+        finally:
+            if not self._committed:
+                self._roll_back(quietly=exc is not None)
+
+    def _leave_pipeline(self, exc: BaseException | None) -> None:
+        # With an error already in flight, psycopg logs the pipeline's own errors instead of
+        # raising them over it. Either way the connection leaves pipeline mode.
+        if self._piped:
+            self._piped = False
+            self._pipeline.__exit__(type(exc) if exc else None, exc, None)
+
+    def _roll_back(self, quietly: bool) -> None:
+        if self.conn.closed or self.conn.info.transaction_status == pq.TransactionStatus.IDLE:
+            return
+        try:
+            self.conn.execute("ROLLBACK")
+        except psycopg.Error as err:
+            if not quietly:
+                raise
+            log.warning("rollback failed after an error: %s", err)

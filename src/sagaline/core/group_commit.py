@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Generic, TypeAlias, TypeVar
 
+from sagaline.core.retry import is_transient
 from sagaline.core.unit_of_work import UnitOfWork
 
 C = TypeVar("C")
@@ -24,16 +25,20 @@ Outcome: TypeAlias = R | BaseException
 
 def run_together(handle: CommandHandler[C, U, R], unit_of_work: Callable[[], U],
                  commands: list[C]) -> list[Outcome[R]]:
-    """Run `commands` in one transaction; if any raises, roll back and run each in its own,
-    so a command's error (or a bad command) never fails or changes the others' outcome."""
+    """Run `commands` in one transaction. If a command raises (or its statement fails), the
+    batch rolls back and each command runs again in its own transaction, so one command's
+    error never fails or changes another's outcome. A transient failure (the database
+    unreachable, busy, or lost during COMMIT, when nobody knows whether it committed) is every
+    command's outcome instead: running them one by one would only repeat it, slowly, or place
+    orders a second time."""
     try:
         with unit_of_work() as uow:
             results: list[Outcome[R]] = [handle(command, uow) for command in commands]
             uow.commit()
         return results
     except Exception as exc:
-        if len(commands) == 1:
-            return [exc]
+        if len(commands) == 1 or is_transient(exc):
+            return [exc] * len(commands)
         return [run_together(handle, unit_of_work, [command])[0] for command in commands]
 
 
@@ -78,6 +83,8 @@ class GroupCommit(Generic[C, U, R]):
             for _, future in batch:
                 future.cancel()
             raise
+        except Exception as exc:  # the worker thread could not even start (shutting down)
+            outcomes = [exc] * len(batch)
         for (_, future), outcome in zip(batch, outcomes, strict=True):
             if future.done():
                 continue

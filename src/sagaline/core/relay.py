@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from sagaline.core import outbox
+from sagaline.core import db, outbox
 from sagaline.core.faults import FaultPoints
 from sagaline.core.publisher import Delivery, OutgoingMessage, Publisher
 
@@ -99,12 +99,12 @@ class OutboxRelay:
     def publish_batch(self) -> int:
         """Publish one batch of pending rows; returns how many rows it settled."""
         conn = self._connection()
-        # Pipeline mode: BEGIN, the lock and the query go in one round trip, the marks and
-        # COMMIT in another.
-        with conn.pipeline(), conn.transaction():
+        # Two round trips: BEGIN, the lock and the query; then the marks and COMMIT.
+        with db.PipelinedTransaction(conn) as transaction:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
             rows = outbox.pending(conn, self._batch_size)
             if not rows:
+                transaction.commit()
                 return 0
             self._faults.hit("relay.after_claim")
             batch = [OutgoingMessage(r.id, r.topic, r.key, r.value, r.headers) for r in rows]
@@ -114,6 +114,7 @@ class OutboxRelay:
             outbox.mark_published(conn, published)
             refused = [(d.ref, d.error or "") for d in deliveries if d.permanent]
             outbox.mark_failed(conn, refused)
+            transaction.commit()
         self.failed_rows += len(refused)
         for ref, error in refused:
             log.error("relay: outbox row %s refused by the broker for good: %s", ref, error)

@@ -16,7 +16,7 @@ from typing import Protocol, Self
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from sagaline.core import outbox
+from sagaline.core import db, outbox
 from sagaline.core.envelope import Envelope
 
 
@@ -47,11 +47,11 @@ class PostgresUnitOfWork:
     """A pooled connection, one transaction. `on_commit` runs after a commit that wrote events
     (the relay's wake-up).
 
-    The transaction runs in psycopg's pipeline mode: a statement is sent at once but its
-    answer is awaited only when a result is fetched (or at commit), so BEGIN, statements
-    whose rows nobody reads, and COMMIT share round trips. Repositories therefore read what
-    they need with RETURNING and `fetch*()`, never `rowcount`; an error of an unread statement
-    surfaces at the next fetch or at commit, and the whole unit of work rolls back as usual.
+    The transaction is a `db.PipelinedTransaction`: BEGIN, statements whose rows nobody reads
+    and COMMIT share round trips. Repositories therefore read what they need with RETURNING
+    and `fetch*()`, never `rowcount`; an error of an unread statement surfaces at the next
+    fetch or at commit, and the whole unit of work rolls back as usual. After `commit()` or
+    `rollback()` the unit of work is finished: open a new one for the next transaction.
     """
 
     def __init__(self, pool: ConnectionPool, on_commit: Callable[[], None] = _nothing) -> None:
@@ -62,8 +62,7 @@ class PostgresUnitOfWork:
     def __enter__(self) -> Self:
         self.conn: psycopg.Connection = self._pool.getconn()
         try:
-            self._pipeline = self.conn.pipeline()
-            self._pipeline.__enter__()
+            self._transaction = db.PipelinedTransaction(self.conn).__enter__()
         except BaseException:
             self._pool.putconn(self.conn)
             raise
@@ -76,11 +75,9 @@ class PostgresUnitOfWork:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        self._events = []
         try:
-            try:
-                self.rollback()
-            finally:  # always leaves pipeline mode, even on a broken connection
-                self._pipeline.__exit__(exc_type, exc, tb)
+            self._transaction.__exit__(exc_type, exc, tb)
         finally:
             self._pool.putconn(self.conn)
 
@@ -103,14 +100,13 @@ class PostgresUnitOfWork:
         if wrote_events:
             outbox.append(self.conn, self._events)
             self._events = []
-        self.conn.commit()
+        self._transaction.commit()
         if wrote_events:
             self._on_commit()
 
     def rollback(self) -> None:
         self._events = []
-        if not self.conn.closed:
-            self.conn.rollback()
+        self._transaction.__exit__(None, None, None)
 
 
 def _first_of_each(events: list[Envelope], new: set[uuid.UUID]) -> list[Envelope]:
