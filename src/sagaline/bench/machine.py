@@ -29,10 +29,12 @@ def describe() -> dict[str, Any]:
 
 
 def cpu_busy_s() -> float:
-    """CPU seconds the whole machine has been busy (all cores; not idle, not waiting on I/O):
-    whatever ran, ours or a neighbour's."""
+    """CPU seconds the whole machine has been busy running something (all cores): user, nice,
+    system and interrupt time, whatever ran, ours or a neighbour's process. Time stolen by the
+    hypervisor is not ours and is left out."""
     t = psutil.cpu_times()
-    return float(sum(t) - t.idle - getattr(t, "iowait", 0.0))
+    return float(t.user + t.nice + t.system + getattr(t, "irq", 0.0)
+                 + getattr(t, "softirq", 0.0))
 
 
 def pids(stack: Stack) -> dict[str, int]:
