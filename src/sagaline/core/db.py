@@ -26,7 +26,8 @@ def make_pool(dsn: str, size: int, name: str) -> ConnectionPool:
 
 
 def connect(dsn: str, name: str) -> psycopg.Connection:
-    """A dedicated autocommit connection; transactions are opened with `conn.transaction()`."""
+    """A dedicated autocommit connection; transactions are opened with `PipelinedTransaction`
+    (or `conn.transaction()`)."""
     return psycopg.connect(dsn, autocommit=True, application_name=name, connect_timeout=5)
 
 
