@@ -9,6 +9,8 @@ from pathlib import Path
 
 import psutil
 
+from sagaline.bench import procstats
+
 
 @dataclass(frozen=True)
 class Counters:
@@ -20,12 +22,7 @@ def read(pid: int) -> Counters:
     """CPU seconds (user + system) and context switches (voluntary + involuntary) of `pid`
     and its children, summed over all their threads."""
     cpu, switches = 0.0, 0
-    try:
-        root = psutil.Process(pid)
-        tree = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return Counters(0.0, 0)
-    for proc in tree:
+    for proc in procstats.tree(pid):
         try:
             times = proc.cpu_times()
         except psutil.Error:  # a backend that ended meanwhile

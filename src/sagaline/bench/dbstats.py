@@ -49,8 +49,8 @@ _UNFINISHED = ("SELECT count(*) FROM orders WHERE status = ANY(%s)"
 
 def unfinished_count(settings: Settings, since: float, users: str) -> int:
     """Orders not final of users whose id starts with `users`, created since `since`."""
-    params = (list(NOT_FINAL), since, users + "%")
-    return int(rows(dsn(settings, "order"), _UNFINISHED, params)[0][0])
+    with unfinished_counter(settings, since, users) as count:
+        return count()
 
 
 @contextmanager

@@ -18,7 +18,8 @@ class Usage:
     last_cpu: dict[int, float] = field(default_factory=dict)
 
 
-def _tree(pid: int) -> list[psutil.Process]:
+def tree(pid: int) -> list[psutil.Process]:
+    """`pid` and all its descendants; empty when it is gone."""
     try:
         root = psutil.Process(pid)
         return [root, *root.children(recursive=True)]
@@ -55,7 +56,7 @@ class ProcSampler:
     def sample(self) -> None:
         for name, pid in list(self.targets.items()):
             rss, cpu = 0, {}
-            for p in _tree(pid):
+            for p in tree(pid):
                 try:
                     with p.oneshot():
                         rss += p.memory_info().rss

@@ -83,6 +83,10 @@ class PipelinedTransaction:
         self._leave_pipeline(None)
         self._committed = True
 
+    def rollback(self) -> None:
+        """End the transaction without keeping anything (nothing happens after a commit)."""
+        self.__exit__(None, None, None)
+
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         try:

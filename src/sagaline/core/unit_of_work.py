@@ -106,7 +106,7 @@ class PostgresUnitOfWork:
 
     def rollback(self) -> None:
         self._events = []
-        self._transaction.__exit__(None, None, None)
+        self._transaction.rollback()
 
 
 def _first_of_each(events: list[Envelope], new: set[uuid.UUID]) -> list[Envelope]:
