@@ -67,6 +67,10 @@ def test_an_unknown_order_is_404(client: TestClient) -> None:
     ({"userId": "u1", "totalAmount": 5, "items": [{"sku": "A", "quantity": 0}]}, 422,
      "items.0.quantity"),
     ({"userId": "u1", "totalAmount": 5, "items": [{"sku": "A"}]}, 422, "items.0.quantity"),
+    # Postgres cannot store U+0000 (the fuzz tier found it as a 500)
+    ({"userId": "u\u0000", "totalAmount": 5}, 422, "userId"),
+    ({"userId": "u1", "totalAmount": 5, "items": [{"sku": "A\u0000", "quantity": 1}]}, 422,
+     "items.0.sku"),
 ])
 def test_bad_fields_are_refused_and_write_nothing(client: TestClient, uow: FakeOrderUnitOfWork,
                                                   body: dict, status: int, field: str) -> None:

@@ -85,6 +85,18 @@ def test_an_unavailable_database_is_a_503_not_a_500() -> None:
     assert "unavailable" in response.json()["error"]
 
 
+def test_a_value_the_database_cannot_store_is_a_422_not_a_500() -> None:
+    router = APIRouter()
+
+    @router.get("/nul")
+    def nul() -> None:  # what psycopg raises for a NUL character in a parameter
+        raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+
+    app = web.create_app("t", [router], [], max_body_bytes=1024)
+    response = TestClient(app).get("/nul")
+    assert response.status_code == 422 and "cannot store" in response.json()["error"]
+
+
 def test_ready_reports_what_is_wrong() -> None:
     app = web.create_app("t", [], [lambda: None, lambda: "kafka: down"], max_body_bytes=1024)
     response = TestClient(app).get("/ready")

@@ -83,6 +83,14 @@ async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
                         status_code=503, headers={"Retry-After": "1"})
 
 
+async def _unstorable(_request: Request, exc: Exception) -> JSONResponse:
+    # A value the database refuses (class 22: a NUL character, a number out of range) that
+    # got past validation, e.g. in a path: the client's data, not our failure; nothing was
+    # written.
+    return JSONResponse({"error": f"request holds a value the database cannot store: {exc}"},
+                        status_code=422)
+
+
 T = TypeVar("T")
 
 
@@ -119,6 +127,7 @@ def create_app(title: str, routers: Sequence[APIRouter], checks: Sequence[ReadyC
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for unavailable in (psycopg.OperationalError, PoolTimeout):
         app.add_exception_handler(unavailable, _unavailable)
+    app.add_exception_handler(psycopg.DataError, _unstorable)
     app.include_router(health_router(checks))
     for router in routers:
         app.include_router(router)

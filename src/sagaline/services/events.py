@@ -7,14 +7,25 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from sagaline.core.envelope import json_number
 
 # Amounts are exact Decimals inside and JSON numbers outside, as in the seed demo.
 Amount = Annotated[Decimal, PlainSerializer(json_number, when_used="json")]
 Money = Annotated[Amount, Field(gt=0, max_digits=14, decimal_places=2)]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL's text and jsonb cannot hold U+0000: refuse it here, as a field error,
+    # rather than fail at the database.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
+
+
+Storable = AfterValidator(_storable)
+Text = Annotated[str, Field(min_length=1, max_length=200), Storable]
 
 
 class Event(BaseModel):
@@ -22,7 +33,7 @@ class Event(BaseModel):
 
 
 class Item(Event):
-    sku: Annotated[str, Field(min_length=1, max_length=64)]
+    sku: Annotated[str, Field(min_length=1, max_length=64), Storable]
     quantity: Annotated[int, Field(gt=0, le=1_000_000)]
 
 

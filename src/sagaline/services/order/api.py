@@ -28,7 +28,7 @@ def _json_number(value: Any) -> Any:
 class OrderRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    userId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    userId: Annotated[StrictStr, Field(min_length=1, max_length=200), events.Storable]
     totalAmount: Annotated[events.Money, BeforeValidator(_json_number)]
     items: Annotated[list[events.Item], Field(max_length=100)] = []
 
