@@ -9,8 +9,6 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
-
 from sagaline.stack import proc
 from sagaline.stack.errors import StackError
 from sagaline.stack.ports import port_owner, port_taken_message
@@ -89,11 +87,7 @@ class Component(ABC):
         pid = proc.read_pid(self.pid_file)
         if not proc.alive(pid):
             return None
-        try:
-            cmdline = " ".join(psutil.Process(pid).cmdline())
-        except psutil.Error:
-            return None
-        return pid if self.marker in cmdline else None
+        return pid if self.marker in proc.command_line(pid) else None
 
     def running(self) -> bool:
         return self.external or self.pid() is not None
@@ -109,6 +103,7 @@ class Component(ABC):
         self.home.mkdir(parents=True, exist_ok=True)
         child = self._launch()
         proc.write_pid(self.pid_file, child.pid)
+        proc.wait_exec_shows(child, self.marker)
         return True
 
     def wait_ready(self, timeout: float | None = None) -> None:

@@ -68,6 +68,27 @@ def alive(pid: int | None) -> bool:
         return False
 
 
+def command_line(pid: int) -> str:
+    """`pid`'s command line joined by spaces ('' when gone or not yet known)."""
+    try:
+        return " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return ""
+
+
+def wait_exec_shows(child: subprocess.Popen[bytes], marker: str, timeout: float = 5.0) -> None:
+    """Wait until the just-spawned `child`'s command line contains `marker` (or it exits).
+
+    Popen returns once exec has begun, but the kernel fills in /proc/<pid>/cmdline a moment
+    later: read at once it is sometimes empty, and a live child looks like a stale pid.
+    """
+    deadline = time.monotonic() + timeout
+    while child.poll() is None and time.monotonic() < deadline:
+        if marker in command_line(child.pid):
+            return
+        time.sleep(0.005)
+
+
 def _live_threads(pid: int) -> int:
     """Threads of `pid` other than its (zombie) leader, from /proc."""
     try:
