@@ -85,7 +85,7 @@ class Component(ABC):
     def pid(self) -> int | None:
         """The running process's pid, or None (stale pid files are ignored)."""
         pid = proc.read_pid(self.pid_file)
-        if not proc.alive(pid):
+        if pid is None or not proc.alive(pid):
             return None
         return pid if self.marker in proc.command_line(pid) else None
 
