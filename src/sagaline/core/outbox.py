@@ -15,11 +15,13 @@ import psycopg
 
 from sagaline.core.envelope import Envelope, dumps
 
-# One statement however many events: ids follow the events' order (the relay's order).
+# One statement however many events: ids follow the events' order (the relay's order). The
+# arrays go in binary (%b): in text form psycopg escapes every quote of the JSON with a regex,
+# which cost ~30 us per event.
 _INSERT = (
     "INSERT INTO outbox (event_id, topic, msg_key, payload, headers)"
     " SELECT e.id, e.topic, e.key, e.payload::jsonb, e.headers::jsonb"
-    " FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[])"
+    " FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::text[], %b::text[])"
     " WITH ORDINALITY AS e(id, topic, key, payload, headers, n) ORDER BY e.n"
 )
 _PENDING = (
@@ -53,7 +55,7 @@ def mark_published(conn: psycopg.Connection, ids: Sequence[int]) -> None:
     if ids:
         conn.execute(
             "UPDATE outbox SET published = true, published_at = clock_timestamp()"
-            " WHERE id = ANY(%s)",
+            " WHERE id = ANY(%b::bigint[])",
             (list(ids),),
         )
 
