@@ -63,6 +63,10 @@ class PipelinedTransaction:
     Callers read results with RETURNING and `fetch*()`, never `rowcount`, which is not known
     until the answers arrive. An error of an unread statement surfaces at the next fetch or at
     `commit()`; leaving the block without a successful `commit()` rolls back.
+
+    After a database error the connection is closed (a pool replaces it): the statements
+    skipped in the aborted pipeline may include the PREPARE of one that psycopg now counts as
+    prepared, and every later use of it would fail ("prepared statement does not exist").
     """
 
     def __init__(self, conn: psycopg.Connection) -> None:
@@ -91,9 +95,16 @@ class PipelinedTransaction:
                  tb: TracebackType | None) -> None:
         try:
             self._leave_pipeline(exc)
-        finally:
-            if not self._committed:
-                self._roll_back(quietly=exc is not None)
+        except psycopg.Error:
+            self.conn.close()
+            raise
+        if self._committed:
+            return
+        failed = self.conn.info.transaction_status == pq.TransactionStatus.INERROR
+        if failed or isinstance(exc, psycopg.Error):
+            self.conn.close()  # which rolls back too
+        else:
+            self._roll_back(quietly=exc is not None)
 
     def _leave_pipeline(self, exc: BaseException | None) -> None:
         # With an error already in flight, psycopg logs the pipeline's own errors instead of
