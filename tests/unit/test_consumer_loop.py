@@ -78,6 +78,17 @@ def test_a_redelivered_event_has_no_second_effect() -> None:
     assert handler.seen == [1, 2] and len(source.acked) == 3
 
 
+def test_an_event_redelivered_after_its_commit_has_no_second_effect() -> None:
+    handled = event_message(0, 1)
+    source = InMemorySource([handled])
+    handler = Recorder()
+    loop, uow = make_loop(source, handler)
+    loop.step()
+    source.messages += [event_message(1, 2), handled, event_message(2, 3)]
+    assert loop.step() == 3  # the blind claim fails, the batch runs again asking the inbox
+    assert handler.seen == [1, 2, 3] and uow.commits == 2 and len(source.acked) == 4
+
+
 def test_a_poison_message_is_dead_lettered_and_the_rest_handled() -> None:
     publisher = InMemoryPublisher()
     source = InMemorySource([event_message(0, 1), message(1, b"not json"), event_message(2, 3)])

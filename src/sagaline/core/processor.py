@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Generic, TypeVar
 
+from sagaline.core import inbox
 from sagaline.core.envelope import Envelope
 from sagaline.core.faults import FaultPoints
+from sagaline.core.inbox import AlreadyDelivered
 from sagaline.core.unit_of_work import UnitOfWork
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -19,6 +21,10 @@ class EventProcessor(Generic[U]):
     A batch is one transaction: the inbox marks, the handlers' writes and the events they emit
     commit together, or none of them does. So a redelivered event has no second effect, and a
     crash anywhere before the commit leaves nothing behind.
+
+    The inbox marks are first claimed blind (no round trip of their own; see core.inbox). A
+    batch holding a redelivered event then fails as a whole and runs again, this time asking
+    the inbox first which events are new.
     """
 
     def __init__(self, consumer: str, handlers: Mapping[str, Handler[U]],
@@ -34,8 +40,18 @@ class EventProcessor(Generic[U]):
 
     def process(self, events: Sequence[Envelope]) -> int:
         """Handle and commit; returns how many were new. Raises if any handler raises."""
+        try:
+            return self._handle(events, claim_blind=True)
+        except AlreadyDelivered:  # a redelivery: some events of the batch were handled before
+            return self._handle(events, claim_blind=False)
+
+    def _handle(self, events: Sequence[Envelope], claim_blind: bool) -> int:
         with self._unit_of_work() as uow:
-            new = uow.first_deliveries(self.consumer, events)
+            if claim_blind:
+                new = inbox.distinct(events)
+                uow.claim_deliveries(self.consumer, new)
+            else:
+                new = uow.first_deliveries(self.consumer, events)
             for event in new:
                 self.handlers[event.topic](event, uow)
             self.faults.hit("consumer.before_commit")

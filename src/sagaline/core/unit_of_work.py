@@ -16,8 +16,9 @@ from typing import Protocol, Self
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from sagaline.core import db, outbox
+from sagaline.core import db, inbox, outbox
 from sagaline.core.envelope import Envelope
+from sagaline.core.inbox import AlreadyDelivered
 
 
 class UnitOfWork(Protocol):
@@ -28,6 +29,11 @@ class UnitOfWork(Protocol):
 
     def emit(self, event: Envelope) -> None:
         """Queue an event; it is written to the outbox in this transaction."""
+
+    def claim_deliveries(self, consumer: str, events: Sequence[Envelope]) -> None:
+        """Record that `consumer` handles these events (distinct ids), betting that it never
+        handled one before. If it did, the unit of work raises `AlreadyDelivered`: at once, at
+        a later read, or at commit at the latest; nothing is kept."""
 
     def first_deliveries(self, consumer: str, events: Sequence[Envelope]) -> list[Envelope]:
         """Record that `consumer` handles these events; returns those it had not handled
@@ -78,22 +84,22 @@ class PostgresUnitOfWork:
         self._events = []
         try:
             self._transaction.__exit__(exc_type, exc, tb)
+        except psycopg.Error as error:  # an unread claim's failure, met on the way out
+            _raise_if_claim_conflict(error)
+            raise
         finally:
             self._pool.putconn(self.conn)
+        if exc is not None:
+            _raise_if_claim_conflict(exc)
 
     def emit(self, event: Envelope) -> None:
         self._events.append(event)
 
+    def claim_deliveries(self, consumer: str, events: Sequence[Envelope]) -> None:
+        inbox.claim(self.conn, consumer, events)
+
     def first_deliveries(self, consumer: str, events: Sequence[Envelope]) -> list[Envelope]:
-        # One statement for the whole batch: ON CONFLICT DO NOTHING is atomic against a
-        # concurrent delivery of the same event (it waits for that transaction, then skips).
-        rows = self.conn.execute(
-            "INSERT INTO inbox (consumer, event_id, topic)"
-            " SELECT %s, e.id, e.topic FROM unnest(%s::uuid[], %s::text[]) AS e(id, topic)"
-            " ON CONFLICT DO NOTHING RETURNING event_id",
-            (consumer, [e.event_id for e in events], [e.topic for e in events]),
-        ).fetchall()
-        return _first_of_each(list(events), {row[0] for row in rows})
+        return inbox.first_deliveries(self.conn, consumer, events)
 
     def commit(self) -> None:
         wrote_events = bool(self._events)
@@ -109,14 +115,9 @@ class PostgresUnitOfWork:
         self._transaction.rollback()
 
 
-def _first_of_each(events: list[Envelope], new: set[uuid.UUID]) -> list[Envelope]:
-    """The events whose id is in `new`, each id once, in their order."""
-    result = []
-    for event in events:
-        if event.event_id in new:
-            new.discard(event.event_id)
-            result.append(event)
-    return result
+def _raise_if_claim_conflict(error: BaseException) -> None:
+    if inbox.is_claim_conflict(error):
+        raise AlreadyDelivered(str(error)) from error
 
 
 class InMemoryUnitOfWork:
@@ -140,11 +141,17 @@ class InMemoryUnitOfWork:
     def emit(self, event: Envelope) -> None:
         self._events.append(event)
 
+    def claim_deliveries(self, consumer: str, events: Sequence[Envelope]) -> None:
+        marks = {(consumer, e.event_id) for e in events}
+        if marks & (self.inbox | self._marks):
+            raise AlreadyDelivered(f"{consumer} handled one of these events before")
+        self._marks |= marks
+
     def first_deliveries(self, consumer: str, events: Sequence[Envelope]) -> list[Envelope]:
         seen = self.inbox | self._marks
         new = {e.event_id for e in events if (consumer, e.event_id) not in seen}
         self._marks |= {(consumer, event_id) for event_id in new}
-        return _first_of_each(list(events), new)
+        return inbox.distinct(events, new)
 
     def commit(self) -> None:
         self.committed.extend(self._events)

@@ -29,7 +29,8 @@ def add_effect(event: Envelope, uow: Any) -> None:
 def processor(core_dsn: str) -> Iterator[EventProcessor[CountingUnitOfWork]]:
     with psycopg.connect(core_dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE effects (event_id uuid NOT NULL)")  # no unique key!
-    with ConnectionPool(core_dsn, min_size=2, max_size=4) as pool:
+    with ConnectionPool(core_dsn, min_size=2, max_size=4,
+                        kwargs={"autocommit": True}) as pool:  # as db.make_pool
         yield EventProcessor("test-group", {"t": add_effect},
                              lambda: CountingUnitOfWork(pool))
 

@@ -10,6 +10,7 @@ import pytest
 from psycopg_pool import ConnectionPool
 
 from sagaline.core.envelope import Envelope
+from sagaline.core.inbox import AlreadyDelivered
 from sagaline.core.unit_of_work import InMemoryUnitOfWork, PostgresUnitOfWork
 
 
@@ -69,6 +70,37 @@ def test_an_event_is_new_once_per_consumer(probe: Probe) -> None:
         assert uow.first_deliveries("c1", [f, e]) == []
 
 
+def test_a_blind_claim_of_a_handled_event_fails_and_keeps_nothing(probe: Probe) -> None:
+    e, f = event(), event()
+    with probe.make() as uow:
+        uow.claim_deliveries("c1", [e])
+        uow.claim_deliveries("c2", [e])  # another consumer's mark is its own
+        uow.commit()
+    with pytest.raises(AlreadyDelivered), probe.make() as uow:
+        uow.claim_deliveries("c1", [f, e])
+        uow.emit(event("lost"))
+        uow.commit()
+    with probe.make() as uow:
+        assert uow.first_deliveries("c1", [e, f]) == [f]
+    assert probe.outbox() == []
+
+
+def test_a_blind_claims_conflict_surfaces_at_a_later_read(core_dsn: str) -> None:
+    """Pipeline mode: the claim is not waited for; a handler's read meets its failure."""
+    e = event()
+    with ConnectionPool(core_dsn, min_size=1, max_size=1) as pool:
+        with PostgresUnitOfWork(pool) as uow:
+            uow.claim_deliveries("c1", [e])
+            uow.commit()
+        with pytest.raises(AlreadyDelivered), PostgresUnitOfWork(pool) as uow:
+            uow.claim_deliveries("c1", [e])
+            uow.conn.execute("SELECT 1").fetchone()
+        with pytest.raises(AlreadyDelivered), PostgresUnitOfWork(pool) as uow:
+            uow.claim_deliveries("c1", [e])  # and left without a commit: met on the way out
+        with PostgresUnitOfWork(pool) as uow:  # the connection is usable again
+            assert uow.first_deliveries("c1", [e]) == []
+
+
 def test_an_inbox_mark_rolled_back_is_forgotten(probe: Probe) -> None:
     e = event()
     with probe.make() as uow:
@@ -91,3 +123,4 @@ def test_an_unread_statements_error_surfaces_at_commit_and_keeps_nothing(
             uow.commit()
         with pool.connection() as conn:
             assert [r[0] for r in conn.execute("SELECT topic FROM outbox")] == ["kept"]
+
