@@ -61,5 +61,14 @@ def distinct(events: Sequence[Envelope], among: set[uuid.UUID] | None = None) ->
     return result
 
 
+def purge_handled(conn: psycopg.Connection, older_than_s: float) -> int:
+    """Forget marks older than `older_than_s`; returns how many. A copy of such an event
+    delivered after that would be handled again (see core.retention)."""
+    cur = conn.execute(
+        "DELETE FROM inbox WHERE handled_at < clock_timestamp() - make_interval(secs => %s)",
+        (older_than_s,))
+    return cur.rowcount
+
+
 def _arguments(consumer: str, events: Sequence[Envelope]) -> tuple[object, ...]:
     return consumer, [e.event_id for e in events], [e.topic for e in events]

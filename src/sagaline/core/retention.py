@@ -11,16 +11,9 @@ from collections.abc import Callable
 
 import psycopg
 
-from sagaline.core import outbox
+from sagaline.core import inbox, outbox
 
 log = logging.getLogger(__name__)
-
-
-def purge_inbox(conn: psycopg.Connection, older_than_s: float) -> int:
-    cur = conn.execute(
-        "DELETE FROM inbox WHERE handled_at < clock_timestamp() - make_interval(secs => %s)",
-        (older_than_s,))
-    return cur.rowcount
 
 
 class Housekeeper:
@@ -42,7 +35,7 @@ class Housekeeper:
         """Delete what is past retention; returns (outbox rows, inbox rows) deleted."""
         with self._connect() as conn, conn.transaction():
             published = outbox.purge_published(conn, self.outbox_retention_s)
-            handled = purge_inbox(conn, self.inbox_retention_s)
+            handled = inbox.purge_handled(conn, self.inbox_retention_s)
         if published or handled:
             log.info("purged %d outbox and %d inbox rows", published, handled)
         return published, handled
