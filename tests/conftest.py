@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from sagaline.services.topics import ALL_TOPICS
-from sagaline.settings import get_settings
+from sagaline.settings import stack_settings
 from sagaline.stack import Stack, StackError
 from sagaline.stack.topics import ensure_topics
 
@@ -27,7 +27,7 @@ def _fail(stack: Stack, err: StackError) -> None:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """The running infrastructure; yields the launcher (its `.settings` name every address)."""
-    launcher = Stack(get_settings())
+    launcher = Stack(stack_settings())
     try:
         if launcher.infra_reachable() and not launcher.kafka.pid():
             # Someone else's stack answers at our addresses: use it as it is.

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from sagaline import audit
-from sagaline.settings import Settings
+from sagaline.settings import SystemSettings
 
 FINAL = ("CONFIRMED", "CANCELLED")
 
@@ -82,7 +82,7 @@ def table(orders: list[Placed]) -> str:
     return "\n".join(lines)
 
 
-def run(settings: Settings, count: int = 30, timeout_s: float = 60.0) -> bool:
+def run(settings: SystemSettings, count: int = 30, timeout_s: float = 60.0) -> bool:
     """Place, follow, report, audit; True when every order settled and the audit holds."""
     since = datetime.now(UTC)
     run_id = uuid.uuid4().hex[:6]

@@ -11,20 +11,20 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
+from pydantic import ValidationError
 
 from sagaline.core.kafka_admin import admin_client
-from sagaline.services import SERVICES, ServiceSpec
+from sagaline.services import PAYMENT, SERVICES, ServiceSpec
 from sagaline.services.topics import ALL_TOPICS
-from sagaline.settings import Settings
+from sagaline.settings import StackSettings
 from sagaline.stack import Stack, kafka_config, pgconfig, ports, proc, report
 from sagaline.stack.kafka import Kafka, kafka_home
 from sagaline.stack.postgres import Postgres
-from sagaline.stack.services import settings_env
+from sagaline.stack.services import service_env
 
 QUORUM_CHECK = """
 import java.util.Properties;
@@ -207,17 +207,35 @@ def test_remote_addresses_are_external_and_never_started(tmp_path: Path) -> None
 
 
 @pytest.mark.unit
-def test_settings_env_round_trips(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = Settings.model_validate({"order_http_port": 4101, "initial_stock": {"A": 1}})
-    for key, value in settings_env(original).items():
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_a_service_reads_what_the_launcher_gives_it_and_no_other_dsn(
+        spec: ServiceSpec, monkeypatch: pytest.MonkeyPatch) -> None:
+    stack = StackSettings(order_http_port=4101, kafka_bootstrap_servers="h1:1,h2:2",
+                          kafka_client_config={"client.id": "x"})
+    for key in list(os.environ):
+        monkeypatch.delenv(key)
+    env = service_env(spec, stack)
+    assert [k for k in env if k.endswith("_DB_DSN")] == [f"{spec.name.upper()}_DB_DSN"]
+    for key, value in env.items():
         monkeypatch.setenv(key, value)
-    from_env: dict[str, Any] = {}  # no keyword: every field comes from the environment
-    assert Settings(**from_env) == original
+    settings = spec.settings()
+    assert settings.db_dsn == spec.dsn(stack)
+    assert settings.http_port == spec.http_port(stack)
+    assert settings.kafka_bootstrap_servers == "h1:1,h2:2"
+    assert settings.kafka_client_config == {"client.id": "x"}
+
+
+@pytest.mark.unit
+def test_a_service_without_its_dsn_says_which_variable_is_missing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAYMENT_DB_DSN", raising=False)
+    with pytest.raises(ValidationError, match="PAYMENT_DB_DSN"):
+        PAYMENT.settings()
 
 
 @pytest.mark.unit
 def test_status_table_has_a_row_per_component(tmp_path: Path) -> None:
-    stack = Stack(Settings.model_validate({"stack_dir": tmp_path}))
+    stack = Stack(StackSettings(stack_dir=tmp_path))
     lines = report.table(stack.status()).splitlines()
     assert len(lines) == 1 + 7
     assert lines[1].split()[:2] == ["kafka", "stopped"] or "running" in lines[1]

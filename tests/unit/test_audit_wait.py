@@ -8,11 +8,12 @@ import pytest
 
 from sagaline.audit import Finding, Report, SourceUnavailable, runner
 from sagaline.audit.evaluate import AuditOptions
-from sagaline.settings import Settings
+from sagaline.settings import SystemSettings
 
 pytestmark = pytest.mark.unit
 
 BROKEN = Finding("k", "s", "m")
+SYSTEM = SystemSettings(order_db_dsn="-", payment_db_dsn="-", inventory_db_dsn="-")
 
 
 def replay(monkeypatch: pytest.MonkeyPatch, outcomes: list[Report | Exception]) -> list[int]:
@@ -20,7 +21,7 @@ def replay(monkeypatch: pytest.MonkeyPatch, outcomes: list[Report | Exception]) 
     calls: list[int] = []
     queue: Iterator[Report | Exception] = iter(outcomes)
 
-    def once(_settings: Settings, _options: AuditOptions) -> Report:
+    def once(_settings: SystemSettings, _options: AuditOptions) -> Report:
         calls.append(1)
         outcome = next(queue)
         if isinstance(outcome, Exception):
@@ -34,23 +35,23 @@ def replay(monkeypatch: pytest.MonkeyPatch, outcomes: list[Report | Exception]) 
 
 def test_without_wait_one_audit_is_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = replay(monkeypatch, [Report(violations=[BROKEN])])
-    assert not runner.audit(Settings(), AuditOptions(), wait_s=0).ok and len(calls) == 1
+    assert not runner.audit(SYSTEM, AuditOptions(), wait_s=0).ok and len(calls) == 1
 
 
 def test_wait_goes_on_while_orders_are_in_flight_or_broken(
         monkeypatch: pytest.MonkeyPatch) -> None:
     in_flight = Report(counts={"in_flight": 3})
     calls = replay(monkeypatch, [in_flight, Report(violations=[BROKEN]), Report()])
-    report = runner.audit(Settings(), AuditOptions(), wait_s=30)
+    report = runner.audit(SYSTEM, AuditOptions(), wait_s=30)
     assert report.idle and len(calls) == 3
 
 
 def test_wait_rides_out_an_unreachable_source(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = replay(monkeypatch, [SourceUnavailable("Kafka: down"), Report()])
-    assert runner.audit(Settings(), AuditOptions(), wait_s=30).ok and len(calls) == 2
+    assert runner.audit(SYSTEM, AuditOptions(), wait_s=30).ok and len(calls) == 2
 
 
 def test_when_time_runs_out_the_last_answer_stands(monkeypatch: pytest.MonkeyPatch) -> None:
     replay(monkeypatch, [SourceUnavailable("Kafka: down")])
     with pytest.raises(SourceUnavailable):
-        runner.audit(Settings(), AuditOptions(), wait_s=0)
+        runner.audit(SYSTEM, AuditOptions(), wait_s=0)

@@ -10,8 +10,10 @@ from fastapi.testclient import TestClient
 from sagaline.core.messages import InMemorySource
 from sagaline.core.publisher import InMemoryPublisher
 from sagaline.services.order.bootstrap import bootstrap
-from sagaline.settings import Settings
+from sagaline.settings import OrderSettings
 from tests.fakes import FakeOrderUnitOfWork
+
+UNUSED_DSN = "postgresql://unused@127.0.0.1:1/unused"  # the fakes stand in for the database
 
 pytestmark = pytest.mark.unit
 
@@ -23,8 +25,9 @@ def uow() -> FakeOrderUnitOfWork:
 
 @pytest.fixture
 def client(uow: FakeOrderUnitOfWork) -> TestClient:
-    service = bootstrap(Settings(max_body_bytes=4096), unit_of_work=lambda: uow,
-                        publisher=InMemoryPublisher(), source=InMemorySource())
+    settings = OrderSettings(db_dsn=UNUSED_DSN, max_body_bytes=4096)
+    service = bootstrap(settings, unit_of_work=lambda: uow, publisher=InMemoryPublisher(),
+                        source=InMemorySource())
     return TestClient(service.app)  # no `with`: the lifespan (workers) does not start
 
 

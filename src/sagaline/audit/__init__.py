@@ -15,7 +15,7 @@ from sagaline.audit.evaluate import DEFAULT_GRACE_S, DEFAULT_OUTBOX_AGE_S, Audit
 from sagaline.audit.read_db import SourceUnavailable
 from sagaline.audit.report import Finding, Report
 from sagaline.audit.runner import audit
-from sagaline.settings import Settings
+from sagaline.settings import SystemSettings
 
 __all__ = [
     "DEFAULT_GRACE_S",
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-def run(settings: Settings, since: datetime | None = None, grace_s: float = DEFAULT_GRACE_S,
+def run(settings: SystemSettings, since: datetime | None = None, grace_s: float = DEFAULT_GRACE_S,
         wait_s: float = 0.0, outbox_age_s: float = DEFAULT_OUTBOX_AGE_S,
         dead_letters_fail: bool = False) -> Report:
     """Audit once, or re-audit every second for up to `wait_s` until everything holds and

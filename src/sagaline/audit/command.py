@@ -12,7 +12,7 @@ import orjson
 import typer
 
 from sagaline import audit
-from sagaline.settings import get_settings
+from sagaline.settings import SystemSettings
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -43,7 +43,7 @@ def check(
 ) -> None:
     """Verify the saga's invariants across the three databases and Kafka."""
     try:
-        report = audit.run(get_settings(), since=parse_since(since), grace_s=grace,
+        report = audit.run(SystemSettings(), since=parse_since(since), grace_s=grace,
                            wait_s=wait, outbox_age_s=outbox_age,
                            dead_letters_fail=strict_dead_letters)
     except audit.SourceUnavailable as err:

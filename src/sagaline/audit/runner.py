@@ -18,12 +18,12 @@ from sagaline.audit.topology import consumed_topics
 from sagaline.core.kafka_admin import admin_client
 from sagaline.services import INVENTORY, ORDER, PAYMENT
 from sagaline.services.topics import DEAD_LETTER_TOPICS
-from sagaline.settings import Settings
+from sagaline.settings import SystemSettings
 
 RECHECK_EVERY_S = 1.0
 
 
-def load(settings: Settings, options: AuditOptions) -> Snapshot:
+def load(settings: SystemSettings, options: AuditOptions) -> Snapshot:
     """Everything the checks need, in a handful of set-based queries per source."""
     since, age = options.since, options.outbox_age_s
     snap = Snapshot()
@@ -49,11 +49,11 @@ def load(settings: Settings, options: AuditOptions) -> Snapshot:
     return snap
 
 
-def audit_once(settings: Settings, options: AuditOptions) -> Report:
+def audit_once(settings: SystemSettings, options: AuditOptions) -> Report:
     return evaluate(load(settings, options), options)
 
 
-def audit(settings: Settings, options: AuditOptions, wait_s: float = 0.0) -> Report:
+def audit(settings: SystemSettings, options: AuditOptions, wait_s: float = 0.0) -> Report:
     """Audit; while it fails, orders are still in flight, or a source is unreachable, and
     `wait_s` has not passed, audit again ("wait until idle, then audit"). Returns the last
     report; raises SourceUnavailable if the last attempt could not reach a source."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sagaline.bench.config import BenchConfig
 from sagaline.bench.runner import run
-from sagaline.settings import get_settings
+from sagaline.settings import stack_settings
 from sagaline.stack import StackError
 
 
@@ -20,7 +20,7 @@ def main(quick: bool, steps: str, step_seconds: float, baseline: bool, out_dir: 
     if steps:
         config = replace(config, steps=tuple(int(s) for s in steps.split(",") if s.strip()))
     try:
-        run(get_settings(), config, say)
+        run(stack_settings(), config, say)
     except StackError as err:
         say(f"error: {err}")
         return 1

@@ -15,7 +15,7 @@ import psycopg
 
 from sagaline.services import SERVICES
 from sagaline.services.order.repository import NOT_FINAL
-from sagaline.settings import Settings
+from sagaline.settings import StackSettings
 
 EPOCH = "extract(epoch from {})::float8"
 # (producer, consumer group's service, topic): the hops an ordinary saga takes.
@@ -27,7 +27,7 @@ HOPS = (
 )
 
 
-def dsn(settings: Settings, service: str) -> str:
+def dsn(settings: StackSettings, service: str) -> str:
     return next(s.dsn(settings) for s in SERVICES if s.name == service)
 
 
@@ -36,7 +36,7 @@ def rows(conninfo: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[An
         return conn.execute(sql.encode(), params).fetchall()
 
 
-def orders_since(settings: Settings, since: float) -> list[tuple[str, float, float | None]]:
+def orders_since(settings: StackSettings, since: float) -> list[tuple[str, float, float | None]]:
     """(order_id, created_at, finished_at) of orders created at or after `since`."""
     sql = (f"SELECT order_id::text, {EPOCH.format('created_at')}, {EPOCH.format('finished_at')}"
            " FROM orders WHERE created_at >= to_timestamp(%s)")
@@ -47,14 +47,14 @@ _UNFINISHED = ("SELECT count(*) FROM orders WHERE status = ANY(%s)"
                " AND created_at >= to_timestamp(%s) AND user_id LIKE %s")
 
 
-def unfinished_count(settings: Settings, since: float, users: str) -> int:
+def unfinished_count(settings: StackSettings, since: float, users: str) -> int:
     """Orders not final of users whose id starts with `users`, created since `since`."""
     with unfinished_counter(settings, since, users) as count:
         return count()
 
 
 @contextmanager
-def unfinished_counter(settings: Settings, since: float,
+def unfinished_counter(settings: StackSettings, since: float,
                        users: str) -> Iterator[Callable[[], int]]:
     """`unfinished_count` as a function on one open connection, for frequent calls."""
     params = (list(NOT_FINAL), since, users + "%")
@@ -65,7 +65,7 @@ def unfinished_counter(settings: Settings, since: float,
         yield count
 
 
-def wait_drained(settings: Settings, since: float, users: str, timeout_s: float) -> int:
+def wait_drained(settings: StackSettings, since: float, users: str, timeout_s: float) -> int:
     """Wait until every order of `users` created since `since` is final; returns how many
     are not (other people's orders on a shared stack are not waited for)."""
     deadline = time.monotonic() + timeout_s
@@ -76,14 +76,14 @@ def wait_drained(settings: Settings, since: float, users: str, timeout_s: float)
         time.sleep(0.25)
 
 
-def outbox_lags_ms(settings: Settings, service: str, since: float) -> list[float]:
+def outbox_lags_ms(settings: StackSettings, service: str, since: float) -> list[float]:
     """published_at - created_at of the service's outbox rows created since `since`."""
     sql = (f"SELECT {EPOCH.format('published_at - created_at')} * 1000 FROM outbox"
            " WHERE created_at >= to_timestamp(%s) AND published_at IS NOT NULL")
     return [r[0] for r in rows(dsn(settings, service), sql, (since,))]
 
 
-def hop_lags_ms(settings: Settings, producer: str, consumer: str, topic: str,
+def hop_lags_ms(settings: StackSettings, producer: str, consumer: str, topic: str,
                 since: float) -> list[float]:
     """inbox.handled_at (consumer) - outbox.published_at (producer), joined by event id."""
     published = dict(rows(
@@ -98,7 +98,7 @@ def hop_lags_ms(settings: Settings, producer: str, consumer: str, topic: str,
     return [(at - published[eid]) * 1000 for eid, at in handled if eid in published]
 
 
-def write_transactions(settings: Settings) -> dict[str, int]:
+def write_transactions(settings: StackSettings) -> dict[str, int]:
     """The next transaction id of each service's server: its delta counts the transactions
     that wrote (read-only ones get no id), unlike pg_stat_database.xact_commit, which counts
     every transaction and is reported by each backend only now and then."""

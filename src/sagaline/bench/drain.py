@@ -15,7 +15,7 @@ from psycopg.conninfo import make_conninfo
 from sagaline.core import db, migrations
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
 from sagaline.core.relay import OutboxRelay
-from sagaline.settings import Settings
+from sagaline.settings import StackSettings
 from sagaline.stack.topics import ensure_topics
 
 DRAIN_TOPIC = "bench.drain"
@@ -33,7 +33,7 @@ FROM generate_series(1, %(rows)s) AS g
 """
 
 
-def relay_drain(settings: Settings, rows: int, batch_size: int,
+def relay_drain(settings: StackSettings, rows: int, batch_size: int,
                 timeout_s: float = 300.0) -> dict[str, Any]:
     """Events per second the relay publishes (and marks) while draining `rows` rows."""
     base = settings.order_db_dsn
@@ -54,7 +54,7 @@ def relay_drain(settings: Settings, rows: int, batch_size: int,
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
-def _timed_drain(settings: Settings, dsn: str, rows: int, batch_size: int,
+def _timed_drain(settings: StackSettings, dsn: str, rows: int, batch_size: int,
                  timeout_s: float) -> dict[str, Any]:
     kafka = KafkaPublisher(producer_config(settings.kafka_bootstrap_servers,
                                            settings.kafka_client_config))

@@ -17,7 +17,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from psycopg import sql
 
 from sagaline.bench.stats import summary
-from sagaline.settings import Settings
+from sagaline.settings import StackSettings
 from sagaline.stack import pgsys
 from sagaline.stack.topics import ensure_topics
 
@@ -48,7 +48,7 @@ def pgbench_insert_tps(conninfo: str, seconds: float, clients: int) -> dict[str,
             "sql": "INSERT INTO scratch (v) VALUES (1)  -- one row, one commit, fsync on"}
 
 
-def kafka_round_trip(settings: Settings, messages: int) -> dict[str, Any]:
+def kafka_round_trip(settings: StackSettings, messages: int) -> dict[str, Any]:
     """Produce one message (acks=all, idempotent, no linger), then consume it; repeat."""
     bootstrap, extra = settings.kafka_bootstrap_servers, settings.kafka_client_config
     ensure_topics(bootstrap, [RTT_TOPIC], 1, extra)

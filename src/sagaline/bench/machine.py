@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import psutil
 
-from sagaline.settings import Settings
+from sagaline.settings import StackSettings
 from sagaline.stack import Stack, StackError
 
 
@@ -48,7 +48,7 @@ def require_running(stack: Stack) -> None:
         raise StackError(f"not running: {', '.join(down)} (start the stack: make up ARGS=--detach)")
 
 
-def ensure_stock(settings: Settings, at_least: int, sku: str = "SKU-1") -> None:
+def ensure_stock(settings: StackSettings, at_least: int, sku: str = "SKU-1") -> None:
     """Top SKU-1 up through the inventory API so that no bench order runs out of stock."""
     base = f"http://127.0.0.1:{settings.inventory_http_port}"
     with httpx.Client(base_url=base, timeout=10) as client:

@@ -9,10 +9,10 @@ from sagaline.bench import dbstats
 from sagaline.bench.loadgen import LoadResult
 from sagaline.bench.stats import percentile, summary
 from sagaline.services import SERVICES
-from sagaline.settings import Settings
+from sagaline.settings import StackSettings
 
 
-def window_metrics(settings: Settings, load: LoadResult, start: float, end: float,
+def window_metrics(settings: StackSettings, load: LoadResult, start: float, end: float,
                    warmup_s: float) -> dict[str, Any]:
     """Numbers for the sagas this load started between `start` and `end` (wall clock)."""
     sent_at = dict(load.sent)
@@ -35,7 +35,7 @@ def window_metrics(settings: Settings, load: LoadResult, start: float, end: floa
     }
 
 
-def hops(settings: Settings, ours: list[tuple[str, float, float | None]],
+def hops(settings: StackSettings, ours: list[tuple[str, float, float | None]],
          sent_at: dict[str, float], start: float) -> dict[str, Any]:
     since = start - 1
     out: dict[str, Any] = {

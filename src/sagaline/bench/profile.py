@@ -20,7 +20,7 @@ from pathlib import Path
 from sagaline.bench import costs, machine
 from sagaline.bench.fanout import Fleet
 from sagaline.bench.loadgen import LoadPlan
-from sagaline.settings import get_settings
+from sagaline.settings import stack_settings
 from sagaline.stack import Stack
 
 SERVICES = ("order", "payment", "inventory")
@@ -28,7 +28,7 @@ SERVICES = ("order", "payment", "inventory")
 
 def record(rate: float, seconds: float, out_dir: Path) -> tuple[dict[str, Path], str]:
     """py-spy files per service, and the table of costs per saga."""
-    settings = get_settings()
+    settings = stack_settings()
     stack = Stack(settings)
     pids = machine.pids(stack)
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")

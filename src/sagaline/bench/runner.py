@@ -14,13 +14,13 @@ from sagaline.bench import baseline, clientcap, dbstats, drain, limits, machine,
 from sagaline.bench.config import BenchConfig
 from sagaline.bench.procstats import ProcSampler
 from sagaline.bench.steps import Harness
-from sagaline.settings import Settings
+from sagaline.settings import ServiceSettings, StackSettings
 from sagaline.stack import Stack, StackError
 
 Say = Callable[[str], None]
 
 
-def run(settings: Settings, config: BenchConfig, say: Say = print) -> dict[str, Any]:
+def run(settings: StackSettings, config: BenchConfig, say: Say = print) -> dict[str, Any]:
     """Run everything against the already running stack; returns (and writes) the results."""
     stack = Stack(settings)
     machine.require_running(stack)
@@ -54,7 +54,7 @@ def run(settings: Settings, config: BenchConfig, say: Say = print) -> dict[str, 
     return result
 
 
-def _limits(settings: Settings, config: BenchConfig, result: dict[str, Any], say: Say) -> None:
+def _limits(settings: StackSettings, config: BenchConfig, result: dict[str, Any], say: Say) -> None:
     say("pgbench single-row inserts ...")
     result["postgres_insert"] = limits.pgbench_insert_tps(
         settings.order_db_dsn, config.pgbench_s, config.pgbench_clients)
@@ -82,9 +82,10 @@ def _saturated(step: dict[str, Any]) -> bool:
                 or step["sagas_unfinished"])
 
 
-def _drains(settings: Settings, config: BenchConfig, say: Say) -> list[dict[str, Any]]:
+def _drains(settings: StackSettings, config: BenchConfig, say: Say) -> list[dict[str, Any]]:
     out = []
-    for batch in sorted({settings.relay_batch_size, 5000}):
+    default_batch = ServiceSettings.model_fields["relay_batch_size"].default
+    for batch in sorted({default_batch, 5000}):
         say(f"relay drain of {config.drain_rows} rows, batch {batch} ...")
         out.append(drain.relay_drain(settings, config.drain_rows, batch))
     return out

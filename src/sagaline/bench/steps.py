@@ -13,12 +13,12 @@ from sagaline.bench.config import BenchConfig
 from sagaline.bench.fanout import Fleet
 from sagaline.bench.loadgen import LoadPlan
 from sagaline.bench.procstats import ProcSampler
-from sagaline.settings import Settings
+from sagaline.settings import StackSettings
 
 
 @dataclass
 class Harness:
-    settings: Settings
+    settings: StackSettings
     config: BenchConfig
     sampler: ProcSampler
     users: tuple[str, ...]
@@ -71,7 +71,7 @@ class _Feeder:
     """Closed loop: tells the load processes how many of their accepted orders are not final
     yet (every 50 ms, on one connection: an index scan over the orders in flight only)."""
 
-    def __init__(self, settings: Settings, fleet: Fleet, users: str) -> None:
+    def __init__(self, settings: StackSettings, fleet: Fleet, users: str) -> None:
         self._settings, self._fleet, self._users = settings, fleet, users
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="bench-feeder", daemon=True)

@@ -16,7 +16,7 @@ def crash_at(stack: Stack, service: str, point: str, timeout_s: float = 30.0) ->
     """Run `service` with `point` armed until it kills itself there (os._exit, as kill -9
     would), then start it normally. True if it crashed there within the timeout."""
     assert point in POINTS, point
-    armed = Stack(stack.settings.model_copy(update={"crash_points": f"{point}:1.0"}))
+    armed = stack.with_services(crash_points=f"{point}:1.0")
     stack.stop(service)
     component = armed.component(service)
     component.start()  # no readiness wait: it may die before it is ready

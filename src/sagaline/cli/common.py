@@ -17,7 +17,7 @@ def say(text: str) -> None:
 
 
 @contextmanager
-def readable_errors(stack: Stack, cleanup: bool = False) -> Iterator[None]:
+def readable_errors(stack: Stack | None = None, cleanup: bool = False) -> Iterator[None]:
     """Turn StackError, an unreachable database or Ctrl-C into a message and exit 1;
     optionally stop what was started."""
     try:
@@ -26,7 +26,7 @@ def readable_errors(stack: Stack, cleanup: bool = False) -> Iterator[None]:
         say("interrupted" if isinstance(err, KeyboardInterrupt) else f"error: {err}")
         if isinstance(err, StackError) and err.detail:
             say(err.detail)
-        if cleanup and stack.started:
+        if cleanup and stack is not None and stack.started:
             say("stopping what was started ...")
             stack.stop_started()
         raise typer.Exit(1) from None

@@ -8,9 +8,9 @@ import orjson
 import typer
 
 from sagaline import dlq as dead_letters
-from sagaline.core import wiring
+from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
 from sagaline.services import SERVICES, ServiceSpec
-from sagaline.settings import Settings, get_settings
+from sagaline.settings import SystemSettings
 
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list them, replay them.")
 Service = Annotated[str, typer.Argument(help="order, payment or inventory")]
@@ -28,7 +28,7 @@ def _spec(service: str) -> ServiceSpec:
     raise typer.Exit(2)
 
 
-def _letters(settings: Settings, spec: ServiceSpec) -> list[dead_letters.DeadLetter]:
+def _letters(settings: SystemSettings, spec: ServiceSpec) -> list[dead_letters.DeadLetter]:
     return dead_letters.read_all(settings.kafka_bootstrap_servers, spec.dead_letter_topic,
                                  settings.kafka_client_config)
 
@@ -38,7 +38,7 @@ def dlq_list(service: Service,
              as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Each dead letter of a service's consumer: where from, why, and its value."""
     spec = _spec(service)
-    letters = _letters(get_settings(), spec)
+    letters = _letters(SystemSettings(), spec)
     if as_json:
         rows = [{**vars(d), "ref": d.ref, "value": d.value.decode("utf-8", "replace")}
                 for d in letters]
@@ -60,7 +60,7 @@ def dlq_replay(
     force: Annotated[bool, typer.Option("--force", help="Even past inbox retention.")] = False,
 ) -> None:
     """Send dead letters back to their source topic (same key, value, event id)."""
-    settings, spec = get_settings(), _spec(service)
+    settings, spec = SystemSettings(), _spec(service)
     letters = _letters(settings, spec)
     wanted = set(refs or [])
     chosen = letters if replay_all else [d for d in letters if d.ref in wanted]
@@ -69,7 +69,8 @@ def dlq_replay(
         unknown = f"; unknown: {', '.join(sorted(missing))}" if missing else ""
         _say(f"error: nothing to replay{unknown}")
         raise typer.Exit(2)
-    publisher = wiring.kafka_publisher(spec.plumbing(settings))
+    publisher = KafkaPublisher(producer_config(settings.kafka_bootstrap_servers,
+                                               settings.kafka_client_config))
     try:
         count = dead_letters.replay(chosen, publisher, settings.inbox_retention_s, force)
     except (dead_letters.TooOld, ConnectionError) as err:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 import typer
 
 from sagaline.cli.common import readable_errors, say, timed
 from sagaline.services.topics import ALL_TOPICS
-from sagaline.stack import Stack
+from sagaline.settings import TopicSettings
+from sagaline.stack import Stack, StackError
 from sagaline.stack.foreground import supervise
 from sagaline.stack.kafka import ensure_jars, kafka_home
 from sagaline.stack.report import table
-from sagaline.stack.topics import ensure_topics
+from sagaline.stack.topics import broker_ready, ensure_topics
 
 app = typer.Typer()
 
@@ -64,10 +67,17 @@ def fetch() -> None:
 @app.command()
 def topics() -> None:
     """Create the saga's topics at KAFKA_BOOTSTRAP_SERVERS (idempotent; used by compose)."""
-    stack = Stack()
-    with readable_errors(stack):
-        s = stack.settings
-        stack.kafka.wait_ready(120)
+    s = TopicSettings()  # needs only Kafka: compose's topic-init gets nothing else
+    with readable_errors():
+        wait_for_broker(s.kafka_bootstrap_servers, s.kafka_client_config, timeout_s=120)
         made = ensure_topics(s.kafka_bootstrap_servers, ALL_TOPICS, s.topic_partitions,
                              s.kafka_client_config, s.topic_replication_factor)
         say(f"topics created: {', '.join(made) or 'none (all exist)'}")
+
+
+def wait_for_broker(bootstrap: str, extra: dict[str, str], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not broker_ready(bootstrap, extra):
+        if time.monotonic() > deadline:
+            raise StackError(f"no Kafka broker answers at {bootstrap} after {timeout_s:.0f} s")
+        time.sleep(1)

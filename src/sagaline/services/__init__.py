@@ -11,26 +11,34 @@ from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from sagaline.core import faults, migrations
+from sagaline.core import migrations
+from sagaline.core.faults import FaultPoints
 from sagaline.core.wiring import Plumbing
 from sagaline.services.topics import dead_letter_topic
-from sagaline.settings import Settings
+from sagaline.settings import (
+    InventorySettings,
+    OrderSettings,
+    PaymentSettings,
+    ServiceSettings,
+    SystemSettings,
+)
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
     consumer_group: str
+    settings: type[ServiceSettings]  # what the service reads from its environment
 
     @property
     def module(self) -> str:
         return f"sagaline.services.{self.name}"
 
-    def dsn(self, settings: Settings) -> str:
-        return str(getattr(settings, f"{self.name}_db_dsn"))
+    def dsn(self, system: SystemSettings) -> str:
+        return str(getattr(system, f"{self.name}_db_dsn"))
 
-    def http_port(self, settings: Settings) -> int:
-        return int(getattr(settings, f"{self.name}_http_port"))
+    def http_port(self, system: SystemSettings) -> int:
+        return int(getattr(system, f"{self.name}_http_port"))
 
     @property
     def migrations(self) -> list[tuple[str, Traversable]]:
@@ -41,10 +49,12 @@ class ServiceSpec:
     def dead_letter_topic(self) -> str:
         return dead_letter_topic(self.name)
 
-    def plumbing(self, settings: Settings) -> Plumbing:
+    def plumbing(self, settings: ServiceSettings, faults: FaultPoints | None = None
+                 ) -> Plumbing:
+        """The core's adapters as this service's settings configure them."""
         return Plumbing(
             name=self.name,
-            dsn=self.dsn(settings),
+            dsn=settings.db_dsn,
             bootstrap_servers=settings.kafka_bootstrap_servers,
             kafka_config=settings.kafka_client_config,
             relay_batch_size=settings.relay_batch_size,
@@ -53,15 +63,11 @@ class ServiceSpec:
             inbox_retention_s=settings.inbox_retention_s,
             consumer_batch_size=settings.consumer_batch_size,
             instance_id=f"{self.name}-{settings.replica_id}" if settings.replica_id else None,
-            relay_wake_on_commit=settings.relay_wake_on_commit,
-            relay_one_at_a_time=settings.relay_one_at_a_time,
-            relay_always_wait=settings.relay_always_wait,
-            faults=faults.FaultPoints(faults.parse(settings.crash_points),
-                                     delays=faults.parse(settings.delay_points)),
+            faults=faults or FaultPoints(),
         )
 
 
-ORDER = ServiceSpec("order", "order-service-group")
-PAYMENT = ServiceSpec("payment", "payment-service-group")
-INVENTORY = ServiceSpec("inventory", "inventory-service-group")
+ORDER = ServiceSpec("order", "order-service-group", OrderSettings)
+PAYMENT = ServiceSpec("payment", "payment-service-group", PaymentSettings)
+INVENTORY = ServiceSpec("inventory", "inventory-service-group", InventorySettings)
 SERVICES: tuple[ServiceSpec, ...] = (ORDER, PAYMENT, INVENTORY)

@@ -11,21 +11,23 @@ from fastapi import APIRouter
 from psycopg_pool import ConnectionPool
 
 from sagaline.core import db, wiring
+from sagaline.core.faults import FaultPoints
 from sagaline.core.messages import MessageSource
 from sagaline.core.processor import EventProcessor, Handler
 from sagaline.core.publisher import Publisher
 from sagaline.core.runtime import Worker
 from sagaline.core.service import Service
 from sagaline.core.unit_of_work import UnitOfWork
+from sagaline.core.wiring import Plumbing
 from sagaline.services import ServiceSpec
-from sagaline.settings import Settings
+from sagaline.settings import ServiceSettings
 
 U = TypeVar("U", bound=UnitOfWork)
 
 
 def assemble(
     spec: ServiceSpec,
-    settings: Settings,
+    settings: ServiceSettings,
     *,
     handlers: Mapping[str, Handler[U]],
     postgres_unit_of_work: Callable[[ConnectionPool, Callable[[], None]], U],
@@ -35,8 +37,12 @@ def assemble(
     source: MessageSource | None = None,
     on_start: Callable[[Callable[[], U]], None] | None = None,
     workers: Callable[[Callable[[], U]], dict[str, Worker]] | None = None,
+    faults: FaultPoints | None = None,
+    plumbing: Plumbing | None = None,
 ) -> Service:
-    plumbing = spec.plumbing(settings)
+    """`plumbing` replaces what the settings say about the core's adapters (the benchmark's
+    seed-like baseline drives the relay differently); `faults` are the chaos tier's."""
+    plumbing = plumbing or spec.plumbing(settings, faults)
     kafka = publisher or wiring.kafka_publisher(plumbing)
     relay = wiring.outbox_relay(plumbing, kafka)
     checks = [wiring.broker_check(kafka)]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import shutil
 import signal
+from collections.abc import Mapping
 from pathlib import Path
 
 from sagaline.services import SERVICES
 from sagaline.services.topics import ALL_TOPICS
-from sagaline.settings import Settings, get_settings
+from sagaline.settings import StackSettings, stack_settings
 from sagaline.stack.component import Component, ComponentStatus
 from sagaline.stack.errors import StackError
 from sagaline.stack.kafka import Kafka
@@ -29,18 +30,32 @@ class Stack:
     `down`, a test session) sees and controls what an earlier one started.
     """
 
-    def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or get_settings()
+    def __init__(self, settings: StackSettings | None = None, *,
+                 service_env: Mapping[str, str] | None = None,
+                 service_module: str | None = None) -> None:
+        """`service_env` adds environment variables for the services (a chaos test's fault
+        points, a short saga deadline); `service_module` runs another entry point for each
+        service (`<module> <name>`: the benchmark's seed-like baseline)."""
+        self.settings = settings or stack_settings()
+        self.service_env = dict(service_env or {})
         self.dir = Path(self.settings.stack_dir).resolve()
         self.kafka = Kafka(
             self.dir, self.settings.kafka_bootstrap_servers, self.settings.kafka_client_config
         )
         self.postgres = [Postgres(s.name, self.dir, s.dsn(self.settings)) for s in SERVICES]
-        self.services = [Service(s, self.settings, self.dir) for s in SERVICES]
+        self.services = [Service(s, self.settings, self.dir, self.service_env, service_module)
+                         for s in SERVICES]
         self.components: dict[str, Component] = {
             c.name: c for c in [self.kafka, *self.postgres, *self.services]
         }
         self.started: list[str] = []  # names this object spawned itself
+
+    def with_services(self, *, module: str | None = None, **env: object) -> Stack:
+        """A launcher for the same stack whose services start with these extra environment
+        variables (e.g. `SAGA_TIMEOUT_S=1`) or through another entry point."""
+        extra = {key.upper(): str(value) for key, value in env.items()}
+        return Stack(self.settings, service_env={**self.service_env, **extra},
+                     service_module=module)
 
     # --- the whole stack ------------------------------------------------------------------
     @property

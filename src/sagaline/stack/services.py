@@ -6,22 +6,33 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
 
 from sagaline.services import ServiceSpec
-from sagaline.settings import Settings
+from sagaline.settings import StackSettings
 from sagaline.stack import proc
 from sagaline.stack.component import Component
 
 
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The settings as environment variables, so a child sees exactly what the launcher saw."""
-    env: dict[str, str] = {}
-    for key, value in settings.model_dump(mode="json").items():
-        env[key.upper()] = value if isinstance(value, str) else json.dumps(value)
-    return env
+def service_env(spec: ServiceSpec, settings: StackSettings) -> dict[str, str]:
+    """What the service needs to know of the stack: Kafka, its own database and port. The
+    other services' databases are not its business (it is given none of their DSNs)."""
+    name = spec.name.upper()
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "KAFKA_CLIENT_CONFIG": json.dumps(settings.kafka_client_config),
+        "KAFKA_COMPRESSION_TYPE": settings.kafka_compression_type,
+        "HTTP_HOST": settings.http_host,
+        f"{name}_DB_DSN": spec.dsn(settings),
+        f"{name}_HTTP_PORT": str(spec.http_port(settings)),
+    }
+
+
+def _without_other_dsns(environ: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if not k.upper().endswith("_DB_DSN")}
 
 
 class Service(Component):
@@ -30,11 +41,14 @@ class Service(Component):
     stop_timeout = 20.0
     ready_timeout = 60.0
 
-    def __init__(self, spec: ServiceSpec, settings: Settings, stack_dir: Path) -> None:
+    def __init__(self, spec: ServiceSpec, settings: StackSettings, stack_dir: Path,
+                 extra_env: Mapping[str, str] | None = None, module: str | None = None) -> None:
         host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::", "") else settings.http_host
         super().__init__(spec.name, stack_dir / "services", host, spec.http_port(settings))
         self.spec = spec
         self.settings = settings
+        self.extra_env = dict(extra_env or {})
+        self.argv = [module, spec.name] if module else [spec.module]
         # A service always runs here: only infrastructure can be external.
         self.external = False
 
@@ -44,7 +58,7 @@ class Service(Component):
 
     @property
     def marker(self) -> str:
-        return self.spec.module
+        return " ".join(self.argv)
 
     def ready(self) -> bool:
         try:
@@ -53,6 +67,7 @@ class Service(Component):
             return False
 
     def _launch(self) -> subprocess.Popen[bytes]:
-        env = {**os.environ, **settings_env(self.settings)}
-        argv = [sys.executable, "-m", self.spec.module]
-        return proc.spawn(argv, self.log_file, cwd=Path.cwd(), env=env)
+        env = {**_without_other_dsns(os.environ), **service_env(self.spec, self.settings),
+               **self.extra_env}
+        return proc.spawn([sys.executable, "-m", *self.argv], self.log_file, cwd=Path.cwd(),
+                          env=env)

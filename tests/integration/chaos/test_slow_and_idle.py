@@ -3,6 +3,7 @@ and a handler slower than the consumer's poll interval."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -16,8 +17,9 @@ import pytest
 
 from sagaline import audit
 from sagaline.chaos.load import OrderStream
+from sagaline.services import PAYMENT
 from sagaline.stack import Stack
-from sagaline.stack.services import settings_env
+from sagaline.stack.services import service_env
 
 pytestmark = pytest.mark.chaos
 
@@ -52,13 +54,12 @@ def test_an_idle_transaction_does_not_hold_the_relay_back(services: Stack) -> No
 def slow_payment_and_a_second_replica(services: Stack) -> Iterator[Stack]:
     """Payment restarted with one 8 s pause before a commit and a 7 s poll interval, plus a
     second payment replica to take its partitions while it is slow."""
-    slow = Stack(services.settings.model_copy(update={
-        "delay_points": "consumer.before_commit:8",
-        "kafka_client_config": {"max.poll.interval.ms": "7000"}}))
+    slow = services.with_services(delay_points="consumer.before_commit:8",
+                                  kafka_client_config='{"max.poll.interval.ms": "7000"}')
     own = Stack(services.settings)  # restarts outside the session fixture's record
     own.stop("payment")
     slow.start("payment")
-    env = {**settings_env(services.settings), "PAYMENT_HTTP_PORT": "0"}
+    env = {**os.environ, **service_env(PAYMENT, services.settings), "PAYMENT_HTTP_PORT": "0"}
     replica = subprocess.Popen([sys.executable, "-m", "sagaline.services.payment"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     yield slow

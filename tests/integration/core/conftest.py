@@ -15,7 +15,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from sagaline.core import migrations
-from sagaline.settings import Settings
+from sagaline.settings import StackSettings
 from sagaline.stack import Stack
 from sagaline.stack.topics import ensure_topics
 
@@ -37,6 +37,6 @@ def core_dsn(stack: Stack) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def test_topics(stack: Stack) -> tuple[str, ...]:
-    s: Settings = stack.settings
+    s: StackSettings = stack.settings
     ensure_topics(s.kafka_bootstrap_servers, TEST_TOPICS, 3, s.kafka_client_config)
     return TEST_TOPICS

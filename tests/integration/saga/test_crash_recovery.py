@@ -3,7 +3,6 @@ delivered again after the restart, and the inbox makes the redelivery a no-op.""
 
 from __future__ import annotations
 
-from sagaline.stack import Stack
 from tests.integration.saga.conftest import Saga, new_user, wait_for
 
 CREDIT = 10_000
@@ -11,8 +10,7 @@ CREDIT = 10_000
 
 def test_killed_after_commit_before_offset_store_has_one_effect(saga: Saga) -> None:
     stack = saga.stack
-    crashing = Stack(stack.settings.model_copy(
-        update={"crash_points": "consumer.after_commit:1.0"}))
+    crashing = stack.with_services(crash_points="consumer.after_commit:1.0")
     stack.stop("payment")
     try:
         crashing.start("payment")

@@ -18,8 +18,7 @@ CREDIT = 10_000
 def impatient_order_service(saga: Saga) -> Iterator[Stack]:
     """The order service restarted with a one-second deadline, restored afterwards."""
     stack = saga.stack
-    impatient = Stack(stack.settings.model_copy(update={"saga_timeout_s": 1.0,
-                                                        "deadline_scan_interval_s": 0.2}))
+    impatient = stack.with_services(saga_timeout_s=1.0, deadline_scan_interval_s=0.2)
     stack.stop("order")
     impatient.start("order")
     yield impatient

@@ -5,27 +5,31 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from sagaline.core.faults import FaultPoints
 from sagaline.core.messages import MessageSource
 from sagaline.core.publisher import Publisher
 from sagaline.core.service import Service
+from sagaline.core.wiring import Plumbing
 from sagaline.services import INVENTORY
 from sagaline.services.assembly import assemble
 from sagaline.services.failures import RandomFailure
 from sagaline.services.inventory import api
 from sagaline.services.inventory.handlers import InventoryRules, handlers
 from sagaline.services.inventory.repository import InventoryUnitOfWork
-from sagaline.settings import Settings, get_settings
+from sagaline.settings import InventorySettings
 
 
 def bootstrap(
-    settings: Settings | None = None,
+    settings: InventorySettings | None = None,
     *,
     unit_of_work: Callable[[], InventoryUnitOfWork] | None = None,
     publisher: Publisher | None = None,
     source: MessageSource | None = None,
+    faults: FaultPoints | None = None,
+    plumbing: Plumbing | None = None,
     chance: random.Random | None = None,
 ) -> Service:
-    settings = settings or get_settings()
+    settings = settings or InventorySettings()
     rules = InventoryRules(RandomFailure(settings.inventory_failure_rate,
                                          chance or random.Random()))
 
@@ -37,4 +41,5 @@ def bootstrap(
     return assemble(
         INVENTORY, settings, handlers=handlers(rules), postgres_unit_of_work=InventoryUnitOfWork,
         routes=api.routes, on_start=seed_stock,
-        unit_of_work=unit_of_work, publisher=publisher, source=source)
+        unit_of_work=unit_of_work, publisher=publisher, source=source,
+        faults=faults, plumbing=plumbing)

@@ -4,29 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sagaline.core.faults import FaultPoints
 from sagaline.core.messages import MessageSource
 from sagaline.core.publisher import Publisher
 from sagaline.core.service import Service
+from sagaline.core.wiring import Plumbing
 from sagaline.services import ORDER
 from sagaline.services.assembly import assemble
 from sagaline.services.order import api
 from sagaline.services.order.handlers import HANDLERS
 from sagaline.services.order.repository import OrderUnitOfWork
 from sagaline.services.order.timeouts import SagaDeadline
-from sagaline.settings import Settings, get_settings
+from sagaline.settings import OrderSettings
 
 
 def bootstrap(
-    settings: Settings | None = None,
+    settings: OrderSettings | None = None,
     *,
     unit_of_work: Callable[[], OrderUnitOfWork] | None = None,
     publisher: Publisher | None = None,
     source: MessageSource | None = None,
+    faults: FaultPoints | None = None,
+    plumbing: Plumbing | None = None,
 ) -> Service:
-    settings = settings or get_settings()
+    settings = settings or OrderSettings()
     return assemble(
         ORDER, settings, handlers=HANDLERS, postgres_unit_of_work=OrderUnitOfWork,
         routes=api.routes,
         unit_of_work=unit_of_work, publisher=publisher, source=source,
+        faults=faults, plumbing=plumbing,
         workers=lambda uow: {"deadline": SagaDeadline(uow, settings.saga_timeout_s,
                                                       settings.deadline_scan_interval_s)})

@@ -6,30 +6,35 @@ import random
 from collections.abc import Callable
 from decimal import Decimal
 
+from sagaline.core.faults import FaultPoints
 from sagaline.core.messages import MessageSource
 from sagaline.core.publisher import Publisher
 from sagaline.core.service import Service
+from sagaline.core.wiring import Plumbing
 from sagaline.services import PAYMENT
 from sagaline.services.assembly import assemble
 from sagaline.services.failures import RandomFailure
 from sagaline.services.payment import api
 from sagaline.services.payment.handlers import PaymentRules, handlers
 from sagaline.services.payment.repository import PaymentUnitOfWork
-from sagaline.settings import Settings, get_settings
+from sagaline.settings import PaymentSettings
 
 
 def bootstrap(
-    settings: Settings | None = None,
+    settings: PaymentSettings | None = None,
     *,
     unit_of_work: Callable[[], PaymentUnitOfWork] | None = None,
     publisher: Publisher | None = None,
     source: MessageSource | None = None,
+    faults: FaultPoints | None = None,
+    plumbing: Plumbing | None = None,
     chance: random.Random | None = None,
 ) -> Service:
-    settings = settings or get_settings()
+    settings = settings or PaymentSettings()
     rules = PaymentRules(Decimal(settings.starting_credit),
                          RandomFailure(settings.payment_failure_rate, chance or random.Random()))
     return assemble(
         PAYMENT, settings, handlers=handlers(rules), postgres_unit_of_work=PaymentUnitOfWork,
         routes=api.routes,
-        unit_of_work=unit_of_work, publisher=publisher, source=source)
+        unit_of_work=unit_of_work, publisher=publisher, source=source,
+        faults=faults, plumbing=plumbing)

@@ -1,0 +1,32 @@
+"""Configuration, one validated model per reader, each read from the environment.
+
+Each process reads only what it needs, so a service's container gets only its own settings:
+
+- `ServiceSettings` (common.py): what every service reads: Kafka, HTTP, its pool, relay and
+  consumer. `OrderSettings`, `PaymentSettings`, `InventorySettings` (services.py) add the
+  service's own database, port and business knobs.
+- `TopicSettings` (common.py): creating the topics (`sagaline topics`, compose's topic-init).
+- `FaultSettings` (common.py): the chaos tier's fault points; off unless set.
+- `SystemSettings` and `StackSettings` (system.py): the operations tools (auditor, dead
+  letters, demo, benchmark) see all three databases; the local stack also runs them.
+
+Field names are the environment variable names (case-insensitive). Core modules never read
+these objects: the composition roots pass them the values they need.
+"""
+
+from sagaline.settings.common import FaultSettings, KafkaSettings, ServiceSettings, TopicSettings
+from sagaline.settings.services import InventorySettings, OrderSettings, PaymentSettings
+from sagaline.settings.system import StackSettings, SystemSettings, stack_settings
+
+__all__ = [
+    "FaultSettings",
+    "InventorySettings",
+    "KafkaSettings",
+    "OrderSettings",
+    "PaymentSettings",
+    "ServiceSettings",
+    "StackSettings",
+    "SystemSettings",
+    "TopicSettings",
+    "stack_settings",
+]

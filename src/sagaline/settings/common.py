@@ -1,0 +1,81 @@
+"""The settings every process shares: Kafka, and what every service reads."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sagaline.core import faults
+
+# Codecs librdkafka can write. KafkaJS (the seed demo's client) decodes only none and gzip
+# without plugins, so the contract's topics default to a codec every client reads.
+Compression = Literal["none", "gzip", "snappy", "lz4", "zstd"]
+
+
+class Environment(BaseSettings):
+    """Read from environment variables only: no file is read behind the user's back."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class KafkaSettings(Environment):
+    # A comma-separated list: every client takes all of it.
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Extra librdkafka properties for every client, e.g. SASL/TLS:
+    # KAFKA_CLIENT_CONFIG='{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", ...}'
+    kafka_client_config: dict[str, str] = Field(default_factory=dict)
+    kafka_compression_type: Compression = "none"
+
+
+class ServiceSettings(KafkaSettings):
+    """What every service reads. Each service's model adds `db_dsn` and `http_port`."""
+
+    db_dsn: str
+    http_port: int
+    http_host: str = "127.0.0.1"
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    db_pool_size: int = Field(8, ge=1, le=100)
+
+    # --- Outbox relay and consumers -----------------------------------------------------------
+    relay_batch_size: int = Field(500, ge=1, le=10_000)
+    relay_poll_interval_s: float = Field(0.5, gt=0)
+    outbox_retention_s: float = Field(3600.0, ge=0)
+    inbox_retention_s: float = Field(7 * 24 * 3600.0, ge=0)
+    consumer_batch_size: int = Field(100, ge=1, le=10_000)
+    # This replica's stable name, for static group membership: a restart under the same name
+    # takes its partitions back at once. Unique per replica. Empty (the default): dynamic
+    # membership, where a crashed replica's partitions move after the 6 s session timeout.
+    # Caveat: under static membership a changed subscription (a new consumed topic) is not
+    # picked up until the group rebalances, so roll out such a change under new names.
+    replica_id: str = Field("", max_length=100)
+
+
+class TopicSettings(KafkaSettings):
+    """Creating the saga's topics (`sagaline topics`)."""
+
+    topic_partitions: int = Field(6, ge=1, le=1000)
+    # 1 suits the single local broker; a production cluster wants 3 (with min.insync.replicas
+    # 2 on the broker, so acks=all means two copies).
+    topic_replication_factor: int = Field(1, ge=1, le=10)
+    # The broker's default (7 days) would delete dead letters before anyone looked at them.
+    dead_letter_retention_days: float = Field(30.0, ge=1)
+
+
+class FaultSettings(Environment):
+    """The chaos tier's fault points, e.g. CRASH_POINTS="consumer.after_commit:0.01"
+    (probability) and DELAY_POINTS="consumer.before_commit:8" (seconds)."""
+
+    crash_points: str = ""
+    delay_points: str = ""
+
+    @field_validator("crash_points", "delay_points")
+    @classmethod
+    def _known_fault_points(cls, value: str) -> str:
+        faults.parse(value)  # raises on an unknown name
+        return value
+
+    def points(self) -> faults.FaultPoints:
+        return faults.FaultPoints(faults.parse(self.crash_points),
+                                  delays=faults.parse(self.delay_points))

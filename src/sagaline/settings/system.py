@@ -1,0 +1,51 @@
+"""What the operations tools and the local stack see: the whole system at once."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from sagaline.settings.common import KafkaSettings, TopicSettings
+
+# The local stack's development credentials, in the source checkout (never the working
+# directory's): read by the launcher and the tools that reach the local stack, never by a
+# service, and absent from an installed package, where the DSNs must be set.
+LOCAL_STACK_ENV = Path(__file__).resolve().parents[3] / "stack" / "local.env"
+
+
+_WITH_LOCAL_CREDENTIALS = SettingsConfigDict(env_file=LOCAL_STACK_ENV, extra="ignore",
+                                             frozen=True, populate_by_name=True)
+
+
+class SystemSettings(KafkaSettings):
+    """The auditor, dead letters, demo and benchmark: every service's database and port."""
+
+    model_config = _WITH_LOCAL_CREDENTIALS
+
+    order_db_dsn: str
+    payment_db_dsn: str
+    inventory_db_dsn: str
+    http_host: str = "127.0.0.1"
+    order_http_port: int = 4001
+    payment_http_port: int = 4002
+    inventory_http_port: int = 4003
+    # Dead-letter replay refuses letters older than the consumers' inbox remembers.
+    inbox_retention_s: float = Field(7 * 24 * 3600.0, ge=0)
+    # What a new account holds (the demo plans its orders around it); payment reads its own.
+    starting_credit: int = Field(10_000, ge=0)
+
+
+class StackSettings(SystemSettings, TopicSettings):
+    """The local stack (`sagaline up`): where its data lives, and the topics it creates."""
+
+    model_config = _WITH_LOCAL_CREDENTIALS
+
+    stack_dir: Path = Path(".stack")
+
+
+@lru_cache(maxsize=1)
+def stack_settings() -> StackSettings:
+    return StackSettings()
