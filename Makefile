@@ -11,7 +11,7 @@ setup: $(STAMP) jars
 # Recreate the environment only when pyproject.toml changes.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[dev,bench]'
+	$(PY) -m pip install -q -e '.[dev,bench,stack]'
 	touch $@
 
 # Kafka's jars from Maven Central into stack/kafka/libs (once per pom.xml version).

