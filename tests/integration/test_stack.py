@@ -127,7 +127,8 @@ def test_status_command_exits_zero(stack: Stack) -> None:
 
 @pytest.mark.unit
 def test_server_properties_is_single_node_kraft(tmp_path: Path) -> None:
-    text = kafka_config.server_properties("127.0.0.1", 9092, 9093, tmp_path)
+    node = kafka_config.Node(1, "127.0.0.1", 9092)
+    text = kafka_config.server_properties(node, [node], tmp_path)
     props = dict(line.split("=", 1) for line in text.splitlines())
     assert props["process.roles"] == "broker,controller"
     assert props["controller.quorum.voters"] == "1@127.0.0.1:9093"

@@ -13,6 +13,7 @@ from sagaline.stack import Stack, StackError
 from sagaline.stack.foreground import supervise
 from sagaline.stack.kafka import ensure_jars, kafka_home
 from sagaline.stack.report import table
+from sagaline.stack.shape import Shape
 from sagaline.stack.topics import broker_ready, ensure_topics
 
 app = typer.Typer()
@@ -23,12 +24,20 @@ def up(
     detach: bool = typer.Option(False, "--detach", "-d", help="Return, leaving it running."),
     fresh: bool = typer.Option(False, "--fresh", help="Stop and wipe all data first."),
     no_services: bool = typer.Option(False, "--no-services", help="Start infrastructure only."),
+    brokers: int = typer.Option(1, "--brokers", help="Kafka nodes: 1, or 3 (a KRaft quorum, "
+                                "topics at replication factor 3, min.insync.replicas 2)."),
+    replicas: int = typer.Option(1, "--replicas", help="Processes of each service; replica r "
+                                 "listens on its port + 10 * (r - 1)."),
+    dynamic: bool = typer.Option(False, "--dynamic-membership", help="Replicas join their "
+                                 "groups without a REPLICA_ID (default: static membership)."),
 ) -> None:
     """Start Kafka, three Postgres servers and the services; foreground unless --detach."""
-    stack = Stack()
+    with readable_errors():
+        stack = Stack(shape=Shape(brokers, replicas, static_membership=not dynamic))
     with readable_errors(stack, cleanup=True):
         if fresh:
             stack.wipe()
+        stack.record_shape()
         timed("infrastructure", stack.start_infra)
         if not no_services:
             timed("services", stack.start_services)

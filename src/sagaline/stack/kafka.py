@@ -5,12 +5,18 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import time
 from pathlib import Path
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
 
 from sagaline.stack import kafka_config, proc
 from sagaline.stack.component import Component
 from sagaline.stack.errors import StackError
 from sagaline.stack.topics import broker_ready
+
+CLUSTER_FORMING_TIMEOUT_S = 60.0
 
 MIN_JAVA = 17
 KAFKA_HOME = Path(__file__).resolve().parents[3] / "stack" / "kafka"
@@ -55,17 +61,31 @@ def ensure_jars(home: Path) -> Path:
 
 
 class Kafka(Component):
-    """Single-node KRaft broker+controller; controller listener on port+1."""
+    """One KRaft node (broker and controller in one JVM); its controller listens on port+1.
+
+    Alone it is the component "kafka"; in a quorum of three, "kafka-1" to "kafka-3", formatted
+    with one cluster id kept in the stack dir.
+    """
 
     stop_timeout = 30.0
     ready_timeout = 90.0
 
-    def __init__(self, stack_dir: Path, bootstrap: str, client_config: dict[str, str]) -> None:
-        host, port = kafka_config.parse_bootstrap(bootstrap)
-        super().__init__("kafka", stack_dir / "kafka", host, port)
-        self.bootstrap = bootstrap
+    def __init__(self, stack_dir: Path, bootstrap: str, client_config: dict[str, str],
+                 node: kafka_config.Node | None = None,
+                 voters: list[kafka_config.Node] | None = None) -> None:
+        if node is None:
+            host, port = kafka_config.parse_bootstrap(bootstrap)
+            node = kafka_config.Node(1, host, port)
+        self.voters = voters or [node]
+        name = "kafka" if len(self.voters) == 1 else f"kafka-{node.node_id}"
+        super().__init__(name, stack_dir / name, node.host, node.port)
+        self.node = node
+        self.stack_dir = stack_dir
+        # Ready means this node answers; alone, or outside this machine, the whole list.
+        self.bootstrap = (bootstrap if self.external or len(self.voters) == 1
+                          else f"{node.host}:{node.port}")
         self.client_config = client_config
-        self.controller_port = port + 1
+        self.controller_port = node.controller_port
 
     @property
     def address(self) -> str:
@@ -112,9 +132,23 @@ class Kafka(Component):
         return proc.spawn(argv, self.log_file, cwd=self.home)
 
     def _write_config(self) -> None:
-        host = "127.0.0.1" if self.host in ("localhost", "0.0.0.0", "") else self.host
-        text = kafka_config.server_properties(host, self.port, self.controller_port, self.data_dir)
+        def local(node: kafka_config.Node) -> kafka_config.Node:
+            host = "127.0.0.1" if node.host in ("localhost", "0.0.0.0", "") else node.host
+            return kafka_config.Node(node.node_id, host, node.port)
+
+        text = kafka_config.server_properties(local(self.node), [local(v) for v in self.voters],
+                                              self.data_dir)
         self.config_file.write_text(text)
+
+    def _cluster_id(self) -> str:
+        """Alone: a fresh id. In a quorum: the one id every node is formatted with."""
+        if len(self.voters) == 1:
+            return kafka_config.new_cluster_id()
+        path = self.stack_dir / "kafka-cluster-id"
+        if not path.exists():
+            self.stack_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(kafka_config.new_cluster_id() + "\n")
+        return path.read_text().strip()
 
     def _format(self, libs: Path) -> None:
         """Format the log dir with Kafka's StorageTool once (skipped if meta.properties exists)."""
@@ -127,7 +161,7 @@ class Kafka(Component):
             "kafka.tools.StorageTool",
             "format",
             "-t",
-            kafka_config.new_cluster_id(),
+            self._cluster_id(),
             "-c",
             str(self.config_file),
             "--ignore-formatted",
@@ -135,3 +169,21 @@ class Kafka(Component):
         out = subprocess.run(argv, capture_output=True, text=True, check=False)
         if out.returncode != 0:
             raise StackError("formatting Kafka storage failed", (out.stdout + out.stderr)[-3000:])
+
+
+def wait_for_brokers(bootstrap: str, extra: dict[str, str], count: int,
+                     timeout_s: float = CLUSTER_FORMING_TIMEOUT_S) -> None:
+    """Until `count` brokers have registered with the quorum (topics at replication factor
+    `count` cannot be created before)."""
+    client = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0, **extra})
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if len(client.list_topics(timeout=2).brokers) >= count:
+                return
+        except KafkaException:
+            pass
+        if time.monotonic() > deadline:
+            raise StackError(f"fewer than {count} Kafka brokers registered after "
+                             f"{timeout_s:.0f} s (see .stack/kafka-*/kafka-*.log)")
+        time.sleep(0.5)

@@ -5,25 +5,53 @@ from __future__ import annotations
 import base64
 import re
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 
 def parse_bootstrap(servers: str) -> tuple[str, int]:
     """Host and port of the first entry of a bootstrap list like 'h1:9092,h2:9092'."""
-    first = servers.split(",")[0].strip()
-    first = re.sub(r"^[A-Za-z_]+://", "", first)
-    host, sep, port = first.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ValueError(f"not host:port: {first!r}")
-    return host.strip("[]"), int(port)
+    return parse_bootstrap_list(servers)[0]
 
 
-def server_properties(host: str, port: int, controller_port: int, log_dir: Path) -> str:
-    """A single-node KRaft broker+controller with the stack's settings."""
+def parse_bootstrap_list(servers: str) -> list[tuple[str, int]]:
+    """Host and port of every entry of a bootstrap list like 'h1:9092,h2:9092'."""
+    out = []
+    for entry in filter(None, (part.strip() for part in servers.split(","))):
+        entry = re.sub(r"^[A-Za-z_]+://", "", entry)
+        host, sep, port = entry.rpartition(":")
+        if not sep or not port.isdigit():
+            raise ValueError(f"not host:port: {entry!r}")
+        out.append((host.strip("[]"), int(port)))
+    if not out:
+        raise ValueError("an empty list of bootstrap servers")
+    return out
+
+
+@dataclass(frozen=True)
+class Node:
+    """One KRaft node of the local stack: broker and controller in one JVM."""
+
+    node_id: int
+    host: str
+    port: int
+
+    @property
+    def controller_port(self) -> int:
+        return self.port + 1
+
+
+def server_properties(node: Node, voters: list[Node], log_dir: Path) -> str:
+    """A KRaft broker+controller. Alone: replication factor 1. In a quorum of three: every
+    topic at factor 3 with two copies required (min.insync.replicas=2), no unclean leader,
+    and a dead broker fenced after 6 s, before the producers' 10 s message timeout."""
+    host, port, controller_port = node.host, node.port, node.controller_port
+    copies, required = ("3", "2") if len(voters) > 1 else ("1", "1")
     props = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": f"1@{host}:{controller_port}",
+        "node.id": str(node.node_id),
+        "controller.quorum.voters": ",".join(
+            f"{v.node_id}@{v.host}:{v.controller_port}" for v in voters),
         "listeners": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}",
         "advertised.listeners": f"PLAINTEXT://{host}:{port}",
         "inter.broker.listener.name": "PLAINTEXT",
@@ -32,14 +60,17 @@ def server_properties(host: str, port: int, controller_port: int, log_dir: Path)
         "log.dirs": str(log_dir),
         "auto.create.topics.enable": "false",
         "num.partitions": "1",
-        "default.replication.factor": "1",
-        "offsets.topic.replication.factor": "1",
+        "default.replication.factor": copies,
+        "offsets.topic.replication.factor": copies,
         "offsets.topic.num.partitions": "6",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
-        "min.insync.replicas": "1",
+        "transaction.state.log.replication.factor": copies,
+        "transaction.state.log.min.isr": required,
+        "share.coordinator.state.topic.replication.factor": copies,
+        "share.coordinator.state.topic.min.isr": required,
+        "min.insync.replicas": required,
+        "unclean.leader.election.enable": "false",
+        "broker.session.timeout.ms": "6000",
+        "broker.heartbeat.interval.ms": "1000",
         "group.initial.rebalance.delay.ms": "0",
         # Sized for a small machine shared with everything else (defaults: 3 and 8).
         "num.network.threads": "2",

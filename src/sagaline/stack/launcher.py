@@ -12,14 +12,13 @@ import signal
 from collections.abc import Mapping
 from pathlib import Path
 
-from sagaline.services import SERVICES
 from sagaline.services.topics import ALL_TOPICS
 from sagaline.settings import StackSettings, stack_settings
+from sagaline.stack import layout
 from sagaline.stack.component import Component, ComponentStatus
 from sagaline.stack.errors import StackError
-from sagaline.stack.kafka import Kafka
-from sagaline.stack.postgres import Postgres
-from sagaline.stack.services import Service
+from sagaline.stack.kafka import wait_for_brokers
+from sagaline.stack.shape import Shape
 from sagaline.stack.topics import ensure_topics
 
 
@@ -32,21 +31,23 @@ class Stack:
 
     def __init__(self, settings: StackSettings | None = None, *,
                  service_env: Mapping[str, str] | None = None,
-                 service_module: str | None = None) -> None:
+                 service_module: str | None = None, shape: Shape | None = None) -> None:
         """`service_env` adds environment variables for the services (a chaos test's fault
         points, a short saga deadline); `service_module` runs another entry point for each
-        service (`<module> <name>`: the benchmark's seed-like baseline)."""
-        self.settings = settings or stack_settings()
+        service (`<module> <name>`: the benchmark's seed-like baseline). `shape` (Kafka
+        nodes, service replicas) defaults to what `up` recorded in the stack dir."""
+        settings = settings or stack_settings()
+        self.dir = Path(settings.stack_dir).resolve()
+        self.shape = shape or Shape.load(self.dir)
+        self.settings = layout.for_shape(settings, self.shape)
         self.service_env = dict(service_env or {})
-        self.dir = Path(self.settings.stack_dir).resolve()
-        self.kafka = Kafka(
-            self.dir, self.settings.kafka_bootstrap_servers, self.settings.kafka_client_config
-        )
-        self.postgres = [Postgres(s.name, self.dir, s.dsn(self.settings)) for s in SERVICES]
-        self.services = [Service(s, self.settings, self.dir, self.service_env, service_module)
-                         for s in SERVICES]
+        self.kafka_nodes = layout.kafka_nodes(self.settings, self.shape, self.dir)
+        self.kafka = self.kafka_nodes[0]
+        self.postgres = layout.databases(self.settings, self.dir)
+        self.services = layout.service_replicas(self.settings, self.shape, self.dir,
+                                                self.service_env, service_module)
         self.components: dict[str, Component] = {
-            c.name: c for c in [self.kafka, *self.postgres, *self.services]
+            c.name: c for c in [*self.kafka_nodes, *self.postgres, *self.services]
         }
         self.started: list[str] = []  # names this object spawned itself
 
@@ -55,12 +56,12 @@ class Stack:
         variables (e.g. `SAGA_TIMEOUT_S=1`) or through another entry point."""
         extra = {key.upper(): str(value) for key, value in env.items()}
         return Stack(self.settings, service_env={**self.service_env, **extra},
-                     service_module=module)
+                     service_module=module, shape=self.shape)
 
     # --- the whole stack ------------------------------------------------------------------
     @property
     def infra_names(self) -> list[str]:
-        return [self.kafka.name, *(p.name for p in self.postgres)]
+        return [*(k.name for k in self.kafka_nodes), *(p.name for p in self.postgres)]
 
     @property
     def service_names(self) -> list[str]:
@@ -73,6 +74,9 @@ class Stack:
             self._spawn(name)
         for name in self.infra_names:
             self.wait_ready(name)
+        if self.shape.cluster:
+            wait_for_brokers(self.settings.kafka_bootstrap_servers,
+                             self.settings.kafka_client_config, self.shape.brokers)
         ensure_topics(
             self.settings.kafka_bootstrap_servers,
             ALL_TOPICS,
@@ -89,6 +93,16 @@ class Stack:
             self._spawn(name)
         for name in self.service_names:
             self.wait_ready(name)
+
+    def record_shape(self) -> None:
+        """Keep this stack's shape for later commands; refused while a stack of another
+        shape runs in the same dir (its nodes or replicas would be lost track of)."""
+        recorded = Shape.load(self.dir)
+        if recorded != self.shape and any(c.running() for c in Stack(self.settings).
+                                          components.values() if not c.external):
+            raise StackError(f"a stack of another shape runs in {self.dir} ({recorded}): "
+                             "`sagaline down` first")
+        self.shape.save(self.dir)
 
     def stop_all(self) -> None:
         """Stop everything this stack dir's pid files name: services, then Kafka, then Postgres."""
@@ -107,7 +121,8 @@ class Stack:
 
     def infra_reachable(self) -> bool:
         """True when Kafka answers and every database accepts its service role's login."""
-        return self.kafka.ready() and all(pg.login_works() for pg in self.postgres)
+        return (all(k.ready() for k in self.kafka_nodes)
+                and all(pg.login_works() for pg in self.postgres))
 
     def wipe(self) -> None:
         """Stop everything, then delete the stack dir (all data)."""

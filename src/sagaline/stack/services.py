@@ -13,7 +13,7 @@ import httpx
 
 from sagaline.services import ServiceSpec
 from sagaline.settings import StackSettings
-from sagaline.stack import proc
+from sagaline.stack import proc, shape
 from sagaline.stack.component import Component
 
 
@@ -42,12 +42,18 @@ class Service(Component):
     ready_timeout = 60.0
 
     def __init__(self, spec: ServiceSpec, settings: StackSettings, stack_dir: Path,
-                 extra_env: Mapping[str, str] | None = None, module: str | None = None) -> None:
+                 extra_env: Mapping[str, str] | None = None, module: str | None = None,
+                 replica: int = 1, replica_id: str = "") -> None:
+        """Replica 1 is the component named like the service; replica r > 1 is
+        "<service>-<r>", on its own port (see shape.replica_port)."""
         host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::", "") else settings.http_host
-        super().__init__(spec.name, stack_dir / "services", host, spec.http_port(settings))
+        name = spec.name if replica == 1 else f"{spec.name}-{replica}"
+        port = shape.replica_port(spec.http_port(settings), replica)
+        super().__init__(name, stack_dir / "services", host, port)
         self.spec = spec
         self.settings = settings
-        self.extra_env = dict(extra_env or {})
+        own = {f"{spec.name.upper()}_HTTP_PORT": str(port), "REPLICA_ID": replica_id}
+        self.extra_env = {**own, **(extra_env or {})}
         self.argv = [module, spec.name] if module else [spec.module]
         # A service always runs here: only infrastructure can be external.
         self.external = False
