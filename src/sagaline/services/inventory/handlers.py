@@ -11,13 +11,8 @@ from sagaline.core.envelope import Envelope
 from sagaline.core.processor import Handler
 from sagaline.services import events, topics
 from sagaline.services.failures import RandomFailure
-from sagaline.services.inventory.repository import (
-    FAILED,
-    RESERVED,
-    VOIDED,
-    InventoryUnitOfWork,
-    Reservation,
-)
+from sagaline.services.inventory.repository import InventoryUnitOfWork, Reservation
+from sagaline.services.inventory.status import ReservationStatus
 
 
 @dataclass(frozen=True)
@@ -51,8 +46,8 @@ def reserve_for_paid_order(event: Envelope, uow: InventoryUnitOfWork,
     if reason is None and wanted:
         uow.stock.take(dict(wanted))
     items = [{"sku": sku, "quantity": qty} for sku, qty in sorted(wanted.items())]
-    uow.reservations.add(Reservation(paid.orderId, FAILED if reason else RESERVED, items,
-                                     reason))
+    status = ReservationStatus.FAILED if reason else ReservationStatus.RESERVED
+    uow.reservations.add(Reservation(paid.orderId, status, items, reason))
     if reason:
         failed = events.InventoryFailed(orderId=paid.orderId, reason=reason)
         uow.emit(event.follow(topics.INVENTORY_FAILED, events.payload(failed)))
@@ -67,8 +62,9 @@ def release_for_cancelled_order(event: Envelope, uow: InventoryUnitOfWork) -> No
     cancelled = events.OrderCancelled.model_validate(event.payload)
     reservation = uow.reservations.get(cancelled.orderId, for_update=True)
     if reservation is None:  # not reserved yet: the reservation will find this and stop
-        uow.reservations.add(Reservation(cancelled.orderId, VOIDED, [], cancelled.reason))
-    elif reservation.status == RESERVED:
+        uow.reservations.add(Reservation(cancelled.orderId, ReservationStatus.VOIDED, [],
+                                         cancelled.reason))
+    elif reservation.status == ReservationStatus.RESERVED:
         uow.stock.give_back({i["sku"]: i["quantity"] for i in reservation.items})
         uow.reservations.mark_released(cancelled.orderId)
         released = events.InventoryReleased(orderId=cancelled.orderId,

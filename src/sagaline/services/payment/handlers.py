@@ -11,13 +11,8 @@ from sagaline.core.envelope import Envelope
 from sagaline.core.processor import Handler
 from sagaline.services import events, topics
 from sagaline.services.failures import RandomFailure
-from sagaline.services.payment.repository import (
-    CHARGED,
-    FAILED,
-    VOIDED,
-    Payment,
-    PaymentUnitOfWork,
-)
+from sagaline.services.payment.repository import Payment, PaymentUnitOfWork
+from sagaline.services.payment.status import PaymentStatus
 
 
 @dataclass(frozen=True)
@@ -39,7 +34,7 @@ def charge_for_order(event: Envelope, uow: PaymentUnitOfWork, rules: PaymentRule
         reason = None
     else:
         reason = "INSUFFICIENT_FUNDS"
-    status = FAILED if reason else CHARGED
+    status = PaymentStatus.FAILED if reason else PaymentStatus.CHARGED
     uow.payments.add(Payment(order.orderId, order.userId, order.totalAmount, status, reason))
     if reason:
         failed = events.PaymentFailed(orderId=order.orderId, amount=order.totalAmount,
@@ -56,7 +51,7 @@ def refund_after_failure(event: Envelope, uow: PaymentUnitOfWork) -> None:
     failure = events.InventoryFailed.model_validate(event.payload)
     # Locked: a cancellation refunding it at the same time waits, then sees REFUNDED.
     payment = uow.payments.get(failure.orderId, for_update=True)
-    if payment is not None and payment.status == CHARGED:
+    if payment is not None and payment.status == PaymentStatus.CHARGED:
         _refund(payment, failure.reason, event, uow)
 
 
@@ -65,9 +60,9 @@ def cancel_for_order(event: Envelope, uow: PaymentUnitOfWork) -> None:
     cancelled = events.OrderCancelled.model_validate(event.payload)
     payment = uow.payments.get(cancelled.orderId, for_update=True)
     if payment is None:  # not charged yet: the charge will find this (or hit its key) and stop
-        uow.payments.add(Payment(cancelled.orderId, cancelled.userId, cancelled.amount, VOIDED,
-                                 cancelled.reason))
-    elif payment.status == CHARGED:
+        uow.payments.add(Payment(cancelled.orderId, cancelled.userId, cancelled.amount,
+                                 PaymentStatus.VOIDED, cancelled.reason))
+    elif payment.status == PaymentStatus.CHARGED:
         _refund(payment, cancelled.reason, event, uow)
 
 
