@@ -11,15 +11,16 @@ from sagaline.core.retry import PermanentError
 from sagaline.services import topics
 from sagaline.services.events import Item
 from sagaline.services.order.handlers import (
-    HANDLERS,
     IdempotencyConflict,
     PlaceOrder,
     cancel_overdue,
     place_order,
 )
+from sagaline.services.topology import ORDER_TOPOLOGY
 from tests.fakes import FakeOrderUnitOfWork
 
 pytestmark = pytest.mark.unit
+HANDLERS = ORDER_TOPOLOGY.handlers()
 
 
 def placed(uow: FakeOrderUnitOfWork, key: str | None = None, amount: int = 500) -> uuid.UUID:

@@ -8,12 +8,13 @@ from collections.abc import Callable
 from sagaline.core.messages import MessageSource
 from sagaline.core.publisher import Publisher
 from sagaline.core.service import Service
-from sagaline.services import INVENTORY
+from sagaline.services import INVENTORY, topics
 from sagaline.services.assembly import assemble
 from sagaline.services.failures import RandomFailure
 from sagaline.services.inventory import api
-from sagaline.services.inventory.handlers import InventoryRules, handlers
+from sagaline.services.inventory.handlers import refuse_reservation
 from sagaline.services.inventory.repository import InventoryUnitOfWork
+from sagaline.services.topology import INVENTORY_TOPOLOGY
 from sagaline.settings import Settings, get_settings
 
 
@@ -26,8 +27,10 @@ def bootstrap(
     chance: random.Random | None = None,
 ) -> Service:
     settings = settings or get_settings()
-    rules = InventoryRules(RandomFailure(settings.inventory_failure_rate,
-                                         chance or random.Random()))
+    handlers = INVENTORY_TOPOLOGY.handlers()
+    injected = RandomFailure(settings.inventory_failure_rate, chance or random.Random())
+    reserve = handlers[topics.PAYMENT_CHARGED]
+    handlers[topics.PAYMENT_CHARGED] = injected.around(reserve, refuse=refuse_reservation)
 
     def seed_stock(unit_of_work: Callable[[], InventoryUnitOfWork]) -> None:
         with unit_of_work() as uow:
@@ -35,6 +38,6 @@ def bootstrap(
             uow.commit()
 
     return assemble(
-        INVENTORY, settings, handlers=handlers(rules), postgres_unit_of_work=InventoryUnitOfWork,
+        INVENTORY, settings, handlers=handlers, postgres_unit_of_work=InventoryUnitOfWork,
         routes=api.routes, on_start=seed_stock,
         unit_of_work=unit_of_work, publisher=publisher, source=source)

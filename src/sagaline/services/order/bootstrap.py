@@ -10,9 +10,9 @@ from sagaline.core.service import Service
 from sagaline.services import ORDER
 from sagaline.services.assembly import assemble
 from sagaline.services.order import api
-from sagaline.services.order.handlers import HANDLERS
 from sagaline.services.order.repository import OrderUnitOfWork
 from sagaline.services.order.timeouts import SagaDeadline
+from sagaline.services.topology import ORDER_TOPOLOGY
 from sagaline.settings import Settings, get_settings
 
 
@@ -25,8 +25,8 @@ def bootstrap(
 ) -> Service:
     settings = settings or get_settings()
     return assemble(
-        ORDER, settings, handlers=HANDLERS, postgres_unit_of_work=OrderUnitOfWork,
-        routes=api.routes,
+        ORDER, settings, handlers=ORDER_TOPOLOGY.handlers(),
+        postgres_unit_of_work=OrderUnitOfWork, routes=api.routes,
         unit_of_work=unit_of_work, publisher=publisher, source=source,
         workers=lambda uow: {"deadline": SagaDeadline(uow, settings.saga_timeout_s,
                                                       settings.deadline_scan_interval_s)})

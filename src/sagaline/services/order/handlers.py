@@ -3,7 +3,8 @@
 An order moves PENDING → PAID → CONFIRMED, or to CANCELLED (payment failed), or through
 COMPENSATING (inventory failed, refund under way) to CANCELLED. Events may arrive late, twice,
 or out of order across topics: each transition names the states it may start from, and no
-event moves an order that is final.
+event moves an order that is final. Statuses: `order/status.py`; which topic goes to which
+handler: `services/topology.py`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sagaline.core.envelope import Envelope, dumps
-from sagaline.core.processor import Handler
 from sagaline.core.retry import PermanentError
 from sagaline.services import events, topics
 from sagaline.services.order.repository import Order, OrderUnitOfWork
@@ -115,11 +115,3 @@ def cancel_overdue(uow: OrderUnitOfWork, deadline_s: float, limit: int = 500) ->
     uow.commit()
     return len(overdue)
 
-
-HANDLERS: dict[str, Handler[OrderUnitOfWork]] = {
-    topics.PAYMENT_CHARGED: on_payment_charged,
-    topics.PAYMENT_FAILED: on_payment_failed,
-    topics.INVENTORY_RESERVED: on_inventory_reserved,
-    topics.INVENTORY_FAILED: on_inventory_failed,
-    topics.PAYMENT_REFUNDED: on_payment_refunded,
-}
