@@ -1,10 +1,10 @@
 """Order's side of the saga: the command that starts it, and the outcomes that end it.
 
-An order moves PENDING → PAID → CONFIRMED, or to CANCELLED (payment failed), or through
-COMPENSATING (inventory failed, refund under way) to CANCELLED. Events may arrive late, twice,
-or out of order across topics: each transition names the states it may start from, and no
-event moves an order that is final. Statuses: `order/status.py`; which topic goes to which
-handler: `services/topology.py`.
+An order moves PENDING → PAID → CONFIRMED, or to CANCELLED (payment failed, with payment's
+reason), or through COMPENSATING (inventory failed, refund under way) to CANCELLED. Events may
+arrive late, twice, or out of order across topics: each transition names the states it may
+start from, and no event moves an order that is final. Statuses: `order/status.py`; which
+topic goes to which handler: `services/topology.py`.
 """
 
 from __future__ import annotations
@@ -80,8 +80,10 @@ def on_payment_charged(event: Envelope, uow: OrderUnitOfWork) -> None:
 
 
 def on_payment_failed(event: Envelope, uow: OrderUnitOfWork) -> None:
+    """Cancelled, with payment's reason (INSUFFICIENT_FUNDS, INJECTED_FAILURE, ...); a seed
+    `payment.failed` has none and gives PAYMENT_FAILED."""
     failed = events.PaymentFailed.model_validate(event.payload)
-    uow.orders.move(_order_id(failed.orderId), OrderStatus.CANCELLED, "PAYMENT_FAILED",
+    uow.orders.move(_order_id(failed.orderId), OrderStatus.CANCELLED, failed.reason,
                     NOT_FINAL)
 
 
