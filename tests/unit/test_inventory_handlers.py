@@ -5,14 +5,15 @@ import pytest
 from sagaline.core.envelope import Envelope
 from sagaline.services import topics
 from sagaline.services.inventory.handlers import (
-    InventoryRules,
+    refuse_reservation,
     release_for_cancelled_order,
     reserve_for_paid_order,
 )
+from sagaline.services.topology import INVENTORY_TOPOLOGY
 from tests.fakes import FakeInventoryUnitOfWork
 
 pytestmark = pytest.mark.unit
-RULES = InventoryRules()
+HANDLERS = INVENTORY_TOPOLOGY.handlers()
 
 
 def paid(order_id: str, *items: tuple[str, int]) -> Envelope:
@@ -24,10 +25,7 @@ def paid(order_id: str, *items: tuple[str, int]) -> Envelope:
 def run(uow: FakeInventoryUnitOfWork, *events: Envelope) -> list[Envelope]:
     with uow:
         for event in events:
-            if event.topic == topics.ORDER_CANCELLED:
-                release_for_cancelled_order(event, uow)
-            else:
-                reserve_for_paid_order(event, uow, RULES)
+            HANDLERS[event.topic](event, uow)
         uow.commit()
     return uow.committed
 
@@ -85,7 +83,7 @@ def cancel(order_id: str) -> Envelope:
 def test_a_cancelled_order_gives_its_stock_back_once() -> None:
     uow = FakeInventoryUnitOfWork({"A": 5})
     with uow:
-        reserve_for_paid_order(paid("o-1", ("A", 2)), uow, RULES)
+        reserve_for_paid_order(paid("o-1", ("A", 2)), uow)
         release_for_cancelled_order(cancel("o-1"), uow)
         release_for_cancelled_order(cancel("o-1"), uow)
         uow.commit()
@@ -102,3 +100,28 @@ def test_a_cancellation_before_the_reservation_voids_it() -> None:
         release_for_cancelled_order(cancel("o-1"), uow)
     assert uow.stock.get("A").on_hand == 5
     assert uow.reservations.get("o-1").status == "VOIDED" and uow.committed == []
+
+
+def test_refusing_fails_the_reservation_with_the_reason_and_takes_nothing() -> None:
+    uow = FakeInventoryUnitOfWork({"A": 5})
+    with uow:
+        refuse_reservation(paid("o-1", ("A", 2)), uow, "SOME_REASON")
+        refuse_reservation(paid("o-1", ("A", 2)), uow, "SOME_REASON")  # decided already
+        reserve_for_paid_order(paid("o-1", ("A", 2)), uow)  # so is a later reservation
+        uow.commit()
+    assert uow.stock.get("A").on_hand == 5
+    held = uow.reservations.get("o-1")
+    assert (held.status, held.reason, held.items) == ("FAILED", "SOME_REASON",
+                                                      [{"sku": "A", "quantity": 2}])
+    (failed,) = uow.committed
+    assert failed.payload == {"orderId": "o-1", "reason": "SOME_REASON"}
+
+
+def test_a_reserved_order_is_not_refused_afterwards() -> None:
+    uow = FakeInventoryUnitOfWork({"A": 5})
+    run(uow, paid("o-1", ("A", 2)))
+    with uow:
+        refuse_reservation(paid("o-1", ("A", 2)), uow, "SOME_REASON")
+        uow.commit()
+    assert uow.reservations.get("o-1").status == "RESERVED"
+    assert uow.stock.get("A").on_hand == 3

@@ -12,8 +12,7 @@ from sagaline.core.publisher import InMemoryPublisher
 from sagaline.services.order.bootstrap import bootstrap
 from sagaline.settings import OrderSettings
 from tests.fakes import FakeOrderUnitOfWork
-
-UNUSED_DSN = "postgresql://unused@127.0.0.1:1/unused"  # the fakes stand in for the database
+from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit
 
@@ -25,7 +24,7 @@ def uow() -> FakeOrderUnitOfWork:
 
 @pytest.fixture
 def client(uow: FakeOrderUnitOfWork) -> TestClient:
-    settings = OrderSettings(db_dsn=UNUSED_DSN, max_body_bytes=4096)
+    settings = settings_for(OrderSettings, max_body_bytes=4096)
     service = bootstrap(settings, unit_of_work=lambda: uow, publisher=InMemoryPublisher(),
                         source=InMemorySource())
     return TestClient(service.app)  # no `with`: the lifespan (workers) does not start

@@ -11,15 +11,16 @@ from sagaline.core.retry import PermanentError
 from sagaline.services import topics
 from sagaline.services.events import Item
 from sagaline.services.order.handlers import (
-    HANDLERS,
     IdempotencyConflict,
     PlaceOrder,
     cancel_overdue,
     place_order,
 )
+from sagaline.services.topology import ORDER_TOPOLOGY
 from tests.fakes import FakeOrderUnitOfWork
 
 pytestmark = pytest.mark.unit
+HANDLERS = ORDER_TOPOLOGY.handlers()
 
 
 def placed(uow: FakeOrderUnitOfWork, key: str | None = None, amount: int = 500) -> uuid.UUID:
@@ -67,7 +68,10 @@ def test_an_idempotency_key_reused_for_another_request_is_refused() -> None:
 @pytest.mark.parametrize(("steps", "status", "reason"), [
     ([(topics.PAYMENT_CHARGED, {}), (topics.INVENTORY_RESERVED, {})], "CONFIRMED", None),
     ([(topics.INVENTORY_RESERVED, {}), (topics.PAYMENT_CHARGED, {})], "CONFIRMED", None),
-    ([(topics.PAYMENT_FAILED, {})], "CANCELLED", "PAYMENT_FAILED"),
+    ([(topics.PAYMENT_FAILED, {})], "CANCELLED", "PAYMENT_FAILED"),  # a seed event: no reason
+    ([(topics.PAYMENT_FAILED, {"reason": "INSUFFICIENT_FUNDS"})], "CANCELLED",
+     "INSUFFICIENT_FUNDS"),
+    ([(topics.PAYMENT_FAILED, {"reason": "INJECTED_FAILURE"})], "CANCELLED", "INJECTED_FAILURE"),
     ([(topics.PAYMENT_CHARGED, {}), (topics.INVENTORY_FAILED, {"reason": "OUT_OF_STOCK"})],
      "COMPENSATING", "OUT_OF_STOCK"),
     ([(topics.INVENTORY_FAILED, {"reason": "OUT_OF_STOCK"}),

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import random
 from decimal import Decimal
 
 import pydantic
@@ -8,14 +7,14 @@ import pytest
 
 from sagaline.core.envelope import Envelope
 from sagaline.services import topics
-from sagaline.services.failures import RandomFailure
 from sagaline.services.payment.handlers import (
     PaymentRules,
     cancel_for_order,
     charge_for_order,
-    handlers,
+    decline_order,
     refund_after_failure,
 )
+from sagaline.services.topology import PAYMENT_TOPOLOGY
 from tests.fakes import FakePaymentUnitOfWork
 
 pytestmark = pytest.mark.unit
@@ -66,16 +65,29 @@ def test_a_second_announcement_of_the_same_order_charges_nothing() -> None:
     assert len(uow.committed) == 1
 
 
-def test_injected_failures_follow_the_configured_rate() -> None:
-    rules = PaymentRules(Decimal(10**9), RandomFailure(0.25, random.Random(7)))
+def test_declining_fails_the_payment_with_the_reason_and_debits_nothing() -> None:
     uow = FakePaymentUnitOfWork()
     with uow:
-        for n in range(400):
-            charge_for_order(order_created(f"o-{n}", amount=1), uow, rules)
+        decline_order(order_created(), uow, "SOME_REASON")
+        decline_order(order_created(), uow, "SOME_REASON")  # decided already: nothing more
+        charge_for_order(order_created(), uow, RULES)  # nor does a later charge
         uow.commit()
-    failed = [e for e in uow.committed if e.topic == topics.PAYMENT_FAILED]
-    assert 60 < len(failed) < 140
-    assert {e.payload["reason"] for e in failed} == {"INJECTED_FAILURE"}
+    assert uow.accounts.get("u1") is None
+    payment = uow.payments.get("o-1")
+    assert (payment.status, payment.reason) == ("FAILED", "SOME_REASON")
+    (failed,) = uow.committed
+    assert failed.topic == topics.PAYMENT_FAILED
+    assert failed.payload == {"orderId": "o-1", "amount": Decimal(500), "reason": "SOME_REASON"}
+
+
+def test_a_decided_payment_is_not_declined_afterwards() -> None:
+    uow = FakePaymentUnitOfWork()
+    with uow:
+        charge_for_order(order_created(), uow, RULES)
+        decline_order(order_created(), uow, "SOME_REASON")
+        uow.commit()
+    assert uow.payments.get("o-1").status == "CHARGED"
+    assert [e.topic for e in uow.committed] == [topics.PAYMENT_CHARGED]
 
 
 def test_refunds_a_charge_once_when_inventory_failed() -> None:
@@ -113,9 +125,15 @@ def test_a_value_that_breaks_the_schema_is_rejected() -> None:
         charge_for_order(bad, uow, RULES)
 
 
-def test_mapping_names_every_consumed_topic() -> None:
-    assert set(handlers(RULES)) == {topics.ORDER_CREATED, topics.INVENTORY_FAILED,
-                                    topics.ORDER_CANCELLED}
+def test_the_topology_hands_the_rules_to_the_charge() -> None:
+    handlers = PAYMENT_TOPOLOGY.handlers(rules=PaymentRules(starting_credit=Decimal(300)))
+    assert set(handlers) == {topics.ORDER_CREATED, topics.INVENTORY_FAILED,
+                             topics.ORDER_CANCELLED}
+    uow = FakePaymentUnitOfWork()
+    with uow:
+        handlers[topics.ORDER_CREATED](order_created(amount=500), uow)
+        uow.commit()
+    assert uow.payments.get("o-1").reason == "INSUFFICIENT_FUNDS"  # 300 of credit, not 1000
 
 
 def cancelled(order_id: str = "o-1", amount: int = 500, user: str = "u1") -> Envelope:

@@ -25,6 +25,8 @@ from sagaline.audit.rows import (
     ReservationRow,
     StockBook,
 )
+from sagaline.services.inventory.status import ReservationStatus
+from sagaline.services.payment.status import PaymentStatus
 
 SKEW = timedelta(minutes=1)
 _SINCE = "(%(since)s::timestamptz IS NULL OR created_at >= %(since)s::timestamptz)"
@@ -79,9 +81,10 @@ def payments(conn: psycopg.Connection, since: datetime | None) -> list[PaymentRo
 def accounts(conn: psycopg.Connection) -> list[AccountBook]:
     rows = conn.execute(
         "WITH charged AS (SELECT user_id, sum(amount) AS total FROM payments"
-        " WHERE status = 'CHARGED' GROUP BY user_id)"
+        " WHERE status = %s GROUP BY user_id)"
         " SELECT user_id, a.balance, a.initial_credit, coalesce(c.total, 0)"
-        " FROM accounts a FULL JOIN charged c USING (user_id)").fetchall()
+        " FROM accounts a FULL JOIN charged c USING (user_id)",
+        (PaymentStatus.CHARGED,)).fetchall()
     return [AccountBook(*row) for row in rows]
 
 
@@ -96,9 +99,9 @@ def stock(conn: psycopg.Connection) -> list[StockBook]:
     rows = conn.execute(
         "WITH held AS (SELECT i->>'sku' AS sku, sum((i->>'quantity')::bigint) AS qty"
         " FROM reservations r, jsonb_array_elements(r.items) i"
-        " WHERE r.status = 'RESERVED' GROUP BY 1)"
+        " WHERE r.status = %s GROUP BY 1)"
         " SELECT sku, s.initial, s.on_hand, coalesce(h.qty, 0)::bigint"
-        " FROM stock s FULL JOIN held h USING (sku)").fetchall()
+        " FROM stock s FULL JOIN held h USING (sku)", (ReservationStatus.RESERVED,)).fetchall()
     return [StockBook(*row) for row in rows]
 
 

@@ -14,10 +14,10 @@ from sagaline.audit.evaluate import AuditOptions, evaluate
 from sagaline.audit.read_db import SourceUnavailable
 from sagaline.audit.report import Report
 from sagaline.audit.rows import Snapshot
-from sagaline.audit.topology import consumed_topics
 from sagaline.core.kafka_admin import admin_client
 from sagaline.services import INVENTORY, ORDER, PAYMENT
 from sagaline.services.topics import DEAD_LETTER_TOPICS
+from sagaline.services.topology import TOPOLOGY
 from sagaline.settings import SystemSettings
 
 RECHECK_EVERY_S = 1.0
@@ -44,7 +44,7 @@ def load(settings: SystemSettings, options: AuditOptions) -> Snapshot:
         with read_db.snapshot(ORDER.name, ORDER.dsn(settings)) as conn:
             snap.known_order_ids |= read_db.existing_orders(conn, unknown)
     client = admin_client(settings.kafka_bootstrap_servers, settings.kafka_client_config)
-    snap.lags = read_kafka.lags(client, consumed_topics())
+    snap.lags = read_kafka.lags(client, TOPOLOGY.subscriptions())
     snap.dead_letters = read_kafka.dead_letters(client, DEAD_LETTER_TOPICS, since)
     return snap
 

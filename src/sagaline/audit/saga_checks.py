@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 
 from sagaline.audit.report import Finding, plain
 from sagaline.audit.rows import Items, OrderRow, PaymentRow, ReservationRow
+from sagaline.services import topics
+from sagaline.services.inventory.status import NOT_HELD, ReservationStatus
+from sagaline.services.order.status import FINAL, OrderStatus
+from sagaline.services.payment.status import NO_NET_CHARGE, PaymentStatus
 
-FINAL = frozenset({"CONFIRMED", "CANCELLED"})
-NO_NET_CHARGE = frozenset({"FAILED", "VOIDED", "REFUNDED"})
-NOT_HELD = frozenset({"FAILED", "RELEASED", "VOIDED"})
-LAST_OUTCOME = {"PENDING": "none yet", "PAID": "payment.charged",
-                "COMPENSATING": "inventory.failed"}
+# What a stuck order last heard, by the status it is stuck in.
+LAST_OUTCOME: dict[str, str] = {OrderStatus.PENDING: "none yet",
+                                OrderStatus.PAID: topics.PAYMENT_CHARGED,
+                                OrderStatus.COMPENSATING: topics.INVENTORY_FAILED}
 
 
 @dataclass
@@ -47,7 +50,7 @@ def check_orders(orders: Iterable[OrderRow], payments: dict[str, PaymentRow],
                 verdicts.in_flight += 1
             else:
                 verdicts.stuck.append(stuck(order, pay, res))
-        elif order.status == "CONFIRMED":
+        elif order.status == OrderStatus.CONFIRMED:
             verdicts.violations += confirmed_problems(order, pay, res)
         elif settled(order, grace_s):
             verdicts.violations += cancelled_problems(order, pay, res)
@@ -77,13 +80,14 @@ def confirmed_problems(order: OrderRow, pay: PaymentRow | None,
     """CONFIRMED: one CHARGED payment of the order's total; a RESERVED reservation of its
     items (per SKU)."""
     found = []
-    if pay is None or pay.status != "CHARGED" or pay.amount != order.total_amount:
+    if pay is None or pay.status != PaymentStatus.CHARGED or pay.amount != order.total_amount:
         found.append(_about(order, "confirmed-not-charged",
                             f"payment {_describe_payment(pay)}, order total"
                             f" {order.total_amount}",
                             payment=pay.status if pay else None,
                             amount=plain(pay.amount) if pay else None))
-    if res is None or res.status != "RESERVED" or merged(res.items) != merged(order.items):
+    if (res is None or res.status != ReservationStatus.RESERVED
+            or merged(res.items) != merged(order.items)):
         found.append(_about(order, "confirmed-not-reserved",
                             f"reservation {_describe_reservation(res)}, order items"
                             f" {_skus(merged(order.items))}",

@@ -13,18 +13,12 @@ import pytest
 from sagaline import dlq
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
 from sagaline.services import topics
+from sagaline.services.topology import TOPOLOGY
 from tests.integration.saga.conftest import Saga, new_user, wait_for
 
 CREDIT = 10_000
 CONSUMERS = {  # topic -> the services consuming it
-    topics.ORDER_CREATED: ["payment"],
-    topics.PAYMENT_CHARGED: ["order", "inventory"],
-    topics.PAYMENT_FAILED: ["order"],
-    topics.PAYMENT_REFUNDED: ["order"],
-    topics.INVENTORY_RESERVED: ["order"],
-    topics.INVENTORY_FAILED: ["order", "payment"],
-    topics.ORDER_CANCELLED: ["payment", "inventory"],
-}
+    topic: TOPOLOGY.consumers_of(topic) for s in TOPOLOGY.services for topic in s.consumes}
 
 
 def poisons(marker: str) -> dict[str, bytes]:

@@ -44,7 +44,7 @@ def test_payment_failure_cancels_and_reserves_nothing(saga: Saga) -> None:
     user, sku = new_user(), saga.new_sku(10)
     order_id = saga.place(user, CREDIT + 1, [(sku, 1)])
     order = saga.final(order_id)
-    assert (order["status"], order["reason"]) == ("CANCELLED", "PAYMENT_FAILED")
+    assert (order["status"], order["reason"]) == ("CANCELLED", "INSUFFICIENT_FUNDS")
     payment = saga.payment.get(f"/payments/{order_id}").json()
     assert (payment["status"], payment["reason"]) == ("FAILED", "INSUFFICIENT_FUNDS")
     assert saga.balance(user) == CREDIT

@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field, StrictInt
 
 from sagaline.core.web import found
 from sagaline.services.inventory.repository import InventoryUnitOfWork, StockLevel
+from sagaline.services.inventory.status import ReservationStatus
 
 
 class ReservationView(BaseModel):
     orderId: str
-    status: str
+    status: ReservationStatus
     reason: str | None
     items: list[dict[str, Any]]
     createdAt: datetime | None

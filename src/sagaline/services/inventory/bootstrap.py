@@ -10,12 +10,13 @@ from sagaline.core.messages import MessageSource
 from sagaline.core.publisher import Publisher
 from sagaline.core.service import Service
 from sagaline.core.wiring import Plumbing
-from sagaline.services import INVENTORY
+from sagaline.services import INVENTORY, topics
 from sagaline.services.assembly import assemble
 from sagaline.services.failures import RandomFailure
 from sagaline.services.inventory import api
-from sagaline.services.inventory.handlers import InventoryRules, handlers
+from sagaline.services.inventory.handlers import refuse_reservation
 from sagaline.services.inventory.repository import InventoryUnitOfWork
+from sagaline.services.topology import INVENTORY_TOPOLOGY
 from sagaline.settings import InventorySettings
 
 
@@ -30,8 +31,10 @@ def bootstrap(
     chance: random.Random | None = None,
 ) -> Service:
     settings = settings or InventorySettings()
-    rules = InventoryRules(RandomFailure(settings.inventory_failure_rate,
-                                         chance or random.Random()))
+    handlers = INVENTORY_TOPOLOGY.handlers()
+    injected = RandomFailure(settings.inventory_failure_rate, chance or random.Random())
+    reserve = handlers[topics.PAYMENT_CHARGED]
+    handlers[topics.PAYMENT_CHARGED] = injected.around(reserve, refuse=refuse_reservation)
 
     def seed_stock(unit_of_work: Callable[[], InventoryUnitOfWork]) -> None:
         with unit_of_work() as uow:
@@ -39,7 +42,7 @@ def bootstrap(
             uow.commit()
 
     return assemble(
-        INVENTORY, settings, handlers=handlers(rules), postgres_unit_of_work=InventoryUnitOfWork,
+        INVENTORY, settings, handlers=handlers, postgres_unit_of_work=InventoryUnitOfWork,
         routes=api.routes, on_start=seed_stock,
         unit_of_work=unit_of_work, publisher=publisher, source=source,
         faults=faults, plumbing=plumbing)

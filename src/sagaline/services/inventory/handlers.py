@@ -1,64 +1,71 @@
 """Inventory's handlers: reserve every item of a paid order, or none of them; release them
-when the order is cancelled."""
+when the order is cancelled. Which topic goes to which handler: `services/topology.py`."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from functools import partial
 
 from sagaline.core.envelope import Envelope
-from sagaline.core.processor import Handler
 from sagaline.services import events, topics
-from sagaline.services.failures import RandomFailure
-from sagaline.services.inventory.repository import (
-    FAILED,
-    RESERVED,
-    VOIDED,
-    InventoryUnitOfWork,
-    Reservation,
-)
+from sagaline.services.inventory.repository import InventoryUnitOfWork, Reservation
+from sagaline.services.inventory.status import ReservationStatus
 
-
-@dataclass(frozen=True)
-class InventoryRules:
-    injected: RandomFailure = field(default_factory=RandomFailure)  # demo only
+UNKNOWN_SKU, OUT_OF_STOCK = "UNKNOWN_SKU", "OUT_OF_STOCK"
 
 
 def shortage(wanted: Counter[str], on_hand: dict[str, int]) -> str | None:
     """Why `wanted` cannot be reserved from `on_hand`, or None if it can."""
     if any(sku not in on_hand for sku in wanted):
-        return "UNKNOWN_SKU"
+        return UNKNOWN_SKU
     if any(on_hand[sku] < qty for sku, qty in wanted.items()):
-        return "OUT_OF_STOCK"
+        return OUT_OF_STOCK
     return None
 
 
-def reserve_for_paid_order(event: Envelope, uow: InventoryUnitOfWork,
-                           rules: InventoryRules) -> None:
+def reserve_for_paid_order(event: Envelope, uow: InventoryUnitOfWork) -> None:
     paid = events.PaymentCharged.model_validate(event.payload)
     # Decided already? A replica deciding it at this very moment makes one insert below hit
     # the primary key; that transaction (stock included) rolls back and its retry stops here.
     if uow.reservations.get(paid.orderId) is not None:
         return
+    wanted = _wanted(paid)
+    reason = shortage(wanted, uow.stock.lock(list(wanted))) if wanted else None
+    if reason is not None:
+        _refuse(paid, reason, event, uow)
+        return
+    if wanted:
+        uow.stock.take(dict(wanted))
+    uow.reservations.add(Reservation(paid.orderId, ReservationStatus.RESERVED, _lines(wanted)))
+    reserved = events.InventoryReserved(orderId=paid.orderId)
+    uow.emit(event.follow(topics.INVENTORY_RESERVED, events.payload(reserved)))
+
+
+def refuse_reservation(event: Envelope, uow: InventoryUnitOfWork, reason: str) -> None:
+    """Refuse to reserve for a paid order, whatever the stock (how an injected failure ends
+    the step, see services/failures.py): FAILED with `reason`, nothing taken; payment then
+    refunds."""
+    paid = events.PaymentCharged.model_validate(event.payload)
+    if uow.reservations.get(paid.orderId) is None:  # decided already: as in reserving
+        _refuse(paid, reason, event, uow)
+
+
+def _wanted(paid: events.PaymentCharged) -> Counter[str]:
     wanted: Counter[str] = Counter()
     for item in paid.items:
         wanted[item.sku] += item.quantity
-    if rules.injected.strikes():
-        reason: str | None = "INJECTED_FAILURE"
-    else:
-        reason = shortage(wanted, uow.stock.lock(list(wanted))) if wanted else None
-    if reason is None and wanted:
-        uow.stock.take(dict(wanted))
-    items = [{"sku": sku, "quantity": qty} for sku, qty in sorted(wanted.items())]
-    uow.reservations.add(Reservation(paid.orderId, FAILED if reason else RESERVED, items,
-                                     reason))
-    if reason:
-        failed = events.InventoryFailed(orderId=paid.orderId, reason=reason)
-        uow.emit(event.follow(topics.INVENTORY_FAILED, events.payload(failed)))
-    else:
-        reserved = events.InventoryReserved(orderId=paid.orderId)
-        uow.emit(event.follow(topics.INVENTORY_RESERVED, events.payload(reserved)))
+    return wanted
+
+
+def _lines(wanted: Counter[str]) -> list[dict[str, object]]:
+    return [{"sku": sku, "quantity": qty} for sku, qty in sorted(wanted.items())]
+
+
+def _refuse(paid: events.PaymentCharged, reason: str, cause: Envelope,
+            uow: InventoryUnitOfWork) -> None:
+    uow.reservations.add(Reservation(paid.orderId, ReservationStatus.FAILED,
+                                     _lines(_wanted(paid)), reason))
+    failed = events.InventoryFailed(orderId=paid.orderId, reason=reason)
+    uow.emit(cause.follow(topics.INVENTORY_FAILED, events.payload(failed)))
 
 
 def release_for_cancelled_order(event: Envelope, uow: InventoryUnitOfWork) -> None:
@@ -67,18 +74,11 @@ def release_for_cancelled_order(event: Envelope, uow: InventoryUnitOfWork) -> No
     cancelled = events.OrderCancelled.model_validate(event.payload)
     reservation = uow.reservations.get(cancelled.orderId, for_update=True)
     if reservation is None:  # not reserved yet: the reservation will find this and stop
-        uow.reservations.add(Reservation(cancelled.orderId, VOIDED, [], cancelled.reason))
-    elif reservation.status == RESERVED:
+        uow.reservations.add(Reservation(cancelled.orderId, ReservationStatus.VOIDED, [],
+                                         cancelled.reason))
+    elif reservation.status == ReservationStatus.RESERVED:
         uow.stock.give_back({i["sku"]: i["quantity"] for i in reservation.items})
         uow.reservations.mark_released(cancelled.orderId)
         released = events.InventoryReleased(orderId=cancelled.orderId,
                                             items=reservation.items, reason=cancelled.reason)
         uow.emit(event.follow(topics.INVENTORY_RELEASED, events.payload(released)))
-
-
-def handlers(rules: InventoryRules) -> dict[str, Handler[InventoryUnitOfWork]]:
-    """Which handler each consumed topic goes to."""
-    return {
-        topics.PAYMENT_CHARGED: partial(reserve_for_paid_order, rules=rules),
-        topics.ORDER_CANCELLED: release_for_cancelled_order,
-    }

@@ -13,8 +13,6 @@ from psycopg.types.json import Jsonb
 
 from sagaline.core.unit_of_work import PostgresUnitOfWork
 
-RESERVED, FAILED, RELEASED, VOIDED = "RESERVED", "FAILED", "RELEASED", "VOIDED"
-
 
 @dataclass(frozen=True)
 class Reservation:

@@ -15,7 +15,8 @@ from sagaline.core.group_commit import GroupCommit
 from sagaline.core.web import found
 from sagaline.services import events
 from sagaline.services.order.handlers import IdempotencyConflict, PlaceOrder, place_order
-from sagaline.services.order.repository import Order, OrderUnitOfWork, Status
+from sagaline.services.order.repository import Order, OrderUnitOfWork
+from sagaline.services.order.status import OrderStatus
 
 
 def _json_number(value: Any) -> Any:
@@ -35,13 +36,13 @@ class OrderRequest(BaseModel):
 
 class OrderAccepted(BaseModel):
     orderId: uuid.UUID
-    status: str
+    status: OrderStatus
 
 
 class OrderView(BaseModel):
     orderId: uuid.UUID
     userId: str
-    status: str
+    status: OrderStatus
     reason: str | None
     totalAmount: events.Amount
     items: list[dict[str, Any]]
@@ -87,7 +88,7 @@ def routes(unit_of_work: Callable[[], OrderUnitOfWork]) -> APIRouter:
         return OrderView.of(order)
 
     @router.get("/orders")
-    def list_orders(status: Status | None = None,
+    def list_orders(status: OrderStatus | None = None,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[OrderView]:
         """The newest orders, optionally only those in one status."""
         with unit_of_work() as uow:

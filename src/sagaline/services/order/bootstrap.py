@@ -12,9 +12,9 @@ from sagaline.core.wiring import Plumbing
 from sagaline.services import ORDER
 from sagaline.services.assembly import assemble
 from sagaline.services.order import api
-from sagaline.services.order.handlers import HANDLERS
 from sagaline.services.order.repository import OrderUnitOfWork
 from sagaline.services.order.timeouts import SagaDeadline
+from sagaline.services.topology import ORDER_TOPOLOGY
 from sagaline.settings import OrderSettings
 
 
@@ -29,8 +29,8 @@ def bootstrap(
 ) -> Service:
     settings = settings or OrderSettings()
     return assemble(
-        ORDER, settings, handlers=HANDLERS, postgres_unit_of_work=OrderUnitOfWork,
-        routes=api.routes,
+        ORDER, settings, handlers=ORDER_TOPOLOGY.handlers(),
+        postgres_unit_of_work=OrderUnitOfWork, routes=api.routes,
         unit_of_work=unit_of_work, publisher=publisher, source=source,
         faults=faults, plumbing=plumbing,
         workers=lambda uow: {"deadline": SagaDeadline(uow, settings.saga_timeout_s,

@@ -1,9 +1,10 @@
 """Order's side of the saga: the command that starts it, and the outcomes that end it.
 
-An order moves PENDING → PAID → CONFIRMED, or to CANCELLED (payment failed), or through
-COMPENSATING (inventory failed, refund under way) to CANCELLED. Events may arrive late, twice,
-or out of order across topics: each transition names the states it may start from, and no
-event moves an order that is final.
+An order moves PENDING → PAID → CONFIRMED, or to CANCELLED (payment failed, with payment's
+reason), or through COMPENSATING (inventory failed, refund under way) to CANCELLED. Events may
+arrive late, twice, or out of order across topics: each transition names the states it may
+start from, and no event moves an order that is final. Statuses: `order/status.py`; which
+topic goes to which handler: `services/topology.py`.
 """
 
 from __future__ import annotations
@@ -14,26 +15,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sagaline.core.envelope import Envelope, dumps
-from sagaline.core.processor import Handler
 from sagaline.core.retry import PermanentError
 from sagaline.services import events, topics
-from sagaline.services.order.repository import (
-    CANCELLED,
-    COMPENSATING,
-    CONFIRMED,
-    NOT_FINAL,
-    PAID,
-    PENDING,
-    Order,
-    OrderUnitOfWork,
-)
+from sagaline.services.order.repository import Order, OrderUnitOfWork
+from sagaline.services.order.status import NOT_FINAL, OrderStatus
 
 
 @dataclass(frozen=True)
 class PlaceOrder:
     """The command: start a saga for this order."""
 
-    first_status = PENDING  # what the answer to the command says, also when replayed
+    first_status = OrderStatus.PENDING  # what the command's answer says, also when replayed
 
     user_id: str
     total_amount: events.Money
@@ -83,27 +75,33 @@ def _order_id(value: str) -> uuid.UUID:
 
 def on_payment_charged(event: Envelope, uow: OrderUnitOfWork) -> None:
     charged = events.PaymentCharged.model_validate(event.payload)
-    uow.orders.move(_order_id(charged.orderId), PAID, None, allowed_from=[PENDING])
+    uow.orders.move(_order_id(charged.orderId), OrderStatus.PAID, None,
+                    allowed_from=[OrderStatus.PENDING])
 
 
 def on_payment_failed(event: Envelope, uow: OrderUnitOfWork) -> None:
+    """Cancelled, with payment's reason (INSUFFICIENT_FUNDS, INJECTED_FAILURE, ...); a seed
+    `payment.failed` has none and gives PAYMENT_FAILED."""
     failed = events.PaymentFailed.model_validate(event.payload)
-    uow.orders.move(_order_id(failed.orderId), CANCELLED, "PAYMENT_FAILED", NOT_FINAL)
+    uow.orders.move(_order_id(failed.orderId), OrderStatus.CANCELLED, failed.reason,
+                    NOT_FINAL)
 
 
 def on_inventory_reserved(event: Envelope, uow: OrderUnitOfWork) -> None:
     reserved = events.InventoryReserved.model_validate(event.payload)
-    uow.orders.move(_order_id(reserved.orderId), CONFIRMED, None, NOT_FINAL)
+    uow.orders.move(_order_id(reserved.orderId), OrderStatus.CONFIRMED, None, NOT_FINAL)
 
 
 def on_inventory_failed(event: Envelope, uow: OrderUnitOfWork) -> None:
     failed = events.InventoryFailed.model_validate(event.payload)
-    uow.orders.move(_order_id(failed.orderId), COMPENSATING, failed.reason, NOT_FINAL)
+    uow.orders.move(_order_id(failed.orderId), OrderStatus.COMPENSATING, failed.reason,
+                    NOT_FINAL)
 
 
 def on_payment_refunded(event: Envelope, uow: OrderUnitOfWork) -> None:
     refunded = events.PaymentRefunded.model_validate(event.payload)
-    uow.orders.move(_order_id(refunded.orderId), CANCELLED, refunded.reason, NOT_FINAL)
+    uow.orders.move(_order_id(refunded.orderId), OrderStatus.CANCELLED, refunded.reason,
+                    NOT_FINAL)
 
 
 def cancel_overdue(uow: OrderUnitOfWork, deadline_s: float, limit: int = 500) -> int:
@@ -111,7 +109,7 @@ def cancel_overdue(uow: OrderUnitOfWork, deadline_s: float, limit: int = 500) ->
     payment and inventory undo what they did. Outcomes arriving later cannot move them."""
     overdue = uow.orders.overdue(deadline_s, limit)
     for order in overdue:
-        uow.orders.move(order.order_id, CANCELLED, "TIMEOUT", NOT_FINAL)
+        uow.orders.move(order.order_id, OrderStatus.CANCELLED, "TIMEOUT", NOT_FINAL)
         cancelled = events.OrderCancelled(orderId=str(order.order_id), userId=order.user_id,
                                           amount=order.total_amount, reason="TIMEOUT")
         uow.emit(Envelope.first(topics.ORDER_CANCELLED, str(order.order_id),
@@ -119,11 +117,3 @@ def cancel_overdue(uow: OrderUnitOfWork, deadline_s: float, limit: int = 500) ->
     uow.commit()
     return len(overdue)
 
-
-HANDLERS: dict[str, Handler[OrderUnitOfWork]] = {
-    topics.PAYMENT_CHARGED: on_payment_charged,
-    topics.PAYMENT_FAILED: on_payment_failed,
-    topics.INVENTORY_RESERVED: on_inventory_reserved,
-    topics.INVENTORY_FAILED: on_inventory_failed,
-    topics.PAYMENT_REFUNDED: on_payment_refunded,
-}

@@ -7,20 +7,15 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, get_args
+from typing import Any
 
 import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from sagaline.core.unit_of_work import PostgresUnitOfWork
-
-PENDING, PAID, COMPENSATING = "PENDING", "PAID", "COMPENSATING"
-CONFIRMED, CANCELLED = "CONFIRMED", "CANCELLED"
-FINAL = frozenset({CONFIRMED, CANCELLED})
-NOT_FINAL = (PENDING, PAID, COMPENSATING)
-Status = Literal["PENDING", "PAID", "COMPENSATING", "CONFIRMED", "CANCELLED"]
-STATUSES: tuple[str, ...] = get_args(Status)
+from sagaline.services.order.status import FINAL, OrderStatus
+from sagaline.services.order.status import NOT_FINAL as NOT_FINAL  # bench.dbstats imports it here
 
 
 @dataclass(frozen=True)
@@ -28,7 +23,7 @@ class Order:
     order_id: uuid.UUID
     user_id: str
     total_amount: Decimal
-    status: str = PENDING
+    status: str = OrderStatus.PENDING
     reason: str | None = None
     items: list[dict[str, Any]] = field(default_factory=list)
     idempotency_key: str | None = None

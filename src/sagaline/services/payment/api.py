@@ -11,13 +11,14 @@ from pydantic import BaseModel
 from sagaline.core.web import found
 from sagaline.services.events import Amount
 from sagaline.services.payment.repository import PaymentUnitOfWork
+from sagaline.services.payment.status import PaymentStatus
 
 
 class PaymentView(BaseModel):
     orderId: str
     userId: str
     amount: Amount
-    status: str
+    status: PaymentStatus
     reason: str | None
     createdAt: datetime | None
     refundedAt: datetime | None

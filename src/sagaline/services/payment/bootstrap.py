@@ -11,12 +11,13 @@ from sagaline.core.messages import MessageSource
 from sagaline.core.publisher import Publisher
 from sagaline.core.service import Service
 from sagaline.core.wiring import Plumbing
-from sagaline.services import PAYMENT
+from sagaline.services import PAYMENT, topics
 from sagaline.services.assembly import assemble
 from sagaline.services.failures import RandomFailure
 from sagaline.services.payment import api
-from sagaline.services.payment.handlers import PaymentRules, handlers
+from sagaline.services.payment.handlers import PaymentRules, decline_order
 from sagaline.services.payment.repository import PaymentUnitOfWork
+from sagaline.services.topology import PAYMENT_TOPOLOGY
 from sagaline.settings import PaymentSettings
 
 
@@ -31,10 +32,12 @@ def bootstrap(
     chance: random.Random | None = None,
 ) -> Service:
     settings = settings or PaymentSettings()
-    rules = PaymentRules(Decimal(settings.starting_credit),
-                         RandomFailure(settings.payment_failure_rate, chance or random.Random()))
+    handlers = PAYMENT_TOPOLOGY.handlers(rules=PaymentRules(Decimal(settings.starting_credit)))
+    injected = RandomFailure(settings.payment_failure_rate, chance or random.Random())
+    charge = handlers[topics.ORDER_CREATED]
+    handlers[topics.ORDER_CREATED] = injected.around(charge, refuse=decline_order)
     return assemble(
-        PAYMENT, settings, handlers=handlers(rules), postgres_unit_of_work=PaymentUnitOfWork,
+        PAYMENT, settings, handlers=handlers, postgres_unit_of_work=PaymentUnitOfWork,
         routes=api.routes,
         unit_of_work=unit_of_work, publisher=publisher, source=source,
         faults=faults, plumbing=plumbing)

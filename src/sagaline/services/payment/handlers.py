@@ -1,29 +1,22 @@
 """Payment's handlers: charge for a new order; refund when a later step failed or the order
-was cancelled."""
+was cancelled. Which topic goes to which handler: `services/topology.py`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from sagaline.core.envelope import Envelope
-from sagaline.core.processor import Handler
 from sagaline.services import events, topics
-from sagaline.services.failures import RandomFailure
-from sagaline.services.payment.repository import (
-    CHARGED,
-    FAILED,
-    VOIDED,
-    Payment,
-    PaymentUnitOfWork,
-)
+from sagaline.services.payment.repository import Payment, PaymentUnitOfWork
+from sagaline.services.payment.status import PaymentStatus
+
+INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
 
 
 @dataclass(frozen=True)
 class PaymentRules:
     starting_credit: Decimal = Decimal(10_000)  # what an unknown user's new account holds
-    injected: RandomFailure = field(default_factory=RandomFailure)  # demo only
 
 
 def charge_for_order(event: Envelope, uow: PaymentUnitOfWork, rules: PaymentRules) -> None:
@@ -33,22 +26,31 @@ def charge_for_order(event: Envelope, uow: PaymentUnitOfWork, rules: PaymentRule
     # (debit included) rolls back, and its retry finds the other's decision here.
     if uow.payments.get(order.orderId) is not None:
         return
-    if rules.injected.strikes():
-        reason: str | None = "INJECTED_FAILURE"
-    elif uow.accounts.debit(order.userId, order.totalAmount, rules.starting_credit):
-        reason = None
-    else:
-        reason = "INSUFFICIENT_FUNDS"
-    status = FAILED if reason else CHARGED
-    uow.payments.add(Payment(order.orderId, order.userId, order.totalAmount, status, reason))
-    if reason:
-        failed = events.PaymentFailed(orderId=order.orderId, amount=order.totalAmount,
-                                      reason=reason)
-        uow.emit(event.follow(topics.PAYMENT_FAILED, events.payload(failed)))
-    else:
-        charged = events.PaymentCharged(orderId=order.orderId, amount=order.totalAmount,
-                                        userId=order.userId, items=order.items)
-        uow.emit(event.follow(topics.PAYMENT_CHARGED, events.payload(charged)))
+    if not uow.accounts.debit(order.userId, order.totalAmount, rules.starting_credit):
+        _decline(order, INSUFFICIENT_FUNDS, event, uow)
+        return
+    uow.payments.add(Payment(order.orderId, order.userId, order.totalAmount,
+                             PaymentStatus.CHARGED))
+    charged = events.PaymentCharged(orderId=order.orderId, amount=order.totalAmount,
+                                    userId=order.userId, items=order.items)
+    uow.emit(event.follow(topics.PAYMENT_CHARGED, events.payload(charged)))
+
+
+def decline_order(event: Envelope, uow: PaymentUnitOfWork, reason: str) -> None:
+    """Refuse to charge for a new order, whatever the balance (how an injected failure ends
+    the step, see services/failures.py): FAILED with `reason`, nothing debited."""
+    order = events.OrderCreated.model_validate(event.payload)
+    if uow.payments.get(order.orderId) is None:  # decided already: as in charge_for_order
+        _decline(order, reason, event, uow)
+
+
+def _decline(order: events.OrderCreated, reason: str, cause: Envelope,
+             uow: PaymentUnitOfWork) -> None:
+    uow.payments.add(Payment(order.orderId, order.userId, order.totalAmount,
+                             PaymentStatus.FAILED, reason))
+    failed = events.PaymentFailed(orderId=order.orderId, amount=order.totalAmount,
+                                  reason=reason)
+    uow.emit(cause.follow(topics.PAYMENT_FAILED, events.payload(failed)))
 
 
 def refund_after_failure(event: Envelope, uow: PaymentUnitOfWork) -> None:
@@ -56,7 +58,7 @@ def refund_after_failure(event: Envelope, uow: PaymentUnitOfWork) -> None:
     failure = events.InventoryFailed.model_validate(event.payload)
     # Locked: a cancellation refunding it at the same time waits, then sees REFUNDED.
     payment = uow.payments.get(failure.orderId, for_update=True)
-    if payment is not None and payment.status == CHARGED:
+    if payment is not None and payment.status == PaymentStatus.CHARGED:
         _refund(payment, failure.reason, event, uow)
 
 
@@ -65,9 +67,9 @@ def cancel_for_order(event: Envelope, uow: PaymentUnitOfWork) -> None:
     cancelled = events.OrderCancelled.model_validate(event.payload)
     payment = uow.payments.get(cancelled.orderId, for_update=True)
     if payment is None:  # not charged yet: the charge will find this (or hit its key) and stop
-        uow.payments.add(Payment(cancelled.orderId, cancelled.userId, cancelled.amount, VOIDED,
-                                 cancelled.reason))
-    elif payment.status == CHARGED:
+        uow.payments.add(Payment(cancelled.orderId, cancelled.userId, cancelled.amount,
+                                 PaymentStatus.VOIDED, cancelled.reason))
+    elif payment.status == PaymentStatus.CHARGED:
         _refund(payment, cancelled.reason, event, uow)
 
 
@@ -77,12 +79,3 @@ def _refund(payment: Payment, reason: str, cause: Envelope, uow: PaymentUnitOfWo
     refunded = events.PaymentRefunded(orderId=payment.order_id, amount=payment.amount,
                                       reason=reason)
     uow.emit(cause.follow(topics.PAYMENT_REFUNDED, events.payload(refunded)))
-
-
-def handlers(rules: PaymentRules) -> dict[str, Handler[PaymentUnitOfWork]]:
-    """Which handler each consumed topic goes to."""
-    return {
-        topics.ORDER_CREATED: partial(charge_for_order, rules=rules),
-        topics.INVENTORY_FAILED: refund_after_failure,
-        topics.ORDER_CANCELLED: cancel_for_order,
-    }

@@ -11,8 +11,6 @@ from psycopg.rows import class_row
 
 from sagaline.core.unit_of_work import PostgresUnitOfWork
 
-CHARGED, FAILED, REFUNDED, VOIDED = "CHARGED", "FAILED", "REFUNDED", "VOIDED"
-
 
 @dataclass(frozen=True)
 class Payment:
