@@ -12,10 +12,10 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sagaline.core.unit_of_work import InMemoryUnitOfWork
 from sagaline.services.inventory.repository import Reservation, StockLevel
 from sagaline.services.order.repository import FINAL, Order
 from sagaline.services.payment.repository import Account, Payment
+from tests.doubles import InMemoryUnitOfWork
 
 
 class FakeAccounts:

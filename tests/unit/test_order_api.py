@@ -7,10 +7,9 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from sagaline.core.messages import InMemorySource
-from sagaline.core.publisher import InMemoryPublisher
 from sagaline.services.order.bootstrap import bootstrap
 from sagaline.settings import Settings
+from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeOrderUnitOfWork
 
 pytestmark = pytest.mark.unit

@@ -9,8 +9,9 @@ import pytest
 from confluent_kafka import Consumer
 
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
-from sagaline.core.publisher import InMemoryPublisher, OutgoingMessage, Publisher
+from sagaline.core.publisher import OutgoingMessage, Publisher
 from sagaline.stack import Stack
+from tests.doubles import InMemoryPublisher
 
 TOPIC = "test.contract.a"
 

@@ -9,9 +9,10 @@ import pytest
 
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
 from sagaline.core.kafka_source import KafkaSource, consumer_config
-from sagaline.core.messages import IncomingMessage, InMemorySource, MessageSource
+from sagaline.core.messages import IncomingMessage, MessageSource
 from sagaline.core.publisher import OutgoingMessage
 from sagaline.stack import Stack
+from tests.doubles import InMemorySource
 
 TOPIC = "test.contract.b"
 Opener = Callable[[], MessageSource]
