@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import random
+import uuid
 from decimal import Decimal
 
 import pydantic
 import pytest
 
 from sagaline.core.envelope import Envelope
+from sagaline.core.retry import PermanentError
 from sagaline.services import topics
 from sagaline.services.failures import RandomFailure
 from sagaline.services.payment.handlers import (
@@ -20,12 +22,14 @@ from tests.fakes import FakePaymentUnitOfWork
 
 pytestmark = pytest.mark.unit
 RULES = PaymentRules(starting_credit=Decimal(1000))
+O1 = uuid.UUID("00000000-0000-4000-8000-000000000001")
 
 
-def order_created(order_id: str = "o-1", amount: int = 500, user: str = "u1") -> Envelope:
-    payload = {"orderId": order_id, "userId": user, "totalAmount": amount,
+def order_created(order_id: uuid.UUID | str = O1, amount: int = 500,
+                  user: str = "u1") -> Envelope:
+    payload = {"orderId": str(order_id), "userId": user, "totalAmount": amount,
                "createdAt": "2026-01-01T00:00:00Z", "items": [{"sku": "A", "quantity": 2}]}
-    return Envelope.first(topics.ORDER_CREATED, order_id, payload)
+    return Envelope.first(topics.ORDER_CREATED, str(order_id), payload)
 
 
 def test_charges_a_new_user_from_the_starting_credit() -> None:
@@ -34,14 +38,14 @@ def test_charges_a_new_user_from_the_starting_credit() -> None:
     with uow:
         charge_for_order(event, uow, RULES)
         uow.commit()
-    assert uow.accounts.get("u1").balance == Decimal(500)
-    assert uow.payments.get("o-1").status == "CHARGED"
+    assert uow.accounts.rows["u1"].balance == Decimal(500)
+    assert uow.payments.rows[O1].status == "CHARGED"
     (charged,) = uow.committed
     assert charged.topic == topics.PAYMENT_CHARGED
-    assert charged.payload == {"orderId": "o-1", "amount": Decimal(500), "userId": "u1",
+    assert charged.payload == {"orderId": str(O1), "amount": Decimal(500), "userId": "u1",
                                "items": [{"sku": "A", "quantity": 2}]}
-    assert charged.key == "o-1" and charged.causation_id == str(event.event_id)
-    assert charged.correlation_id == "o-1"
+    assert charged.key == str(O1) and charged.causation_id == str(event.event_id)
+    assert charged.correlation_id == str(O1)
 
 
 def test_fails_when_the_balance_does_not_cover_the_amount() -> None:
@@ -49,8 +53,8 @@ def test_fails_when_the_balance_does_not_cover_the_amount() -> None:
     with uow:
         charge_for_order(order_created(amount=1500), uow, RULES)
         uow.commit()
-    assert uow.accounts.get("u1").balance == Decimal(1000)
-    assert uow.payments.get("o-1").status == "FAILED"
+    assert uow.accounts.rows["u1"].balance == Decimal(1000)
+    assert uow.payments.rows[O1].status == "FAILED"
     (failed,) = uow.committed
     assert failed.topic == topics.PAYMENT_FAILED
     assert failed.payload["reason"] == "INSUFFICIENT_FUNDS"
@@ -62,7 +66,7 @@ def test_a_second_announcement_of_the_same_order_charges_nothing() -> None:
         charge_for_order(order_created(), uow, RULES)
         charge_for_order(order_created(), uow, RULES)  # other event id, same order
         uow.commit()
-    assert uow.accounts.get("u1").balance == Decimal(500)
+    assert uow.accounts.rows["u1"].balance == Decimal(500)
     assert len(uow.committed) == 1
 
 
@@ -70,8 +74,8 @@ def test_injected_failures_follow_the_configured_rate() -> None:
     rules = PaymentRules(Decimal(10**9), RandomFailure(0.25, random.Random(7)))
     uow = FakePaymentUnitOfWork()
     with uow:
-        for n in range(400):
-            charge_for_order(order_created(f"o-{n}", amount=1), uow, rules)
+        for _ in range(400):
+            charge_for_order(order_created(uuid.uuid4(), amount=1), uow, rules)
         uow.commit()
     failed = [e for e in uow.committed if e.topic == topics.PAYMENT_FAILED]
     assert 60 < len(failed) < 140
@@ -84,31 +88,29 @@ def test_refunds_a_charge_once_when_inventory_failed() -> None:
         charge_for_order(order_created(), uow, RULES)
         charged = uow._events[0]
         failure = charged.follow(topics.INVENTORY_FAILED,
-                                 {"orderId": "o-1", "reason": "OUT_OF_STOCK"})
+                                 {"orderId": str(O1), "reason": "OUT_OF_STOCK"})
         refund_after_failure(failure, uow)
         refund_after_failure(failure, uow)
         uow.commit()
-    assert uow.accounts.get("u1").balance == Decimal(1000)
-    assert uow.payments.get("o-1").status == "REFUNDED"
+    assert uow.accounts.rows["u1"].balance == Decimal(1000)
+    assert uow.payments.rows[O1].status == "REFUNDED"
     refunds = [e for e in uow.committed if e.topic == topics.PAYMENT_REFUNDED]
     assert [e.payload for e in refunds] == [
-        {"orderId": "o-1", "amount": Decimal(500), "reason": "OUT_OF_STOCK"}]
+        {"orderId": str(O1), "amount": Decimal(500), "reason": "OUT_OF_STOCK"}]
 
 
 def test_nothing_to_refund_for_a_failed_or_unknown_payment() -> None:
     uow = FakePaymentUnitOfWork()
     with uow:
         charge_for_order(order_created(amount=5000), uow, RULES)
-        refund_after_failure(Envelope.first(topics.INVENTORY_FAILED, "o-1",
-                                            {"orderId": "o-1"}), uow)
-        refund_after_failure(Envelope.first(topics.INVENTORY_FAILED, "o-9",
-                                            {"orderId": "o-9"}), uow)
+        refund_after_failure(inventory_failed(O1), uow)
+        refund_after_failure(inventory_failed(uuid.uuid4()), uow)
         uow.commit()
     assert [e.topic for e in uow.committed] == [topics.PAYMENT_FAILED]
 
 
 def test_a_value_that_breaks_the_schema_is_rejected() -> None:
-    bad = Envelope.first(topics.ORDER_CREATED, "o-1", {"orderId": "o-1", "totalAmount": -5})
+    bad = Envelope.first(topics.ORDER_CREATED, "o", {"orderId": str(O1), "totalAmount": -5})
     with pytest.raises(pydantic.ValidationError), FakePaymentUnitOfWork() as uow:
         charge_for_order(bad, uow, RULES)
 
@@ -118,9 +120,10 @@ def test_mapping_names_every_consumed_topic() -> None:
                                     topics.ORDER_CANCELLED}
 
 
-def cancelled(order_id: str = "o-1", amount: int = 500, user: str = "u1") -> Envelope:
-    return Envelope.first(topics.ORDER_CANCELLED, order_id,
-                          {"orderId": order_id, "userId": user, "amount": amount,
+def cancelled(order_id: uuid.UUID | str = O1, amount: int = 500,
+              user: str = "u1") -> Envelope:
+    return Envelope.first(topics.ORDER_CANCELLED, str(order_id),
+                          {"orderId": str(order_id), "userId": user, "amount": amount,
                            "reason": "TIMEOUT"})
 
 
@@ -130,10 +133,9 @@ def test_a_cancelled_order_is_refunded_once() -> None:
         charge_for_order(order_created(), uow, RULES)
         cancel_for_order(cancelled(), uow)
         cancel_for_order(cancelled(), uow)
-        refund_after_failure(Envelope.first(topics.INVENTORY_FAILED, "o-1",
-                                            {"orderId": "o-1"}), uow)  # a late failure too
+        refund_after_failure(inventory_failed(O1), uow)  # a late failure too
         uow.commit()
-    assert uow.accounts.get("u1").balance == Decimal(1000)
+    assert uow.accounts.rows["u1"].balance == Decimal(1000)
     refunds = [e for e in uow.committed if e.topic == topics.PAYMENT_REFUNDED]
     assert [e.payload["reason"] for e in refunds] == ["TIMEOUT"]
 
@@ -144,6 +146,22 @@ def test_a_cancellation_before_the_charge_voids_it() -> None:
         cancel_for_order(cancelled(), uow)
         charge_for_order(order_created(), uow, RULES)  # arrives late: must not charge
         uow.commit()
-    assert uow.payments.get("o-1").status == "VOIDED"
+    assert uow.payments.rows[O1].status == "VOIDED"
     assert uow.accounts.get("u1") is None and uow.committed == []
+
+
+def inventory_failed(order_id: uuid.UUID | str) -> Envelope:
+    return Envelope.first(topics.INVENTORY_FAILED, str(order_id), {"orderId": str(order_id)})
+
+
+@pytest.mark.parametrize("event", [order_created("o-1"), cancelled("o-1"),
+                                   inventory_failed("o-1")],
+                         ids=["order.created", "order.cancelled", "inventory.failed"])
+def test_an_order_id_that_is_no_uuid_is_given_up_before_any_effect(event: Envelope) -> None:
+    uow = FakePaymentUnitOfWork()
+    with pytest.raises(PermanentError, match="not a UUID"), uow:
+        handlers(RULES)[event.topic](event, uow)
+        uow.commit()
+    assert uow.accounts.rows == {} and uow.payments.rows == {}
+    assert uow.committed == [] and uow.commits == 0
 

@@ -13,7 +13,7 @@ from sagaline.services.assembly import assemble
 from sagaline.services.failures import RandomFailure
 from sagaline.services.inventory import api
 from sagaline.services.inventory.handlers import InventoryRules, handlers
-from sagaline.services.inventory.repository import InventoryUnitOfWork
+from sagaline.services.inventory.repository import InventoryUnitOfWork, PostgresInventoryUnitOfWork
 from sagaline.settings import Settings, get_settings
 
 
@@ -35,6 +35,6 @@ def bootstrap(
             uow.commit()
 
     return assemble(
-        INVENTORY, settings, handlers=handlers(rules), postgres_unit_of_work=InventoryUnitOfWork,
-        routes=api.routes, on_start=seed_stock,
+        INVENTORY, settings, handlers=handlers(rules),
+        postgres_unit_of_work=PostgresInventoryUnitOfWork, routes=api.routes, on_start=seed_stock,
         unit_of_work=unit_of_work, publisher=publisher, source=source)

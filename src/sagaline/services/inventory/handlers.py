@@ -9,7 +9,7 @@ from functools import partial
 
 from sagaline.core.envelope import Envelope
 from sagaline.core.processor import Handler
-from sagaline.services import events, topics
+from sagaline.services import events, ids, topics
 from sagaline.services.failures import RandomFailure
 from sagaline.services.inventory.repository import (
     FAILED,
@@ -37,9 +37,10 @@ def shortage(wanted: Counter[str], on_hand: dict[str, int]) -> str | None:
 def reserve_for_paid_order(event: Envelope, uow: InventoryUnitOfWork,
                            rules: InventoryRules) -> None:
     paid = events.PaymentCharged.model_validate(event.payload)
+    order_id = ids.order_id(paid.orderId)  # before any effect: a bad id is given up
     # Decided already? A replica deciding it at this very moment makes one insert below hit
     # the primary key; that transaction (stock included) rolls back and its retry stops here.
-    if uow.reservations.get(paid.orderId) is not None:
+    if uow.reservations.get(order_id) is not None:
         return
     wanted: Counter[str] = Counter()
     for item in paid.items:
@@ -51,13 +52,13 @@ def reserve_for_paid_order(event: Envelope, uow: InventoryUnitOfWork,
     if reason is None and wanted:
         uow.stock.take(dict(wanted))
     items = [{"sku": sku, "quantity": qty} for sku, qty in sorted(wanted.items())]
-    uow.reservations.add(Reservation(paid.orderId, FAILED if reason else RESERVED, items,
+    uow.reservations.add(Reservation(order_id, FAILED if reason else RESERVED, items,
                                      reason))
     if reason:
-        failed = events.InventoryFailed(orderId=paid.orderId, reason=reason)
+        failed = events.InventoryFailed(orderId=str(order_id), reason=reason)
         uow.emit(event.follow(topics.INVENTORY_FAILED, events.payload(failed)))
     else:
-        reserved = events.InventoryReserved(orderId=paid.orderId)
+        reserved = events.InventoryReserved(orderId=str(order_id))
         uow.emit(event.follow(topics.INVENTORY_RESERVED, events.payload(reserved)))
 
 
@@ -65,13 +66,14 @@ def release_for_cancelled_order(event: Envelope, uow: InventoryUnitOfWork) -> No
     """The order was cancelled (timed out): give reserved stock back, or make sure none is
     taken later."""
     cancelled = events.OrderCancelled.model_validate(event.payload)
-    reservation = uow.reservations.get(cancelled.orderId, for_update=True)
+    order_id = ids.order_id(cancelled.orderId)
+    reservation = uow.reservations.get(order_id, for_update=True)
     if reservation is None:  # not reserved yet: the reservation will find this and stop
-        uow.reservations.add(Reservation(cancelled.orderId, VOIDED, [], cancelled.reason))
+        uow.reservations.add(Reservation(order_id, VOIDED, [], cancelled.reason))
     elif reservation.status == RESERVED:
         uow.stock.give_back({i["sku"]: i["quantity"] for i in reservation.items})
-        uow.reservations.mark_released(cancelled.orderId)
-        released = events.InventoryReleased(orderId=cancelled.orderId,
+        uow.reservations.mark_released(order_id)
+        released = events.InventoryReleased(orderId=str(order_id),
                                             items=reservation.items, reason=cancelled.reason)
         uow.emit(event.follow(topics.INVENTORY_RELEASED, events.payload(released)))
 

@@ -11,7 +11,7 @@ from sagaline.services import ORDER
 from sagaline.services.assembly import assemble
 from sagaline.services.order import api
 from sagaline.services.order.handlers import HANDLERS
-from sagaline.services.order.repository import OrderUnitOfWork
+from sagaline.services.order.repository import OrderUnitOfWork, PostgresOrderUnitOfWork
 from sagaline.services.order.timeouts import SagaDeadline
 from sagaline.settings import Settings, get_settings
 
@@ -25,7 +25,7 @@ def bootstrap(
 ) -> Service:
     settings = settings or get_settings()
     return assemble(
-        ORDER, settings, handlers=HANDLERS, postgres_unit_of_work=OrderUnitOfWork,
+        ORDER, settings, handlers=HANDLERS, postgres_unit_of_work=PostgresOrderUnitOfWork,
         routes=api.routes,
         unit_of_work=unit_of_work, publisher=publisher, source=source,
         workers=lambda uow: {"deadline": SagaDeadline(uow, settings.saga_timeout_s,

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 
 from sagaline.core.envelope import Envelope, dumps
 from sagaline.core.processor import Handler
-from sagaline.core.retry import PermanentError
-from sagaline.services import events, topics
+from sagaline.services import events, ids, topics
 from sagaline.services.order.repository import (
     CANCELLED,
     COMPENSATING,
@@ -74,36 +73,29 @@ def place_order(command: PlaceOrder, uow: OrderUnitOfWork) -> Order:
     return order
 
 
-def _order_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise PermanentError(f"orderId {value!r} is not a UUID") from None
-
-
 def on_payment_charged(event: Envelope, uow: OrderUnitOfWork) -> None:
     charged = events.PaymentCharged.model_validate(event.payload)
-    uow.orders.move(_order_id(charged.orderId), PAID, None, allowed_from=[PENDING])
+    uow.orders.move(ids.order_id(charged.orderId), PAID, None, allowed_from=[PENDING])
 
 
 def on_payment_failed(event: Envelope, uow: OrderUnitOfWork) -> None:
     failed = events.PaymentFailed.model_validate(event.payload)
-    uow.orders.move(_order_id(failed.orderId), CANCELLED, "PAYMENT_FAILED", NOT_FINAL)
+    uow.orders.move(ids.order_id(failed.orderId), CANCELLED, "PAYMENT_FAILED", NOT_FINAL)
 
 
 def on_inventory_reserved(event: Envelope, uow: OrderUnitOfWork) -> None:
     reserved = events.InventoryReserved.model_validate(event.payload)
-    uow.orders.move(_order_id(reserved.orderId), CONFIRMED, None, NOT_FINAL)
+    uow.orders.move(ids.order_id(reserved.orderId), CONFIRMED, None, NOT_FINAL)
 
 
 def on_inventory_failed(event: Envelope, uow: OrderUnitOfWork) -> None:
     failed = events.InventoryFailed.model_validate(event.payload)
-    uow.orders.move(_order_id(failed.orderId), COMPENSATING, failed.reason, NOT_FINAL)
+    uow.orders.move(ids.order_id(failed.orderId), COMPENSATING, failed.reason, NOT_FINAL)
 
 
 def on_payment_refunded(event: Envelope, uow: OrderUnitOfWork) -> None:
     refunded = events.PaymentRefunded.model_validate(event.payload)
-    uow.orders.move(_order_id(refunded.orderId), CANCELLED, refunded.reason, NOT_FINAL)
+    uow.orders.move(ids.order_id(refunded.orderId), CANCELLED, refunded.reason, NOT_FINAL)
 
 
 def cancel_overdue(uow: OrderUnitOfWork, deadline_s: float, limit: int = 500) -> int:

@@ -14,7 +14,7 @@ from sagaline.services.assembly import assemble
 from sagaline.services.failures import RandomFailure
 from sagaline.services.payment import api
 from sagaline.services.payment.handlers import PaymentRules, handlers
-from sagaline.services.payment.repository import PaymentUnitOfWork
+from sagaline.services.payment.repository import PaymentUnitOfWork, PostgresPaymentUnitOfWork
 from sagaline.settings import Settings, get_settings
 
 
@@ -30,6 +30,6 @@ def bootstrap(
     rules = PaymentRules(Decimal(settings.starting_credit),
                          RandomFailure(settings.payment_failure_rate, chance or random.Random()))
     return assemble(
-        PAYMENT, settings, handlers=handlers(rules), postgres_unit_of_work=PaymentUnitOfWork,
-        routes=api.routes,
+        PAYMENT, settings, handlers=handlers(rules),
+        postgres_unit_of_work=PostgresPaymentUnitOfWork, routes=api.routes,
         unit_of_work=unit_of_work, publisher=publisher, source=source)

@@ -9,7 +9,7 @@ from functools import partial
 
 from sagaline.core.envelope import Envelope
 from sagaline.core.processor import Handler
-from sagaline.services import events, topics
+from sagaline.services import events, ids, topics
 from sagaline.services.failures import RandomFailure
 from sagaline.services.payment.repository import (
     CHARGED,
@@ -28,10 +28,11 @@ class PaymentRules:
 
 def charge_for_order(event: Envelope, uow: PaymentUnitOfWork, rules: PaymentRules) -> None:
     order = events.OrderCreated.model_validate(event.payload)
+    order_id = ids.order_id(order.orderId)  # before any effect: a bad id is given up
     # Decided already (announced twice, or cancelled first)? If another replica decides it at
     # this very moment, one of the two inserts below hits the primary key, its transaction
     # (debit included) rolls back, and its retry finds the other's decision here.
-    if uow.payments.get(order.orderId) is not None:
+    if uow.payments.get(order_id) is not None:
         return
     if rules.injected.strikes():
         reason: str | None = "INJECTED_FAILURE"
@@ -40,13 +41,13 @@ def charge_for_order(event: Envelope, uow: PaymentUnitOfWork, rules: PaymentRule
     else:
         reason = "INSUFFICIENT_FUNDS"
     status = FAILED if reason else CHARGED
-    uow.payments.add(Payment(order.orderId, order.userId, order.totalAmount, status, reason))
+    uow.payments.add(Payment(order_id, order.userId, order.totalAmount, status, reason))
     if reason:
-        failed = events.PaymentFailed(orderId=order.orderId, amount=order.totalAmount,
+        failed = events.PaymentFailed(orderId=str(order_id), amount=order.totalAmount,
                                       reason=reason)
         uow.emit(event.follow(topics.PAYMENT_FAILED, events.payload(failed)))
     else:
-        charged = events.PaymentCharged(orderId=order.orderId, amount=order.totalAmount,
+        charged = events.PaymentCharged(orderId=str(order_id), amount=order.totalAmount,
                                         userId=order.userId, items=order.items)
         uow.emit(event.follow(topics.PAYMENT_CHARGED, events.payload(charged)))
 
@@ -55,7 +56,7 @@ def refund_after_failure(event: Envelope, uow: PaymentUnitOfWork) -> None:
     """Compensation: give the money back, once, when inventory could not reserve."""
     failure = events.InventoryFailed.model_validate(event.payload)
     # Locked: a cancellation refunding it at the same time waits, then sees REFUNDED.
-    payment = uow.payments.get(failure.orderId, for_update=True)
+    payment = uow.payments.get(ids.order_id(failure.orderId), for_update=True)
     if payment is not None and payment.status == CHARGED:
         _refund(payment, failure.reason, event, uow)
 
@@ -63,9 +64,10 @@ def refund_after_failure(event: Envelope, uow: PaymentUnitOfWork) -> None:
 def cancel_for_order(event: Envelope, uow: PaymentUnitOfWork) -> None:
     """The order was cancelled (timed out): refund a charge, or make sure none happens."""
     cancelled = events.OrderCancelled.model_validate(event.payload)
-    payment = uow.payments.get(cancelled.orderId, for_update=True)
+    order_id = ids.order_id(cancelled.orderId)
+    payment = uow.payments.get(order_id, for_update=True)
     if payment is None:  # not charged yet: the charge will find this (or hit its key) and stop
-        uow.payments.add(Payment(cancelled.orderId, cancelled.userId, cancelled.amount, VOIDED,
+        uow.payments.add(Payment(order_id, cancelled.userId, cancelled.amount, VOIDED,
                                  cancelled.reason))
     elif payment.status == CHARGED:
         _refund(payment, cancelled.reason, event, uow)
@@ -74,7 +76,7 @@ def cancel_for_order(event: Envelope, uow: PaymentUnitOfWork) -> None:
 def _refund(payment: Payment, reason: str, cause: Envelope, uow: PaymentUnitOfWork) -> None:
     uow.accounts.credit(payment.user_id, payment.amount)
     uow.payments.mark_refunded(payment.order_id)
-    refunded = events.PaymentRefunded(orderId=payment.order_id, amount=payment.amount,
+    refunded = events.PaymentRefunded(orderId=str(payment.order_id), amount=payment.amount,
                                       reason=reason)
     uow.emit(cause.follow(topics.PAYMENT_REFUNDED, events.payload(refunded)))
 
