@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
@@ -68,10 +68,10 @@ class _OnlyKey:
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
         return [m for m in self.inner.poll(max_messages, timeout_s) if m.key == self.key]
 
-    def ack(self, messages: list[IncomingMessage]) -> None:
+    def ack(self, messages: Sequence[IncomingMessage]) -> None:
         self.inner.ack(messages)
 
-    def rewind(self, messages: list[IncomingMessage]) -> None:
+    def rewind(self, messages: Sequence[IncomingMessage]) -> None:
         self.inner.rewind(messages)
 
     def close(self) -> None:

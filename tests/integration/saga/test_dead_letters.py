@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import orjson
 import pytest
@@ -45,14 +46,19 @@ def letters_with(saga: Saga, service: str, marker: str) -> list[dlq.DeadLetter]:
             if marker.encode() in d.value]
 
 
+def six_letters_with(saga: Saga, service: str, marker: str) -> list[dlq.DeadLetter] | None:
+    found = letters_with(saga, service, marker)
+    return found if len(found) >= 6 else None
+
+
 @pytest.mark.parametrize("topic", sorted(CONSUMERS))
 def test_poison_is_dead_lettered_and_the_saga_goes_on(saga: Saga, topic: str) -> None:
     marker = uuid.uuid4().hex
     for value in poisons(marker).values():
         saga.produce(topic, value, key=marker.encode())
     for service in CONSUMERS[topic]:
-        found = wait_for(lambda s=service: len(letters_with(saga, s, marker)) >= 6 and
-                         letters_with(saga, s, marker), 30, f"6 dead letters of {service}")
+        found = wait_for(partial(six_letters_with, saga, service, marker), 30,
+                         f"6 dead letters of {service}")
         assert {d.source_topic for d in found} == {topic}
         assert all(d.headers["dlq-consumer"] == f"{service}-service-group" for d in found)
         assert all(d.headers["dlq-error"] and d.headers["dlq-source-offset"] for d in found)
