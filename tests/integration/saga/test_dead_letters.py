@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import orjson
+import psycopg
 import pytest
 
 from sagaline import dlq
@@ -64,6 +65,21 @@ def test_poison_is_dead_lettered_and_the_saga_goes_on(saga: Saga, topic: str) ->
         assert all(d.headers["dlq-error"] and d.headers["dlq-source-offset"] for d in found)
     order = saga.final(saga.place(new_user(), 3), timeout_s=15)  # others are unaffected
     assert order["status"] == "CONFIRMED"
+
+
+def test_an_order_id_that_is_no_uuid_is_dead_lettered_before_any_effect(saga: Saga) -> None:
+    user, marker = new_user(), uuid.uuid4().hex
+    value = orjson.dumps({"orderId": "not-a-uuid", "userId": user, "totalAmount": 30,
+                          "createdAt": datetime.now(UTC).isoformat(), "marker": marker})
+    saga.produce(topics.ORDER_CREATED, value, key=b"not-a-uuid")  # a foreign producer's
+    (letter,) = wait_for(lambda: letters_with(saga, "payment", marker), 30, "a dead letter")
+    assert letter.headers["dlq-error-type"] == "PermanentError"
+    assert "not a UUID" in letter.headers["dlq-error"]
+    with psycopg.connect(saga.stack.settings.payment_db_dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM payments WHERE user_id = %s",
+                           (user,)).fetchone()
+    assert row == (0,)  # no payment, and no account opened or debited:
+    assert saga.balance(user) is None
 
 
 def _dead_order_created(saga: Saga, user: str, occurred: datetime) -> None:
