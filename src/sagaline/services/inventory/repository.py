@@ -40,9 +40,8 @@ class Stock(Protocol):
     see tests/integration/services). Unknown SKUs in `take`/`give_back` are left out."""
 
     def lock(self, skus: list[str]) -> dict[str, int]:
-        """On-hand of each known SKU, in SKU order, row-locked in SKU order (one lock order
-        for everyone; a batch of several orders can still deadlock with another replica's:
-        the database then aborts one, which is retried)."""
+        """On-hand of each known SKU, locked and listed in SKU order (one lock order for all;
+        batches can still deadlock: the database aborts one, which is retried)."""
         ...
 
     def take(self, quantities: Mapping[str, int]) -> None:
@@ -62,8 +61,7 @@ class Stock(Protocol):
 
 
 class Reservations(Protocol):
-    """One reservation per order: adding a second for the same order is an error (at once or
-    at commit), which rolls back the whole unit of work."""
+    """One reservation per order: a second for the same order is an error (see Stock.take)."""
 
     def add(self, reservation: Reservation) -> None: ...
 
