@@ -1,7 +1,10 @@
 """In-memory repositories and units of work for the three services (the tests' fakes).
 
-They follow the SQL repositories' contracts (see tests/contract) closely enough for handler
-and API tests; state is shared through the `Store` so one fake per test acts as a database.
+Each repository follows its interface in the service's repository.py; one contract suite per
+interface (tests/integration/services) runs the same tests on the fake and on the SQL
+repository, so the two cannot drift apart. Where the database refuses (a second row for the
+same key, stock below zero) the fake raises the same psycopg error. Repository state lives
+outside transactions: a fake does not roll back what a unit of work wrote.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sagaline.core.unit_of_work import InMemoryUnitOfWork
+from psycopg import errors
+
 from sagaline.services.inventory.repository import Reservation, StockLevel
-from sagaline.services.order.repository import FINAL, Order
+from sagaline.services.inventory.status import ReservationStatus
+from sagaline.services.order.repository import Order
+from sagaline.services.order.status import FINAL
 from sagaline.services.payment.repository import Account, Payment
+from sagaline.services.payment.status import PaymentStatus
+from tests.doubles import InMemoryUnitOfWork
 
 
 class FakeAccounts:
@@ -31,26 +39,33 @@ class FakeAccounts:
         return True
 
     def credit(self, user_id: str, amount: Decimal) -> None:
-        account = self.rows[user_id]
-        self.rows[user_id] = dataclasses.replace(account, balance=account.balance + amount)
+        if (account := self.rows.get(user_id)) is not None:
+            self.rows[user_id] = dataclasses.replace(account, balance=account.balance + amount)
 
     def get(self, user_id: str) -> Account | None:
         return self.rows.get(user_id)
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class FakePayments:
     def __init__(self) -> None:
-        self.rows: dict[str, Payment] = {}
+        self.rows: dict[uuid.UUID, Payment] = {}
 
     def add(self, payment: Payment) -> None:
-        assert payment.order_id not in self.rows, "primary key"
-        self.rows[payment.order_id] = payment
+        if payment.order_id in self.rows:
+            raise errors.UniqueViolation(f"a payment for {payment.order_id} exists")
+        self.rows[payment.order_id] = dataclasses.replace(payment, created_at=_now())
 
-    def get(self, order_id: str, for_update: bool = False) -> Payment | None:
+    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Payment | None:
         return self.rows.get(order_id)
 
-    def mark_refunded(self, order_id: str) -> None:
-        self.rows[order_id] = dataclasses.replace(self.rows[order_id], status="REFUNDED")
+    def mark_refunded(self, order_id: uuid.UUID) -> None:
+        if (payment := self.rows.get(order_id)) is not None:
+            self.rows[order_id] = dataclasses.replace(payment, status=PaymentStatus.REFUNDED,
+                                                      refunded_at=_now())
 
 
 class FakePaymentUnitOfWork(InMemoryUnitOfWork):
@@ -65,16 +80,16 @@ class FakeStock:
         self.rows = {sku: StockLevel(sku, n, n) for sku, n in (levels or {}).items()}
 
     def lock(self, skus: list[str]) -> dict[str, int]:
-        return {s: self.rows[s].on_hand for s in sorted(skus) if s in self.rows}
+        return {s: self.rows[s].on_hand for s in sorted(set(skus)) if s in self.rows}
 
     def take(self, quantities: Mapping[str, int]) -> None:
-        for sku, qty in quantities.items():
-            level = self.rows[sku]
-            assert level.on_hand >= qty, "CHECK (on_hand >= 0)"
-            self.rows[sku] = dataclasses.replace(level, on_hand=level.on_hand - qty)
+        self.give_back({sku: -qty for sku, qty in quantities.items()})
 
     def give_back(self, quantities: Mapping[str, int]) -> None:
-        for sku, qty in quantities.items():
+        known = {sku: qty for sku, qty in quantities.items() if sku in self.rows}
+        if any(self.rows[sku].on_hand + qty < 0 for sku, qty in known.items()):
+            raise errors.CheckViolation("stock on hand must not go below zero")
+        for sku, qty in known.items():
             level = self.rows[sku]
             self.rows[sku] = dataclasses.replace(level, on_hand=level.on_hand + qty)
 
@@ -93,17 +108,20 @@ class FakeStock:
 
 class FakeReservations:
     def __init__(self) -> None:
-        self.rows: dict[str, Reservation] = {}
+        self.rows: dict[uuid.UUID, Reservation] = {}
 
     def add(self, reservation: Reservation) -> None:
-        assert reservation.order_id not in self.rows, "primary key"
-        self.rows[reservation.order_id] = reservation
+        if reservation.order_id in self.rows:
+            raise errors.UniqueViolation(f"a reservation for {reservation.order_id} exists")
+        self.rows[reservation.order_id] = dataclasses.replace(reservation, created_at=_now())
 
-    def get(self, order_id: str, for_update: bool = False) -> Reservation | None:
+    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Reservation | None:
         return self.rows.get(order_id)
 
-    def mark_released(self, order_id: str) -> None:
-        self.rows[order_id] = dataclasses.replace(self.rows[order_id], status="RELEASED")
+    def mark_released(self, order_id: uuid.UUID) -> None:
+        if (held := self.rows.get(order_id)) is not None:
+            self.rows[order_id] = dataclasses.replace(held, status=ReservationStatus.RELEASED,
+                                                      released_at=_now())
 
 
 class FakeInventoryUnitOfWork(InMemoryUnitOfWork):
@@ -116,12 +134,15 @@ class FakeInventoryUnitOfWork(InMemoryUnitOfWork):
 class FakeOrders:
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, Order] = {}
-        self.now = datetime.now(UTC)  # the fake's clock: tests move it forward
+        self.now = _now()  # the fake's clock: tests move it forward
 
     def add(self, order: Order) -> bool:
         if order.idempotency_key and self.by_idempotency_key(order.idempotency_key):
             return False
-        self.rows[order.order_id] = dataclasses.replace(order, created_at=self.now)
+        if order.order_id in self.rows:
+            raise errors.UniqueViolation(f"order {order.order_id} exists")
+        self.rows[order.order_id] = dataclasses.replace(order, created_at=self.now,
+                                                        updated_at=self.now)
         return True
 
     def get(self, order_id: uuid.UUID) -> Order | None:
@@ -132,21 +153,26 @@ class FakeOrders:
 
     def newest(self, status: str | None, limit: int) -> list[Order]:
         found = [o for o in reversed(self.rows.values()) if status in (None, o.status)]
-        return found[:limit]
+        return sorted(found, key=_created, reverse=True)[:limit]
 
     def overdue(self, older_than_s: float, limit: int) -> list[Order]:
         """Orders are overdue when `created_at` is older than `older_than_s` before `now`."""
         cutoff = self.now - timedelta(seconds=older_than_s)
-        found = [o for o in self.rows.values()
-                 if o.status not in FINAL and (o.created_at or self.now) < cutoff]
-        return found[:limit]
+        found = [o for o in self.rows.values() if o.status not in FINAL and _created(o) < cutoff]
+        return sorted(found, key=_created)[:limit]
 
     def move(self, order_id: uuid.UUID, to: str, reason: str | None,
              allowed_from: Collection[str]) -> None:
         order = self.rows.get(order_id)
         if order is not None and order.status in allowed_from:
-            self.rows[order_id] = dataclasses.replace(order, status=to,
-                                                      reason=order.reason or reason)
+            self.rows[order_id] = dataclasses.replace(
+                order, status=to, reason=order.reason or reason, updated_at=self.now,
+                finished_at=self.now if to in FINAL else None)
+
+
+def _created(order: Order) -> datetime:
+    assert order.created_at is not None  # set by `add`
+    return order.created_at
 
 
 class FakeOrderUnitOfWork(InMemoryUnitOfWork):

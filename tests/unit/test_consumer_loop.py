@@ -10,11 +10,10 @@ import pytest
 from sagaline.core.consumer import ConsumerLoop
 from sagaline.core.deadletter import TopicDeadLetters
 from sagaline.core.envelope import Envelope
-from sagaline.core.messages import IncomingMessage, InMemorySource
+from sagaline.core.messages import IncomingMessage
 from sagaline.core.processor import EventProcessor
-from sagaline.core.publisher import InMemoryPublisher
 from sagaline.core.retry import RetryPolicy
-from sagaline.core.unit_of_work import InMemoryUnitOfWork
+from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
 
 pytestmark = pytest.mark.unit
 

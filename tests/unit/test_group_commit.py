@@ -10,7 +10,7 @@ import pytest
 
 from sagaline.core.envelope import Envelope
 from sagaline.core.group_commit import GroupCommit, run_together
-from sagaline.core.unit_of_work import InMemoryUnitOfWork
+from tests.doubles import InMemoryUnitOfWork
 
 pytestmark = pytest.mark.unit
 

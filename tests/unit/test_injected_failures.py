@@ -5,13 +5,13 @@ handled as usual; an injected inventory failure is then refunded."""
 from __future__ import annotations
 
 import random
+import uuid
 from decimal import Decimal
 
 import pytest
 
 from sagaline.core.envelope import Envelope
-from sagaline.core.messages import IncomingMessage, InMemorySource
-from sagaline.core.publisher import InMemoryPublisher
+from sagaline.core.messages import IncomingMessage
 from sagaline.core.service import Service
 from sagaline.services import topics
 from sagaline.services.failures import INJECTED_FAILURE, RandomFailure
@@ -22,10 +22,16 @@ from sagaline.services.payment.bootstrap import bootstrap as payment_bootstrap
 from sagaline.services.payment.handlers import PaymentRules, decline_order
 from sagaline.services.topology import INVENTORY_TOPOLOGY, ORDER_TOPOLOGY, PAYMENT_TOPOLOGY
 from sagaline.settings import InventorySettings, PaymentSettings
+from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork, FakePaymentUnitOfWork
 from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit
+
+
+def oid(n: int) -> uuid.UUID:
+    """The order id of the n-th test order."""
+    return uuid.UUID(int=n)
 SEED, RATE, N = 7, 0.25, 200
 
 
@@ -36,8 +42,8 @@ def struck(seed: int, rate: float, n: int) -> list[bool]:
 
 
 def order_created(n: int) -> Envelope:
-    return Envelope.first(topics.ORDER_CREATED, f"o-{n}", {
-        "orderId": f"o-{n}", "userId": f"u-{n}", "totalAmount": 10,
+    return Envelope.first(topics.ORDER_CREATED, str(oid(n)), {
+        "orderId": str(oid(n)), "userId": f"u-{n}", "totalAmount": 10,
         "createdAt": "2026-01-01T00:00:00Z", "items": [{"sku": "A", "quantity": 1}]})
 
 
@@ -63,10 +69,10 @@ def test_injected_payment_failures_decline_exactly_the_struck_orders() -> None:
     expected = struck(SEED, RATE, N)
     assert 20 < sum(expected) < 80  # the seed does strike, and not always
     for n, hit in enumerate(expected):
-        payment = uow.payments.get(f"o-{n}")
+        payment = uow.payments.rows[oid(n)]
         assert (payment.status, payment.reason) == (("FAILED", INJECTED_FAILURE) if hit
                                                     else ("CHARGED", None))
-        assert (uow.accounts.get(f"u-{n}") is None) == hit  # a declined order debits nothing
+        assert (f"u-{n}" not in uow.accounts.rows) == hit  # a declined order debits nothing
     failed = [e for e in uow.committed if e.topic == topics.PAYMENT_FAILED]
     assert {e.payload["reason"] for e in failed} == {INJECTED_FAILURE}
     assert len(failed) == sum(expected)
@@ -90,13 +96,13 @@ def test_an_injected_inventory_failure_takes_nothing_and_is_refunded() -> None:
         stock.commit()
     expected = struck(SEED, RATE, N)
     reserved = N - sum(expected)
-    assert stock.stock.get("A").on_hand == N - reserved  # a refused order takes nothing
+    assert stock.stock.rows["A"].on_hand == N - reserved  # a refused order takes nothing
     for n, hit in enumerate(expected):
-        held = stock.reservations.get(f"o-{n}")
+        held = stock.reservations.rows[oid(n)]
         assert (held.status, held.reason) == (("FAILED", INJECTED_FAILURE) if hit
                                               else ("RESERVED", None))
-        assert pay.payments.get(f"o-{n}").status == ("REFUNDED" if hit else "CHARGED")
-        assert pay.accounts.get(f"u-{n}").balance == Decimal(100 if hit else 90)
+        assert pay.payments.rows[oid(n)].status == ("REFUNDED" if hit else "CHARGED")
+        assert pay.accounts.rows[f"u-{n}"].balance == Decimal(100 if hit else 90)
     refunds = [e for e in pay.committed if e.topic == topics.PAYMENT_REFUNDED]
     assert len(refunds) == sum(expected)
     assert {e.payload["reason"] for e in refunds} == {INJECTED_FAILURE}
@@ -111,7 +117,7 @@ def test_the_order_keeps_the_injected_reason() -> None:
             handlers[topic](Envelope.first(topic, str(order_id), {
                 "orderId": str(order_id), "amount": 500, "reason": INJECTED_FAILURE}), uow)
         uow.commit()
-    order = uow.orders.get(order_id)
+    order = uow.orders.rows[order_id]
     assert (order.status, order.reason) == ("CANCELLED", INJECTED_FAILURE)
 
 
@@ -127,7 +133,7 @@ def test_the_payment_bootstrap_wraps_the_charge_at_its_rate() -> None:
                                 unit_of_work=lambda: uow, publisher=InMemoryPublisher(),
                                 source=source)
     deliver(service, source, order_created(1))
-    assert uow.payments.get("o-1").reason == INJECTED_FAILURE
+    assert uow.payments.rows[oid(1)].reason == INJECTED_FAILURE
 
 
 def test_the_inventory_bootstrap_wraps_the_reservation_at_its_rate() -> None:
@@ -136,6 +142,6 @@ def test_the_inventory_bootstrap_wraps_the_reservation_at_its_rate() -> None:
                                   unit_of_work=lambda: uow, publisher=InMemoryPublisher(),
                                   source=source)
     deliver(service, source, order_created(1).follow(topics.PAYMENT_CHARGED, {
-        "orderId": "o-1", "amount": 10, "items": [{"sku": "A", "quantity": 1}]}))
-    assert uow.reservations.get("o-1").reason == INJECTED_FAILURE
-    assert uow.stock.get("A").on_hand == 5
+        "orderId": str(oid(1)), "amount": 10, "items": [{"sku": "A", "quantity": 1}]}))
+    assert uow.reservations.rows[oid(1)].reason == INJECTED_FAILURE
+    assert uow.stock.rows["A"].on_hand == 5

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from sagaline.core.messages import InMemorySource
-from sagaline.core.publisher import InMemoryPublisher
 from sagaline.services.order.bootstrap import bootstrap
 from sagaline.settings import OrderSettings
+from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeOrderUnitOfWork
 from tests.service_settings import settings_for
 
@@ -36,7 +37,7 @@ def test_the_seed_readmes_request_is_accepted(client: TestClient,
     assert response.status_code == 201
     body = response.json()
     assert set(body) == {"orderId", "status"} and body["status"] == "PENDING"
-    assert uow.orders.get(uuid.UUID(body["orderId"])).user_id == "u1"
+    assert uow.orders.rows[uuid.UUID(body["orderId"])].user_id == "u1"
     assert [e.topic for e in uow.committed] == ["order.created"]
 
 
@@ -74,8 +75,9 @@ def test_an_unknown_order_is_404(client: TestClient) -> None:
     ({"userId": "u1", "totalAmount": 5, "items": [{"sku": "A\u0000", "quantity": 1}]}, 422,
      "items.0.sku"),
 ])
-def test_bad_fields_are_refused_and_write_nothing(client: TestClient, uow: FakeOrderUnitOfWork,
-                                                  body: dict, status: int, field: str) -> None:
+def test_bad_fields_are_refused_and_write_nothing(
+        client: TestClient, uow: FakeOrderUnitOfWork, body: dict[str, Any], status: int,
+        field: str) -> None:
     response = client.post("/orders", json=body)
     assert response.status_code == status
     assert field in [d["field"] for d in response.json()["details"]]
@@ -94,7 +96,7 @@ def test_an_oversized_body_is_413(client: TestClient, uow: FakeOrderUnitOfWork) 
     big = {"userId": "u1", "totalAmount": 5, "pad": "x" * 10_000}
     assert client.post("/orders", json=big).status_code == 413
 
-    def chunks():  # no Content-Length: counted as it streams
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
         yield b'{"userId": "u1", "totalAmount": 5, "pad": "'
         for _ in range(20):
             yield b"x" * 1000

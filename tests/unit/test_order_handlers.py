@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -31,20 +32,23 @@ def placed(uow: FakeOrderUnitOfWork, key: str | None = None, amount: int = 500) 
     return order.order_id
 
 
-def deliver(uow: FakeOrderUnitOfWork, order_id: uuid.UUID, *steps: tuple[str, dict]) -> str:
+Step = tuple[str, dict[str, Any]]  # (topic, fields besides orderId and amount)
+
+
+def deliver(uow: FakeOrderUnitOfWork, order_id: uuid.UUID, *steps: Step) -> str:
     with uow:
         for topic, extra in steps:
             HANDLERS[topic](Envelope.first(topic, str(order_id),
                                            {"orderId": str(order_id), "amount": 500, **extra}),
                             uow)
         uow.commit()
-    return uow.orders.get(order_id).status
+    return uow.orders.rows[order_id].status
 
 
 def test_placing_an_order_writes_it_pending_with_its_event() -> None:
     uow = FakeOrderUnitOfWork()
     order_id = placed(uow)
-    assert uow.orders.get(order_id).status == "PENDING"
+    assert uow.orders.rows[order_id].status == "PENDING"
     (created,) = uow.committed
     assert created.topic == topics.ORDER_CREATED and created.key == str(order_id)
     assert created.payload["userId"] == "u1" and created.payload["totalAmount"] == 500
@@ -80,11 +84,11 @@ def test_an_idempotency_key_reused_for_another_request_is_refused() -> None:
       (topics.INVENTORY_FAILED, {"reason": "UNKNOWN_SKU"}), (topics.PAYMENT_CHARGED, {})],
      "CANCELLED", "UNKNOWN_SKU"),
 ])
-def test_outcomes_move_the_order(steps: list, status: str, reason: str | None) -> None:
+def test_outcomes_move_the_order(steps: list[Step], status: str, reason: str | None) -> None:
     uow = FakeOrderUnitOfWork()
     order_id = placed(uow)
     assert deliver(uow, order_id, *steps) == status
-    assert uow.orders.get(order_id).reason == reason
+    assert uow.orders.rows[order_id].reason == reason
 
 
 @pytest.mark.parametrize("late", [topics.PAYMENT_FAILED, topics.INVENTORY_FAILED,
@@ -115,7 +119,8 @@ def test_overdue_orders_are_cancelled_once_and_announced() -> None:
         assert cancel_overdue(uow, deadline_s=30) == 1
     with uow:
         assert cancel_overdue(uow, deadline_s=30) == 0
-    assert (uow.orders.get(late).status, uow.orders.get(late).reason) == ("CANCELLED", "TIMEOUT")
+    assert (uow.orders.rows[late].status, uow.orders.rows[late].reason) == ("CANCELLED",
+                                                                            "TIMEOUT")
     (announced,) = uow.committed
     assert announced.topic == topics.ORDER_CANCELLED
     assert announced.payload == {"orderId": str(late), "userId": "u1", "amount": Decimal(500),

@@ -28,9 +28,10 @@ def test_fault_specs_parse_and_unknown_points_are_refused() -> None:
         faults.parse("consumer.after_comit:1")
 
 
-def test_an_unarmed_point_does_nothing_and_a_delay_fires_once(monkeypatch) -> None:
+def test_an_unarmed_point_does_nothing_and_a_delay_fires_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(faults.time, "sleep", slept.append)
+    monkeypatch.setattr("sagaline.core.faults.time.sleep", slept.append)
     points = faults.FaultPoints({"relay.after_ack": 0.0}, random.Random(1),
                                 delays={"consumer.before_commit": 3.0})
     for _ in range(3):

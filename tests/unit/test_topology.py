@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,12 +83,12 @@ def emitted_topics(service: str) -> set[str]:
 
 
 @pytest.mark.parametrize("service", TOPOLOGY.services, ids=lambda s: s.name)
-def test_a_service_produces_what_its_code_emits(service: ServiceTopology[object]) -> None:
+def test_a_service_produces_what_its_code_emits(service: ServiceTopology[Any]) -> None:
     assert emitted_topics(service.name) == set(service.produces)
 
 
 @pytest.mark.parametrize("service", TOPOLOGY.services, ids=lambda s: s.name)
-def test_a_service_consumes_with_its_own_handlers(service: ServiceTopology[object]) -> None:
+def test_a_service_consumes_with_its_own_handlers(service: ServiceTopology[Any]) -> None:
     for handler in service.consumes.values():
         assert handler.__module__ == f"sagaline.services.{service.name}.handlers"
 
@@ -118,7 +119,7 @@ def test_handlers_get_their_dependencies_by_name() -> None:
     service = ServiceTopology[FakePaymentUnitOfWork]("s", "g", {"t": charge}, ())
     uow = FakePaymentUnitOfWork()
     service.handlers(credit=Decimal(5))["t"](Envelope.first("t", "k", {"userId": "u"}), uow)
-    assert uow.accounts.get("u").balance == Decimal(4)
+    assert uow.accounts.rows["u"].balance == Decimal(4)
     with pytest.raises(TypeError, match=r"charge needs \['credit'\]"):
         service.handlers()
     with pytest.raises(TypeError, match=r"no handler takes \['rulez'\]"):

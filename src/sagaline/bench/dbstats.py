@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 
 from sagaline.services import SERVICES
-from sagaline.services.order.repository import NOT_FINAL
+from sagaline.services.order.status import NOT_FINAL
 from sagaline.settings import StackSettings
 
 EPOCH = "extract(epoch from {})::float8"

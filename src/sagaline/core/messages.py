@@ -1,4 +1,5 @@
-"""Receiving from the broker: the message source interface and an in-memory fake."""
+"""Receiving from the broker: the message source interface (the Kafka implementation is
+core.kafka_source)."""
 
 from __future__ import annotations
 
@@ -35,29 +36,3 @@ class MessageSource(Protocol):
 
     def close(self) -> None: ...
 
-
-class InMemorySource:
-    """The fake: one list of messages, a read position and an acknowledged position."""
-
-    def __init__(self, messages: Sequence[IncomingMessage] = ()) -> None:
-        self.messages = list(messages)
-        self.position = 0
-        self.acked: list[IncomingMessage] = []
-
-    def add(self, message: IncomingMessage) -> None:
-        self.messages.append(message)
-
-    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
-        batch = self.messages[self.position : self.position + max_messages]
-        self.position += len(batch)
-        return batch
-
-    def ack(self, messages: Sequence[IncomingMessage]) -> None:
-        self.acked.extend(messages)
-
-    def rewind(self, messages: Sequence[IncomingMessage]) -> None:
-        if messages:
-            self.position = min(self.messages.index(m) for m in messages)
-
-    def close(self) -> None:
-        pass

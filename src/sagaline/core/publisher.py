@@ -1,8 +1,8 @@
-"""Publishing to the broker: the interface, the Kafka implementation and an in-memory fake."""
+"""Publishing to the broker: the interface and what it sends and reports (the Kafka
+implementation is core.kafka_publisher)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -43,32 +43,3 @@ class Publisher(Protocol):
 
     def close(self) -> None: ...
 
-
-class InMemoryPublisher:
-    """The fake: records what was published per topic; refs in `refuse` fail permanently."""
-
-    def __init__(self) -> None:
-        self.sent: list[OutgoingMessage] = []
-        self.refuse: set[int] = set()
-        self.unavailable = False  # True: every message fails transiently, as with a broker down
-        self._lock = threading.Lock()
-
-    def publish(self, batch: Sequence[OutgoingMessage], timeout_s: float) -> list[Delivery]:
-        results = []
-        with self._lock:
-            for message in batch:
-                if self.unavailable:
-                    results.append(Delivery(message.ref, "broker unavailable"))
-                elif message.ref in self.refuse:
-                    results.append(Delivery(message.ref, "refused", permanent=True))
-                else:
-                    self.sent.append(message)
-                    results.append(Delivery(message.ref))
-        return results
-
-    def on_topic(self, topic: str) -> list[OutgoingMessage]:
-        with self._lock:
-            return [m for m in self.sent if m.topic == topic]
-
-    def close(self) -> None:
-        pass

@@ -8,7 +8,6 @@ leaving the block without `commit()` rolls back. Services subclass these to add 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self
@@ -119,45 +118,3 @@ def _raise_if_claim_conflict(error: BaseException) -> None:
     if inbox.is_claim_conflict(error):
         raise AlreadyDelivered(str(error)) from error
 
-
-class InMemoryUnitOfWork:
-    """The fake: `committed` holds events of committed transactions; `inbox` is shared state."""
-
-    def __init__(self, inbox: set[tuple[str, uuid.UUID]] | None = None) -> None:
-        self.inbox = inbox if inbox is not None else set()
-        self.committed: list[Envelope] = []
-        self.commits = 0
-        self._events: list[Envelope] = []
-        self._marks: set[tuple[str, uuid.UUID]] = set()
-
-    def __enter__(self) -> Self:
-        self._events, self._marks = [], set()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.rollback()
-
-    def emit(self, event: Envelope) -> None:
-        self._events.append(event)
-
-    def claim_deliveries(self, consumer: str, events: Sequence[Envelope]) -> None:
-        marks = {(consumer, e.event_id) for e in events}
-        if marks & (self.inbox | self._marks):
-            raise AlreadyDelivered(f"{consumer} handled one of these events before")
-        self._marks |= marks
-
-    def first_deliveries(self, consumer: str, events: Sequence[Envelope]) -> list[Envelope]:
-        seen = self.inbox | self._marks
-        new = {e.event_id for e in events if (consumer, e.event_id) not in seen}
-        self._marks |= {(consumer, event_id) for event_id in new}
-        return inbox.distinct(events, new)
-
-    def commit(self) -> None:
-        self.committed.extend(self._events)
-        self.inbox |= self._marks
-        self.commits += 1
-        self._events, self._marks = [], set()
-
-    def rollback(self) -> None:
-        self._events, self._marks = [], set()

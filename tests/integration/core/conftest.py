@@ -6,33 +6,23 @@ touch (or get touched by) a running service's outbox.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from sagaline.core import migrations
 from sagaline.settings import StackSettings
 from sagaline.stack import Stack
 from sagaline.stack.topics import ensure_topics
+from tests.integration.conftest import scratch_schema
 
 TEST_TOPICS = ("test.contract.a", "test.contract.b")
 
 
 @pytest.fixture
 def core_dsn(stack: Stack) -> Iterator[str]:
-    base = stack.settings.order_db_dsn
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    dsn = make_conninfo(base, options=f"-c search_path={schema}")
-    migrations.migrate_dsn(dsn, [migrations.CORE_MIGRATIONS])
-    yield dsn
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    with scratch_schema(stack.settings.order_db_dsn, [migrations.CORE_MIGRATIONS]) as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,9 @@ import pytest
 from confluent_kafka import Consumer
 
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
-from sagaline.core.publisher import InMemoryPublisher, OutgoingMessage, Publisher
+from sagaline.core.publisher import OutgoingMessage, Publisher
 from sagaline.stack import Stack
+from tests.doubles import InMemoryPublisher
 
 TOPIC = "test.contract.a"
 
@@ -74,8 +75,9 @@ def _read_key(stack: Stack, key: str, count: int) -> list[bytes]:
     try:
         for _ in range(100):
             for msg in consumer.consume(500, 0.5):
-                if not msg.error() and msg.key() == key.encode():
-                    found.append(msg.value())
+                value = msg.value()
+                if not msg.error() and msg.key() == key.encode() and value is not None:
+                    found.append(value)
             if len(found) >= count:
                 break
     finally:

@@ -12,11 +12,12 @@ from psycopg_pool import ConnectionPool
 from sagaline.core import db, outbox
 from sagaline.core.envelope import Envelope
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
-from sagaline.core.publisher import InMemoryPublisher, Publisher
+from sagaline.core.publisher import Publisher
 from sagaline.core.relay import OutboxRelay
 from sagaline.core.retention import Housekeeper
 from sagaline.core.unit_of_work import PostgresUnitOfWork
 from sagaline.stack import Stack
+from tests.doubles import InMemoryPublisher
 
 
 def relay_on(dsn: str, publisher: Publisher, **kw: float) -> OutboxRelay:

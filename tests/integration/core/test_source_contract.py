@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
 from sagaline.core.kafka_source import KafkaSource, consumer_config
-from sagaline.core.messages import IncomingMessage, InMemorySource, MessageSource
+from sagaline.core.messages import IncomingMessage, MessageSource
 from sagaline.core.publisher import OutgoingMessage
 from sagaline.stack import Stack
+from tests.doubles import InMemorySource
 
 TOPIC = "test.contract.b"
 Opener = Callable[[], MessageSource]
@@ -67,10 +68,10 @@ class _OnlyKey:
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
         return [m for m in self.inner.poll(max_messages, timeout_s) if m.key == self.key]
 
-    def ack(self, messages: list[IncomingMessage]) -> None:
+    def ack(self, messages: Sequence[IncomingMessage]) -> None:
         self.inner.ack(messages)
 
-    def rewind(self, messages: list[IncomingMessage]) -> None:
+    def rewind(self, messages: Sequence[IncomingMessage]) -> None:
         self.inner.rewind(messages)
 
     def close(self) -> None:

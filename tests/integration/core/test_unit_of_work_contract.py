@@ -11,7 +11,8 @@ from psycopg_pool import ConnectionPool
 
 from sagaline.core.envelope import Envelope
 from sagaline.core.inbox import AlreadyDelivered
-from sagaline.core.unit_of_work import InMemoryUnitOfWork, PostgresUnitOfWork
+from sagaline.core.unit_of_work import PostgresUnitOfWork
+from tests.doubles import InMemoryUnitOfWork
 
 
 class Probe:

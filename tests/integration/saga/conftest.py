@@ -11,7 +11,7 @@ import httpx
 import pytest
 from confluent_kafka import Producer
 
-from sagaline.services.order.repository import FINAL
+from sagaline.services.order.status import FINAL
 from sagaline.stack import Stack
 
 
@@ -40,8 +40,9 @@ class Saga:
         return str(response.json()["orderId"])
 
     def final(self, order_id: str, timeout_s: float = 20.0) -> dict[str, Any]:
-        return wait_for(lambda: self._final_or_none(order_id), timeout_s,
-                        f"order {order_id} final")
+        view: dict[str, Any] = wait_for(lambda: self._final_or_none(order_id), timeout_s,
+                                        f"order {order_id} final")
+        return view
 
     def _final_or_none(self, order_id: str) -> dict[str, Any] | None:
         view = self.order.get(f"/orders/{order_id}").json()

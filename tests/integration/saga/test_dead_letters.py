@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import orjson
+import psycopg
 import pytest
 
 from sagaline import dlq
@@ -39,19 +41,39 @@ def letters_with(saga: Saga, service: str, marker: str) -> list[dlq.DeadLetter]:
             if marker.encode() in d.value]
 
 
+def six_letters_with(saga: Saga, service: str, marker: str) -> list[dlq.DeadLetter] | None:
+    found = letters_with(saga, service, marker)
+    return found if len(found) >= 6 else None
+
+
 @pytest.mark.parametrize("topic", sorted(CONSUMERS))
 def test_poison_is_dead_lettered_and_the_saga_goes_on(saga: Saga, topic: str) -> None:
     marker = uuid.uuid4().hex
     for value in poisons(marker).values():
         saga.produce(topic, value, key=marker.encode())
     for service in CONSUMERS[topic]:
-        found = wait_for(lambda s=service: len(letters_with(saga, s, marker)) >= 6 and
-                         letters_with(saga, s, marker), 30, f"6 dead letters of {service}")
+        found = wait_for(partial(six_letters_with, saga, service, marker), 30,
+                         f"6 dead letters of {service}")
         assert {d.source_topic for d in found} == {topic}
         assert all(d.headers["dlq-consumer"] == f"{service}-service-group" for d in found)
         assert all(d.headers["dlq-error"] and d.headers["dlq-source-offset"] for d in found)
     order = saga.final(saga.place(new_user(), 3), timeout_s=15)  # others are unaffected
     assert order["status"] == "CONFIRMED"
+
+
+def test_an_order_id_that_is_no_uuid_is_dead_lettered_before_any_effect(saga: Saga) -> None:
+    user, marker = new_user(), uuid.uuid4().hex
+    value = orjson.dumps({"orderId": "not-a-uuid", "userId": user, "totalAmount": 30,
+                          "createdAt": datetime.now(UTC).isoformat(), "marker": marker})
+    saga.produce(topics.ORDER_CREATED, value, key=b"not-a-uuid")  # a foreign producer's
+    (letter,) = wait_for(lambda: letters_with(saga, "payment", marker), 30, "a dead letter")
+    assert letter.headers["dlq-error-type"] == "PermanentError"
+    assert "not a UUID" in letter.headers["dlq-error"]
+    with psycopg.connect(saga.stack.settings.payment_db_dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM payments WHERE user_id = %s",
+                           (user,)).fetchone()
+    assert row == (0,)  # no payment, and no account opened or debited:
+    assert saga.balance(user) is None
 
 
 def _dead_order_created(saga: Saga, user: str, occurred: datetime) -> None:

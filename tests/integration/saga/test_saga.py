@@ -140,6 +140,6 @@ def test_a_seed_style_message_without_key_or_headers_is_handled(saga: Saga) -> N
     assert saga.balance(user) == CREDIT - 25
 
 
-def _payment(saga: Saga, order_id: str) -> dict | None:
+def _payment(saga: Saga, order_id: str) -> dict[str, Any] | None:
     response = saga.payment.get(f"/payments/{order_id}")
     return response.json() if response.status_code == 200 else None

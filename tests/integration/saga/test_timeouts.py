@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -54,7 +55,7 @@ def test_a_timely_saga_is_not_touched_by_the_deadline(saga: Saga,
     assert order["status"] == "CONFIRMED"
 
 
-def _payment(saga: Saga, order_id: str) -> dict | None:
+def _payment(saga: Saga, order_id: str) -> dict[str, Any] | None:
     response = saga.payment.get(f"/payments/{order_id}")
     body = response.json() if response.status_code == 200 else None
     return body if body and body["status"] != "CHARGED" else None

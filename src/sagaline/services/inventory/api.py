@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ from sagaline.services.inventory.status import ReservationStatus
 
 
 class ReservationView(BaseModel):
-    orderId: str
+    orderId: uuid.UUID
     status: ReservationStatus
     reason: str | None
     items: list[dict[str, Any]]
@@ -42,7 +43,7 @@ def routes(unit_of_work: Callable[[], InventoryUnitOfWork]) -> APIRouter:
 
     @router.get("/reservations/{order_id}",
                 responses={404: {"description": "no such reservation"}})
-    def get_reservation(order_id: str) -> ReservationView:
+    def get_reservation(order_id: uuid.UUID) -> ReservationView:
         with unit_of_work() as uow:
             held = found(uow.reservations.get(order_id), f"no reservation for order {order_id}")
         return ReservationView(orderId=held.order_id, status=held.status, reason=held.reason,

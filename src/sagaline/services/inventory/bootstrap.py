@@ -15,7 +15,7 @@ from sagaline.services.assembly import assemble
 from sagaline.services.failures import RandomFailure
 from sagaline.services.inventory import api
 from sagaline.services.inventory.handlers import refuse_reservation
-from sagaline.services.inventory.repository import InventoryUnitOfWork
+from sagaline.services.inventory.repository import InventoryUnitOfWork, PostgresInventoryUnitOfWork
 from sagaline.services.topology import INVENTORY_TOPOLOGY
 from sagaline.settings import InventorySettings
 
@@ -42,7 +42,7 @@ def bootstrap(
             uow.commit()
 
     return assemble(
-        INVENTORY, settings, handlers=handlers, postgres_unit_of_work=InventoryUnitOfWork,
+        INVENTORY, settings, handlers=handlers, postgres_unit_of_work=PostgresInventoryUnitOfWork,
         routes=api.routes, on_start=seed_stock,
         unit_of_work=unit_of_work, publisher=publisher, source=source,
         faults=faults, plumbing=plumbing)

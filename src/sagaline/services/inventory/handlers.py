@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from sagaline.core.envelope import Envelope
-from sagaline.services import events, topics
+from sagaline.services import events, ids, topics
 from sagaline.services.inventory.repository import InventoryUnitOfWork, Reservation
 from sagaline.services.inventory.status import ReservationStatus
 
@@ -24,9 +24,10 @@ def shortage(wanted: Counter[str], on_hand: dict[str, int]) -> str | None:
 
 def reserve_for_paid_order(event: Envelope, uow: InventoryUnitOfWork) -> None:
     paid = events.PaymentCharged.model_validate(event.payload)
+    order_id = ids.order_id(paid.orderId)  # before any effect: a bad id is given up
     # Decided already? A replica deciding it at this very moment makes one insert below hit
     # the primary key; that transaction (stock included) rolls back and its retry stops here.
-    if uow.reservations.get(paid.orderId) is not None:
+    if uow.reservations.get(order_id) is not None:
         return
     wanted = _wanted(paid)
     reason = shortage(wanted, uow.stock.lock(list(wanted))) if wanted else None
@@ -35,8 +36,8 @@ def reserve_for_paid_order(event: Envelope, uow: InventoryUnitOfWork) -> None:
         return
     if wanted:
         uow.stock.take(dict(wanted))
-    uow.reservations.add(Reservation(paid.orderId, ReservationStatus.RESERVED, _lines(wanted)))
-    reserved = events.InventoryReserved(orderId=paid.orderId)
+    uow.reservations.add(Reservation(order_id, ReservationStatus.RESERVED, _lines(wanted)))
+    reserved = events.InventoryReserved(orderId=str(order_id))
     uow.emit(event.follow(topics.INVENTORY_RESERVED, events.payload(reserved)))
 
 
@@ -45,7 +46,7 @@ def refuse_reservation(event: Envelope, uow: InventoryUnitOfWork, reason: str) -
     the step, see services/failures.py): FAILED with `reason`, nothing taken; payment then
     refunds."""
     paid = events.PaymentCharged.model_validate(event.payload)
-    if uow.reservations.get(paid.orderId) is None:  # decided already: as in reserving
+    if uow.reservations.get(ids.order_id(paid.orderId)) is None:  # decided already: as in reserving
         _refuse(paid, reason, event, uow)
 
 
@@ -62,9 +63,10 @@ def _lines(wanted: Counter[str]) -> list[dict[str, object]]:
 
 def _refuse(paid: events.PaymentCharged, reason: str, cause: Envelope,
             uow: InventoryUnitOfWork) -> None:
-    uow.reservations.add(Reservation(paid.orderId, ReservationStatus.FAILED,
+    order_id = ids.order_id(paid.orderId)
+    uow.reservations.add(Reservation(order_id, ReservationStatus.FAILED,
                                      _lines(_wanted(paid)), reason))
-    failed = events.InventoryFailed(orderId=paid.orderId, reason=reason)
+    failed = events.InventoryFailed(orderId=str(order_id), reason=reason)
     uow.emit(cause.follow(topics.INVENTORY_FAILED, events.payload(failed)))
 
 
@@ -72,13 +74,14 @@ def release_for_cancelled_order(event: Envelope, uow: InventoryUnitOfWork) -> No
     """The order was cancelled (timed out): give reserved stock back, or make sure none is
     taken later."""
     cancelled = events.OrderCancelled.model_validate(event.payload)
-    reservation = uow.reservations.get(cancelled.orderId, for_update=True)
+    order_id = ids.order_id(cancelled.orderId)
+    reservation = uow.reservations.get(order_id, for_update=True)
     if reservation is None:  # not reserved yet: the reservation will find this and stop
-        uow.reservations.add(Reservation(cancelled.orderId, ReservationStatus.VOIDED, [],
+        uow.reservations.add(Reservation(order_id, ReservationStatus.VOIDED, [],
                                          cancelled.reason))
     elif reservation.status == ReservationStatus.RESERVED:
         uow.stock.give_back({i["sku"]: i["quantity"] for i in reservation.items})
-        uow.reservations.mark_released(cancelled.orderId)
-        released = events.InventoryReleased(orderId=cancelled.orderId,
+        uow.reservations.mark_released(order_id)
+        released = events.InventoryReleased(orderId=str(order_id),
                                             items=reservation.items, reason=cancelled.reason)
         uow.emit(event.follow(topics.INVENTORY_RELEASED, events.payload(released)))

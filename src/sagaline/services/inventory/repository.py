@@ -1,22 +1,24 @@
-"""Inventory's storage: stock per SKU, and one reservation per order."""
+"""Inventory's storage: stock per SKU, and one reservation per order, behind the `Stock` and
+`Reservations` interfaces."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from sagaline.core.unit_of_work import PostgresUnitOfWork
+from sagaline.core.unit_of_work import PostgresUnitOfWork, UnitOfWork
 
 
 @dataclass(frozen=True)
 class Reservation:
-    order_id: str
+    order_id: uuid.UUID
     status: str
     items: list[dict[str, Any]]
     reason: str | None = None
@@ -31,24 +33,66 @@ class StockLevel:
     on_hand: int
 
 
+class Stock(Protocol):
+    """Units on hand per SKU, never negative (one contract suite for SQL and the tests' fake:
+    see tests/integration/services). Unknown SKUs in `take`/`give_back` are left out."""
+
+    def lock(self, skus: list[str]) -> dict[str, int]:
+        """On-hand of each known SKU, locked and listed in SKU order (one lock order for all;
+        batches can still deadlock: the database aborts one, which is retried)."""
+        ...
+
+    def take(self, quantities: Mapping[str, int]) -> None:
+        """Subtract quantities (from SKUs locked by `lock`); more than on hand is an error
+        (at once or at commit), which rolls back the whole unit of work."""
+
+    def give_back(self, quantities: Mapping[str, int]) -> None: ...
+
+    def get(self, sku: str) -> StockLevel | None: ...
+
+    def seed(self, levels: Mapping[str, int]) -> None:
+        """Create SKUs that do not exist yet with the given stock; existing ones are kept."""
+
+    def restock(self, sku: str, quantity: int) -> StockLevel:
+        """Add `quantity` units to the initial and on-hand counts (creating the SKU if new)."""
+        ...
+
+
+class Reservations(Protocol):
+    """One reservation per order: a second for the same order is an error (see Stock.take)."""
+
+    def add(self, reservation: Reservation) -> None: ...
+
+    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Reservation | None: ...
+
+    def mark_released(self, order_id: uuid.UUID) -> None:
+        """Status RELEASED, with the time of it."""
+
+
+class InventoryUnitOfWork(UnitOfWork, Protocol):
+    """What inventory's handlers work with: a unit of work holding stock and reservations."""
+
+    @property
+    def stock(self) -> Stock: ...
+
+    @property
+    def reservations(self) -> Reservations: ...
+
+
 class SqlStock:
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
 
     def lock(self, skus: list[str]) -> dict[str, int]:
-        """On-hand of each known SKU, row-locked in SKU order (a batch of several orders can
-        still deadlock with another replica's; Postgres then aborts one, which is retried)."""
         rows = self._conn.execute(
             "SELECT sku, on_hand FROM stock WHERE sku = ANY(%s) ORDER BY sku FOR UPDATE",
             (sorted(skus),)).fetchall()
         return {sku: on_hand for sku, on_hand in rows}
 
     def take(self, quantities: Mapping[str, int]) -> None:
-        """Subtract quantities from SKUs locked by `lock`; the CHECK keeps them >= 0."""
-        self._add({sku: -qty for sku, qty in quantities.items()})
+        self._add({sku: -qty for sku, qty in quantities.items()})  # the CHECK keeps on_hand >= 0
 
     def give_back(self, quantities: Mapping[str, int]) -> None:
-        """Return released quantities to stock."""
         self._add(quantities)
 
     def _add(self, deltas: Mapping[str, int]) -> None:
@@ -64,13 +108,11 @@ class SqlStock:
                                (sku,)).fetchone()
 
     def seed(self, levels: Mapping[str, int]) -> None:
-        """Create SKUs that do not exist yet with the given stock; existing ones are kept."""
         self._conn.cursor().executemany(
             "INSERT INTO stock (sku, initial, on_hand) VALUES (%s, %s, %s)"
             " ON CONFLICT DO NOTHING", [(sku, n, n) for sku, n in levels.items()])
 
     def restock(self, sku: str, quantity: int) -> StockLevel:
-        """Add `quantity` units (creating the SKU if new)."""
         with self._conn.cursor(row_factory=class_row(StockLevel)) as cur:
             row = cur.execute(
                 "INSERT INTO stock (sku, initial, on_hand) VALUES (%s, %s, %s)"
@@ -81,8 +123,9 @@ class SqlStock:
         return row
 
 
+# The column is text (the seed's); ids are UUIDs in and out, in canonical form.
 _SELECT_RESERVATION = (
-    "SELECT order_id, status, items, reason, created_at, released_at"
+    "SELECT order_id::uuid AS order_id, status, items, reason, created_at, released_at"
     " FROM reservations WHERE order_id = %s"
 )
 
@@ -94,23 +137,23 @@ class SqlReservations:
     def add(self, reservation: Reservation) -> None:
         self._conn.execute(
             "INSERT INTO reservations (order_id, status, items, reason) VALUES (%s, %s, %s, %s)",
-            (reservation.order_id, reservation.status, Jsonb(reservation.items),
+            (str(reservation.order_id), reservation.status, Jsonb(reservation.items),
              reservation.reason))
 
-    def get(self, order_id: str, for_update: bool = False) -> Reservation | None:
+    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Reservation | None:
         query = _SELECT_RESERVATION + " FOR UPDATE" if for_update else _SELECT_RESERVATION
         with self._conn.cursor(row_factory=class_row(Reservation)) as cur:
-            return cur.execute(query, (order_id,)).fetchone()
+            return cur.execute(query, (str(order_id),)).fetchone()
 
-    def mark_released(self, order_id: str) -> None:
+    def mark_released(self, order_id: uuid.UUID) -> None:
         self._conn.execute(
             "UPDATE reservations SET status = 'RELEASED', released_at = clock_timestamp()"
-            " WHERE order_id = %s", (order_id,))
+            " WHERE order_id = %s", (str(order_id),))
 
 
-class InventoryUnitOfWork(PostgresUnitOfWork):
-    stock: SqlStock
-    reservations: SqlReservations
+class PostgresInventoryUnitOfWork(PostgresUnitOfWork):
+    stock: Stock
+    reservations: Reservations
 
     def bind(self, conn: psycopg.Connection) -> None:
         self.stock = SqlStock(conn)

@@ -12,7 +12,7 @@ from sagaline.core.wiring import Plumbing
 from sagaline.services import ORDER
 from sagaline.services.assembly import assemble
 from sagaline.services.order import api
-from sagaline.services.order.repository import OrderUnitOfWork
+from sagaline.services.order.repository import OrderUnitOfWork, PostgresOrderUnitOfWork
 from sagaline.services.order.timeouts import SagaDeadline
 from sagaline.services.topology import ORDER_TOPOLOGY
 from sagaline.settings import OrderSettings
@@ -30,7 +30,7 @@ def bootstrap(
     settings = settings or OrderSettings()
     return assemble(
         ORDER, settings, handlers=ORDER_TOPOLOGY.handlers(),
-        postgres_unit_of_work=OrderUnitOfWork, routes=api.routes,
+        postgres_unit_of_work=PostgresOrderUnitOfWork, routes=api.routes,
         unit_of_work=unit_of_work, publisher=publisher, source=source,
         faults=faults, plumbing=plumbing,
         workers=lambda uow: {"deadline": SagaDeadline(uow, settings.saga_timeout_s,

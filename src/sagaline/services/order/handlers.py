@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sagaline.core.envelope import Envelope, dumps
-from sagaline.core.retry import PermanentError
-from sagaline.services import events, topics
+from sagaline.services import events, ids, topics
 from sagaline.services.order.repository import Order, OrderUnitOfWork
 from sagaline.services.order.status import NOT_FINAL, OrderStatus
 
@@ -66,16 +65,9 @@ def place_order(command: PlaceOrder, uow: OrderUnitOfWork) -> Order:
     return order
 
 
-def _order_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise PermanentError(f"orderId {value!r} is not a UUID") from None
-
-
 def on_payment_charged(event: Envelope, uow: OrderUnitOfWork) -> None:
     charged = events.PaymentCharged.model_validate(event.payload)
-    uow.orders.move(_order_id(charged.orderId), OrderStatus.PAID, None,
+    uow.orders.move(ids.order_id(charged.orderId), OrderStatus.PAID, None,
                     allowed_from=[OrderStatus.PENDING])
 
 
@@ -83,24 +75,24 @@ def on_payment_failed(event: Envelope, uow: OrderUnitOfWork) -> None:
     """Cancelled, with payment's reason (INSUFFICIENT_FUNDS, INJECTED_FAILURE, ...); a seed
     `payment.failed` has none and gives PAYMENT_FAILED."""
     failed = events.PaymentFailed.model_validate(event.payload)
-    uow.orders.move(_order_id(failed.orderId), OrderStatus.CANCELLED, failed.reason,
+    uow.orders.move(ids.order_id(failed.orderId), OrderStatus.CANCELLED, failed.reason,
                     NOT_FINAL)
 
 
 def on_inventory_reserved(event: Envelope, uow: OrderUnitOfWork) -> None:
     reserved = events.InventoryReserved.model_validate(event.payload)
-    uow.orders.move(_order_id(reserved.orderId), OrderStatus.CONFIRMED, None, NOT_FINAL)
+    uow.orders.move(ids.order_id(reserved.orderId), OrderStatus.CONFIRMED, None, NOT_FINAL)
 
 
 def on_inventory_failed(event: Envelope, uow: OrderUnitOfWork) -> None:
     failed = events.InventoryFailed.model_validate(event.payload)
-    uow.orders.move(_order_id(failed.orderId), OrderStatus.COMPENSATING, failed.reason,
+    uow.orders.move(ids.order_id(failed.orderId), OrderStatus.COMPENSATING, failed.reason,
                     NOT_FINAL)
 
 
 def on_payment_refunded(event: Envelope, uow: OrderUnitOfWork) -> None:
     refunded = events.PaymentRefunded.model_validate(event.payload)
-    uow.orders.move(_order_id(refunded.orderId), OrderStatus.CANCELLED, refunded.reason,
+    uow.orders.move(ids.order_id(refunded.orderId), OrderStatus.CANCELLED, refunded.reason,
                     NOT_FINAL)
 
 

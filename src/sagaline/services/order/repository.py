@@ -1,4 +1,4 @@
-"""Order's storage: the orders table."""
+"""Order's storage: the orders table, behind the `Orders` interface."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from sagaline.core.unit_of_work import PostgresUnitOfWork
-from sagaline.services.order.status import FINAL, OrderStatus
-from sagaline.services.order.status import NOT_FINAL as NOT_FINAL  # bench.dbstats imports it here
+from sagaline.core.unit_of_work import PostgresUnitOfWork, UnitOfWork
+from sagaline.services.order.status import FINAL, NOT_FINAL, OrderStatus
 
 
 @dataclass(frozen=True)
@@ -33,6 +32,41 @@ class Order:
     finished_at: datetime | None = None
 
 
+class Orders(Protocol):
+    """The orders of one unit of work (see tests/integration/services: one contract suite for
+    the SQL repository and the tests' fake)."""
+
+    def add(self, order: Order) -> bool:
+        """Insert; False (and nothing written) when another order already holds its
+        idempotency key. An order id that exists already is an error."""
+        ...
+
+    def get(self, order_id: uuid.UUID) -> Order | None: ...
+
+    def by_idempotency_key(self, key: str) -> Order | None: ...
+
+    def newest(self, status: str | None, limit: int) -> list[Order]:
+        """Up to `limit` orders, newest first; only those in `status` unless it is None."""
+        ...
+
+    def overdue(self, older_than_s: float, limit: int) -> list[Order]:
+        """Up to `limit` orders not final and created more than `older_than_s` ago, oldest
+        first, locked for this unit of work; rows another unit of work holds are skipped."""
+        ...
+
+    def move(self, order_id: uuid.UUID, to: str, reason: str | None,
+             allowed_from: Collection[str]) -> None:
+        """Set the status if the order is in one of `allowed_from` (else leave it as it is);
+        a reason once set stays; `finished_at` is set when `to` is final."""
+
+
+class OrderUnitOfWork(UnitOfWork, Protocol):
+    """What order's handlers work with: a unit of work holding the orders."""
+
+    @property
+    def orders(self) -> Orders: ...
+
+
 _SELECT = (
     "SELECT order_id, user_id, total_amount, status, reason, items, idempotency_key,"
     " request_hash, created_at, updated_at, finished_at FROM orders"
@@ -44,7 +78,6 @@ class SqlOrders:
         self._conn = conn
 
     def add(self, order: Order) -> bool:
-        """Insert; False when another order already holds its idempotency key."""
         cur = self._conn.execute(
             "INSERT INTO orders (order_id, user_id, total_amount, status, items,"
             " idempotency_key, request_hash) VALUES (%s, %s, %s, %s, %s, %s, %s)"
@@ -74,8 +107,7 @@ class SqlOrders:
                 {"status": status, "limit": limit}).fetchall()
 
     def overdue(self, older_than_s: float, limit: int) -> list[Order]:
-        """Orders not final after `older_than_s`, locked; rows another replica is cancelling
-        right now are skipped, so each is cancelled once."""
+        # Rows another replica is cancelling right now are skipped: each is cancelled once.
         with self._conn.cursor(row_factory=class_row(Order)) as cur:
             return cur.execute(
                 _SELECT + " WHERE status = ANY(%s)"
@@ -85,8 +117,7 @@ class SqlOrders:
 
     def move(self, order_id: uuid.UUID, to: str, reason: str | None,
              allowed_from: Collection[str]) -> None:
-        """Set the status if the order is in one of `allowed_from` (else leave it as it is); a
-        reason once set stays. Nothing is read back, so the statement shares a round trip."""
+        # Nothing is read back, so the statement shares a round trip.
         self._conn.execute(
             "UPDATE orders SET status = %s, reason = COALESCE(reason, %s),"
             " updated_at = clock_timestamp(),"
@@ -95,8 +126,8 @@ class SqlOrders:
             (to, reason, to in FINAL, order_id, list(allowed_from)))
 
 
-class OrderUnitOfWork(PostgresUnitOfWork):
-    orders: SqlOrders
+class PostgresOrderUnitOfWork(PostgresUnitOfWork):
+    orders: Orders
 
     def bind(self, conn: psycopg.Connection) -> None:
         self.orders = SqlOrders(conn)

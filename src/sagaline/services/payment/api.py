@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from sagaline.services.payment.status import PaymentStatus
 
 
 class PaymentView(BaseModel):
-    orderId: str
+    orderId: uuid.UUID
     userId: str
     amount: Amount
     status: PaymentStatus
@@ -34,7 +35,7 @@ def routes(unit_of_work: Callable[[], PaymentUnitOfWork]) -> APIRouter:
     router = APIRouter(tags=["payment"])
 
     @router.get("/payments/{order_id}", responses={404: {"description": "no such payment"}})
-    def get_payment(order_id: str) -> PaymentView:
+    def get_payment(order_id: uuid.UUID) -> PaymentView:
         with unit_of_work() as uow:
             payment = uow.payments.get(order_id)
         payment = found(payment, f"no payment for order {order_id}")

@@ -16,7 +16,7 @@ from sagaline.services.assembly import assemble
 from sagaline.services.failures import RandomFailure
 from sagaline.services.payment import api
 from sagaline.services.payment.handlers import PaymentRules, decline_order
-from sagaline.services.payment.repository import PaymentUnitOfWork
+from sagaline.services.payment.repository import PaymentUnitOfWork, PostgresPaymentUnitOfWork
 from sagaline.services.topology import PAYMENT_TOPOLOGY
 from sagaline.settings import PaymentSettings
 
@@ -37,7 +37,7 @@ def bootstrap(
     charge = handlers[topics.ORDER_CREATED]
     handlers[topics.ORDER_CREATED] = injected.around(charge, refuse=decline_order)
     return assemble(
-        PAYMENT, settings, handlers=handlers, postgres_unit_of_work=PaymentUnitOfWork,
+        PAYMENT, settings, handlers=handlers, postgres_unit_of_work=PostgresPaymentUnitOfWork,
         routes=api.routes,
         unit_of_work=unit_of_work, publisher=publisher, source=source,
         faults=faults, plumbing=plumbing)

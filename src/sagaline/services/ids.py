@@ -1,0 +1,17 @@
+"""Order ids are UUIDs in every service (the contract's `orderId`). An event naming an order
+by anything else can never be handled: its consumer reads the id first, before any effect,
+and gives the event up (dead letter) with nothing written."""
+
+from __future__ import annotations
+
+import uuid
+
+from sagaline.core.retry import PermanentError
+
+
+def order_id(value: str) -> uuid.UUID:
+    """The order id an event names; PermanentError if it is not a UUID."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise PermanentError(f"orderId {value[:100]!r} is not a UUID") from None
