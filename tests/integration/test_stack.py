@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from sagaline.core.kafka_admin import admin_client
+from sagaline.ops.kafka_admin import admin_client
 from sagaline.services import SERVICES, ServiceSpec
 from sagaline.services.topics import ALL_TOPICS
 from sagaline.settings import Settings

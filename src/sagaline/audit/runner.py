@@ -15,7 +15,7 @@ from sagaline.audit.read_db import SourceUnavailable
 from sagaline.audit.report import Report
 from sagaline.audit.rows import Snapshot
 from sagaline.audit.topology import consumed_topics
-from sagaline.core.kafka_admin import admin_client
+from sagaline.ops.kafka_admin import admin_client
 from sagaline.services import INVENTORY, ORDER, PAYMENT
 from sagaline.services.topics import DEAD_LETTER_TOPICS
 from sagaline.settings import Settings
