@@ -13,10 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from sagaline.services.topics import ALL_TOPICS
 from sagaline.settings import stack_settings
 from sagaline.stack import Stack, StackError
-from sagaline.stack.topics import ensure_topics
+from sagaline.stack.topics import ensure_saga_topics
 
 
 def _fail(stack: Stack, err: StackError) -> None:
@@ -31,9 +30,7 @@ def stack() -> Iterator[Stack]:
     try:
         if launcher.infra_reachable() and not launcher.kafka.pid():
             # Someone else's stack answers at our addresses: use it as it is.
-            s = launcher.settings
-            ensure_topics(s.kafka_bootstrap_servers, ALL_TOPICS, s.topic_partitions,
-                          s.kafka_client_config)  # fmt: skip
+            ensure_saga_topics(launcher.settings)
         else:
             launcher.start_infra()
     except StackError as err:

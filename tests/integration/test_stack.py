@@ -17,7 +17,7 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from pydantic import ValidationError
 
-from sagaline.core.kafka_admin import admin_client
+from sagaline.ops.kafka_admin import admin_client
 from sagaline.services import PAYMENT, SERVICES, ServiceSpec
 from sagaline.services.topics import ALL_TOPICS
 from sagaline.settings import StackSettings

@@ -12,7 +12,7 @@ from sagaline.core.deadletter import TopicDeadLetters
 from sagaline.core.envelope import Envelope
 from sagaline.core.messages import IncomingMessage
 from sagaline.core.processor import EventProcessor
-from sagaline.core.retry import RetryPolicy
+from sagaline.core.retry import Decision, RetryPolicy
 from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
 
 pytestmark = pytest.mark.unit
@@ -47,6 +47,18 @@ class Recorder:
     @property
     def seen(self) -> list[int]:
         return [e.payload["n"] for e in self.uow.committed] if self.uow else []
+
+
+class CountingPolicy(RetryPolicy):
+    """Records each attempt it is asked about."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.attempts: list[int] = []
+
+    def decide(self, error: BaseException, attempt: int) -> Decision:
+        self.attempts.append(attempt)
+        return super().decide(error, attempt)
 
 
 def make_loop(source: InMemorySource, handler: Recorder,
@@ -142,3 +154,36 @@ def test_a_dead_letter_that_cannot_be_stored_is_not_acknowledged() -> None:
     assert loop.step() == 0 and source.acked == []
     publisher.unavailable = False
     assert loop.step() == 1 and len(publisher.on_topic("dlq.test")) == 1
+
+
+def test_an_unknown_major_version_is_dead_lettered_at_once_with_the_reason() -> None:
+    publisher = InMemoryPublisher()
+    handler = Recorder()
+    newer = event_message(0, 1)
+    source = InMemorySource([IncomingMessage("t", 0, 0, b"k", newer.value,
+                                             {**newer.headers, "schema-version": b"2.0"})])
+    loop, _ = make_loop(source, handler, publisher)
+    loop.retry = CountingPolicy(max_attempts=3, base_delay_s=0)
+    assert loop.step() == 1
+    assert loop.retry.attempts == [1] and handler.seen == [] and len(source.acked) == 1
+    (letter,) = publisher.on_topic("dlq.test")
+    assert letter.headers["dlq-error-type"] == "UnknownSchemaVersion"
+    assert "schema-version 2.0: this consumer reads major version 1" in letter.headers["dlq-error"]
+
+
+def test_a_newer_minor_version_with_unknown_fields_is_handled() -> None:
+    event = Envelope.first("t", "k", {"n": 1, "addedIn13": True})
+    headers = {**{k: v.encode() for k, v in event.headers().items()}, "schema-version": b"1.3"}
+    source = InMemorySource([message(0, event.value(), headers)])
+    handler = Recorder()
+    loop, _ = make_loop(source, handler)
+    assert loop.step() == 1 and handler.seen == [1] and loop.dead_lettered == 0
+
+
+def test_a_keyless_message_gets_its_saga_from_the_services_key_function() -> None:
+    source = InMemorySource([IncomingMessage("t", 0, 0, None, b'{"n": 1, "saga": "s-9"}')])
+    handler = Recorder()
+    loop, uow = make_loop(source, handler)
+    loop.saga_key = lambda value: str(value["saga"])
+    loop.step()
+    assert [e.key for e in uow.committed] == ["s-9"]

@@ -59,7 +59,33 @@ def test_retry_decisions() -> None:
     assert policy.decide(limit, 3) is Decision.DEAD_LETTER
     assert policy.decide(RuntimeError("bug"), 2) is Decision.RETRY
     assert policy.decide(RuntimeError("bug"), 3) is Decision.DEAD_LETTER
-    assert [policy.delay(n) for n in (1, 2, 3, 10)] == [0.1, 0.2, 0.4, 1.0]
+    steady = RetryPolicy(base_delay_s=0.1, max_delay_s=1.0, jitter=0)
+    assert [steady.delay(n) for n in (1, 2, 3, 10)] == [0.1, 0.2, 0.4, 1.0]
+
+
+class Fixed(random.Random):
+    def __init__(self, value: float) -> None:
+        super().__init__()
+        self.value = value
+
+    def random(self) -> float:
+        return self.value
+
+
+def test_back_off_pauses_are_jittered_within_their_bounds() -> None:
+    def policy_drawing(value: float) -> RetryPolicy:
+        return RetryPolicy(base_delay_s=0.1, max_delay_s=1.0, chance=Fixed(value))
+
+    assert policy_drawing(0.0).delay(3) == 0.4  # the full pause
+    assert policy_drawing(0.5).delay(3) == pytest.approx(0.3)  # a quarter off
+    assert policy_drawing(0.5).delay(10) == pytest.approx(0.75)  # of the capped pause
+    policy = RetryPolicy(base_delay_s=0.1, max_delay_s=1.0, chance=random.Random(7))
+    pauses = [policy.delay(4) for _ in range(200)]  # ceiling 0.8 s: between 0.4 and 0.8
+    assert all(0.4 <= p <= 0.8 for p in pauses)
+    assert len(set(pauses)) == 200  # consumers that failed together come back apart
+    assert 0.55 < sum(pauses) / len(pauses) < 0.65
+    with pytest.raises(ValueError, match="jitter"):
+        RetryPolicy(jitter=1.5)
 
 
 def test_dead_letter_headers_keep_the_original_and_say_why() -> None:

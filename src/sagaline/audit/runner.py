@@ -14,7 +14,7 @@ from sagaline.audit.evaluate import AuditOptions, evaluate
 from sagaline.audit.read_db import SourceUnavailable
 from sagaline.audit.report import Report
 from sagaline.audit.rows import Snapshot
-from sagaline.core.kafka_admin import admin_client
+from sagaline.ops.kafka_admin import admin_client
 from sagaline.services import INVENTORY, ORDER, PAYMENT
 from sagaline.services.topics import DEAD_LETTER_TOPICS
 from sagaline.services.topology import TOPOLOGY

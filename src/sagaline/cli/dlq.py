@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
+import psycopg
 import typer
+from confluent_kafka import KafkaException
 
-from sagaline import dlq as dead_letters
+from sagaline.core import db
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
+from sagaline.ops import dlq as dead_letters
 from sagaline.services import SERVICES, ServiceSpec
 from sagaline.settings import SystemSettings
 
@@ -29,27 +32,48 @@ def _spec(service: str) -> ServiceSpec:
 
 
 def _letters(settings: SystemSettings, spec: ServiceSpec) -> list[dead_letters.DeadLetter]:
-    return dead_letters.read_all(settings.kafka_bootstrap_servers, spec.dead_letter_topic,
-                                 settings.kafka_client_config)
+    try:
+        return dead_letters.read_all(settings.kafka_bootstrap_servers, spec.dead_letter_topic,
+                                     settings.kafka_client_config)
+    except (KafkaException, TimeoutError) as err:
+        _say(f"error: cannot read {spec.dead_letter_topic}: {err}")
+        raise typer.Exit(1) from None
+
+
+def _handled(settings: SystemSettings, spec: ServiceSpec,
+             letters: list[dead_letters.DeadLetter]) -> dict[str, bool | None]:
+    try:
+        with db.connect(spec.dsn(settings), "sagaline-dlq") as conn:
+            return dead_letters.handled(conn, spec.consumer_group, letters)
+    except psycopg.Error as err:
+        _say(f"error: cannot read the inbox of {spec.name}: {err}")
+        raise typer.Exit(1) from None
+
+
+STATUS = {True: "handled", False: "not handled", None: "unreadable"}
 
 
 @dlq_app.command("list")
 def dlq_list(service: Service,
              as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Each dead letter of a service's consumer: where from, why, and its value."""
-    spec = _spec(service)
-    letters = _letters(SystemSettings(), spec)
+    """Each dead letter of a service's consumer: where from, why, its value, and whether its
+    event was handled since (replayed and handled: its event id is in the inbox)."""
+    settings, spec = SystemSettings(), _spec(service)
+    letters = _letters(settings, spec)
+    handled = _handled(settings, spec, letters)
     if as_json:
-        rows = [{**vars(d), "ref": d.ref, "value": d.value.decode("utf-8", "replace")}
-                for d in letters]
+        rows = [{**vars(d), "ref": d.ref, "value": d.value.decode("utf-8", "replace"),
+                 "event_id": d.event_id(), "handled": handled[d.ref]} for d in letters]
         typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
         return
     for d in letters:
         h = d.headers
-        typer.echo(f"{d.ref:<8} from {d.source_topic}[{h.get('dlq-source-partition')}]"
-                   f"@{h.get('dlq-source-offset')} key={d.key} {h.get('dlq-error-type')}: "
-                   f"{h.get('dlq-error', '')[:120]}\n         value: {d.value[:200]!r}")
-    _say(f"{len(letters)} dead letters on {spec.dead_letter_topic}")
+        typer.echo(f"{d.ref:<8} {STATUS[handled[d.ref]]:<11} from {d.source_topic}"
+                   f"[{h.get('dlq-source-partition')}]@{h.get('dlq-source-offset')} "
+                   f"key={d.key} {h.get('dlq-error-type')}: {h.get('dlq-error', '')[:120]}"
+                   f"\n         value: {d.value[:200]!r}")
+    _say(f"{len(letters)} dead letters on {spec.dead_letter_topic}, "
+         f"{sum(1 for v in handled.values() if v)} handled since")
 
 
 @dlq_app.command("replay")

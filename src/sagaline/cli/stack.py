@@ -7,14 +7,13 @@ import time
 import typer
 
 from sagaline.cli.common import readable_errors, say, timed
-from sagaline.services.topics import ALL_TOPICS
 from sagaline.settings import TopicSettings
 from sagaline.stack import Stack, StackError
 from sagaline.stack.foreground import supervise
 from sagaline.stack.kafka import ensure_jars, kafka_home
 from sagaline.stack.report import table
 from sagaline.stack.shape import Shape
-from sagaline.stack.topics import broker_ready, ensure_topics
+from sagaline.stack.topics import broker_ready, ensure_saga_topics
 
 app = typer.Typer()
 
@@ -79,8 +78,7 @@ def topics() -> None:
     s = TopicSettings()  # needs only Kafka: compose's topic-init gets nothing else
     with readable_errors():
         wait_for_broker(s.kafka_bootstrap_servers, s.kafka_client_config, timeout_s=120)
-        made = ensure_topics(s.kafka_bootstrap_servers, ALL_TOPICS, s.topic_partitions,
-                             s.kafka_client_config, s.topic_replication_factor)
+        made = ensure_saga_topics(s)
         say(f"topics created: {', '.join(made) or 'none (all exist)'}")
 
 

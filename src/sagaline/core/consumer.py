@@ -14,29 +14,26 @@ from typing import Any
 
 from sagaline.core import envelope
 from sagaline.core.deadletter import DeadLetterSink
-from sagaline.core.faults import FaultPoints
 from sagaline.core.messages import IncomingMessage, MessageSource
-from sagaline.core.processor import EventProcessor
+from sagaline.core.processor import Processor
 from sagaline.core.retry import Decision, RetryPolicy
 
 log = logging.getLogger(__name__)
 
 
-def decode(message: IncomingMessage) -> envelope.Envelope:
-    return envelope.decode(message.topic, message.key, message.value, message.headers)
-
-
 class ConsumerLoop:
-    def __init__(self, source: MessageSource, processor: EventProcessor[Any],
+    """`saga_key` is the service's: the saga of a message without a key, from its value."""
+
+    def __init__(self, source: MessageSource, processor: Processor,
                  dead_letters: DeadLetterSink, retry: RetryPolicy | None = None,
-                 batch_size: int = 100, faults: FaultPoints | None = None,
-                 sleep: Callable[[float], Any] | None = None) -> None:
+                 batch_size: int = 100, sleep: Callable[[float], Any] | None = None,
+                 saga_key: envelope.SagaKey = envelope.no_saga_key) -> None:
         self.source = source
         self.processor = processor
         self.dead_letters = dead_letters
         self.retry = retry or RetryPolicy()
         self.batch_size = batch_size
-        self.faults = faults or FaultPoints()
+        self.saga_key = saga_key
         self._sleep = sleep or threading.Event().wait
         self._failures_in_a_row = 0
         self.dead_lettered = 0
@@ -53,7 +50,7 @@ class ConsumerLoop:
         if not messages:
             return 0
         try:
-            self.processor.process([decode(m) for m in messages])
+            self.processor.process([self._decode(m) for m in messages])
         except Exception:  # find the culprit: one at a time, each in its own transaction
             log.debug("batch of %d failed; handling one at a time", len(messages), exc_info=True)
             return self._one_at_a_time(messages)
@@ -76,7 +73,7 @@ class ConsumerLoop:
         while True:
             attempt += 1
             try:
-                self.processor.process([decode(message)])
+                self.processor.process([self._decode(message)])
                 return True
             except Exception as error:
                 decision = self.retry.decide(error, attempt)
@@ -97,7 +94,10 @@ class ConsumerLoop:
         self.dead_lettered += 1
         return True
 
+    def _decode(self, message: IncomingMessage) -> envelope.Envelope:
+        return envelope.decode(message.topic, message.key, message.value, message.headers,
+                               self.saga_key)
+
     def _settled(self, messages: Sequence[IncomingMessage]) -> None:
-        self.faults.hit("consumer.after_commit")
         self.source.ack(messages)
         self._failures_in_a_row = 0

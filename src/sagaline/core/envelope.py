@@ -3,13 +3,20 @@
 The value stays plain JSON (the seed demo's fields plus our extras); the envelope's metadata
 travels as Kafka headers, and the key is the correlation id (the saga), so each saga's events
 keep their order within a partition. A message without our headers (as the seed demo sends)
-still decodes: its identity is derived from its content, see `derived_event_id`.
+still decodes: its identity is derived from its content, see `derived_event_id`, and its saga
+from its value, by the key function the service gives (the core knows no field names).
+
+Schema versions, the tolerant reader: `schema-version` is `MAJOR[.MINOR]`. A minor only adds
+fields, so a consumer reads every minor of the major it knows (ignoring fields it does not
+know); another major is a contract it cannot read, refused for good (`UnknownSchemaVersion`:
+a dead letter, no retries). No header means "1". We produce "1".
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,7 +26,9 @@ import orjson
 
 from sagaline.core import tracing
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = "1"  # what we produce
+READS_MAJOR = 1  # the major version consumers read
+_VERSION = re.compile(r"(\d+)(?:\.\d+)?")
 # Namespace for ids derived from content (uuid5); fixed forever, or dedup breaks across versions.
 DERIVED_ID_NAMESPACE = uuid.UUID("6b1f0c52-3c1e-4a0c-9a57-5b2f3c9d7e10")
 
@@ -34,6 +43,19 @@ H_TRACEPARENT = "traceparent"
 
 class MalformedMessage(ValueError):
     """The message cannot be an event at all (not a JSON object, bad headers). Permanent."""
+
+
+class UnknownSchemaVersion(MalformedMessage):
+    """A major schema version this consumer cannot read. Permanent."""
+
+
+SagaKey = Callable[[Mapping[str, Any]], str]
+"""The saga of a message that came without a Kafka key, from its value (given by services)."""
+
+
+def no_saga_key(payload: Mapping[str, Any]) -> str:
+    """The default: a message without a key belongs to no saga."""
+    return ""
 
 
 def json_number(value: Decimal) -> int | float:
@@ -64,7 +86,7 @@ class Envelope:
     correlation_id: str = ""
     causation_id: str | None = None
     traceparent: str = field(default_factory=tracing.new_traceparent)
-    schema_version: int = SCHEMA_VERSION
+    schema_version: str = SCHEMA_VERSION
 
     @classmethod
     def first(cls, topic: str, key: str, payload: Mapping[str, Any],
@@ -89,7 +111,7 @@ class Envelope:
         headers = {
             H_EVENT_ID: str(self.event_id),
             H_EVENT_TYPE: self.topic,
-            H_SCHEMA_VERSION: str(self.schema_version),
+            H_SCHEMA_VERSION: self.schema_version,
             H_OCCURRED_AT: self.occurred_at.isoformat(),
             H_CORRELATION_ID: self.correlation_id or self.key,
             H_TRACEPARENT: self.traceparent,
@@ -112,31 +134,39 @@ def derived_event_id(topic: str, payload: Mapping[str, Any]) -> uuid.UUID:
     return uuid.uuid5(DERIVED_ID_NAMESPACE, topic.encode().hex() + ":" + canonical.hex())
 
 
-def decode(topic: str, key: bytes | None, value: bytes | None,
-           headers: Mapping[str, bytes]) -> Envelope:
-    """Build an Envelope from a Kafka message; raises MalformedMessage when it cannot."""
+def check_schema_version(version: str) -> None:
+    match = _VERSION.fullmatch(version.strip())
+    if match is None:
+        raise MalformedMessage(f"bad envelope header: schema-version {version!r}")
+    if int(match.group(1)) != READS_MAJOR:
+        raise UnknownSchemaVersion(
+            f"schema-version {version}: this consumer reads major version {READS_MAJOR}")
+
+
+def decode(topic: str, key: bytes | None, value: bytes | None, headers: Mapping[str, bytes],
+           saga_key: SagaKey = no_saga_key) -> Envelope:
+    """Build an Envelope from a Kafka message; raises MalformedMessage when it cannot.
+    `saga_key` names the saga of a message without a key."""
+    text = {name: raw.decode("utf-8", "replace") for name, raw in headers.items()}
+    version = text.get(H_SCHEMA_VERSION, SCHEMA_VERSION)
+    check_schema_version(version)  # first: a new major's value may not even be JSON
     try:
         payload = orjson.loads(value or b"")
     except orjson.JSONDecodeError as exc:
         raise MalformedMessage(f"value is not JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise MalformedMessage(f"value is JSON {type(payload).__name__}, not an object")
-    text = {name: raw.decode("utf-8", "replace") for name, raw in headers.items()}
-    saga = key.decode("utf-8", "replace") if key else str(payload.get("orderId") or "")
+    saga = key.decode("utf-8", "replace") if key else saga_key(payload)
     try:
         event_id = uuid.UUID(text[H_EVENT_ID]) if H_EVENT_ID in text else None
         occurred = datetime.fromisoformat(text[H_OCCURRED_AT]) if H_OCCURRED_AT in text else None
-        version = int(text.get(H_SCHEMA_VERSION, SCHEMA_VERSION))
     except ValueError as exc:
         raise MalformedMessage(f"bad envelope header: {exc}") from exc
     return Envelope(
-        topic=topic,
-        key=saga,
-        payload=payload,
+        topic=topic, key=saga, payload=payload,
         event_id=event_id or derived_event_id(topic, payload),
         occurred_at=occurred or datetime.now(UTC),
-        correlation_id=text.get(H_CORRELATION_ID, saga),
-        causation_id=text.get(H_CAUSATION_ID),
+        correlation_id=text.get(H_CORRELATION_ID, saga), causation_id=text.get(H_CAUSATION_ID),
         traceparent=text.get(H_TRACEPARENT) or tracing.new_traceparent(),
         schema_version=version,
     )

@@ -61,6 +61,14 @@ def distinct(events: Sequence[Envelope], among: set[uuid.UUID] | None = None) ->
     return result
 
 
+def handled(conn: psycopg.Connection, consumer: str,
+            event_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `event_ids` that `consumer` has handled (and not yet forgotten)."""
+    rows = conn.execute("SELECT event_id FROM inbox WHERE consumer = %s AND event_id = ANY(%s)",
+                        (consumer, list(event_ids))).fetchall()
+    return {row[0] for row in rows}
+
+
 def purge_handled(conn: psycopg.Connection, older_than_s: float) -> int:
     """Forget marks older than `older_than_s`; returns how many. A copy of such an event
     delivered after that would be handled again (see core.retention)."""

@@ -3,15 +3,20 @@
 Offsets are stored only by `ack` (`enable.auto.offset.store=false`), i.e. after the handler's
 transaction committed; librdkafka commits stored offsets in the background and on close or
 partition revocation. A crash before `ack` means redelivery, which the inbox turns into a no-op.
+
+`read_topic` reads a whole topic once, for tools (the dead-letter commands), with the same
+configuration and decoding.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 from sagaline.core.kafka_publisher import without_protected
 from sagaline.core.messages import IncomingMessage
@@ -55,20 +60,7 @@ class KafkaSource:
         if first is None:
             return []
         rest = self._consumer.consume(max_messages - 1, 0) if max_messages > 1 else []
-        result = []
-        for msg in [first, *rest]:
-            err = msg.error()
-            if err is not None:
-                if err.code() != KafkaError._PARTITION_EOF:
-                    log.warning("consumer: %s", err)
-                continue
-            raw_headers: list[tuple[str, Any]] = list(cast(Any, msg.headers()) or ())
-            result.append(IncomingMessage(
-                topic=str(msg.topic()), partition=int(msg.partition() or 0),
-                offset=int(msg.offset() or 0), key=_bytes(msg.key()), value=_bytes(msg.value()),
-                headers={name: _bytes(value) or b"" for name, value in raw_headers},
-            ))
-        return result
+        return [m for m in map(_incoming, [first, *rest]) if m is not None]
 
     def ack(self, messages: Sequence[IncomingMessage]) -> None:
         offsets = _next_offsets(messages, max)
@@ -87,6 +79,51 @@ class KafkaSource:
 
     def close(self) -> None:
         self._consumer.close()
+
+
+def _incoming(msg: Any) -> IncomingMessage | None:
+    err = msg.error()
+    if err is not None:
+        if err.code() != KafkaError._PARTITION_EOF:
+            log.warning("consumer: %s", err)
+        return None
+    raw_headers: list[tuple[str, Any]] = list(cast(Any, msg.headers()) or ())
+    return IncomingMessage(
+        topic=str(msg.topic()), partition=int(msg.partition() or 0),
+        offset=int(msg.offset() or 0), key=_bytes(msg.key()), value=_bytes(msg.value()),
+        headers={name: _bytes(value) or b"" for name, value in raw_headers},
+    )
+
+
+def read_topic(bootstrap: str, topic: str, extra: Mapping[str, str] | None = None,
+               timeout_s: float = 10.0) -> list[IncomingMessage]:
+    """Every message on `topic` from its beginning up to its end when called, by partition
+    and offset. Assigned, not subscribed: it joins no group and commits nothing."""
+    config = {**consumer_config(bootstrap, f"reader-{uuid.uuid4()}", extra),
+              "enable.auto.commit": False}
+    consumer = Consumer(config)
+    try:
+        partitions = consumer.list_topics(topic, timeout=timeout_s).topics[topic].partitions
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout_s)[1]
+                for p in partitions}
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        return _read_until(consumer, {p: end for p, end in ends.items() if end > 0}, timeout_s)
+    finally:
+        consumer.close()
+
+
+def _read_until(consumer: Consumer, ends: dict[int, int],
+                timeout_s: float) -> list[IncomingMessage]:
+    found: list[IncomingMessage] = []
+    deadline = time.monotonic() + timeout_s
+    while ends and time.monotonic() < deadline:
+        for message in filter(None, map(_incoming, consumer.consume(500, 0.5))):
+            found.append(message)
+            if message.offset + 1 >= ends.get(message.partition, 0):
+                ends.pop(message.partition, None)
+    if ends:
+        raise TimeoutError(f"partitions {sorted(ends)} not read to their end in {timeout_s} s")
+    return sorted(found, key=lambda m: (m.partition, m.offset))
 
 
 def _next_offsets(messages: Sequence[IncomingMessage], pick: Any,

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from sagaline.core import inbox
 from sagaline.core.envelope import Envelope
-from sagaline.core.faults import FaultPoints
 from sagaline.core.inbox import AlreadyDelivered
 from sagaline.core.unit_of_work import UnitOfWork
 
 U = TypeVar("U", bound=UnitOfWork)
 Handler = Callable[[Envelope, U], None]
+
+
+class Processor(Protocol):
+    """Handles a batch of events in one transaction (see EventProcessor); what the consumer
+    loop drives, so wrappers (core.faults) can stand in for it."""
+
+    @property
+    def consumer(self) -> str:
+        """The consumer group, whose inbox records the events."""
+
+    @property
+    def topics(self) -> list[str]: ...
+
+    def process(self, events: Sequence[Envelope]) -> int:
+        """Handle and commit; returns how many were new. Raises if any handler raises."""
 
 
 class EventProcessor(Generic[U]):
@@ -28,9 +42,8 @@ class EventProcessor(Generic[U]):
     """
 
     def __init__(self, consumer: str, handlers: Mapping[str, Handler[U]],
-                 unit_of_work: Callable[[], U], faults: FaultPoints | None = None) -> None:
+                 unit_of_work: Callable[[], U]) -> None:
         self.consumer = consumer
-        self.faults = faults or FaultPoints()
         self.handlers = handlers
         self._unit_of_work = unit_of_work
 
@@ -54,6 +67,5 @@ class EventProcessor(Generic[U]):
                 new = uow.first_deliveries(self.consumer, events)
             for event in new:
                 self.handlers[event.topic](event, uow)
-            self.faults.hit("consumer.before_commit")
             uow.commit()
         return len(new)

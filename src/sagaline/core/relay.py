@@ -16,7 +16,6 @@ from collections.abc import Callable
 import psycopg
 
 from sagaline.core import db, outbox
-from sagaline.core.faults import FaultPoints
 from sagaline.core.publisher import Delivery, OutgoingMessage, Publisher
 
 log = logging.getLogger(__name__)
@@ -52,7 +51,6 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
         publish_timeout_s: float = 15.0,  # above the producer's message.timeout.ms
-        faults: FaultPoints | None = None,
         one_at_a_time: bool = False,
         always_wait: bool = False,
     ) -> None:
@@ -61,7 +59,6 @@ class OutboxRelay:
         # poll interval after every batch, even with a backlog) are the seed demo's way, kept
         # only so the benchmark can measure that baseline side by side.
         self._one_at_a_time = one_at_a_time
-        self._faults = faults or FaultPoints()
         self._connect = connect
         self._publisher = publisher
         self._batch_size = batch_size
@@ -106,10 +103,8 @@ class OutboxRelay:
             if not rows:
                 transaction.commit()
                 return 0
-            self._faults.hit("relay.after_claim")
             batch = [OutgoingMessage(r.id, r.topic, r.key, r.value, r.headers) for r in rows]
             deliveries = self._publish(batch)
-            self._faults.hit("relay.after_ack")
             published = in_order_prefix(batch, deliveries)
             outbox.mark_published(conn, published)
             refused = [(d.ref, d.error or "") for d in deliveries if d.permanent]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import random
 
 import psycopg
 import pydantic
@@ -50,13 +51,22 @@ PERMANENT: tuple[type[BaseException], ...] = (
 
 class RetryPolicy:
     """Transient failures back off exponentially without limit; a message that fails for any
-    other reason is tried `max_attempts` times, then dead-lettered."""
+    other reason is tried `max_attempts` times, then dead-lettered.
+
+    Each pause is shortened by a random part of up to `jitter` (a fraction) of itself, so
+    consumers that failed together (the database went away under all of them) do not all come
+    back in the same instant ("equal jitter": never less than the rest of the pause)."""
 
     def __init__(self, max_attempts: int = 3, base_delay_s: float = 0.05,
-                 max_delay_s: float = 5.0) -> None:
+                 max_delay_s: float = 5.0, jitter: float = 0.5,
+                 chance: random.Random | None = None) -> None:
+        if not 0 <= jitter <= 1:
+            raise ValueError(f"jitter is a fraction of the pause, 0..1, not {jitter}")
         self.max_attempts = max_attempts
         self.base_delay_s = base_delay_s
         self.max_delay_s = max_delay_s
+        self.jitter = jitter
+        self._random = chance or random.Random()
 
     def decide(self, error: BaseException, attempt: int) -> Decision:
         if isinstance(error, PERMANENT):
@@ -66,4 +76,5 @@ class RetryPolicy:
         return Decision.RETRY if attempt < self.max_attempts else Decision.DEAD_LETTER
 
     def delay(self, failures_in_a_row: int) -> float:
-        return float(min(self.base_delay_s * 2 ** max(failures_in_a_row - 1, 0), self.max_delay_s))
+        ceiling = min(self.base_delay_s * 2 ** max(failures_in_a_row - 1, 0), self.max_delay_s)
+        return float(ceiling * (1 - self.jitter * self._random.random()))

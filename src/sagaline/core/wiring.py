@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
 
-from sagaline.core import db
+from sagaline.core import db, faults
 from sagaline.core.consumer import ConsumerLoop
 from sagaline.core.deadletter import TopicDeadLetters
+from sagaline.core.envelope import SagaKey
 from sagaline.core.faults import FaultPoints
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
 from sagaline.core.kafka_source import KafkaSource, consumer_config
 from sagaline.core.messages import MessageSource
-from sagaline.core.processor import EventProcessor
+from sagaline.core.processor import EventProcessor, Handler, Processor
 from sagaline.core.publisher import Publisher
 from sagaline.core.relay import OutboxRelay
 from sagaline.core.retention import Housekeeper
 from sagaline.core.retry import RetryPolicy
+from sagaline.core.unit_of_work import UnitOfWork
+
+U = TypeVar("U", bound=UnitOfWork)
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,9 @@ def kafka_publisher(p: Plumbing) -> KafkaPublisher:
 
 def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
     return OutboxRelay(
-        lambda: db.connect(p.dsn, f"{p.name}-relay"), publisher,
+        lambda: db.connect(p.dsn, f"{p.name}-relay"), faults.around_publish(publisher, p.faults),
         batch_size=p.relay_batch_size, poll_interval_s=p.relay_poll_interval_s,
-        faults=p.faults, one_at_a_time=p.relay_one_at_a_time,
-        always_wait=p.relay_always_wait)
+        one_at_a_time=p.relay_one_at_a_time, always_wait=p.relay_always_wait)
 
 
 def housekeeper(p: Plumbing) -> Housekeeper:
@@ -57,14 +60,22 @@ def housekeeper(p: Plumbing) -> Housekeeper:
                        p.outbox_retention_s, p.inbox_retention_s)
 
 
-def consumer_loop(p: Plumbing, processor: EventProcessor[Any], publisher: Publisher,
-                  dead_letter_topic: str, source: MessageSource | None = None) -> ConsumerLoop:
+def event_processor(p: Plumbing, consumer: str, handlers: Mapping[str, Handler[U]],
+                    unit_of_work: Callable[[], U]) -> EventProcessor[U]:
+    return EventProcessor(consumer, handlers, faults.before_commit(unit_of_work, p.faults))
+
+
+def consumer_loop(p: Plumbing, processor: Processor, publisher: Publisher,
+                  dead_letter_topic: str, source: MessageSource | None = None, *,
+                  saga_key: SagaKey) -> ConsumerLoop:
+    """`saga_key`: the service's way to find the saga of a message without a key."""
     if source is None:
         config = consumer_config(p.bootstrap_servers, processor.consumer, p.kafka_config,
                                  p.instance_id)
         source = KafkaSource(config, processor.topics)
-    return ConsumerLoop(source, processor, TopicDeadLetters(publisher, dead_letter_topic),
-                        RetryPolicy(), batch_size=p.consumer_batch_size, faults=p.faults)
+    return ConsumerLoop(source, faults.after_process(processor, p.faults),
+                        TopicDeadLetters(publisher, dead_letter_topic), RetryPolicy(),
+                        batch_size=p.consumer_batch_size, saga_key=saga_key)
 
 
 def broker_check(publisher: Publisher) -> Callable[[], str | None]:

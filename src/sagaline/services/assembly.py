@@ -13,13 +13,13 @@ from psycopg_pool import ConnectionPool
 from sagaline.core import db, wiring
 from sagaline.core.faults import FaultPoints
 from sagaline.core.messages import MessageSource
-from sagaline.core.processor import EventProcessor, Handler
+from sagaline.core.processor import Handler
 from sagaline.core.publisher import Publisher
 from sagaline.core.runtime import Worker
 from sagaline.core.service import Service
 from sagaline.core.unit_of_work import UnitOfWork
 from sagaline.core.wiring import Plumbing
-from sagaline.services import ServiceSpec
+from sagaline.services import ServiceSpec, events
 from sagaline.settings import ServiceSettings
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -52,8 +52,9 @@ def assemble(
         wake = relay.wake if plumbing.relay_wake_on_commit else (lambda: None)
         unit_of_work = lambda: postgres_unit_of_work(pool, wake)  # noqa: E731
     uow = unit_of_work
-    processor = EventProcessor(spec.consumer_group, handlers, uow, plumbing.faults)
-    consumer = wiring.consumer_loop(plumbing, processor, kafka, spec.dead_letter_topic, source)
+    processor = wiring.event_processor(plumbing, spec.consumer_group, handlers, uow)
+    consumer = wiring.consumer_loop(plumbing, processor, kafka, spec.dead_letter_topic, source,
+                                    saga_key=events.saga_key)
     return Service(
         name=spec.name, dsn=plumbing.dsn,
         migrations=spec.migrations,

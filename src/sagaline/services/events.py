@@ -4,8 +4,9 @@ ours). Consumers validate with these; a value that breaks its schema is a perman
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -91,3 +92,9 @@ class InventoryReleased(Event):
 def payload(event: Event) -> dict[str, object]:
     """The JSON value to send: Decimals stay numbers (see envelope.dumps)."""
     return event.model_dump(mode="python")
+
+
+def saga_key(value: Mapping[str, Any]) -> str:
+    """The saga of a message that came without a Kafka key (the seed demo's producers send
+    none): its order. The consumers' key function (see core.envelope.decode)."""
+    return str(value.get("orderId") or "")

@@ -60,7 +60,7 @@ class TopicSettings(KafkaSettings):
     # 2 on the broker, so acks=all means two copies).
     topic_replication_factor: int = Field(1, ge=1, le=10)
     # The broker's default (7 days) would delete dead letters before anyone looked at them.
-    dead_letter_retention_days: float = Field(30.0, ge=1)
+    dead_letter_retention_days: int = Field(30, ge=1)
 
 
 class FaultSettings(Environment):

@@ -12,14 +12,13 @@ import signal
 from collections.abc import Mapping
 from pathlib import Path
 
-from sagaline.services.topics import ALL_TOPICS
 from sagaline.settings import StackSettings, stack_settings
 from sagaline.stack import layout
 from sagaline.stack.component import Component, ComponentStatus
 from sagaline.stack.errors import StackError
 from sagaline.stack.kafka import wait_for_brokers
 from sagaline.stack.shape import Shape
-from sagaline.stack.topics import ensure_topics
+from sagaline.stack.topics import ensure_saga_topics
 
 
 class Stack:
@@ -77,13 +76,7 @@ class Stack:
         if self.shape.cluster:
             wait_for_brokers(self.settings.kafka_bootstrap_servers,
                              self.settings.kafka_client_config, self.shape.brokers)
-        ensure_topics(
-            self.settings.kafka_bootstrap_servers,
-            ALL_TOPICS,
-            self.settings.topic_partitions,
-            self.settings.kafka_client_config,
-            self.settings.topic_replication_factor,
-        )
+        ensure_saga_topics(self.settings)
         for pg in self.postgres:
             pg.provision()
 

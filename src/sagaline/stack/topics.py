@@ -1,4 +1,8 @@
-"""Kafka admin operations the stack needs: readiness and idempotent topic provisioning."""
+"""Kafka admin operations the stack needs: readiness and idempotent topic provisioning.
+
+Dead-letter topics (`dlq.*`) keep their messages far longer than the broker's default week:
+a dead letter waits for a person to look at it, and a holiday should not delete it.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,17 @@ from collections.abc import Iterable
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import (  # type: ignore[attr-defined]
     AdminClient,
+    AlterConfigOpType,
+    ConfigEntry,
+    ConfigResource,
     NewTopic,
     OffsetSpec,
+    ResourceType,
 )
 
-from sagaline.core.kafka_admin import admin_client
+from sagaline.ops.kafka_admin import admin_client
+from sagaline.services.topics import ALL_TOPICS
+from sagaline.settings import TopicSettings
 from sagaline.stack.errors import StackError
 
 
@@ -25,19 +35,46 @@ def broker_ready(bootstrap: str, extra: dict[str, str] | None = None) -> bool:
     return True
 
 
+DEAD_LETTER_PREFIX = "dlq."  # as services.topics.dead_letter_topic names them
+DAY_MS = 24 * 3600 * 1000
+
+
 def ensure_topics(
     bootstrap: str, topics: Iterable[str], partitions: int, extra: dict[str, str] | None = None,
-    replication_factor: int = 1,
+    replication_factor: int = 1, dead_letter_retention_days: int = 30,
 ) -> list[str]:
-    """Create the missing topics; existing ones are left alone. Returns those created."""
+    """Create the missing topics; existing ones keep their partitions. Dead-letter topics get
+    (and existing ones are set to) `retention.ms` of `dead_letter_retention_days`. Returns
+    the topics created."""
+    if dead_letter_retention_days < 1:
+        raise ValueError(f"dead letters must be kept at least a day, not "
+                         f"{dead_letter_retention_days}")
+    keep = {"retention.ms": str(dead_letter_retention_days * DAY_MS)}
     client = admin_client(bootstrap, extra)
     existing = set(client.list_topics(timeout=10).topics)
-    wanted = [NewTopic(t, num_partitions=partitions, replication_factor=replication_factor)
+    wanted = [NewTopic(t, num_partitions=partitions, replication_factor=replication_factor,
+                       config=keep if t.startswith(DEAD_LETTER_PREFIX) else {})
               for t in topics]
     missing = [t for t in wanted if t.topic not in existing]
     created = _create(client, missing) if missing else []
     _wait_for_leaders(client, [t.topic for t in wanted])
+    _configure(client, [t.topic for t in wanted if t.config and t.topic not in created], keep)
     return created
+
+
+def _configure(client: AdminClient, topics: list[str], config: dict[str, str]) -> None:
+    """Set `config` on existing topics (only those keys; the rest stay as they are)."""
+    entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET)
+               for k, v in config.items()]
+    resources = [ConfigResource(ResourceType.TOPIC, t, incremental_configs=entries)
+                 for t in topics]
+    for resource, future in (client.incremental_alter_configs(resources).items()
+                             if resources else []):
+        try:
+            future.result(timeout=30)
+        except KafkaException as exc:
+            raise StackError(f"configuring topic {resource.name} failed: "
+                             f"{exc.args[0].str()}") from exc
 
 
 def _create(client: AdminClient, missing: list[NewTopic]) -> list[str]:
@@ -79,3 +116,10 @@ def _unserved(client: AdminClient, topics: list[str]) -> list[str]:
         except KafkaException:
             unserved.add(tp.topic)
     return sorted(unserved)
+
+
+def ensure_saga_topics(settings: TopicSettings) -> list[str]:
+    """Every topic of the saga (`ALL_TOPICS`), as the settings say to create them."""
+    return ensure_topics(settings.kafka_bootstrap_servers, ALL_TOPICS, settings.topic_partitions,
+                         settings.kafka_client_config, settings.topic_replication_factor,
+                         settings.dead_letter_retention_days)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -9,7 +10,7 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
-from sagaline.core import db, outbox
+from sagaline.core import db, faults, outbox, wiring
 from sagaline.core.envelope import Envelope
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
 from sagaline.core.publisher import Publisher
@@ -162,3 +163,24 @@ def test_the_relay_publishes_to_kafka(core_dsn: str, stack: Stack,
     assert pending(core_dsn) == 0
     kafka.close()
 
+
+
+class Crashed(BaseException):
+    """Stands in for os._exit: where the process would have died."""
+
+
+@pytest.mark.parametrize(("point", "sent"), [("relay.after_claim", 0), ("relay.after_ack", 2)])
+def test_a_crash_at_a_relay_point_leaves_the_rows_pending(
+        core_dsn: str, monkeypatch: pytest.MonkeyPatch, point: str, sent: int) -> None:
+    def crash(code: int) -> None:
+        raise Crashed(code)
+    monkeypatch.setattr(os, "_exit", crash)  # how a fault point exits
+    write(core_dsn, event("a", 1), event("b", 2))
+    fake = InMemoryPublisher()
+    armed = wiring.Plumbing("t", core_dsn, "unused", faults=faults.FaultPoints({point: 1.0}))
+    relay = wiring.outbox_relay(armed, fake)
+    with pytest.raises(Crashed):
+        relay.publish_batch()
+    relay._reset()  # the connection dies with the process: its transaction rolls back
+    assert len(fake.sent) == sent and pending(core_dsn) == 2
+    assert relay_on(core_dsn, fake).publish_batch() == 2 and pending(core_dsn) == 0

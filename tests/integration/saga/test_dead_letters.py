@@ -7,13 +7,16 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 
 import orjson
 import psycopg
 import pytest
+from typer.testing import CliRunner
 
-from sagaline import dlq
+from sagaline.cli import app
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
+from sagaline.ops import dlq
 from sagaline.services import topics
 from sagaline.services.topology import TOPOLOGY
 from tests.integration.saga.conftest import Saga, new_user, wait_for
@@ -114,3 +117,40 @@ def test_replay_of_a_message_older_than_the_inbox_retention_is_refused(saga: Sag
     assert dlq.replay(letter, publisher, s.inbox_retention_s, force=True) == 1
     wait_for(lambda: saga.balance(user) == CREDIT - 30, 15, "charged after a forced replay")
     publisher.close()
+
+
+def dlq_cli(*args: str) -> str:
+    result = CliRunner().invoke(app, ["dlq", *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def listed(user: str) -> list[dict[str, Any]]:
+    return [row for row in orjson.loads(dlq_cli("list", "payment", "--json"))
+            if user in row["value"]]
+
+
+def test_a_newer_major_version_is_dead_lettered_with_the_reason(saga: Saga) -> None:
+    user = new_user()
+    order_id = str(uuid.uuid4())
+    value = orjson.dumps({"orderId": order_id, "userId": user, "totalAmount": 30,
+                          "createdAt": datetime.now(UTC).isoformat()})
+    saga.produce(topics.ORDER_CREATED, value, order_id.encode(), {"schema-version": "2.0"})
+    (letter,) = wait_for(lambda: listed(user), 30, "the dead letter")
+    assert letter["headers"]["dlq-error-type"] == "UnknownSchemaVersion"
+    assert "schema-version 2.0: this consumer reads major version 1" \
+        in letter["headers"]["dlq-error"]
+    assert letter["handled"] is None and letter["event_id"] is None  # never handleable here
+    assert saga.balance(user) is None  # not charged
+
+
+def test_list_shows_a_letter_handled_once_replayed(saga: Saga) -> None:
+    user = new_user()
+    _dead_order_created(saga, user, datetime.now(UTC))
+    (letter,) = wait_for(lambda: listed(user), 10, "the dead letter")
+    assert letter["handled"] is False and letter["event_id"]
+    assert "not handled" in dlq_cli("list", "payment")
+    dlq_cli("replay", "payment", "--ref", letter["ref"])
+    wait_for(lambda: saga.balance(user) == CREDIT - 30, 15, "charged by the replay")
+    (again,) = listed(user)
+    assert again["handled"] is True and again["event_id"] == letter["event_id"]
