@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, WithJsonSchema
 
 from sagaline.core.web import found
-from sagaline.services.events import Amount
+from sagaline.core.web_errors import documented
+from sagaline.services.events import Amount, Text
 from sagaline.services.payment.repository import PaymentUnitOfWork
+
+Number = Annotated[Amount, WithJsonSchema({"type": "number"})]
+# A payment names its payer: a link leads from it to the payer's account.
+_PAYER = {"GetPayerAccount": {"operationId": "get_account",
+                              "parameters": {"user_id": "$response.body#/userId"}}}
 
 
 class PaymentView(BaseModel):
     orderId: str
     userId: str
-    amount: Amount
-    status: str
+    amount: Number
+    status: Literal["CHARGED", "FAILED", "REFUNDED", "VOIDED"]
     reason: str | None
     createdAt: datetime | None
     refundedAt: datetime | None
@@ -25,15 +32,17 @@ class PaymentView(BaseModel):
 
 class AccountView(BaseModel):
     userId: str
-    balance: Amount
-    initialCredit: Amount
+    balance: Number
+    initialCredit: Number
 
 
 def routes(unit_of_work: Callable[[], PaymentUnitOfWork]) -> APIRouter:
-    router = APIRouter(tags=["payment"])
+    router = APIRouter(tags=["payment"], responses=documented(422, 503))
 
-    @router.get("/payments/{order_id}", responses={404: {"description": "no such payment"}})
-    def get_payment(order_id: str) -> PaymentView:
+    @router.get("/payments/{order_id}", operation_id="get_payment", responses={
+        200: {"description": "The order's payment.", "links": _PAYER},
+        **documented(404, notes={404: "No payment for this order (yet)."})})
+    def get_payment(order_id: Text) -> PaymentView:
         with unit_of_work() as uow:
             payment = uow.payments.get(order_id)
         payment = found(payment, f"no payment for order {order_id}")
@@ -42,8 +51,9 @@ def routes(unit_of_work: Callable[[], PaymentUnitOfWork]) -> APIRouter:
             status=payment.status, reason=payment.reason, createdAt=payment.created_at,
             refundedAt=payment.refunded_at)
 
-    @router.get("/accounts/{user_id}", responses={404: {"description": "no such account"}})
-    def get_account(user_id: str) -> AccountView:
+    @router.get("/accounts/{user_id}", operation_id="get_account",
+                responses=documented(404, notes={404: "No account for this user (yet)."}))
+    def get_account(user_id: Text) -> AccountView:
         with unit_of_work() as uow:
             account = uow.accounts.get(user_id)
         account = found(account, f"no account for user {user_id}")
