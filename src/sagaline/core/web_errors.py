@@ -69,14 +69,16 @@ async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     return _answer(422, "request is invalid", details)
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
 def _allowed_methods(request: Request) -> str:
     # Starlette's 405 names the methods of the first route matching the path only; a path
-    # served by several routes (GET and POST /stock/{sku}) supports all of theirs.
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if route.matches(request.scope)[0] != Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return ", ".join(sorted(methods))
+    # served by several routes (GET and POST /stock/{sku}) supports all of theirs: those
+    # for which routing finds a full match.
+    routes = request.app.router.routes
+    return ", ".join(m for m in _METHODS if any(
+        route.matches({**request.scope, "method": m})[0] == Match.FULL for route in routes))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
