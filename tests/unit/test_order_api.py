@@ -66,6 +66,11 @@ def test_an_unknown_order_is_404(client: TestClient) -> None:
     ({"userId": "u1", "totalAmount": 0}, 422, "totalAmount"),
     ({"userId": "u1", "totalAmount": -3}, 422, "totalAmount"),
     ({"userId": "u1", "totalAmount": 1.234}, 422, "totalAmount"),
+    ({"userId": "u1", "totalAmount": 1_000_000_000_000}, 422, "totalAmount"),
+    ({"userId": "u1", "totalAmount": 5, "items": [{"sku": "A", "quantity": "2"}]}, 422,
+     "items.0.quantity"),
+    ({"userId": "u1", "totalAmount": 5, "items": [{"sku": "A", "quantity": 1.5}]}, 422,
+     "items.0.quantity"),
     ({"userId": "", "totalAmount": 5}, 422, "userId"),
     ({"userId": "u1", "totalAmount": 5, "items": [{"sku": "A", "quantity": 0}]}, 422,
      "items.0.quantity"),
@@ -121,7 +126,31 @@ def test_an_idempotency_key_gives_one_order_and_the_same_answer(
     assert "different request" in other.json()["error"]
 
 
-def test_health_and_openapi(client: TestClient) -> None:
+def test_what_the_schema_allows_is_accepted(client: TestClient) -> None:
+    # A cent amount and a whole float count: numbers the schema calls valid.
+    response = client.post("/orders", json={"userId": "u1", "totalAmount": 0.57,
+                                            "items": [{"sku": "A", "quantity": 2.0}]})
+    assert response.status_code == 201
+    view = client.get(f"/orders/{response.json()['orderId']}").json()
+    assert view["totalAmount"] == 0.57 and view["items"] == [{"sku": "A", "quantity": 2}]
+
+
+def test_the_schema_documents_each_answer(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    place = paths["/orders"]["post"]
+    assert set(place["responses"]) == {"201", "400", "409", "413", "422", "503"}
+    assert place["responses"]["201"]["links"]["GetOrder"]["operationId"] == "get_order"
+    assert "Retry-After" in place["responses"]["503"]["headers"]
+    assert set(paths["/orders/{order_id}"]["get"]["responses"]) == {"200", "404", "422", "503"}
+    amount = client.get("/openapi.json").json()["components"]["schemas"]["OrderRequest"]
+    assert amount["properties"]["totalAmount"]["type"] == "number"
+
+
+def test_a_405_names_the_methods_of_the_path(client: TestClient) -> None:
+    response = client.delete("/orders")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
+
+
+def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok"}
-    assert client.get("/ready").status_code == 200
-    assert "/orders" in client.get("/openapi.json").json()["paths"]
+    assert client.get("/ready").json() == {"status": "ready"}

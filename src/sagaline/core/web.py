@@ -1,19 +1,18 @@
 """What every service's HTTP app shares: health and readiness, a body-size limit, and errors
-a person can read (400 malformed JSON, 413 too large, 422 invalid fields) in one shape:
-`{"error": "...", "details": [...]}`."""
+a person can read in one shape (see web_errors)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-import psycopg
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
-from psycopg_pool import PoolTimeout
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sagaline.core import web_errors
 
 ReadyCheck = Callable[[], str | None]  # returns None when fine, else what is wrong
 
@@ -55,42 +54,6 @@ def _too_large(limit: int) -> JSONResponse:
     return JSONResponse({"error": f"request body larger than {limit} bytes"}, status_code=413)
 
 
-def _describe(error: dict[str, Any]) -> dict[str, Any]:
-    where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
-    return {"field": where or "(body)", "problem": error.get("msg", "invalid")}
-
-
-async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    errors = list(exc.errors())
-    if any(e.get("type") == "json_invalid" for e in errors):
-        return JSONResponse({"error": "request body is not valid JSON",
-                             "details": [_describe(e) for e in errors]}, status_code=400)
-    return JSONResponse({"error": "request is invalid",
-                         "details": [_describe(e) for e in errors]}, status_code=422)
-
-
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))
-
-
-async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
-    # The database is down or overloaded: nothing was written; the client may retry (with
-    # the same Idempotency-Key, where the route takes one).
-    return JSONResponse({"error": f"service unavailable: {type(exc).__name__}"},
-                        status_code=503, headers={"Retry-After": "1"})
-
-
-async def _unstorable(_request: Request, exc: Exception) -> JSONResponse:
-    # A value the database refuses (class 22: a NUL character, a number out of range) that
-    # got past validation, e.g. in a path: the client's data, not our failure; nothing was
-    # written.
-    return JSONResponse({"error": f"request holds a value the database cannot store: {exc}"},
-                        status_code=422)
-
-
 T = TypeVar("T")
 
 
@@ -101,21 +64,36 @@ def found(value: T | None, missing: str) -> T:
     return value
 
 
+class Alive(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+
+
+class NotReady(BaseModel):
+    status: Literal["unavailable"]
+    problems: list[str]  # what is unreachable, e.g. the database or Kafka
+
+
 def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/health")
-    def health() -> dict[str, str]:
+    def health() -> Alive:
         """Alive: the process answers."""
-        return {"status": "ok"}
+        return Alive(status="ok")
 
-    @router.get("/ready")
+    @router.get("/ready", response_model=Ready, responses={
+        503: {"model": NotReady, "description": "Its database or Kafka is unreachable."}})
     def ready() -> JSONResponse:
         """Ready: its database and Kafka are reachable."""
         problems = [p for p in (check() for check in checks) if p]
         if problems:
-            return JSONResponse({"status": "unavailable", "problems": problems}, 503)
-        return JSONResponse({"status": "ready"})
+            return JSONResponse(NotReady(status="unavailable", problems=problems).model_dump(),
+                                503)
+        return JSONResponse(Ready(status="ready").model_dump())
 
     return router
 
@@ -123,11 +101,7 @@ def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
 def create_app(title: str, routers: Sequence[APIRouter], checks: Sequence[ReadyCheck],
                max_body_bytes: int, lifespan: Any = None) -> FastAPI:
     app = FastAPI(title=title, lifespan=lifespan)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    for unavailable in (psycopg.OperationalError, PoolTimeout):
-        app.add_exception_handler(unavailable, _unavailable)
-    app.add_exception_handler(psycopg.DataError, _unstorable)
+    web_errors.install(app)
     app.include_router(health_router(checks))
     for router in routers:
         app.include_router(router)

@@ -8,25 +8,67 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic_core import core_schema
 
 from sagaline.core.envelope import json_number
 
 # Amounts are exact Decimals inside and JSON numbers outside, as in the seed demo.
 Amount = Annotated[Decimal, PlainSerializer(json_number, when_used="json")]
-Money = Annotated[Amount, Field(gt=0, max_digits=14, decimal_places=2)]
+MAX_MONEY = Decimal("999999999999.99")  # numeric(14, 2)
+Money = Annotated[Amount, Field(gt=0, max_digits=14, decimal_places=2), WithJsonSchema(
+    {"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_MONEY), "multipleOf": 0.01},
+    mode="validation")]
 
 
-def _storable(value: str) -> str:
-    # PostgreSQL's text and jsonb cannot hold U+0000: refuse it here, as a field error,
-    # rather than fail at the database.
-    if "\x00" in value:
-        raise ValueError("must not contain the NUL character (U+0000)")
+def _json_integer(value: Any) -> Any:
+    # JSON Schema counts 2.0 as an integer; a string or a boolean is not one.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be an integer")
     return value
 
 
-Storable = AfterValidator(_storable)
-Text = Annotated[str, Field(min_length=1, max_length=200), Storable]
+# After the bounds in an Annotated (`Annotated[int, Field(gt=0), JsonInteger]`), so that the
+# JSON schema shows them as JSON Schema keywords.
+JsonInteger = BeforeValidator(_json_integer)
+
+
+class _NoNul:
+    """PostgreSQL's text and jsonb cannot hold U+0000: refuse it as a field error rather than
+    fail at the database, and say so in the JSON schema (a pattern)."""
+
+    pattern = r"^[^\x00]*$"
+
+    def __get_pydantic_core_schema__(self, source: Any,
+                                     handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        return {**handler(schema), "pattern": self.pattern}
+
+    @staticmethod
+    def _check(value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("must not contain the NUL character (U+0000)")
+        return value
+
+
+Storable = _NoNul()
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200), Storable]
+Sku = Annotated[str, StringConstraints(min_length=1, max_length=64), Storable]
 
 
 class Event(BaseModel):
@@ -34,8 +76,8 @@ class Event(BaseModel):
 
 
 class Item(Event):
-    sku: Annotated[str, Field(min_length=1, max_length=64), Storable]
-    quantity: Annotated[int, Field(gt=0, le=1_000_000)]
+    sku: Sku
+    quantity: Annotated[int, Field(gt=0, le=1_000_000), JsonInteger]
 
 
 class OrderCreated(Event):

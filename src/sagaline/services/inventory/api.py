@@ -5,29 +5,35 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field, StrictInt
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
 
 from sagaline.core.web import found
+from sagaline.core.web_errors import documented
+from sagaline.services.events import Item, JsonInteger, Sku
 from sagaline.services.inventory.repository import InventoryUnitOfWork, StockLevel
 from sagaline.services.inventory.status import ReservationStatus
+
+MAX_STOCK = 2**31 - 1  # the stock columns are PostgreSQL integers
+# Adding stock answers the SKU's level; a link leads to reading it back.
+_READ_IT = {"GetStock": {"operationId": "get_stock", "parameters": {"sku": "$response.body#/sku"}}}
 
 
 class ReservationView(BaseModel):
     orderId: uuid.UUID
     status: ReservationStatus
     reason: str | None
-    items: list[dict[str, Any]]
+    items: list[Item]
     createdAt: datetime | None
     releasedAt: datetime | None
 
 
 class StockView(BaseModel):
     sku: str
-    initial: int
-    onHand: int
+    initial: Annotated[int, Field(ge=0, le=MAX_STOCK)]  # units ever added
+    onHand: Annotated[int, Field(ge=0, le=MAX_STOCK)]  # units not reserved
 
     @classmethod
     def of(cls, level: StockLevel) -> StockView:
@@ -35,14 +41,14 @@ class StockView(BaseModel):
 
 
 class Restock(BaseModel):
-    quantity: Annotated[StrictInt, Field(gt=0, le=1_000_000_000)]
+    quantity: Annotated[int, Field(gt=0, le=1_000_000_000), JsonInteger]
 
 
 def routes(unit_of_work: Callable[[], InventoryUnitOfWork]) -> APIRouter:
-    router = APIRouter(tags=["inventory"])
+    router = APIRouter(tags=["inventory"], responses=documented(422, 503))
 
-    @router.get("/reservations/{order_id}",
-                responses={404: {"description": "no such reservation"}})
+    @router.get("/reservations/{order_id}", operation_id="get_reservation",
+                responses=documented(404, notes={404: "No reservation for this order (yet)."}))
     def get_reservation(order_id: uuid.UUID) -> ReservationView:
         with unit_of_work() as uow:
             held = found(uow.reservations.get(order_id), f"no reservation for order {order_id}")
@@ -50,18 +56,25 @@ def routes(unit_of_work: Callable[[], InventoryUnitOfWork]) -> APIRouter:
                                items=held.items, createdAt=held.created_at,
                                releasedAt=held.released_at)
 
-    @router.get("/stock/{sku}", responses={404: {"description": "unknown SKU"}})
-    def get_stock(sku: str) -> StockView:
+    @router.get("/stock/{sku}", operation_id="get_stock",
+                responses=documented(404, notes={404: "Unknown SKU."}))
+    def get_stock(sku: Sku) -> StockView:
         with unit_of_work() as uow:
             level = uow.stock.get(sku)
         level = found(level, f"unknown SKU {sku}")
         return StockView.of(level)
 
-    @router.post("/stock/{sku}")
-    def add_stock(sku: Annotated[str, Field(min_length=1, max_length=64)],
-                  body: Restock) -> StockView:
+    @router.post("/stock/{sku}", operation_id="add_stock", responses={
+        200: {"description": "The SKU's new level.", "links": _READ_IT},
+        **documented(400, 409, 413, notes={
+            409: f"The SKU would hold more than {MAX_STOCK} units. Nothing was written."})})
+    def add_stock(sku: Sku, body: Restock) -> StockView:
         """Add units to a SKU (creating it if new)."""
         with unit_of_work() as uow:
+            uow.stock.lock([sku])  # so that the check below holds until the commit
+            level = uow.stock.get(sku)
+            if level is not None and level.initial + body.quantity > MAX_STOCK:
+                raise HTTPException(409, f"SKU {sku} would hold more than {MAX_STOCK} units")
             level = uow.stock.restock(sku, body.quantity)
             uow.commit()
         return StockView.of(level)

@@ -6,13 +6,22 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from sagaline.core.group_commit import GroupCommit
 from sagaline.core.web import found
+from sagaline.core.web_errors import documented
 from sagaline.services import events
 from sagaline.services.order.handlers import IdempotencyConflict, PlaceOrder, place_order
 from sagaline.services.order.repository import Order, OrderUnitOfWork
@@ -29,14 +38,14 @@ def _json_number(value: Any) -> Any:
 class OrderRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    userId: Annotated[StrictStr, Field(min_length=1, max_length=200), events.Storable]
+    userId: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200), events.Storable]
     totalAmount: Annotated[events.Money, BeforeValidator(_json_number)]
     items: Annotated[list[events.Item], Field(max_length=100)] = []
 
 
 class OrderAccepted(BaseModel):
     orderId: uuid.UUID
-    status: OrderStatus
+    status: Literal["PENDING"]
 
 
 class OrderView(BaseModel):
@@ -44,8 +53,8 @@ class OrderView(BaseModel):
     userId: str
     status: OrderStatus
     reason: str | None
-    totalAmount: events.Amount
-    items: list[dict[str, Any]]
+    totalAmount: Annotated[events.Amount, WithJsonSchema({"type": "number"})]
+    items: list[events.Item]
     createdAt: datetime | None
     updatedAt: datetime | None
     finishedAt: datetime | None
@@ -58,15 +67,30 @@ class OrderView(BaseModel):
                    finishedAt=order.finished_at)
 
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
-TraceParent = Annotated[str | None, Header(max_length=200)]
+# Optional headers and queries: absent, never null (which the default schema would allow).
+_SHORT_TEXT = WithJsonSchema({"type": "string", "maxLength": 200})
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=200,
+    description="Retrying with the same key returns the same order; with a different request, "
+                "409."), _SHORT_TEXT]
+TraceParent = Annotated[str | None, Header(
+    max_length=200, description="W3C trace context, carried on the saga's events."), _SHORT_TEXT]
+StatusFilter = Annotated[OrderStatus | None, Query(description="Only orders in this status."),
+                         WithJsonSchema({"type": "string", "enum": [s.value for s in OrderStatus]})]
+# Placing an order writes it and its event; a link leads to reading it back.
+_READ_IT = {"GetOrder": {"operationId": "get_order",
+                         "parameters": {"order_id": "$response.body#/orderId"}}}
 
 
 def routes(unit_of_work: Callable[[], OrderUnitOfWork]) -> APIRouter:
-    router = APIRouter(tags=["order"])
+    router = APIRouter(tags=["order"], responses=documented(422, 503))
     placing = GroupCommit(place_order, unit_of_work)
 
-    @router.post("/orders", status_code=201, responses={409: {"description": "key reused"}})
+    @router.post("/orders", status_code=201, operation_id="create_order",
+                 responses={201: {"description": "The order is placed; its saga runs.",
+                                  "links": _READ_IT},
+                            **documented(400, 409, 413, notes={
+                                409: "The Idempotency-Key was used for a different request."})})
     async def create_order(request: OrderRequest, idempotency_key: IdempotencyKey = None,
                            traceparent: TraceParent = None) -> OrderAccepted:
         """Start a saga. The same `Idempotency-Key` returns the same order, never a second.
@@ -80,15 +104,16 @@ def routes(unit_of_work: Callable[[], OrderUnitOfWork]) -> APIRouter:
                 409, "Idempotency-Key was already used for a different request") from None
         return OrderAccepted(orderId=order.order_id, status=PlaceOrder.first_status)
 
-    @router.get("/orders/{order_id}", responses={404: {"description": "no such order"}})
+    @router.get("/orders/{order_id}", operation_id="get_order",
+                responses=documented(404, notes={404: "No such order."}))
     def get_order(order_id: uuid.UUID) -> OrderView:
         with unit_of_work() as uow:
             order = uow.orders.get(order_id)
         order = found(order, f"no order {order_id}")
         return OrderView.of(order)
 
-    @router.get("/orders")
-    def list_orders(status: OrderStatus | None = None,
+    @router.get("/orders", operation_id="list_orders")
+    def list_orders(status: StatusFilter = None,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[OrderView]:
         """The newest orders, optionally only those in one status."""
         with unit_of_work() as uow:
