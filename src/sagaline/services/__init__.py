@@ -13,8 +13,8 @@ from importlib.resources.abc import Traversable
 
 from sagaline.core import migrations
 from sagaline.core.faults import FaultPoints
+from sagaline.core.topology import dead_letter_topic
 from sagaline.core.wiring import Plumbing
-from sagaline.services.topics import dead_letter_topic
 from sagaline.settings import (
     InventorySettings,
     OrderSettings,
@@ -27,8 +27,14 @@ from sagaline.settings import (
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
-    consumer_group: str
     settings: type[ServiceSettings]  # what the service reads from its environment
+
+    @property
+    def consumer_group(self) -> str:
+        """As the saga's topology declares it (imported here: it imports the services)."""
+        from sagaline.services.topology import TOPOLOGY
+
+        return TOPOLOGY.service(self.name).consumer_group
 
     @property
     def module(self) -> str:
@@ -67,7 +73,7 @@ class ServiceSpec:
         )
 
 
-ORDER = ServiceSpec("order", "order-service-group", OrderSettings)
-PAYMENT = ServiceSpec("payment", "payment-service-group", PaymentSettings)
-INVENTORY = ServiceSpec("inventory", "inventory-service-group", InventorySettings)
+ORDER = ServiceSpec("order", OrderSettings)
+PAYMENT = ServiceSpec("payment", PaymentSettings)
+INVENTORY = ServiceSpec("inventory", InventorySettings)
 SERVICES: tuple[ServiceSpec, ...] = (ORDER, PAYMENT, INVENTORY)

@@ -1,5 +1,7 @@
 """The saga's topic names: the seed demo's five, the compensations ours adds, dead letters."""
 
+from sagaline.core.topology import dead_letter_topic
+
 ORDER_CREATED = "order.created"
 PAYMENT_CHARGED = "payment.charged"
 PAYMENT_FAILED = "payment.failed"
@@ -10,11 +12,6 @@ INVENTORY_FAILED = "inventory.failed"
 ORDER_CANCELLED = "order.cancelled"
 INVENTORY_RELEASED = "inventory.released"
 
-
-
-def dead_letter_topic(service: str) -> str:
-    """Where a service's consumer puts messages it gives up on."""
-    return f"dlq.{service}"
 
 
 DEAD_LETTER_TOPICS = tuple(dead_letter_topic(s) for s in ("order", "payment", "inventory"))

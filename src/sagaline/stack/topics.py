@@ -35,7 +35,7 @@ def broker_ready(bootstrap: str, extra: dict[str, str] | None = None) -> bool:
     return True
 
 
-DEAD_LETTER_PREFIX = "dlq."  # as services.topics.dead_letter_topic names them
+DEAD_LETTER_PREFIX = "dlq."  # as core.topology.dead_letter_topic names them
 DAY_MS = 24 * 3600 * 1000
 
 

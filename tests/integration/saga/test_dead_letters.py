@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from sagaline.cli import app
 from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
+from sagaline.core.topology import dead_letter_topic
 from sagaline.ops import dlq
 from sagaline.services import topics
 from sagaline.services.topology import TOPOLOGY
@@ -40,7 +41,7 @@ def poisons(marker: str) -> dict[str, bytes]:
 
 def letters_with(saga: Saga, service: str, marker: str) -> list[dlq.DeadLetter]:
     s = saga.stack.settings
-    return [d for d in dlq.read_all(s.kafka_bootstrap_servers, topics.dead_letter_topic(service))
+    return [d for d in dlq.read_all(s.kafka_bootstrap_servers, dead_letter_topic(service))
             if marker.encode() in d.value]
 
 
@@ -87,7 +88,7 @@ def _dead_order_created(saga: Saga, user: str, occurred: datetime) -> None:
     headers = {"event-id": str(uuid.uuid4()), "occurred-at": occurred.isoformat(),
                "correlation-id": order_id, "dlq-source-topic": topics.ORDER_CREATED,
                "dlq-error": "RuntimeError: bug", "dlq-consumer": "payment-service-group"}
-    saga.produce(topics.dead_letter_topic("payment"), value, order_id.encode(), headers)
+    saga.produce(dead_letter_topic("payment"), value, order_id.encode(), headers)
 
 
 def test_replay_has_one_effect_however_often(saga: Saga) -> None:
