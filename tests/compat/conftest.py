@@ -52,9 +52,10 @@ def seed_saga(node: None, services: Stack) -> Iterator[Saga]:
         http.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def seed_consumer(seed_saga: Saga) -> Iterator[kafkajs.SeedConsumer]:
-    """Subscribed to every topic we produce before any test's saga starts."""
+    """Subscribed to every topic we produce before the module's sagas start; gone after it
+    (it would otherwise read, and slow, every later tier's traffic)."""
     bootstrap = seed_saga.stack.settings.kafka_bootstrap_servers
     consumer = kafkajs.SeedConsumer(bootstrap, f"compat-{uuid.uuid4().hex[:8]}", PRODUCED)
     try:
@@ -64,7 +65,7 @@ def seed_consumer(seed_saga: Saga) -> Iterator[kafkajs.SeedConsumer]:
         consumer.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def seed_producer(seed_saga: Saga) -> Iterator[kafkajs.SeedProducer]:
     producer = kafkajs.SeedProducer(seed_saga.stack.settings.kafka_bootstrap_servers)
     yield producer
