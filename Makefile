@@ -4,9 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup jars up down status demo migrate test lint bench check
+.PHONY: setup jars compat-deps up down status demo migrate test lint bench check
 
-setup: $(STAMP) jars
+setup: $(STAMP) jars compat-deps
 
 # Recreate the environment only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -17,6 +17,20 @@ $(STAMP): pyproject.toml
 # Kafka's jars from Maven Central into stack/kafka/libs (once per pom.xml version).
 jars: $(STAMP)
 	$(PY) -m sagaline fetch
+
+# KafkaJS for the compat tier (tests/compat), again only when its lockfile changes. Without npm
+# the tier skips locally; under CI (CI=true) it must run, so a missing npm fails here.
+COMPAT       := tests/compat
+COMPAT_STAMP := $(COMPAT)/node_modules/.installed
+
+compat-deps: $(COMPAT_STAMP)
+
+$(COMPAT_STAMP): $(COMPAT)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	    npm ci --prefix $(COMPAT) --no-audit --no-fund && touch $@; \
+	elif [ "$$CI" = true ]; then \
+	    echo "npm not found: the compat tier (tests/compat) needs Node 20 and npm" >&2; exit 1; \
+	else echo "npm not found: the compat tier (tests/compat) will skip"; fi
 
 up: setup
 	$(PY) -m sagaline up $(ARGS)

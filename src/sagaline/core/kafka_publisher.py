@@ -24,18 +24,31 @@ PERMANENT_ERRORS = frozenset({
 # broker outage, rather than being given up on.
 
 
-def producer_config(bootstrap: str, extra: Mapping[str, str] | None = None) -> dict[str, Any]:
+# Codecs librdkafka can write. Every client decodes `none` and `gzip`; KafkaJS (the seed's
+# client) needs a plugin for the others and crashes on them without one (CONTRACT.md).
+COMPRESSION_TYPES = ("none", "gzip", "snappy", "lz4", "zstd")
+DEFAULT_COMPRESSION = "none"  # measured against gzip: docs/performance.md
+
+
+def producer_config(bootstrap: str, extra: Mapping[str, str] | None = None,
+                    compression: str = DEFAULT_COMPRESSION) -> dict[str, Any]:
     return {
         "bootstrap.servers": bootstrap,
         "enable.idempotence": True,  # implies acks=all, no reordering, no retry duplicates
         "acks": "all",
         "linger.ms": 1,  # the relay sends whole batches; don't wait for more
         "batch.num.messages": 10_000,
-        "compression.type": "lz4",
+        "compression.type": compression_type(compression),
         # Bounds how long the relay holds its transaction while the broker is away.
         "message.timeout.ms": 10_000,
         **without_protected(extra),
     }
+
+
+def compression_type(codec: str) -> str:
+    if codec not in COMPRESSION_TYPES:
+        raise ValueError(f"compression {codec!r} is not one of {', '.join(COMPRESSION_TYPES)}")
+    return codec
 
 
 # Settings that the outbox guarantees rest on: a user's client config may not change them.
@@ -46,11 +59,19 @@ PROTECTED = frozenset({"enable.idempotence", "acks", "enable.auto.offset.store",
                        "message.timeout.ms", "delivery.timeout.ms", "auto.offset.reset"})
 
 
+# The codec has a setting of its own, checked against what the contract's clients decode.
+CODEC_KEYS = frozenset({"compression.type", "compression.codec"})
+
+
 def without_protected(extra: Mapping[str, str] | None) -> dict[str, str]:
     clash = PROTECTED & set(extra or {})
     if clash:
         raise ValueError(f"KAFKA_CLIENT_CONFIG may not set {', '.join(sorted(clash))}: "
                          "the outbox and the idempotent consumer rely on them")
+    codec = CODEC_KEYS & set(extra or {})
+    if codec:
+        raise ValueError(f"KAFKA_CLIENT_CONFIG may not set {', '.join(sorted(codec))}: "
+                         "use KAFKA_COMPRESSION_TYPE")
     return dict(extra or {})
 
 

@@ -11,7 +11,7 @@ from sagaline.core.consumer import ConsumerLoop
 from sagaline.core.deadletter import TopicDeadLetters
 from sagaline.core.envelope import SagaKey
 from sagaline.core.faults import FaultPoints
-from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
+from sagaline.core.kafka_publisher import DEFAULT_COMPRESSION, KafkaPublisher, producer_config
 from sagaline.core.kafka_source import KafkaSource, consumer_config
 from sagaline.core.messages import MessageSource
 from sagaline.core.processor import EventProcessor, Handler, Processor
@@ -32,6 +32,7 @@ class Plumbing:
     dsn: str
     bootstrap_servers: str
     kafka_config: Mapping[str, str] = field(default_factory=dict)
+    compression: str = DEFAULT_COMPRESSION  # codec of what the service produces
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
     outbox_retention_s: float = 3600.0
@@ -45,7 +46,7 @@ class Plumbing:
 
 
 def kafka_publisher(p: Plumbing) -> KafkaPublisher:
-    return KafkaPublisher(producer_config(p.bootstrap_servers, p.kafka_config))
+    return KafkaPublisher(producer_config(p.bootstrap_servers, p.kafka_config, p.compression))
 
 
 def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
