@@ -49,7 +49,7 @@ class NodeScript:
         try:
             line = self.lines.get(timeout=timeout_s)
         except queue.Empty:
-            raise AssertionError(f"{self.proc.args}: nothing within {timeout_s}s") from None
+            raise AssertionError(f"{self.proc.args!r}: nothing within {timeout_s}s") from None
         if line["event"] in ("crash", "exit"):
             raise AssertionError(f"KafkaJS {line['event']}: {line.get('error')}\n{self.stderr()}")
         return line

@@ -7,9 +7,9 @@ import uuid
 
 from sagaline.core import db
 from sagaline.services import topics
-from sagaline.services.order.repository import OrderUnitOfWork
+from sagaline.services.order.repository import PostgresOrderUnitOfWork
 from sagaline.services.order.timeouts import SagaDeadline
-from sagaline.settings import Settings
+from sagaline.settings import SystemSettings
 from tests.compat import seed_fields
 from tests.compat.freezer import Freezer
 from tests.compat.kafkajs import SeedConsumer
@@ -73,12 +73,12 @@ def _reservation(saga: Saga, order_id: str) -> str | None:
     return response.json()["status"] if response.status_code == 200 else None
 
 
-def _cancel_overdue_now(settings: Settings) -> int:
+def _cancel_overdue_now(settings: SystemSettings) -> int:
     """The order service's deadline sweep (SagaDeadline) with a deadline of zero: what the
     service does after SAGA_TIMEOUT_S (a minute by default, too long for a test). It cancels
     every order not final, so no other saga may be in flight."""
     pool = db.make_pool(settings.order_db_dsn, 1, "compat-deadline")
     try:
-        return SagaDeadline(lambda: OrderUnitOfWork(pool), deadline_s=0.0).sweep()
+        return SagaDeadline(lambda: PostgresOrderUnitOfWork(pool), deadline_s=0.0).sweep()
     finally:
         pool.close()

@@ -73,13 +73,15 @@ def _order(saga: Saga, order_id: str) -> dict[str, Any]:
 
 
 def _wait_status(saga: Saga, order_id: str, status: str) -> dict[str, Any]:
-    return wait_for(lambda: (o := _order(saga, order_id))["status"] == status and o, 20,
-                    f"order {order_id} {status}")
+    found = wait_for(lambda: (o := _order(saga, order_id))["status"] == status and o, 20,
+                     f"order {order_id} {status}")
+    return dict(found)
 
 
 def _wait_row(saga: Saga, path: str) -> dict[str, Any]:
     """GET `path` on payment (/payments/...) or inventory (/reservations/...) until it is
     there."""
     http = saga.payment if path.startswith("/payments") else saga.inventory
-    return wait_for(lambda: (r := http.get(path)).status_code == 200 and r.json(), 20,
-                    f"{path} to exist")
+    found = wait_for(lambda: (r := http.get(path)).status_code == 200 and r.json(), 20,
+                     f"{path} to exist")
+    return dict(found)

@@ -57,7 +57,8 @@ def relay_drain(settings: StackSettings, rows: int, batch_size: int,
 def _timed_drain(settings: StackSettings, dsn: str, rows: int, batch_size: int,
                  timeout_s: float) -> dict[str, Any]:
     kafka = KafkaPublisher(producer_config(settings.kafka_bootstrap_servers,
-                                           settings.kafka_client_config))
+                                           settings.kafka_client_config,
+                                           settings.kafka_compression_type))
     relay = OutboxRelay(lambda: db.connect(dsn, "bench-drain"), kafka, batch_size=batch_size)
     done, batches = 0, 0
     begin = time.perf_counter()

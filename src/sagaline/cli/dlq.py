@@ -94,7 +94,8 @@ def dlq_replay(
         _say(f"error: nothing to replay{unknown}")
         raise typer.Exit(2)
     publisher = KafkaPublisher(producer_config(settings.kafka_bootstrap_servers,
-                                               settings.kafka_client_config))
+                                               settings.kafka_client_config,
+                                               settings.kafka_compression_type))
     try:
         count = dead_letters.replay(chosen, publisher, settings.inbox_retention_s, force)
     except (dead_letters.TooOld, ConnectionError) as err:

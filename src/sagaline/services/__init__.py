@@ -63,6 +63,7 @@ class ServiceSpec:
             dsn=settings.db_dsn,
             bootstrap_servers=settings.kafka_bootstrap_servers,
             kafka_config=settings.kafka_client_config,
+            compression=settings.kafka_compression_type,
             relay_batch_size=settings.relay_batch_size,
             relay_poll_interval_s=settings.relay_poll_interval_s,
             outbox_retention_s=settings.outbox_retention_s,
