@@ -98,7 +98,7 @@ async function getJson(url) {
 }
 
 async function refreshSagas() {
-  const rows = await getJson(state.status ? `/api/sagas?status=${encodeURIComponent(state.status)}` : "/api/sagas");
+  const rows = await getJson(state.status ? `/api/sagas?limit=25&status=${encodeURIComponent(state.status)}` : "/api/sagas?limit=25");
   if (!rows) return;
   const stuck = new Set((state.snapshot?.stuck || []).map((x) => x.order_id));
   const body = $("#sagas tbody");
