@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup jars up down status demo migrate test lint bench check
+.PHONY: setup jars up down status demo migrate test lint bench check browser
 
 setup: $(STAMP) jars
 
@@ -39,6 +39,14 @@ check: $(STAMP)
 
 test: setup
 	$(PY) -m pytest tests
+
+# Debian's Chromium for the browser tier (-m browser; never a browser download). Installed
+# when missing under CI=true or as root; otherwise the browser tests skip without it.
+browser:
+	@if command -v /usr/bin/chromium >/dev/null; then echo "chromium: /usr/bin/chromium"; \
+	elif [ "$$CI" = "true" ] || [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "no /usr/bin/chromium: apt-get install chromium (the browser tests skip)"; fi
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests
