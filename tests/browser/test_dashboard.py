@@ -113,7 +113,7 @@ def test_screenshot_after_a_demo_like_run(page: Watched, services: Stack) -> Non
         placed = demo.plan(uuid.uuid4().hex[:6], 30, s.starting_credit, scarce)
         demo.place_all(order, placed)
         demo.follow(order, placed, timeout_s=30)
-    refunded = next(p.order_id for p in placed
+    refunded = next(p.order_id for p in reversed(placed)  # the newest: on the first page
                     if (p.outcome or {}).get("reason") == "OUT_OF_STOCK")
     page.page.wait_for_timeout(2_000)
     page.page.locator(f'#sagas tr[data-order-id="{refunded}"]').click()
