@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup jars compat-deps up down status demo migrate test lint bench check
+.PHONY: setup jars compat-deps browser-deps up down status demo migrate test lint bench check
 
 setup: $(STAMP) jars compat-deps
 
@@ -51,8 +51,16 @@ status: $(STAMP)
 check: $(STAMP)
 	$(PY) -m sagaline check $(ARGS)
 
-test: setup
+test: setup browser-deps
 	$(PY) -m pytest tests
+
+# Debian's Chromium for the browser tier (-m browser; never a browser download). Installed
+# when missing under CI=true or as root; otherwise the browser tests skip without it.
+browser-deps:
+	@if command -v /usr/bin/chromium >/dev/null; then echo "chromium: /usr/bin/chromium"; \
+	elif [ "$$CI" = "true" ] || [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "no /usr/bin/chromium: apt-get install chromium (the browser tests skip)"; fi
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests

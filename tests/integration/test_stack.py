@@ -238,5 +238,5 @@ def test_a_service_without_its_dsn_says_which_variable_is_missing(
 def test_status_table_has_a_row_per_component(tmp_path: Path) -> None:
     stack = Stack(StackSettings(stack_dir=tmp_path))
     lines = report.table(stack.status()).splitlines()
-    assert len(lines) == 1 + 7
+    assert len(lines) == 1 + 8  # Kafka, three Postgres, three services, the dashboard
     assert lines[1].split()[:2] == ["kafka", "stopped"] or "running" in lines[1]

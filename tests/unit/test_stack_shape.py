@@ -14,6 +14,13 @@ from sagaline.stack.shape import Shape, node_addresses, replica_port
 pytestmark = pytest.mark.unit
 
 
+def local_settings(stack_dir: Path) -> StackSettings:
+    """The default addresses, whatever the environment of this test run says."""
+    return StackSettings(stack_dir=stack_dir, kafka_bootstrap_servers="127.0.0.1:9092",
+                         order_http_port=4001, payment_http_port=4002,
+                         inventory_http_port=4003)
+
+
 def props(text: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in text.splitlines())
 
@@ -57,7 +64,7 @@ def test_shapes_outside_what_runs_here_are_refused(brokers: int, replicas: int) 
 
 def test_up_records_the_shape_and_later_commands_see_every_node_and_replica(
         tmp_path: Path) -> None:
-    settings = StackSettings(stack_dir=tmp_path)
+    settings = local_settings(tmp_path)
     Stack(settings, shape=Shape(3, 2)).record_shape()
     later = Stack(settings)  # as `status` or `down` would build it
     assert later.infra_names[:3] == ["kafka-1", "kafka-2", "kafka-3"]
@@ -71,12 +78,12 @@ def test_up_records_the_shape_and_later_commands_see_every_node_and_replica(
 
 
 def test_dynamic_membership_leaves_replica_ids_empty(tmp_path: Path) -> None:
-    stack = Stack(StackSettings(stack_dir=tmp_path), shape=Shape(1, 2, static_membership=False))
+    stack = Stack(local_settings(tmp_path), shape=Shape(1, 2, static_membership=False))
     assert {s.extra_env["REPLICA_ID"] for s in stack.services} == {""}
 
 
 def test_one_node_and_one_replica_stays_the_default(tmp_path: Path) -> None:
-    stack = Stack(StackSettings(stack_dir=tmp_path))
+    stack = Stack(local_settings(tmp_path))
     assert stack.infra_names[0] == "kafka" and stack.service_names == [
         "order", "payment", "inventory"]
     assert stack.services[0].extra_env["REPLICA_ID"] == ""

@@ -48,6 +48,8 @@ def demo(
     with readable_errors(stack, cleanup=True):
         timed("infrastructure", stack.start_infra)
         timed("services", stack.start_services)
+        timed("dashboard", stack.start_dashboard)
+    say(f"dashboard: {stack.dashboard.address}")
     try:
         ok = demo_run.run(stack.settings, orders)
     finally:

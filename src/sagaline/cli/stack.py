@@ -40,10 +40,12 @@ def up(
         timed("infrastructure", stack.start_infra)
         if not no_services:
             timed("services", stack.start_services)
+            timed("dashboard", stack.start_dashboard)
     typer.echo(table(stack.status()))
     if not detach:
         say("running in the foreground; Ctrl-C stops everything")
-        names = stack.infra_names + ([] if no_services else stack.service_names)
+        names = stack.infra_names + ([] if no_services else
+                                     [*stack.service_names, stack.dashboard.name])
         raise typer.Exit(supervise(stack, names, say))
 
 

@@ -9,6 +9,7 @@ Each process reads only what it needs, so a service's container gets only its ow
 - `FaultSettings` (common.py): the chaos tier's fault points; off unless set.
 - `SystemSettings` and `StackSettings` (system.py): the operations tools (auditor, dead
   letters, demo, benchmark) see all three databases; the local stack also runs them.
+  `DashboardSettings` (system.py): the saga dashboard adds its address and thresholds.
 
 Field names are the environment variable names (case-insensitive). Core modules never read
 these objects: the composition roots pass them the values they need.
@@ -16,9 +17,15 @@ these objects: the composition roots pass them the values they need.
 
 from sagaline.settings.common import FaultSettings, KafkaSettings, ServiceSettings, TopicSettings
 from sagaline.settings.services import InventorySettings, OrderSettings, PaymentSettings
-from sagaline.settings.system import StackSettings, SystemSettings, stack_settings
+from sagaline.settings.system import (
+    DashboardSettings,
+    StackSettings,
+    SystemSettings,
+    stack_settings,
+)
 
 __all__ = [
+    "DashboardSettings",
     "FaultSettings",
     "InventorySettings",
     "KafkaSettings",

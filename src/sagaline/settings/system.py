@@ -38,6 +38,29 @@ class SystemSettings(KafkaSettings):
     starting_credit: int = Field(10_000, ge=0)
 
 
+class DashboardSettings(SystemSettings):
+    """The saga dashboard (`sagaline dashboard`): reads the three databases and Kafka."""
+
+    model_config = _WITH_LOCAL_CREDENTIALS
+
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = Field(4000, ge=1, le=65535)
+    # A saga not final that has not moved this long is shown as stuck.
+    stuck_after_s: float = Field(10.0, gt=0)
+    # One shared snapshot is read this often, whatever the number of browsers.
+    dashboard_refresh_s: float = Field(0.5, ge=0.1, le=10)
+    # To draw the deadline as a step (the order service's own SAGA_TIMEOUT_S).
+    saga_timeout_s: float = Field(60.0, gt=0)
+    # Where each service answers GET /ready, e.g. {"payment": "http://payment:4002"};
+    # a service not named here: http://HTTP_HOST:<its port>.
+    service_urls: dict[str, str] = Field(default_factory=dict)
+
+    def service_url(self, service: str) -> str:
+        host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::", "") else self.http_host
+        port = getattr(self, f"{service}_http_port")
+        return self.service_urls.get(service, f"http://{host}:{port}")
+
+
 class StackSettings(SystemSettings, TopicSettings):
     """The local stack (`sagaline up`): where its data lives, and the topics it creates."""
 

@@ -1,8 +1,8 @@
 """`Stack`: the local stack's public API (used by the CLI, the test fixtures and chaos tests).
 
 Component names: "kafka", "postgres-order", "postgres-payment", "postgres-inventory",
-"order", "payment", "inventory". Every method raises `StackError` for a failure a user can act
-on (port taken, Java missing, component died during start, timeout).
+"order", "payment", "inventory", "dashboard". Every method raises `StackError` for a failure a
+user can act on (port taken, Java missing, component died during start, timeout).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from sagaline.settings import StackSettings, stack_settings
 from sagaline.stack import layout
 from sagaline.stack.component import Component, ComponentStatus
+from sagaline.stack.dashboard import Dashboard
 from sagaline.stack.errors import StackError
 from sagaline.stack.kafka import wait_for_brokers
 from sagaline.stack.shape import Shape
@@ -45,8 +46,10 @@ class Stack:
         self.postgres = layout.databases(self.settings, self.dir)
         self.services = layout.service_replicas(self.settings, self.shape, self.dir,
                                                 self.service_env, service_module)
+        self.dashboard = Dashboard(self.settings, self.dir)  # started by `up` and `demo`
         self.components: dict[str, Component] = {
-            c.name: c for c in [*self.kafka_nodes, *self.postgres, *self.services]
+            c.name: c for c in [*self.kafka_nodes, *self.postgres, *self.services,
+                                self.dashboard]
         }
         self.started: list[str] = []  # names this object spawned itself
 
@@ -87,6 +90,10 @@ class Stack:
         for name in self.service_names:
             self.wait_ready(name)
 
+    def start_dashboard(self) -> None:
+        """Start the saga dashboard (reusing a running one) and wait until it answers."""
+        self.start(self.dashboard.name)
+
     def record_shape(self) -> None:
         """Keep this stack's shape for later commands; refused while a stack of another
         shape runs in the same dir (its nodes or replicas would be lost track of)."""
@@ -99,7 +106,8 @@ class Stack:
 
     def stop_all(self) -> None:
         """Stop everything this stack dir's pid files name: services, then Kafka, then Postgres."""
-        self.stop_names([*reversed(self.service_names), *self.infra_names])
+        self.stop_names([self.dashboard.name, *reversed(self.service_names),
+                         *self.infra_names])
 
     def stop_names(self, names: list[str]) -> None:
         """Stop the named components in that order (services first if you pass them first)."""
@@ -108,7 +116,7 @@ class Stack:
 
     def stop_started(self) -> None:
         """Stop only what this object spawned itself (services, then Kafka, then Postgres)."""
-        order = [*reversed(self.service_names), *self.infra_names]
+        order = [self.dashboard.name, *reversed(self.service_names), *self.infra_names]
         self.stop_names([n for n in order if n in self.started])
         self.started.clear()
 

@@ -1,0 +1,25 @@
+"""`dashboard`: the read-only saga dashboard (see sagaline.dashboard)."""
+
+from __future__ import annotations
+
+import typer
+from pydantic import ValidationError
+
+from sagaline.cli.common import say
+from sagaline.settings import DashboardSettings
+
+app = typer.Typer()
+
+
+@app.command()
+def dashboard() -> None:
+    """Serve the saga dashboard on DASHBOARD_HOST:DASHBOARD_PORT until stopped."""
+    try:
+        settings = DashboardSettings()
+    except ValidationError as err:
+        say(f"error: {err}")
+        raise typer.Exit(2) from None
+    from sagaline.dashboard.server import serve
+
+    say(f"dashboard on http://{settings.dashboard_host}:{settings.dashboard_port}")
+    serve(settings)

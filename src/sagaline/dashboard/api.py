@@ -1,0 +1,110 @@
+"""The dashboard's HTTP API and page: FastAPI, read-only, same origin for everything."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+
+from sagaline.core.topology import Topology
+from sagaline.dashboard import order_queries, saga_reads, timeline
+from sagaline.dashboard.cache import TtlCache
+from sagaline.dashboard.collector import Collector
+from sagaline.dashboard.sources import Databases, Unavailable
+from sagaline.services import SERVICES
+from sagaline.services.order.status import OrderStatus
+from sagaline.services.topology import TOPOLOGY
+from sagaline.settings import DashboardSettings
+
+STATIC = Path(__file__).parent / "static"
+T = TypeVar("T")
+
+
+def create_app(settings: DashboardSettings, topology: Topology = TOPOLOGY) -> FastAPI:
+    dbs = Databases({s.name: s.dsn(settings) for s in SERVICES})
+    collector = Collector(settings, topology, dbs)
+    cache = TtlCache(settings.dashboard_refresh_s)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        collector.start()
+        yield
+        collector.stop()
+        dbs.close()
+
+    app = FastAPI(title="sagaline dashboard", lifespan=lifespan, docs_url=None,
+                  redoc_url=None)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    @app.get("/healthz")
+    def health() -> dict[str, bool]:
+        return {"ok": True}
+
+    @app.get("/api/snapshot")
+    def snapshot() -> Response:
+        return Response(collector.snapshot, media_type="application/json")
+
+    @app.get("/api/events")
+    async def events(request: Request) -> StreamingResponse:
+        """Server-sent events: each new snapshot once, as it is made."""
+        return StreamingResponse(_stream(collector, request), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
+
+    @app.get("/api/sagas")
+    def sagas(status: OrderStatus | None = None,
+              limit: int = Query(50, ge=1, le=200)) -> list[dict[str, Any]]:
+        def read() -> list[dict[str, Any]]:
+            with dbs.read("order") as conn:
+                return order_queries.recent(conn, status, limit)
+        return _or_503(lambda: cache.get(("sagas", status, limit), read))
+
+    @app.get("/api/sagas/{order_id}")
+    def saga(order_id: uuid.UUID) -> dict[str, Any]:
+        def read() -> dict[str, Any] | None:
+            records = saga_reads.read(dbs, topology, str(order_id))
+            if records is None:
+                return None
+            steps = timeline.build(records, topology, settings.saga_timeout_s)
+            return {"order": records.order, "steps": timeline.as_json(steps)}
+        found = _or_503(lambda: cache.get(("saga", order_id), read))
+        if found is None:
+            raise HTTPException(404, f"no order {order_id}")
+        return found
+
+    @app.get("/api/topology")
+    def topology_json() -> dict[str, Any]:
+        return {"services": [{"name": s.name, "consumer_group": s.consumer_group,
+                              "consumes": list(s.consumes), "produces": list(s.produces),
+                              "dead_letter_topic": s.dead_letter_topic}
+                             for s in topology.services],
+                "edges": [vars(e) for e in topology.edges]}
+
+    app.state.collector = collector
+    return app
+
+
+def _or_503(read: Callable[[], T]) -> T:
+    try:
+        return read()
+    except Unavailable as exc:
+        raise HTTPException(503, str(exc)) from None
+
+
+async def _stream(collector: Collector, request: Request) -> AsyncIterator[bytes]:
+    seen = 0  # version 0: nothing read yet
+    while not collector.stopping and not await request.is_disconnected():
+        if collector.version != seen:
+            seen = collector.version
+            yield b"data: " + collector.snapshot + b"\n\n"
+        await asyncio.sleep(0.1)

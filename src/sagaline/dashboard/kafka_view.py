@@ -1,0 +1,74 @@
+"""What the dashboard reads from Kafka: each consumer group's lag (admin API only: it joins
+no group) and the dead letters, re-read only when a dead-letter topic has grown."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from confluent_kafka import KafkaException
+
+from sagaline.audit import read_kafka
+from sagaline.audit.read_db import SourceUnavailable
+from sagaline.core.topology import Topology
+from sagaline.ops import dlq
+from sagaline.ops.kafka_admin import admin_client
+
+# The dashboard shows at most this many letters per service (the newest).
+LETTERS_SHOWN = 200
+
+
+class KafkaView:
+    def __init__(self, bootstrap: str, extra: Mapping[str, str], topology: Topology) -> None:
+        self._bootstrap, self._extra = bootstrap, dict(extra)
+        self._client = admin_client(bootstrap, extra)
+        self._topology = topology
+        self._letters: dict[str, list[dlq.DeadLetter]] = {}
+        self._held: dict[str, int] = {}  # letters per topic when last read
+
+    def lag(self) -> dict[str, int]:
+        """Service -> messages its consumer group has yet to read, over its topics."""
+        groups = {s.consumer_group: s.name for s in self._topology.services}
+        found: dict[str, int] = dict.fromkeys(groups.values(), 0)
+        for row in read_kafka.lags(self._client, self._topology.subscriptions()):
+            found[groups[row.group]] += row.lag
+        return found
+
+    def dead_letters(self) -> dict[str, list[dlq.DeadLetter]]:
+        """Service -> its newest dead letters; a topic is read again only when it grew."""
+        for service in self._topology.services:
+            topic = service.dead_letter_topic
+            held = sum(d.count for d in read_kafka.dead_letters(self._client, [topic], None))
+            if held != self._held.get(topic):
+                try:
+                    letters = dlq.read_all(self._bootstrap, topic, self._extra, timeout_s=5)
+                except (KafkaException, TimeoutError) as exc:
+                    raise SourceUnavailable(f"Kafka: reading {topic}: {exc}") from None
+                self._letters[service.name] = letters[-LETTERS_SHOWN:]
+                self._held[topic] = held
+        return dict(self._letters)
+
+def letter_json(service: str, letter: dlq.DeadLetter, handled: bool | None) -> dict[str, Any]:
+    """One letter for the page; `saga` is its key when that is an order id (a UUID)."""
+    h = letter.headers
+    return {"service": service, "topic": letter.topic, "ref": letter.ref, "key": letter.key,
+            "source_topic": letter.source_topic, "error_type": h.get("dlq-error-type"),
+            "error": h.get("dlq-error", "")[:300], "failed_at": _float(h.get("dlq-failed-at")),
+            "replayed": handled, "saga": letter.key if _is_uuid(letter.key) else None,
+            "value": letter.value[:300].decode("utf-8", "replace")}
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def _is_uuid(text: str | None) -> bool:
+    try:
+        uuid.UUID(text or "")
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,163 @@
+// The dashboard page: one server-sent stream of shared snapshots; the saga list and the open
+// timeline are fetched again with each snapshot (the server caches them per interval).
+"use strict";
+const state = { open: null, status: "", charts: {}, snapshot: null };
+window.sagaDashboard = state; // for the browser tests
+
+const $ = (sel) => document.querySelector(sel);
+const fmtTime = (t) => (t ? new Date(t * 1000).toLocaleTimeString() : "-");
+const short = (id) => (id ? id.slice(0, 8) : "-");
+
+function cell(row, text, cls) {
+  const td = row.insertCell();
+  td.textContent = text === null || text === undefined ? "-" : String(text);
+  if (cls) td.className = cls;
+  return td;
+}
+
+function card(title, value, down) {
+  const div = document.createElement("div");
+  div.className = "card" + (down ? " down" : "");
+  const b = document.createElement("b");
+  b.textContent = value;
+  div.append(b, title);
+  return div;
+}
+
+const PALETTE = ["#17803d", "#b3261e", "#1a56c4", "#8a5a00", "#7b3fb5", "#00838f"];
+
+function drawChart(name, cols) {
+  const el = $(`#chart-${name}`);
+  const data = [cols.t, ...cols.values];
+  const old = state.charts[name];
+  if (old && old.names === cols.names.join("|")) {
+    old.plot.setData(data);
+    return;
+  }
+  if (old) old.plot.destroy();
+  const opts = {
+    width: el.clientWidth || 400, height: 180, legend: { show: true },
+    scales: { x: { time: true } },
+    series: [{}, ...cols.names.map((n, i) => ({ label: n, stroke: PALETTE[i % PALETTE.length], width: 1.5 }))],
+  };
+  state.charts[name] = { names: cols.names.join("|"), plot: new uPlot(opts, data, el) };
+}
+
+function renderOverview(s) {
+  const inFlight = $("#in-flight");
+  inFlight.replaceChildren(...Object.entries(s.in_flight).map(([k, v]) => card(`in flight: ${k}`, v)),
+                           card("stuck", s.stuck.length, s.stuck.length > 0));
+  const services = $("#services");
+  services.replaceChildren(...Object.entries(s.services).map(([name, v]) =>
+    card(`${name}: ${v.ready === false ? "NOT READY" : "ready"}; lag ${v.lag ?? "?"}; ` +
+         `oldest ${v.oldest_s ? v.oldest_s.toFixed(1) + " s" : "-"}`, `${v.pending ?? "?"} pending`,
+         v.ready === false)));
+  markServices($("#topology"), s.services);
+  $("#errors").replaceChildren(...s.errors.map((e) => { const li = document.createElement("li"); li.textContent = e; return li; }));
+}
+
+function renderStuck(stuck) {
+  const items = stuck.map((x) => {
+    const li = document.createElement("li");
+    li.dataset.orderId = x.order_id;
+    const a = document.createElement("a");
+    a.textContent = short(x.order_id);
+    a.onclick = () => openSaga(x.order_id);
+    const label = document.createElement("span");
+    label.className = "label";
+    label.textContent = ` ${x.label} `;
+    const causes = document.createElement("span");
+    causes.className = "causes";
+    causes.textContent = `(${x.status}) ${x.causes.length ? x.causes.join("; ") : "cause unknown"}`;
+    li.append(a, label, causes);
+    return li;
+  });
+  if (!items.length) { const li = document.createElement("li"); li.className = "none"; li.textContent = "none"; items.push(li); }
+  $("#stuck").replaceChildren(...items);
+}
+
+function renderDeadLetters(letters) {
+  const body = $("#dead-letters tbody");
+  body.replaceChildren();
+  for (const d of letters) {
+    const row = body.insertRow();
+    row.dataset.ref = `${d.topic} ${d.ref}`;
+    cell(row, d.service); cell(row, d.ref); cell(row, d.source_topic);
+    cell(row, `${d.error_type || ""}: ${d.error || ""}`);
+    cell(row, d.replayed === null ? "unreadable" : d.replayed ? "replayed" : "no");
+    const td = row.insertCell();
+    if (d.saga) { const a = document.createElement("a"); a.textContent = short(d.saga); a.onclick = () => openSaga(d.saga); td.append(a); }
+    else td.textContent = d.key || "-";
+  }
+}
+
+async function getJson(url) {
+  const r = await fetch(url);
+  if (!r.ok) return null;
+  return r.json();
+}
+
+async function refreshSagas() {
+  const rows = await getJson(state.status ? `/api/sagas?limit=25&status=${encodeURIComponent(state.status)}` : "/api/sagas?limit=25");
+  if (!rows) return;
+  const stuck = new Set((state.snapshot?.stuck || []).map((x) => x.order_id));
+  const body = $("#sagas tbody");
+  body.replaceChildren();
+  for (const o of rows) {
+    const row = body.insertRow();
+    row.dataset.orderId = o.order_id;
+    if (o.order_id === state.open) row.className = "open";
+    row.onclick = () => openSaga(o.order_id);
+    cell(row, short(o.order_id));
+    cell(row, o.status + (stuck.has(o.order_id) ? " (stuck)" : ""), `status-${o.status}`);
+    cell(row, o.reason); cell(row, o.total_amount); cell(row, fmtTime(o.created_at));
+    cell(row, o.finished_at ? `${Math.round((o.finished_at - o.created_at) * 1000)} ms` : "…");
+  }
+}
+
+const LANES = ["order", "payment", "inventory"];
+
+async function refreshTimeline() {
+  if (!state.open) return;
+  const saga = await getJson(`/api/sagas/${state.open}`);
+  if (!saga) return;
+  const o = saga.order;
+  $("#timeline-title").textContent = `${short(o.order_id)}: ${o.status}${o.reason ? " (" + o.reason + ")" : ""}`;
+  const body = $("#timeline tbody");
+  body.replaceChildren();
+  for (const s of saga.steps) {
+    const row = body.insertRow();
+    row.className = `step step-${s.kind}` + (s.expected ? " step-expected" : "");
+    row.dataset.service = s.service;
+    cell(row, Math.round((s.at - o.created_at) * 1000));
+    for (const lane of LANES) cell(row, lane === s.service ? s.label : "");
+  }
+}
+
+function openSaga(id) {
+  state.open = id;
+  refreshTimeline();
+  refreshSagas();
+}
+
+function onSnapshot(s) {
+  state.snapshot = s;
+  $("#updated").textContent = `updated ${fmtTime(s.at)}`;
+  renderOverview(s);
+  renderStuck(s.stuck);
+  renderDeadLetters(s.dead_letters);
+  for (const [name, cols] of Object.entries(s.charts)) drawChart(name, cols);
+  refreshSagas();
+  refreshTimeline();
+}
+
+async function main() {
+  $("#status-filter").onchange = (e) => { state.status = e.target.value; refreshSagas(); };
+  const topo = await getJson("/api/topology");
+  if (topo) drawTopology($("#topology"), topo);
+  const events = new EventSource("/api/events");
+  events.onmessage = (e) => onSnapshot(JSON.parse(e.data));
+  events.onerror = () => { $("#updated").textContent = "reconnecting…"; };
+}
+
+main();

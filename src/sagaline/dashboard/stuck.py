@@ -1,0 +1,81 @@
+"""Which sagas are stuck, on which service, and why where that can be known.
+
+A saga not final whose order row has not changed for STUCK_AFTER_S is stuck. The service it
+waits on follows from its status and the declared topology: the status says which event last
+moved the order; the other consumers of that event are the ones that must answer next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sagaline.core.topology import Topology
+from sagaline.services import topics
+from sagaline.services.order.status import OrderStatus
+
+# The event that put an order in each status that is not final.
+MOVED_BY = {OrderStatus.PENDING: topics.ORDER_CREATED,
+            OrderStatus.PAID: topics.PAYMENT_CHARGED,
+            OrderStatus.COMPENSATING: topics.INVENTORY_FAILED}
+OWNER = "order"  # the service whose row tells the saga's status
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What else is known when the snapshot is taken. `dead_letters`: order id -> where its
+    letters are ("dlq.payment 0:3"); `pending`: service -> order id -> age of its oldest
+    unpublished outbox row; `lag`: service -> messages its consumer group is behind;
+    `ready`: service -> answers /ready."""
+
+    dead_letters: Mapping[str, list[str]] = field(default_factory=dict)
+    pending: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    lag: Mapping[str, int] = field(default_factory=dict)
+    ready: Mapping[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stuck:
+    order_id: str
+    status: str
+    waiting_on: str
+    since_s: float
+    causes: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"waiting on {self.waiting_on} since {self.since_s:.0f} s"
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "label": self.label}
+
+
+def waiting_on(status: str, topology: Topology) -> str:
+    """The service an order in `status` waits on (for a final status: none, the owner)."""
+    topic = MOVED_BY.get(OrderStatus(status))
+    if topic is None:
+        return OWNER
+    answering = [s for s in topology.consumers_of(topic) if s != OWNER]
+    return answering[0] if answering else OWNER
+
+
+def analyse(orders: Sequence[Mapping[str, Any]], topology: Topology, evidence: Evidence,
+            now: float) -> list[Stuck]:
+    """Each order (not final, not moving) as a stuck saga with its likely causes."""
+    return [_one(o, topology, evidence, now) for o in orders]
+
+
+def _one(order: Mapping[str, Any], topology: Topology, evidence: Evidence,
+         now: float) -> Stuck:
+    key = order["order_id"]
+    service = waiting_on(order["status"], topology)
+    causes = [f"dead letter on {where}" for where in evidence.dead_letters.get(key, [])]
+    causes += [f"unpublished outbox row in {s} ({keys[key]:.0f} s old)"
+               for s, keys in evidence.pending.items() if key in keys]
+    if evidence.ready.get(service) is False:
+        causes.append(f"{service} is not ready")
+    if (lag := evidence.lag.get(service, 0)) > 0:
+        causes.append(f"{service} consumer lag: {lag} messages")
+    return Stuck(key, order["status"], service, max(0.0, now - order["updated_at"]),
+                 tuple(causes))

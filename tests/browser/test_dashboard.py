@@ -1,0 +1,128 @@
+"""The dashboard in a real browser: a clean page, a new saga and its steps, a stuck saga on a
+stopped service, a poison message, charts under load, and the README's screenshot."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from confluent_kafka import Producer
+
+from sagaline import demo
+from sagaline.services import topics
+from sagaline.stack import Stack
+from tests.browser.conftest import STUCK_AFTER_S, Watched
+
+# The README's picture is refreshed on request (UPDATE_SCREENSHOT=1), so a test run leaves the
+# working tree as it was; otherwise the screenshot lands with the stack's other run files.
+README_SCREENSHOT = Path(__file__).parents[2] / "docs" / "img" / "dashboard.png"
+BURST = 300  # orders in the load test: bounded in count, a few seconds
+
+
+@pytest.fixture(scope="module")
+def orders(services: Stack) -> Iterator[httpx.Client]:
+    url = f"http://127.0.0.1:{services.settings.order_http_port}"
+    with httpx.Client(base_url=url, timeout=10) as client:
+        yield client
+
+
+def place(orders: httpx.Client, user: str = "browser", amount: float = 5) -> str:
+    body = {"userId": user, "totalAmount": amount, "items": [{"sku": "SKU-1", "quantity": 1}]}
+    response = orders.post("/orders", json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["orderId"])
+
+
+def test_the_page_loads_clean_and_stays_on_its_origin(page: Watched) -> None:
+    page.page.wait_for_selector("#topology svg g.service", timeout=5_000)
+    page.page.wait_for_timeout(1_500)  # a few snapshots and list fetches
+    assert page.page.locator("#topology g.service").count() == 3
+    assert page.errors == []
+    assert page.foreign == []
+
+
+def test_a_new_order_appears_with_its_steps_within_3_s(page: Watched,
+                                                       orders: httpx.Client) -> None:
+    begin = time.monotonic()
+    order_id = place(orders)
+    row = page.page.locator(f'#sagas tr[data-order-id="{order_id}"]')
+    row.wait_for(timeout=3_000)
+    row.click()
+    left_ms = max(100, 3_000 - (time.monotonic() - begin) * 1000)
+    steps = page.page.locator("#timeline tr.step", has_text="order.created committed")
+    steps.wait_for(timeout=left_ms)
+    assert page.page.locator("#timeline tr.step").first.inner_text().strip().endswith(
+        "order placed")
+    # It goes on to the end: payment and inventory handle their events, the order confirms.
+    page.page.locator("#timeline tr.step", has_text="order CONFIRMED").wait_for(timeout=10_000)
+    lanes = {page.page.locator("#timeline tr.step").nth(i).get_attribute("data-service")
+             for i in range(page.page.locator("#timeline tr.step").count())}
+    assert lanes == {"order", "payment", "inventory"}
+    assert page.errors == []
+
+
+def test_a_saga_waiting_on_a_stopped_payment_is_stuck_until_it_is_back(
+        page: Watched, orders: httpx.Client, services: Stack) -> None:
+    services.stop("payment")
+    try:
+        order_id = place(orders)
+        stuck = page.page.locator(f'#stuck li[data-order-id="{order_id}"]')
+        stuck.wait_for(timeout=(STUCK_AFTER_S + 8) * 1000)
+        text = stuck.inner_text()
+        assert "waiting on payment since" in text
+        assert "payment is not ready" in text
+    finally:
+        services.start("payment")
+    stuck.wait_for(state="detached", timeout=30_000)
+
+
+def test_a_poison_message_appears_in_the_dead_letter_panel(page: Watched,
+                                                           services: Stack) -> None:
+    key = str(uuid.uuid4())
+    producer = Producer({"bootstrap.servers": services.settings.kafka_bootstrap_servers,
+                         **services.settings.kafka_client_config})
+    producer.produce(topics.ORDER_CREATED, value=b"{not json", key=key.encode())
+    assert producer.flush(10) == 0
+    letter = page.page.locator("#dead-letters tbody tr", has_text=key[:8])
+    letter.wait_for(timeout=20_000)
+    assert "payment" in letter.inner_text()
+    assert letter.locator("td").nth(4).inner_text() in ("no", "unreadable")
+
+
+def test_the_charts_draw_data_under_load(page: Watched, orders: httpx.Client) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: place(orders, f"load-{n % 20}"), range(BURST)))
+    for chart in ("finished", "latency"):
+        page.page.wait_for_function(
+            f"(window.sagaDashboard.charts['{chart}']?.plot.data || []).slice(1)"
+            ".flat().some((v) => v > 0)", timeout=15_000)
+    assert page.page.locator("#chart-finished canvas").count() == 1
+    assert page.errors == []
+
+
+def test_screenshot_after_a_demo_like_run(page: Watched, services: Stack) -> None:
+    s = services.settings
+    host = "http://127.0.0.1"
+    with httpx.Client(base_url=f"{host}:{s.order_http_port}", timeout=10) as order, \
+            httpx.Client(base_url=f"{host}:{s.inventory_http_port}", timeout=10) as inventory:
+        scarce = f"DEMO-SCARCE-{uuid.uuid4().hex[:6]}"
+        inventory.post(f"/stock/{scarce}", json={"quantity": 2}).raise_for_status()
+        placed = demo.plan(uuid.uuid4().hex[:6], 30, s.starting_credit, scarce)
+        demo.place_all(order, placed)
+        demo.follow(order, placed, timeout_s=30)
+    refunded = next(p.order_id for p in reversed(placed)  # the newest: on the first page
+                    if (p.outcome or {}).get("reason") == "OUT_OF_STOCK")
+    page.page.wait_for_timeout(2_000)
+    page.page.locator(f'#sagas tr[data-order-id="{refunded}"]').click()
+    page.page.locator("#timeline tr.step-compensation").first.wait_for(timeout=5_000)
+    shot = (README_SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") == "1"
+            else Path(services.settings.stack_dir).resolve() / "screenshots" / "dashboard.png")
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
