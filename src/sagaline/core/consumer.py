@@ -1,18 +1,23 @@
 """The consumer loop: poll, handle exactly once, acknowledge; retry and dead-letter failures.
 
 It never acknowledges a message that was neither handled nor dead-lettered, so no message is
-skipped. A batch is handled in one transaction; when it fails, its messages are handled one
-at a time so a single bad message cannot hold the others back.
+skipped. A message of a compensating topic (`compensations`, as the topology declares them) is
+dead-lettered only when it cannot be read: it is retried, with a bounded backoff, until it
+succeeds, and each round of failed attempts raises an alert (alerts.COMPENSATION_FAILING and
+an error in the log).
+
+A batch is handled in one transaction; when it fails, its messages are handled one at a
+time so a single bad message cannot hold the others back.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sagaline.core import envelope
+from sagaline.core import alerts, envelope
 from sagaline.core.deadletter import DeadLetterSink
 from sagaline.core.messages import IncomingMessage, MessageSource
 from sagaline.core.processor import Processor
@@ -27,8 +32,10 @@ class ConsumerLoop:
     def __init__(self, source: MessageSource, processor: Processor,
                  dead_letters: DeadLetterSink, retry: RetryPolicy | None = None,
                  batch_size: int = 100, sleep: Callable[[float], Any] | None = None,
-                 saga_key: envelope.SagaKey = envelope.no_saga_key) -> None:
+                 saga_key: envelope.SagaKey = envelope.no_saga_key,
+                 compensations: Collection[str] = ()) -> None:
         self.source = source
+        self.compensations = frozenset(compensations)
         self.processor = processor
         self.dead_letters = dead_letters
         self.retry = retry or RetryPolicy()
@@ -76,14 +83,24 @@ class ConsumerLoop:
                 self.processor.process([self._decode(message)])
                 return True
             except Exception as error:
-                decision = self.retry.decide(error, attempt)
+                decision = self.retry.decide(error, attempt, message.topic in self.compensations)
                 log.warning("%s[%d]@%d: %s (%s)", message.topic, message.partition,
                             message.offset, error, decision.value)
                 if decision is Decision.BACK_OFF:
                     return False
+                if decision is Decision.KEEP_TRYING:
+                    self._alert_compensation(message, error, attempt)
+                    return False
                 if decision is Decision.DEAD_LETTER:
                     return self._dead_letter(message, error)
                 self._sleep(self.retry.delay(attempt))  # a fluke may need a moment
+
+    def _alert_compensation(self, message: IncomingMessage, error: BaseException,
+                            attempt: int) -> None:
+        alerts.COMPENSATION_FAILING.inc(message.topic)
+        log.error("ALERT compensation %s[%d]@%d (key %s) failed %d times, will retry: %s",
+                  message.topic, message.partition, message.offset,
+                  (message.key or b"").decode("utf-8", "replace")[:100], attempt, error)
 
     def _dead_letter(self, message: IncomingMessage, error: BaseException) -> bool:
         try:
