@@ -56,6 +56,7 @@ def assemble(
     consumer = wiring.consumer_loop(plumbing, processor, kafka, spec.dead_letter_topic, source,
                                     saga_key=events.saga_key,
                                     compensations=spec.compensations)
+    checks.append(consumer.problem)  # fenced, failed or stuck: not ready
     return Service(
         name=spec.name, dsn=plumbing.dsn,
         migrations=spec.migrations,
