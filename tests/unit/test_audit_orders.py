@@ -77,6 +77,16 @@ def test_a_cancelled_order_must_not_keep_a_charge_or_a_hold() -> None:
         "cancelled-but-charged", "cancelled-but-reserved"]
 
 
+def test_a_missing_compensation_is_named_with_the_order() -> None:
+    charged, reserved = check_orders([order("CANCELLED")], pay("CHARGED"), res("RESERVED"),
+                                     30.0).violations
+    assert charged.subject == reserved.subject == "order o1"
+    assert charged.message.startswith("compensation not done (refund): payment CHARGED 12.50")
+    assert reserved.message.startswith("compensation not done (release): reservation RESERVED")
+    assert (charged.data["compensation"], reserved.data["compensation"]) == ("refund", "release")
+    assert charged.data["order_id"] == reserved.data["order_id"] == "o1"
+
+
 def test_a_cancelled_order_still_compensating_within_grace_is_in_flight() -> None:
     verdicts = check_orders([order("CANCELLED", finished_age_s=2.0)], pay(), res(), 30.0)
     assert (verdicts.violations, verdicts.in_flight) == ([], 1)

@@ -56,9 +56,10 @@ class CountingPolicy(RetryPolicy):
         super().__init__(**kwargs)
         self.attempts: list[int] = []
 
-    def decide(self, error: BaseException, attempt: int) -> Decision:
+    def decide(self, error: BaseException, attempt: int,
+               compensation: bool = False) -> Decision:
         self.attempts.append(attempt)
-        return super().decide(error, attempt)
+        return super().decide(error, attempt, compensation)
 
 
 def make_loop(source: InMemorySource, handler: Recorder,

@@ -97,16 +97,20 @@ def confirmed_problems(order: OrderRow, pay: PaymentRow | None,
 
 def cancelled_problems(order: OrderRow, pay: PaymentRow | None,
                        res: ReservationRow | None) -> list[Finding]:
-    """CANCELLED: no net charge, nothing held."""
+    """CANCELLED: no net charge, nothing held. Either one left means a compensation (the
+    refund, the release) did not happen: the finding says which."""
     found = []
     if pay is not None and pay.status not in NO_NET_CHARGE:
         found.append(_about(order, "cancelled-but-charged",
-                            f"payment {_describe_payment(pay)}",
-                            payment=pay.status, amount=plain(pay.amount)))
+                            f"compensation not done (refund): payment"
+                            f" {_describe_payment(pay)}",
+                            payment=pay.status, amount=plain(pay.amount),
+                            compensation="refund"))
     if res is not None and res.status not in NOT_HELD:
         found.append(_about(order, "cancelled-but-reserved",
-                            f"reservation {_describe_reservation(res)}",
-                            reservation=res.status))
+                            f"compensation not done (release): reservation"
+                            f" {_describe_reservation(res)}",
+                            reservation=res.status, compensation="release"))
     return found
 
 

@@ -1,20 +1,31 @@
 """The consumer loop: poll, handle exactly once, acknowledge; retry and dead-letter failures.
 
 It never acknowledges a message that was neither handled nor dead-lettered, so no message is
-skipped. A batch is handled in one transaction; when it fails, its messages are handled one
-at a time so a single bad message cannot hold the others back.
+skipped. A message of a compensating topic (`compensations`, as the topology declares them) is
+dead-lettered only when it cannot be read: it is retried, with a bounded backoff, until it
+succeeds, and each round of failed attempts raises an alert (alerts.COMPENSATION_FAILING and
+an error in the log).
+
+A batch is handled in one transaction; when it fails, its messages are handled one at a
+time so a single bad message cannot hold the others back.
+
+A source that fails for good (SourceFailed: fenced, a fatal client error) is closed and a new
+one opened with `reopen` (same group; what was not acknowledged comes again). `problem` is
+the loop's readiness check: the failure until the new source polls, or a loop that stopped
+polling (a stuck handler, a dead thread).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sagaline.core import envelope
+from sagaline.core import alerts, envelope
 from sagaline.core.deadletter import DeadLetterSink
-from sagaline.core.messages import IncomingMessage, MessageSource
+from sagaline.core.messages import IncomingMessage, MessageSource, SourceFailed
 from sagaline.core.processor import Processor
 from sagaline.core.retry import Decision, RetryPolicy
 
@@ -27,8 +38,19 @@ class ConsumerLoop:
     def __init__(self, source: MessageSource, processor: Processor,
                  dead_letters: DeadLetterSink, retry: RetryPolicy | None = None,
                  batch_size: int = 100, sleep: Callable[[float], Any] | None = None,
-                 saga_key: envelope.SagaKey = envelope.no_saga_key) -> None:
+                 saga_key: envelope.SagaKey = envelope.no_saga_key,
+                 compensations: Collection[str] = (),
+                 reopen: Callable[[], MessageSource] | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 stale_after_s: float = 60.0) -> None:
         self.source = source
+        self.compensations = frozenset(compensations)
+        self._reopen = reopen
+        self._clock = clock
+        self.stale_after_s = stale_after_s
+        self._last_poll: float | None = None  # None: not polling (not started, or stopped)
+        self._failure: str | None = None
+        self.restarts = 0
         self.processor = processor
         self.dead_letters = dead_letters
         self.retry = retry or RetryPolicy()
@@ -40,13 +62,48 @@ class ConsumerLoop:
 
     def run(self, stop: threading.Event) -> None:
         self._sleep = stop.wait  # a pause ends at once when asked to stop
-        while not stop.is_set():
-            self.step()
+        try:
+            while not stop.is_set():
+                self.step()
+        finally:
+            self._last_poll = None
         self.source.close()
+
+    def problem(self) -> str | None:
+        """Readiness: None while the loop works, else what is wrong."""
+        if self._failure is not None:
+            return self._failure
+        if self._last_poll is not None:
+            idle = self._clock() - self._last_poll
+            if idle > self.stale_after_s:
+                return f"consumer {self.processor.consumer}: no poll for {idle:.0f} s"
+        return None
 
     def step(self, poll_timeout_s: float = 0.1) -> int:
         """One poll and what follows; returns how many messages were settled."""
+        try:
+            return self._step(poll_timeout_s)
+        except SourceFailed as error:
+            self._replace_source(error)
+            return 0
+
+    def _replace_source(self, error: SourceFailed) -> None:
+        self._failure = f"consumer {self.processor.consumer}: {error}"
+        log.error("%s; opening a new consumer", self._failure)
+        try:
+            self.source.close()
+        except Exception as exc:  # a failed client may fail to close too: it is dropped
+            log.warning("consumer: closing the failed source: %s", exc)
+        if self._reopen is None:
+            raise error
+        self.restarts += 1
+        alerts.CONSUMER_RESTARTS.inc(self.processor.consumer)
+        self._sleep(self.retry.delay(self.restarts))  # two fenced twins must not spin
+        self.source = self._reopen()
+
+    def _step(self, poll_timeout_s: float) -> int:
         messages = self.source.poll(self.batch_size, poll_timeout_s)
+        self._last_poll, self._failure = self._clock(), None
         if not messages:
             return 0
         try:
@@ -76,14 +133,24 @@ class ConsumerLoop:
                 self.processor.process([self._decode(message)])
                 return True
             except Exception as error:
-                decision = self.retry.decide(error, attempt)
+                decision = self.retry.decide(error, attempt, message.topic in self.compensations)
                 log.warning("%s[%d]@%d: %s (%s)", message.topic, message.partition,
                             message.offset, error, decision.value)
                 if decision is Decision.BACK_OFF:
                     return False
+                if decision is Decision.KEEP_TRYING:
+                    self._alert_compensation(message, error, attempt)
+                    return False
                 if decision is Decision.DEAD_LETTER:
                     return self._dead_letter(message, error)
                 self._sleep(self.retry.delay(attempt))  # a fluke may need a moment
+
+    def _alert_compensation(self, message: IncomingMessage, error: BaseException,
+                            attempt: int) -> None:
+        alerts.COMPENSATION_FAILING.inc(message.topic)
+        log.error("ALERT compensation %s[%d]@%d (key %s) failed %d times, will retry: %s",
+                  message.topic, message.partition, message.offset,
+                  (message.key or b"").decode("utf-8", "replace")[:100], attempt, error)
 
     def _dead_letter(self, message: IncomingMessage, error: BaseException) -> bool:
         try:

@@ -1,13 +1,25 @@
-"""Dead letters: messages a consumer gave up on, kept on a topic with why and where from."""
+"""Dead letters: messages a consumer gave up on, kept on a topic with why and where from.
+
+A letter the broker refuses for good (the original was near the size limit, and the `dlq-*`
+headers push it over) is stored truncated: its headers, the error and a prefix of its value,
+with `dlq-truncated` giving the original size. One refused even so is skipped and named in
+the log (it is still on its source topic). Either way the consumer moves on: a dead letter
+never stops a partition for good.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import time
 import traceback
 from typing import Protocol
 
+from sagaline.core import alerts
 from sagaline.core.messages import IncomingMessage
-from sagaline.core.publisher import OutgoingMessage, Publisher
+from sagaline.core.publisher import Delivery, OutgoingMessage, Publisher
+
+log = logging.getLogger(__name__)
 
 H_ERROR = "dlq-error"
 H_ERROR_TYPE = "dlq-error-type"
@@ -17,6 +29,12 @@ H_SOURCE_OFFSET = "dlq-source-offset"
 H_CONSUMER = "dlq-consumer"
 H_FAILED_AT = "dlq-failed-at"
 H_ORIGINAL_KEY_NULL = "dlq-original-key-null"
+H_TRUNCATED = "dlq-truncated"  # the original value's size in bytes; the value is a prefix
+H_CUT_HEADERS = "dlq-cut-headers"  # original headers shortened or left out, comma-separated
+
+VALUE_PREFIX_BYTES = 64 * 1024  # of a truncated letter's value
+HEADER_BYTES = 1024  # each original header (and the key) of a truncated letter, at most
+HEADERS_BUDGET_BYTES = 16 * 1024  # all original headers of a truncated letter together
 
 
 class DeadLetterSink(Protocol):
@@ -24,6 +42,30 @@ class DeadLetterSink(Protocol):
     durably stored, and raises otherwise (then the consumer must not move past the message)."""
 
     def send(self, message: IncomingMessage, error: BaseException, consumer: str) -> None: ...
+
+
+def truncated(letter: OutgoingMessage, original_headers: dict[str, str]) -> OutgoingMessage:
+    """`letter` cut to fit: a prefix of its value, of its key and of each original header
+    (within a budget; the rest left out), its own `dlq-*` headers whole."""
+    own = {k: v for k, v in letter.headers.items() if k.startswith("dlq-")}
+    kept: dict[str, str] = {}
+    cut: list[str] = []
+    budget = HEADERS_BUDGET_BYTES
+    for name, value in original_headers.items():
+        short = value[:HEADER_BYTES]
+        if len(name) + len(short) > budget:
+            cut.append(name)
+            continue
+        if short != value:
+            cut.append(name)
+        kept[name] = short
+        budget -= len(name) + len(short)
+    marks = {H_TRUNCATED: str(len(letter.value))}
+    if cut:
+        marks[H_CUT_HEADERS] = ",".join(cut)[:HEADER_BYTES]
+    key = letter.key[:HEADER_BYTES] if letter.key is not None else None
+    return dataclasses.replace(letter, key=key, value=letter.value[:VALUE_PREFIX_BYTES],
+                               headers={**kept, **own, **marks})
 
 
 def dead_letter_headers(message: IncomingMessage, error: BaseException,
@@ -52,14 +94,43 @@ class TopicDeadLetters:
         self._publisher = publisher
         self.topic = topic
         self._timeout_s = timeout_s
+        self.truncated = 0  # letters stored cut (see alerts.DEAD_LETTERS_TRUNCATED)
+        self.unstored = 0  # letters refused even cut, skipped (alerts.DEAD_LETTERS_UNSTORED)
 
     def send(self, message: IncomingMessage, error: BaseException, consumer: str) -> None:
+        """Returns once stored (whole or truncated) or refused for good; raises while the
+        broker cannot be reached, so the consumer retries."""
         letter = OutgoingMessage(
             ref=0, topic=self.topic,
             key=message.key.decode("utf-8", "replace") if message.key is not None else None,
             value=message.value or b"",
             headers=dead_letter_headers(message, error, consumer),
         )
+        delivery = self._store(letter)
+        if delivery.permanent:
+            original = {k: v.decode("utf-8", "replace") for k, v in message.headers.items()}
+            delivery = self._store(truncated(letter, original))
+            if delivery.ok:
+                self._count_cut(message, letter)
+        if delivery.permanent:
+            self._count_unstored(message, delivery)
+
+    def _store(self, letter: OutgoingMessage) -> Delivery:
         (delivery,) = self._publisher.publish([letter], self._timeout_s)
-        if not delivery.ok:
+        if not delivery.ok and not delivery.permanent:
             raise ConnectionError(f"dead letter not stored: {delivery.error}")
+        return delivery
+
+    def _count_cut(self, message: IncomingMessage, letter: OutgoingMessage) -> None:
+        self.truncated += 1
+        alerts.DEAD_LETTERS_TRUNCATED.inc(message.topic)
+        log.warning("dead letter of %s[%d]@%d stored truncated: value cut from %d to %d bytes",
+                    message.topic, message.partition, message.offset, len(letter.value),
+                    min(len(letter.value), VALUE_PREFIX_BYTES))
+
+    def _count_unstored(self, message: IncomingMessage, delivery: Delivery) -> None:
+        self.unstored += 1
+        alerts.DEAD_LETTERS_UNSTORED.inc(message.topic)
+        log.error("dead letter of %s[%d]@%d refused for good, even truncated (%s): skipped; "
+                  "the message is still on its source topic at that offset",
+                  message.topic, message.partition, message.offset, delivery.error)

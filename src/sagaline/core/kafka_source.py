@@ -3,6 +3,8 @@
 Offsets are stored only by `ack` (`enable.auto.offset.store=false`), i.e. after the handler's
 transaction committed; librdkafka commits stored offsets in the background and on close or
 partition revocation. A crash before `ack` means redelivery, which the inbox turns into a no-op.
+A fatal client error (e.g. FENCED_INSTANCE_ID: another member took this one's
+group.instance.id) leaves the consumer unusable: `poll` and `ack` raise SourceFailed.
 
 `read_topic` reads a whole topic once, for tools (the dead-letter commands), with the same
 configuration and decoding.
@@ -19,7 +21,7 @@ from typing import Any, cast
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 from sagaline.core.kafka_publisher import without_protected
-from sagaline.core.messages import IncomingMessage
+from sagaline.core.messages import IncomingMessage, SourceFailed
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ class KafkaSource:
             try:
                 self._consumer.store_offsets(offsets=offsets)
             except KafkaException as exc:  # partition revoked meanwhile: its new owner redoes it
+                _raise_if_fatal(exc.args[0])
                 log.info("consumer: offsets not stored: %s", exc)
 
     def rewind(self, messages: Sequence[IncomingMessage]) -> None:
@@ -84,6 +87,7 @@ class KafkaSource:
 def _incoming(msg: Any) -> IncomingMessage | None:
     err = msg.error()
     if err is not None:
+        _raise_if_fatal(err)
         if err.code() != KafkaError._PARTITION_EOF:
             log.warning("consumer: %s", err)
         return None
@@ -93,6 +97,12 @@ def _incoming(msg: Any) -> IncomingMessage | None:
         offset=int(msg.offset() or 0), key=_bytes(msg.key()), value=_bytes(msg.value()),
         headers={name: _bytes(value) or b"" for name, value in raw_headers},
     )
+
+
+def _raise_if_fatal(err: Any) -> None:
+    # The error event of a fatal error has code _FATAL, and its fatal() is not always set.
+    if isinstance(err, KafkaError) and (err.fatal() or err.code() == KafkaError._FATAL):
+        raise SourceFailed(f"{err.name()}: {err.str()}")
 
 
 def read_topic(bootstrap: str, topic: str, extra: Mapping[str, str] | None = None,

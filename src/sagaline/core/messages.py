@@ -18,6 +18,11 @@ class IncomingMessage:
     headers: dict[str, bytes] = field(default_factory=dict)
 
 
+class SourceFailed(Exception):
+    """The source is broken for good (e.g. fenced out of its group by another member with
+    its instance id): close it and open a new one; what it did not acknowledge comes again."""
+
+
 class MessageSource(Protocol):
     """Delivers messages at least once, in offset order within a partition.
 
@@ -25,7 +30,8 @@ class MessageSource(Protocol):
     handled: after a restart or a rebalance, delivery resumes after the highest acknowledged
     offset of each partition, so anything not acknowledged is delivered again. `rewind` makes
     the next poll start again at the earliest of the given messages (to retry them). Not
-    thread-safe: one thread polls, acks and rewinds.
+    thread-safe: one thread polls, acks and rewinds. A source that can no longer work raises
+    SourceFailed from `poll` or `ack`.
     """
 
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]: ...

@@ -20,6 +20,9 @@ class Decision(enum.Enum):
     BACK_OFF = "back off"  # the world is broken (DB or broker down): retry after a pause
     RETRY = "retry"  # maybe a fluke: try the same message again now
     DEAD_LETTER = "dead letter"  # the message is broken, or a bug fails it every time
+    # A compensation that fails every time: never given up on (it undoes a step the saga
+    # already took), so it waits and is tried again, as in BACK_OFF, and raises an alert.
+    KEEP_TRYING = "keep trying"
 
 
 # Failures of the environment, not of the message: retried without limit.
@@ -51,7 +54,9 @@ PERMANENT: tuple[type[BaseException], ...] = (
 
 class RetryPolicy:
     """Transient failures back off exponentially without limit; a message that fails for any
-    other reason is tried `max_attempts` times, then dead-lettered.
+    other reason is tried `max_attempts` times, then dead-lettered, unless it is a
+    compensation: that one is only dead-lettered when it cannot be read (PERMANENT), and
+    otherwise retried after a pause until it succeeds (its handler is idempotent).
 
     Each pause is shortened by a random part of up to `jitter` (a fraction) of itself, so
     consumers that failed together (the database went away under all of them) do not all come
@@ -68,12 +73,15 @@ class RetryPolicy:
         self.jitter = jitter
         self._random = chance or random.Random()
 
-    def decide(self, error: BaseException, attempt: int) -> Decision:
+    def decide(self, error: BaseException, attempt: int,
+               compensation: bool = False) -> Decision:
         if isinstance(error, PERMANENT):
             return Decision.DEAD_LETTER
         if is_transient(error):
             return Decision.BACK_OFF
-        return Decision.RETRY if attempt < self.max_attempts else Decision.DEAD_LETTER
+        if attempt < self.max_attempts:
+            return Decision.RETRY
+        return Decision.KEEP_TRYING if compensation else Decision.DEAD_LETTER
 
     def delay(self, failures_in_a_row: int) -> float:
         ceiling = min(self.base_delay_s * 2 ** max(failures_in_a_row - 1, 0), self.max_delay_s)

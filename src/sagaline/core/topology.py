@@ -32,12 +32,21 @@ DeclaredHandler = Callable[..., None]
 @dataclass(frozen=True)
 class ServiceTopology(Generic[U]):
     """One service's place in the saga. `consumes`: topic -> its handler; `produces`: the
-    saga topics it emits (besides its dead-letter topic, which its consumer writes)."""
+    saga topics it emits (besides its dead-letter topic, which its consumer writes);
+    `compensations`: the consumed topics whose handlers undo a step the saga already took
+    (a refund, a release). The consumer retries those until they succeed and dead-letters
+    them only when they cannot be read, so their handlers must be idempotent."""
 
     name: str
     consumer_group: str
     consumes: Mapping[str, DeclaredHandler]
     produces: tuple[str, ...]
+    compensations: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if unknown := self.compensations - self.consumes.keys():
+            raise ValueError(f"{self.name}: compensations it does not consume: "
+                             f"{sorted(unknown)}")
 
     @property
     def consumed_topics(self) -> tuple[str, ...]:

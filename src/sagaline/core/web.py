@@ -74,7 +74,7 @@ class Ready(BaseModel):
 
 class NotReady(BaseModel):
     status: Literal["unavailable"]
-    problems: list[str]  # what is unreachable, e.g. the database or Kafka
+    problems: list[str]  # what is wrong, e.g. the database or Kafka is unreachable
 
 
 def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
@@ -86,9 +86,10 @@ def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
         return Alive(status="ok")
 
     @router.get("/ready", response_model=Ready, responses={
-        503: {"model": NotReady, "description": "Its database or Kafka is unreachable."}})
+        503: {"model": NotReady, "description": "Its database or Kafka is unreachable, or "
+                                                "its consumer is not working."}})
     def ready() -> JSONResponse:
-        """Ready: its database and Kafka are reachable."""
+        """Ready: its database and Kafka are reachable and its consumer works."""
         problems = [p for p in (check() for check in checks) if p]
         if problems:
             return JSONResponse(NotReady(status="unavailable", problems=problems).model_dump(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -68,15 +68,19 @@ def event_processor(p: Plumbing, consumer: str, handlers: Mapping[str, Handler[U
 
 def consumer_loop(p: Plumbing, processor: Processor, publisher: Publisher,
                   dead_letter_topic: str, source: MessageSource | None = None, *,
-                  saga_key: SagaKey) -> ConsumerLoop:
-    """`saga_key`: the service's way to find the saga of a message without a key."""
-    if source is None:
+                  saga_key: SagaKey, compensations: Collection[str] = ()) -> ConsumerLoop:
+    """`saga_key`: the service's way to find the saga of a message without a key;
+    `compensations`: the topics whose handlers are retried until they succeed."""
+    reopen = None
+    if source is None:  # a fatal client error replaces the Kafka consumer with a new one
         config = consumer_config(p.bootstrap_servers, processor.consumer, p.kafka_config,
                                  p.instance_id)
-        source = KafkaSource(config, processor.topics)
+        reopen = lambda: KafkaSource(config, processor.topics)  # noqa: E731
+        source = reopen()
     return ConsumerLoop(source, faults.after_process(processor, p.faults),
                         TopicDeadLetters(publisher, dead_letter_topic), RetryPolicy(),
-                        batch_size=p.consumer_batch_size, saga_key=saga_key)
+                        batch_size=p.consumer_batch_size, saga_key=saga_key,
+                        compensations=compensations, reopen=reopen)
 
 
 def broker_check(publisher: Publisher) -> Callable[[], str | None]:

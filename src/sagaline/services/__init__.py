@@ -37,6 +37,13 @@ class ServiceSpec:
         return TOPOLOGY.service(self.name).consumer_group
 
     @property
+    def compensations(self) -> frozenset[str]:
+        """The topics whose handlers undo a step, as the topology declares them."""
+        from sagaline.services.topology import TOPOLOGY
+
+        return TOPOLOGY.service(self.name).compensations
+
+    @property
     def module(self) -> str:
         return f"sagaline.services.{self.name}"
 

@@ -54,7 +54,9 @@ def assemble(
     uow = unit_of_work
     processor = wiring.event_processor(plumbing, spec.consumer_group, handlers, uow)
     consumer = wiring.consumer_loop(plumbing, processor, kafka, spec.dead_letter_topic, source,
-                                    saga_key=events.saga_key)
+                                    saga_key=events.saga_key,
+                                    compensations=spec.compensations)
+    checks.append(consumer.problem)  # fenced, failed or stuck: not ready
     return Service(
         name=spec.name, dsn=plumbing.dsn,
         migrations=spec.migrations,

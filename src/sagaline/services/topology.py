@@ -42,6 +42,8 @@ PAYMENT_TOPOLOGY = ServiceTopology[PaymentUnitOfWork](
         topics.ORDER_CANCELLED: payment.cancel_for_order,
     },
     produces=(topics.PAYMENT_CHARGED, topics.PAYMENT_FAILED, topics.PAYMENT_REFUNDED),
+    compensations=frozenset({topics.INVENTORY_FAILED,  # refund
+                             topics.ORDER_CANCELLED}),  # refund or void
 )
 
 INVENTORY_TOPOLOGY = ServiceTopology[InventoryUnitOfWork](
@@ -52,6 +54,7 @@ INVENTORY_TOPOLOGY = ServiceTopology[InventoryUnitOfWork](
         topics.ORDER_CANCELLED: inventory.release_for_cancelled_order,
     },
     produces=(topics.INVENTORY_RESERVED, topics.INVENTORY_FAILED, topics.INVENTORY_RELEASED),
+    compensations=frozenset({topics.ORDER_CANCELLED}),  # release or void
 )
 
 TOPOLOGY = Topology((ORDER_TOPOLOGY, PAYMENT_TOPOLOGY, INVENTORY_TOPOLOGY))

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from sagaline.core.kafka_source import read_topic
+from sagaline.services import topics
 from sagaline.stack import Stack
 from tests.integration.saga.conftest import Saga, new_user, wait_for
 
@@ -53,6 +55,21 @@ def test_a_timely_saga_is_not_touched_by_the_deadline(saga: Saga,
                                                       impatient_order_service: Stack) -> None:
     order = saga.final(saga.place(new_user(), 5), timeout_s=10)
     assert order["status"] == "CONFIRMED"
+
+
+def test_a_confirmed_order_past_its_deadline_keeps_its_charge_and_its_stock(
+        saga: Saga, impatient_order_service: Stack) -> None:
+    user, sku = new_user(), saga.new_sku(5)
+    order_id = saga.place(user, 40, [(sku, 2)])
+    assert saga.final(order_id, timeout_s=10)["status"] == "CONFIRMED"
+    time.sleep(2.5)  # the one-second deadline long past, a dozen deadline scans
+    again = saga.order.get(f"/orders/{order_id}").json()
+    assert (again["status"], again["reason"]) == ("CONFIRMED", None)
+    assert saga.payment.get(f"/payments/{order_id}").json()["status"] == "CHARGED"
+    assert saga.balance(user) == CREDIT - 40
+    assert saga.stock(sku) == 3
+    cancelled = read_topic(saga.stack.settings.kafka_bootstrap_servers, topics.ORDER_CANCELLED)
+    assert [m for m in cancelled if m.key == order_id.encode()] == []
 
 
 def _payment(saga: Saga, order_id: str) -> dict[str, Any] | None:

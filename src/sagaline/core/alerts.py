@@ -1,0 +1,66 @@
+"""Counters of what an operator must hear about, in one place for the metrics exporter.
+
+Each counter counts by topic and is readable as plain data (`Counter.values()`, or `ALL`
+for every one). When `prometheus_client` is installed, each is also a Prometheus counter of
+the same name with a `topic` label, in its default registry, so an exporter only has to
+serve that registry.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import Any
+
+
+def _prometheus() -> Any:
+    try:
+        return importlib.import_module("prometheus_client")
+    except ImportError:  # optional: the plain counts are kept either way
+        return None
+
+
+class Counter:
+    """A monotonic count per topic; thread-safe."""
+
+    def __init__(self, name: str, description: str) -> None:
+        self.name = name
+        self.description = description
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+        prometheus = _prometheus()
+        self._mirror = (prometheus.Counter(name, description, ["topic"])
+                        if prometheus is not None else None)
+
+    def inc(self, topic: str, amount: int = 1) -> None:
+        with self._lock:
+            self._counts[topic] = self._counts.get(topic, 0) + amount
+        if self._mirror is not None:
+            self._mirror.labels(topic=topic).inc(amount)
+
+    def value(self, topic: str) -> int:
+        with self._lock:
+            return self._counts.get(topic, 0)
+
+    def values(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
+COMPENSATION_FAILING = Counter(
+    "sagaline_compensation_failing_total",
+    "Times a compensating handler ran out of quick attempts and went back to waiting; "
+    "it is retried until it succeeds, so any increase needs a look")
+DEAD_LETTERS_TRUNCATED = Counter(
+    "sagaline_dead_letters_truncated_total",
+    "Dead letters the broker refused whole, stored with a prefix of their value (by source "
+    "topic)")
+DEAD_LETTERS_UNSTORED = Counter(
+    "sagaline_dead_letters_unstored_total",
+    "Dead letters refused for good even when truncated: skipped, left on their source topic "
+    "and named in the log (by source topic)")
+CONSUMER_RESTARTS = Counter(
+    "sagaline_consumer_restarts_total",
+    "Consumers replaced after a fatal client error (by consumer group)")
+
+ALL = (COMPENSATION_FAILING, DEAD_LETTERS_TRUNCATED, DEAD_LETTERS_UNSTORED, CONSUMER_RESTARTS)

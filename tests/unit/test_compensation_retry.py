@@ -1,0 +1,134 @@
+"""Compensations are retried until they succeed; they are never dead-lettered for failing.
+
+Driven through payment's composition root with fakes, so what is tested is what the service
+wires: the topology marks the compensating topics and the consumer's retry policy honours it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from sagaline.core import alerts
+from sagaline.core.consumer import ConsumerLoop
+from sagaline.core.deadletter import TopicDeadLetters
+from sagaline.core.envelope import Envelope, MalformedMessage
+from sagaline.core.messages import IncomingMessage
+from sagaline.core.processor import EventProcessor
+from sagaline.core.retry import Decision, RetryPolicy
+from sagaline.core.topology import ServiceTopology
+from sagaline.services import PAYMENT, topics
+from sagaline.services.payment.bootstrap import bootstrap
+from sagaline.services.payment.handlers import (
+    PaymentRules,
+    charge_for_order,
+    refund_after_failure,
+)
+from sagaline.services.payment.repository import Payment
+from sagaline.services.topology import INVENTORY_TOPOLOGY, ORDER_TOPOLOGY, PAYMENT_TOPOLOGY
+from sagaline.settings import PaymentSettings
+from tests.doubles import InMemoryPublisher, InMemorySource
+from tests.fakes import FakePayments, FakePaymentUnitOfWork
+from tests.service_settings import settings_for
+
+pytestmark = pytest.mark.unit
+O1 = uuid.UUID("00000000-0000-4000-8000-0000000000c1")
+
+
+class FailingPayments(FakePayments):
+    """`get` raises an unclassified error (a bug, say) the next `failures` times."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 0
+
+    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Payment | None:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("a bug, since fixed")
+        return super().get(order_id, for_update)
+
+
+def incoming(event: Envelope, offset: int) -> IncomingMessage:
+    return IncomingMessage(event.topic, 0, offset, event.key.encode(), event.value(),
+                           {k: v.encode() for k, v in event.headers().items()})
+
+
+def charged_uow() -> tuple[FakePaymentUnitOfWork, FailingPayments]:
+    uow = FakePaymentUnitOfWork()
+    uow.payments = payments = FailingPayments()
+    created = Envelope.first(topics.ORDER_CREATED, str(O1), {
+        "orderId": str(O1), "userId": "u1", "totalAmount": 30,
+        "createdAt": "2026-01-01T00:00:00Z"})
+    with uow:
+        charge_for_order(created, uow, PaymentRules(Decimal(100)))
+        uow.commit()
+    return uow, payments
+
+
+def test_a_cancelled_order_is_refunded_however_often_the_refund_fails_first() -> None:
+    uow, payments = charged_uow()
+    cancelled = Envelope.first(topics.ORDER_CANCELLED, str(O1), {
+        "orderId": str(O1), "userId": "u1", "amount": 30, "reason": "TIMEOUT"})
+    source, publisher = InMemorySource([incoming(cancelled, 0)]), InMemoryPublisher()
+    service = bootstrap(settings_for(PaymentSettings), unit_of_work=lambda: uow,
+                        publisher=publisher, source=source)
+    assert service.consumer is not None
+    service.consumer.retry = RetryPolicy(max_attempts=3, base_delay_s=0, max_delay_s=0)
+    payments.failures = 10  # > a batch and three attempts alone, twice over
+    for _ in range(5):
+        service.consumer.step()
+    assert publisher.on_topic("dlq.payment") == []
+    assert uow.payments.rows[O1].status == "REFUNDED"
+    assert [e.topic for e in uow.committed][-1] == topics.PAYMENT_REFUNDED
+    assert [m.offset for m in source.acked] == [0]
+
+
+def test_the_topology_declares_the_compensations() -> None:
+    assert PAYMENT_TOPOLOGY.compensations == {topics.INVENTORY_FAILED, topics.ORDER_CANCELLED}
+    assert INVENTORY_TOPOLOGY.compensations == {topics.ORDER_CANCELLED}
+    assert ORDER_TOPOLOGY.compensations == frozenset()
+    assert PAYMENT.compensations == PAYMENT_TOPOLOGY.compensations
+
+
+def test_a_compensation_the_service_does_not_consume_is_an_error() -> None:
+    with pytest.raises(ValueError, match=re.escape("compensations it does not consume: ['t.b']")):
+        ServiceTopology("s", "g", {"t.a": lambda e, u: None}, (), frozenset({"t.b"}))
+
+
+def test_only_an_unreadable_compensation_is_dead_lettered() -> None:
+    policy = RetryPolicy(max_attempts=3)
+    assert policy.decide(RuntimeError("bug"), 3, compensation=True) is Decision.KEEP_TRYING
+    assert policy.decide(RuntimeError("bug"), 2, compensation=True) is Decision.RETRY
+    assert policy.decide(RuntimeError("bug"), 3) is Decision.DEAD_LETTER
+    assert policy.decide(MalformedMessage("x"), 1, compensation=True) is Decision.DEAD_LETTER
+    assert policy.decide(psycopg.OperationalError("down"), 1, compensation=True) \
+        is Decision.BACK_OFF
+
+
+def test_a_failing_compensation_raises_an_alert_and_backs_off_within_bounds(
+        caplog: pytest.LogCaptureFixture) -> None:
+    uow, payments = charged_uow()
+    failed = Envelope.first(topics.INVENTORY_FAILED, str(O1), {
+        "orderId": str(O1), "reason": "OUT_OF_STOCK"})
+    source = InMemorySource([incoming(failed, 0)])
+    pauses: list[float] = []
+    processor = EventProcessor("g", {topics.INVENTORY_FAILED: refund_after_failure},
+                               lambda: uow)
+    loop = ConsumerLoop(source, processor, TopicDeadLetters(InMemoryPublisher(), "dlq.x"),
+                        RetryPolicy(max_attempts=2, base_delay_s=1, max_delay_s=4),
+                        sleep=pauses.append, compensations={topics.INVENTORY_FAILED})
+    before = alerts.COMPENSATION_FAILING.value(topics.INVENTORY_FAILED)
+    payments.failures = 3 * 5  # a batch and two attempts alone: five rounds
+    for _ in range(6):
+        loop.step()
+    assert alerts.COMPENSATION_FAILING.value(topics.INVENTORY_FAILED) == before + 5
+    assert sum("ALERT compensation inventory.failed[0]@0" in r.message
+               for r in caplog.records if r.levelname == "ERROR") == 5
+    backoffs = pauses[1::2]  # each round: a pause between its two attempts, then a backoff
+    assert all(0 < p <= 4 for p in backoffs) and backoffs[-1] > backoffs[0]
+    assert uow.payments.rows[O1].status == "REFUNDED" and len(source.acked) == 1
