@@ -11,24 +11,30 @@ import psycopg
 from psycopg import pq
 from psycopg_pool import ConnectionPool
 
+from sagaline.core.session_limits import SessionLimits
+
 log = logging.getLogger(__name__)
+DEFAULT_LIMITS = SessionLimits()
 
 
-def make_pool(dsn: str, size: int, name: str) -> ConnectionPool:
+def make_pool(dsn: str, size: int, name: str,
+              limits: SessionLimits = DEFAULT_LIMITS) -> ConnectionPool:
     """A pool that opens in the background: the service starts even while its database is
     down, and reports not ready until it is back. Connections are not checked on checkout
     (a round trip each time): a broken one fails its transaction, which is retried, and the
     pool replaces it."""
     return ConnectionPool(
         dsn, min_size=min(2, size), max_size=size, name=name, open=True, timeout=10.0,
-        kwargs={"application_name": name, "autocommit": True},  # see PipelinedTransaction
+        kwargs={"application_name": name, "autocommit": True,  # see PipelinedTransaction
+                **limits.connection_parameters(dsn)},
     )
 
 
-def connect(dsn: str, name: str) -> psycopg.Connection:
+def connect(dsn: str, name: str, limits: SessionLimits = DEFAULT_LIMITS) -> psycopg.Connection:
     """A dedicated autocommit connection; transactions are opened with `PipelinedTransaction`
     (or `conn.transaction()`)."""
-    return psycopg.connect(dsn, autocommit=True, application_name=name, connect_timeout=5)
+    return psycopg.connect(dsn, autocommit=True, application_name=name, connect_timeout=5,
+                           **limits.connection_parameters(dsn))
 
 
 def check(pool: ConnectionPool) -> str | None:

@@ -19,6 +19,7 @@ from sagaline.core.publisher import Publisher
 from sagaline.core.relay import OutboxRelay
 from sagaline.core.retention import Housekeeper
 from sagaline.core.retry import RetryPolicy
+from sagaline.core.session_limits import SessionLimits
 from sagaline.core.unit_of_work import UnitOfWork
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -42,6 +43,8 @@ class Plumbing:
     relay_one_at_a_time: bool = False  # True: one send and ack per row (seed-like baseline)
     relay_always_wait: bool = False  # True: a poll interval after every batch (seed-like)
     faults: FaultPoints = field(default_factory=FaultPoints)
+    limits: SessionLimits = field(default_factory=SessionLimits)  # every database session's
+    relay_lock_timeout_s: float = 20.0
 
 
 def kafka_publisher(p: Plumbing) -> KafkaPublisher:
@@ -50,13 +53,15 @@ def kafka_publisher(p: Plumbing) -> KafkaPublisher:
 
 def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
     return OutboxRelay(
-        lambda: db.connect(p.dsn, f"{p.name}-relay"), faults.around_publish(publisher, p.faults),
+        lambda: db.connect(p.dsn, f"{p.name}-relay", p.limits),
+        faults.around_publish(publisher, p.faults),
         batch_size=p.relay_batch_size, poll_interval_s=p.relay_poll_interval_s,
-        one_at_a_time=p.relay_one_at_a_time, always_wait=p.relay_always_wait)
+        one_at_a_time=p.relay_one_at_a_time, always_wait=p.relay_always_wait,
+        lock_timeout_s=p.relay_lock_timeout_s)
 
 
 def housekeeper(p: Plumbing) -> Housekeeper:
-    return Housekeeper(lambda: db.connect(p.dsn, f"{p.name}-housekeeping"),
+    return Housekeeper(lambda: db.connect(p.dsn, f"{p.name}-housekeeping", p.limits),
                        p.outbox_retention_s, p.inbox_retention_s)
 
 
