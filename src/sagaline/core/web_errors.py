@@ -33,6 +33,8 @@ _MEANINGS = {
     409: "Conflicts with the current state. Nothing was written.",
     413: "The body is larger than the service accepts (MAX_BODY_BYTES). Nothing was written.",
     422: "A parameter or field is invalid; `details` names each. Nothing was written.",
+    500: "An internal error, or a write whose outcome is unknown (the database connection "
+         "was lost during COMMIT): read back before retrying.",
     503: "The database is unavailable or overloaded. Nothing was written: retry after "
          "`Retry-After` seconds (with the same Idempotency-Key, where the route takes one).",
 }
