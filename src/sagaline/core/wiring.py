@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from sagaline.core import db, faults
@@ -61,7 +61,10 @@ def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
 
 
 def housekeeper(p: Plumbing) -> Housekeeper:
-    return Housekeeper(lambda: db.connect(p.dsn, f"{p.name}-housekeeping", p.limits),
+    # Its deletes may run long after a backlog, and lock only rows nobody else touches
+    # (published events, old inbox marks): no bound on its statements or transactions.
+    limits = replace(p.limits, statement_timeout_s=0, transaction_timeout_s=0)
+    return Housekeeper(lambda: db.connect(p.dsn, f"{p.name}-housekeeping", limits),
                        p.outbox_retention_s, p.inbox_retention_s)
 
 
