@@ -85,7 +85,7 @@ def test_the_schema_documents_each_answer_and_links_restock_to_read(
         client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     add = schema["paths"]["/stock/{sku}"]["post"]
-    assert set(add["responses"]) == {"200", "400", "409", "413", "422", "503"}
+    assert set(add["responses"]) == {"200", "400", "409", "413", "422", "500", "503"}
     assert add["responses"]["200"]["links"]["GetStock"]["operationId"] == "get_stock"
     assert schema["components"]["schemas"]["Restock"]["properties"]["quantity"] == {
         "type": "integer", "exclusiveMinimum": 0, "maximum": 1_000_000_000, "title": "Quantity"}

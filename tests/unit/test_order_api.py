@@ -138,7 +138,7 @@ def test_what_the_schema_allows_is_accepted(client: TestClient) -> None:
 def test_the_schema_documents_each_answer(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     place = paths["/orders"]["post"]
-    assert set(place["responses"]) == {"201", "400", "409", "413", "422", "503"}
+    assert set(place["responses"]) == {"201", "400", "409", "413", "422", "500", "503"}
     assert place["responses"]["201"]["links"]["GetOrder"]["operationId"] == "get_order"
     assert "Retry-After" in place["responses"]["503"]["headers"]
     assert set(paths["/orders/{order_id}"]["get"]["responses"]) == {"200", "404", "422", "503"}

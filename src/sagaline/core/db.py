@@ -11,24 +11,40 @@ import psycopg
 from psycopg import pq
 from psycopg_pool import ConnectionPool
 
+from sagaline.core.session_limits import SessionLimits
+
 log = logging.getLogger(__name__)
+DEFAULT_LIMITS = SessionLimits()
 
 
-def make_pool(dsn: str, size: int, name: str) -> ConnectionPool:
+class CommitOutcomeUnknown(psycopg.OperationalError):
+    """The connection broke while COMMIT was under way: the transaction may or may not have
+    committed. Whoever can should look its effect up before answering or retrying blindly."""
+
+
+class NotCommitted(psycopg.OperationalError):
+    """A COMMIT's outcome was unknown, and a lookup showed nothing was written: a certain,
+    transient failure (the request may be retried)."""
+
+
+def make_pool(dsn: str, size: int, name: str,
+              limits: SessionLimits = DEFAULT_LIMITS) -> ConnectionPool:
     """A pool that opens in the background: the service starts even while its database is
     down, and reports not ready until it is back. Connections are not checked on checkout
     (a round trip each time): a broken one fails its transaction, which is retried, and the
     pool replaces it."""
     return ConnectionPool(
         dsn, min_size=min(2, size), max_size=size, name=name, open=True, timeout=10.0,
-        kwargs={"application_name": name, "autocommit": True},  # see PipelinedTransaction
+        kwargs={"application_name": name, "autocommit": True,  # see PipelinedTransaction
+                **limits.connection_parameters(dsn)},
     )
 
 
-def connect(dsn: str, name: str) -> psycopg.Connection:
+def connect(dsn: str, name: str, limits: SessionLimits = DEFAULT_LIMITS) -> psycopg.Connection:
     """A dedicated autocommit connection; transactions are opened with `PipelinedTransaction`
     (or `conn.transaction()`)."""
-    return psycopg.connect(dsn, autocommit=True, application_name=name, connect_timeout=5)
+    return psycopg.connect(dsn, autocommit=True, application_name=name, connect_timeout=5,
+                           **limits.connection_parameters(dsn))
 
 
 def check(pool: ConnectionPool) -> str | None:
@@ -82,9 +98,15 @@ class PipelinedTransaction:
         return self
 
     def commit(self) -> None:
-        """Send COMMIT with what is queued and wait for all of it; raises the first error."""
-        self.conn.execute("COMMIT")
-        self._leave_pipeline(None)
+        """Send COMMIT with what is queued and wait for all of it; raises the first error,
+        `CommitOutcomeUnknown` when the connection broke (the server may have committed)."""
+        try:
+            self.conn.execute("COMMIT")
+            self._leave_pipeline(None)
+        except psycopg.Error as exc:
+            if isinstance(exc, psycopg.OperationalError) and _connection_lost(exc):
+                raise CommitOutcomeUnknown(f"connection lost during COMMIT: {exc}") from exc
+            raise  # the server answered with an error: it rolled back
         self._committed = True
 
     def rollback(self) -> None:
@@ -122,3 +144,10 @@ class PipelinedTransaction:
             if not quietly:
                 raise
             log.warning("rollback failed after an error: %s", err)
+
+
+def _connection_lost(error: psycopg.OperationalError) -> bool:
+    """No answer from the server (no SQLSTATE), a connection failure (class 08), or the
+    server going away (57P01-57P03: its answer to COMMIT may not have been sent)."""
+    state = error.sqlstate
+    return state is None or state.startswith("08") or state in {"57P01", "57P02", "57P03"}

@@ -5,15 +5,21 @@ only after the broker acknowledged it. Several relays (threads or replicas) may 
 table: each batch runs under a transaction-scoped advisory lock, so one batch runs at a time,
 each row is published once in normal operation, and rows keep their order. A relay wakes
 within milliseconds when told a commit happened (`wake`) and polls as a fallback.
+
+A relay waits at most `lock_timeout_s` for that lock. When another session holds it longer
+(a replica's relay whose host vanished mid-batch, until its backend's idle-in-transaction
+bound ends it), the relay says so in the log and in `check()` (readiness), and tries again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import psycopg
+from psycopg import errors
 
 from sagaline.core import db, outbox
 from sagaline.core.publisher import Delivery, OutgoingMessage, Publisher
@@ -53,6 +59,7 @@ class OutboxRelay:
         publish_timeout_s: float = 15.0,  # above the producer's message.timeout.ms
         one_at_a_time: bool = False,
         always_wait: bool = False,
+        lock_timeout_s: float = 20.0,
     ) -> None:
         self._always_wait = always_wait
         # one_at_a_time (send a row, wait for its ack, then the next) and always_wait (sleep a
@@ -64,9 +71,19 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval_s = poll_interval_s
         self._publish_timeout_s = publish_timeout_s
+        self._lock_timeout_ms = str(round(lock_timeout_s * 1000))
         self._wakeup = threading.Event()
         self._conn: psycopg.Connection | None = None
+        self._lock_refused_since: float | None = None  # monotonic; None while it gets the lock
         self.failed_rows = 0
+
+    def check(self) -> str | None:
+        """Readiness: None, or that the relay cannot take the outbox lock."""
+        since = self._lock_refused_since
+        if since is None:
+            return None
+        return (f"relay: could not take the outbox lock within {self._lock_timeout_ms} ms "
+                f"(another session holds it), for {time.monotonic() - since:.0f} s")
 
     def wake(self) -> None:
         """Tell the relay that outbox rows were committed. Cheap; call from any thread."""
@@ -98,8 +115,7 @@ class OutboxRelay:
         conn = self._connection()
         # Two round trips: BEGIN, the lock and the query; then the marks and COMMIT.
         with db.PipelinedTransaction(conn) as transaction:
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
-            rows = outbox.pending(conn, self._batch_size)
+            rows = self._lock_and_read(conn)
             if not rows:
                 transaction.commit()
                 return 0
@@ -117,6 +133,20 @@ class OutboxRelay:
         if settled < len(rows):
             raise PartialDelivery(settled, len(rows))
         return settled
+
+    def _lock_and_read(self, conn: psycopg.Connection) -> list[outbox.OutboxRow]:
+        conn.execute("SELECT set_config('lock_timeout', %s, true)", (self._lock_timeout_ms,))
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
+        try:
+            rows = outbox.pending(conn, self._batch_size)
+        except (errors.LockNotAvailable, errors.QueryCanceled):
+            if self._lock_refused_since is None:
+                self._lock_refused_since = time.monotonic()
+            log.error("relay: could not take the outbox lock within %s ms; another session "
+                      "holds it (a stalled replica?)", self._lock_timeout_ms)
+            raise
+        self._lock_refused_since = None
+        return rows
 
     def _publish(self, batch: list[OutgoingMessage]) -> list[Delivery]:
         if not self._one_at_a_time:

@@ -4,6 +4,7 @@ route can answer and what its schema says are written in one place."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,11 @@ from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+
+from sagaline.core.db import CommitOutcomeUnknown
+from sagaline.core.retry import is_transient
+
+log = logging.getLogger(__name__)
 
 
 class Problem(BaseModel):
@@ -33,6 +39,8 @@ _MEANINGS = {
     409: "Conflicts with the current state. Nothing was written.",
     413: "The body is larger than the service accepts (MAX_BODY_BYTES). Nothing was written.",
     422: "A parameter or field is invalid; `details` names each. Nothing was written.",
+    500: "An internal error, or a write whose outcome is unknown (the database connection "
+         "was lost during COMMIT): read back before retrying.",
     503: "The database is unavailable or overloaded. Nothing was written: retry after "
          "`Retry-After` seconds (with the same Idempotency-Key, where the route takes one).",
 }
@@ -95,6 +103,21 @@ async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
                    headers={"Retry-After": "1"})
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    # What core.retry calls transient (unreachable, busy, read-only after a failover, not
+    # deployed yet) is a 503, as for the consumers' back-off; anything else is our bug.
+    if is_transient(exc):
+        return await _unavailable(request, exc)
+    log.error("%s %s: database error", request.method, request.url.path, exc_info=exc)
+    return _answer(500, "internal error: the database refused the request")
+
+
+async def _outcome_unknown(_request: Request, _exc: Exception) -> JSONResponse:
+    # Routes that can look their write up answer before this; a retry could do it twice.
+    return _answer(500, "outcome unknown: the database connection was lost during COMMIT; "
+                        "the request may have been written: read it back before any retry")
+
+
 async def _unstorable(_request: Request, exc: Exception) -> JSONResponse:
     # A value the database refuses (class 22) that got past validation: the client's data,
     # not our failure; nothing was written. Validation should catch these first.
@@ -105,6 +128,8 @@ def install(app: FastAPI) -> None:
     """Answer every error of `app` in the one documented shape."""
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for unavailable in (psycopg.OperationalError, PoolTimeout):
-        app.add_exception_handler(unavailable, _unavailable)
+    # Starlette picks the handler of the nearest class in the error's MRO.
+    app.add_exception_handler(PoolTimeout, _unavailable)
+    app.add_exception_handler(psycopg.Error, _database_error)
+    app.add_exception_handler(CommitOutcomeUnknown, _outcome_unknown)
     app.add_exception_handler(psycopg.DataError, _unstorable)

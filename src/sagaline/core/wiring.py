@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from sagaline.core import db, faults
@@ -19,6 +19,7 @@ from sagaline.core.publisher import Publisher
 from sagaline.core.relay import OutboxRelay
 from sagaline.core.retention import Housekeeper
 from sagaline.core.retry import RetryPolicy
+from sagaline.core.session_limits import SessionLimits
 from sagaline.core.unit_of_work import UnitOfWork
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -43,6 +44,8 @@ class Plumbing:
     relay_one_at_a_time: bool = False  # True: one send and ack per row (seed-like baseline)
     relay_always_wait: bool = False  # True: a poll interval after every batch (seed-like)
     faults: FaultPoints = field(default_factory=FaultPoints)
+    limits: SessionLimits = field(default_factory=SessionLimits)  # every database session's
+    relay_lock_timeout_s: float = 20.0
 
 
 def kafka_publisher(p: Plumbing) -> KafkaPublisher:
@@ -51,13 +54,18 @@ def kafka_publisher(p: Plumbing) -> KafkaPublisher:
 
 def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
     return OutboxRelay(
-        lambda: db.connect(p.dsn, f"{p.name}-relay"), faults.around_publish(publisher, p.faults),
+        lambda: db.connect(p.dsn, f"{p.name}-relay", p.limits),
+        faults.around_publish(publisher, p.faults),
         batch_size=p.relay_batch_size, poll_interval_s=p.relay_poll_interval_s,
-        one_at_a_time=p.relay_one_at_a_time, always_wait=p.relay_always_wait)
+        one_at_a_time=p.relay_one_at_a_time, always_wait=p.relay_always_wait,
+        lock_timeout_s=p.relay_lock_timeout_s)
 
 
 def housekeeper(p: Plumbing) -> Housekeeper:
-    return Housekeeper(lambda: db.connect(p.dsn, f"{p.name}-housekeeping"),
+    # Its deletes may run long after a backlog, and lock only rows nobody else touches
+    # (published events, old inbox marks): no bound on its statements or transactions.
+    limits = replace(p.limits, statement_timeout_s=0, transaction_timeout_s=0)
+    return Housekeeper(lambda: db.connect(p.dsn, f"{p.name}-housekeeping", limits),
                        p.outbox_retention_s, p.inbox_retention_s)
 
 

@@ -13,6 +13,7 @@ from importlib.resources.abc import Traversable
 
 from sagaline.core import migrations
 from sagaline.core.faults import FaultPoints
+from sagaline.core.session_limits import SessionLimits
 from sagaline.core.topology import dead_letter_topic
 from sagaline.core.wiring import Plumbing
 from sagaline.settings import (
@@ -78,6 +79,12 @@ class ServiceSpec:
             consumer_batch_size=settings.consumer_batch_size,
             instance_id=f"{self.name}-{settings.replica_id}" if settings.replica_id else None,
             faults=faults or FaultPoints(),
+            limits=SessionLimits(
+                settings.db_lock_timeout_s, settings.db_statement_timeout_s,
+                settings.db_idle_in_transaction_timeout_s, settings.db_transaction_timeout_s,
+                settings.db_keepalives_idle_s, settings.db_keepalives_interval_s,
+                settings.db_keepalives_count, settings.db_tcp_user_timeout_s),
+            relay_lock_timeout_s=settings.relay_lock_timeout_s,
         )
 
 

@@ -10,7 +10,7 @@ from typing import TypeVar
 from fastapi import APIRouter
 from psycopg_pool import ConnectionPool
 
-from sagaline.core import db, wiring
+from sagaline.core import db, outbox_health, wiring
 from sagaline.core.faults import FaultPoints
 from sagaline.core.messages import MessageSource
 from sagaline.core.processor import Handler
@@ -45,10 +45,10 @@ def assemble(
     plumbing = plumbing or spec.plumbing(settings, faults)
     kafka = publisher or wiring.kafka_publisher(plumbing)
     relay = wiring.outbox_relay(plumbing, kafka)
-    checks = [wiring.broker_check(kafka)]
+    checks = [wiring.broker_check(kafka), relay.check]
     if unit_of_work is None:
-        pool = db.make_pool(plumbing.dsn, settings.db_pool_size, spec.name)
-        checks.append(lambda: db.check(pool))
+        pool = db.make_pool(plumbing.dsn, settings.db_pool_size, spec.name, plumbing.limits)
+        checks += [lambda: db.check(pool), outbox_health.stall_check(pool, settings.outbox_stall_s)]
         wake = relay.wake if plumbing.relay_wake_on_commit else (lambda: None)
         unit_of_work = lambda: postgres_unit_of_work(pool, wake)  # noqa: E731
     uow = unit_of_work

@@ -51,6 +51,25 @@ class ServiceSettings(KafkaSettings):
     # picked up until the group rebalances, so roll out such a change under new names.
     replica_id: str = Field("", max_length=100)
 
+    # --- Bounded waits on the database (seconds; 0 turns a bound off) --------------------------
+    # Per session: a lock wait, a statement, a whole transaction and one left idle (these two
+    # end the backend of a client frozen or gone mid-transaction, freeing its locks; keep them
+    # above the relay's 15 s wait for acks; transaction_timeout needs PostgreSQL 17+, 0 on
+    # older servers). TCP keepalives and tcp_user_timeout notice a server that vanished.
+    db_lock_timeout_s: float = Field(10.0, ge=0)
+    db_statement_timeout_s: float = Field(30.0, ge=0)
+    db_idle_in_transaction_timeout_s: float = Field(60.0, ge=0)
+    db_transaction_timeout_s: float = Field(60.0, ge=0)
+    db_keepalives_idle_s: int = Field(10, ge=1)
+    db_keepalives_interval_s: int = Field(5, ge=1)
+    db_keepalives_count: int = Field(3, ge=1)
+    db_tcp_user_timeout_s: float = Field(30.0, ge=0)
+    # A relay that waits longer than this for the outbox lock (held by another replica's
+    # relay) reports it in /ready and tries again.
+    relay_lock_timeout_s: float = Field(20.0, gt=0)
+    # /ready fails while the oldest pending outbox event is older than this (0: never).
+    outbox_stall_s: float = Field(60.0, ge=0)
+
 
 class TopicSettings(KafkaSettings):
     """Creating the saga's topics (`sagaline topics`)."""

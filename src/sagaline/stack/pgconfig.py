@@ -52,6 +52,17 @@ def server_conf(port: int, socket_dir: Path) -> str:
             "logging_collector = off",
             "log_destination = 'stderr'",
             "log_line_prefix = '%m [%p] '",
+            # Bounded waits, beside the per-session ones the services send (core/
+            # session_limits.py), for every client: the backend of a client frozen or gone
+            # mid-transaction ends, and its locks with it; a silent peer is noticed by TCP
+            # keepalives (~25 s) and unacknowledged sends by tcp_user_timeout; a query whose
+            # client disconnected stops within 5 s.
+            "idle_in_transaction_session_timeout = '60s'",
+            "tcp_keepalives_idle = 10",
+            "tcp_keepalives_interval = 5",
+            "tcp_keepalives_count = 3",
+            "tcp_user_timeout = 30000",
+            "client_connection_check_interval = 5000",
             "",
         ]
     )

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
+from sagaline.core.db import CommitOutcomeUnknown
 from sagaline.core.web import found
 from sagaline.core.web_errors import documented
 from sagaline.services.events import Item, JsonInteger, Sku
@@ -66,17 +67,30 @@ def routes(unit_of_work: Callable[[], InventoryUnitOfWork]) -> APIRouter:
 
     @router.post("/stock/{sku}", operation_id="add_stock", responses={
         200: {"description": "The SKU's new level.", "links": _READ_IT},
-        **documented(400, 409, 413, notes={
-            409: f"The SKU would hold more than {MAX_STOCK} units. Nothing was written."})})
+        **documented(400, 409, 413, 500, notes={
+            409: f"The SKU would hold more than {MAX_STOCK} units. Nothing was written.",
+            500: "The outcome is unknown (the database connection was lost during COMMIT): "
+                 "the units may have been added. Read the SKU back (its `initial` counts "
+                 "every unit ever added) before any retry."})})
     def add_stock(sku: Sku, body: Restock) -> StockView:
-        """Add units to a SKU (creating it if new)."""
-        with unit_of_work() as uow:
-            uow.stock.lock([sku])  # so that the check below holds until the commit
-            level = uow.stock.get(sku)
-            if level is not None and level.initial + body.quantity > MAX_STOCK:
-                raise HTTPException(409, f"SKU {sku} would hold more than {MAX_STOCK} units")
-            level = uow.stock.restock(sku, body.quantity)
-            uow.commit()
-        return StockView.of(level)
+        """Add units to a SKU (creating it if new). Not idempotent: a 503 means nothing was
+        written and may be retried; an unknown outcome is a 500, never a 503."""
+        try:
+            return StockView.of(_restock(unit_of_work, sku, body.quantity))
+        except CommitOutcomeUnknown:
+            raise HTTPException(500, f"outcome unknown: the units may have been added to "
+                                f"{sku}; read GET /stock/{sku} before any retry") from None
 
     return router
+
+
+def _restock(unit_of_work: Callable[[], InventoryUnitOfWork], sku: str,
+             quantity: int) -> StockLevel:
+    with unit_of_work() as uow:
+        uow.stock.lock([sku])  # so that the check below holds until the commit
+        level = uow.stock.get(sku)
+        if level is not None and level.initial + quantity > MAX_STOCK:
+            raise HTTPException(409, f"SKU {sku} would hold more than {MAX_STOCK} units")
+        level = uow.stock.restock(sku, quantity)
+        uow.commit()
+    return level

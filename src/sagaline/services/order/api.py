@@ -19,11 +19,17 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from sagaline.core.db import CommitOutcomeUnknown
 from sagaline.core.group_commit import GroupCommit
 from sagaline.core.web import found
 from sagaline.core.web_errors import documented
 from sagaline.services import events
-from sagaline.services.order.handlers import IdempotencyConflict, PlaceOrder, place_order
+from sagaline.services.order.handlers import (
+    IdempotencyConflict,
+    PlaceOrder,
+    place_order,
+    placed_order,
+)
 from sagaline.services.order.repository import Order, OrderUnitOfWork
 from sagaline.services.order.status import OrderStatus
 
@@ -84,13 +90,16 @@ _READ_IT = {"GetOrder": {"operationId": "get_order",
 
 def routes(unit_of_work: Callable[[], OrderUnitOfWork]) -> APIRouter:
     router = APIRouter(tags=["order"], responses=documented(422, 503))
-    placing = GroupCommit(place_order, unit_of_work)
+    placing = GroupCommit(place_order, unit_of_work, settle=placed_order)
 
     @router.post("/orders", status_code=201, operation_id="create_order",
                  responses={201: {"description": "The order is placed; its saga runs.",
                                   "links": _READ_IT},
-                            **documented(400, 409, 413, notes={
-                                409: "The Idempotency-Key was used for a different request."})})
+                            **documented(400, 409, 413, 500, notes={
+                                409: "The Idempotency-Key was used for a different request.",
+                                500: "The outcome is unknown (the database connection was "
+                                     "lost during COMMIT, and is still down): `error` names "
+                                     "the order id; read it back before any retry."})})
     async def create_order(request: OrderRequest, idempotency_key: IdempotencyKey = None,
                            traceparent: TraceParent = None) -> OrderAccepted:
         """Start a saga. The same `Idempotency-Key` returns the same order, never a second.
@@ -102,6 +111,10 @@ def routes(unit_of_work: Callable[[], OrderUnitOfWork]) -> APIRouter:
         except IdempotencyConflict:
             raise HTTPException(
                 409, "Idempotency-Key was already used for a different request") from None
+        except CommitOutcomeUnknown:
+            raise HTTPException(500, f"outcome unknown: order {command.order_id} may have been "
+                                f"written; GET /orders/{command.order_id} tells, before any "
+                                "retry") from None
         return OrderAccepted(orderId=order.order_id, status=PlaceOrder.first_status)
 
     @router.get("/orders/{order_id}", operation_id="get_order",

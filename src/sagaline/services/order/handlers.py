@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sagaline.core.envelope import Envelope, dumps
@@ -31,6 +31,9 @@ class PlaceOrder:
     items: tuple[events.Item, ...] = ()
     idempotency_key: str | None = None
     traceparent: str | None = None
+    # Chosen before the transaction, so that after a COMMIT of unknown outcome the order can
+    # be looked up (`placed_order`).
+    order_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     def fingerprint(self) -> str:
         body = {"userId": self.user_id, "totalAmount": self.total_amount,
@@ -45,7 +48,7 @@ class IdempotencyConflict(Exception):
 def place_order(command: PlaceOrder, uow: OrderUnitOfWork) -> Order:
     """Write the order and queue its `order.created` in the caller's transaction (which
     commits). With an idempotency key, a repeat returns the first order and writes nothing."""
-    order = Order(order_id=uuid.uuid4(), user_id=command.user_id,
+    order = Order(order_id=command.order_id, user_id=command.user_id,
                   total_amount=command.total_amount,
                   items=[item.model_dump() for item in command.items],
                   idempotency_key=command.idempotency_key,
@@ -63,6 +66,11 @@ def place_order(command: PlaceOrder, uow: OrderUnitOfWork) -> Order:
     uow.emit(Envelope.first(topics.ORDER_CREATED, str(order.order_id), events.payload(created),
                             traceparent=command.traceparent))
     return order
+
+
+def placed_order(command: PlaceOrder, uow: OrderUnitOfWork) -> Order | None:
+    """The order `command` placed, if it was written (after a COMMIT of unknown outcome)."""
+    return uow.orders.get(command.order_id)
 
 
 def on_payment_charged(event: Envelope, uow: OrderUnitOfWork) -> None:
