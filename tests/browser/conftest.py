@@ -67,8 +67,10 @@ def dashboard(services: Stack) -> Iterator[str]:
     sock.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[Browser]:
+    # Module scope: Playwright's sync API keeps an asyncio loop running in this thread while
+    # it is open, and later tiers' asyncio.run() would refuse to start.
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium, headless=True,
                                               args=["--no-sandbox"])  # CI runs as root
