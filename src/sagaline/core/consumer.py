@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sagaline.core import envelope
 from sagaline.core.deadletter import DeadLetterSink
 from sagaline.core.messages import IncomingMessage, MessageSource
+from sagaline.core.metrics import ConsumerMetrics
 from sagaline.core.processor import Processor
 from sagaline.core.retry import Decision, RetryPolicy
 
@@ -27,7 +29,9 @@ class ConsumerLoop:
     def __init__(self, source: MessageSource, processor: Processor,
                  dead_letters: DeadLetterSink, retry: RetryPolicy | None = None,
                  batch_size: int = 100, sleep: Callable[[float], Any] | None = None,
-                 saga_key: envelope.SagaKey = envelope.no_saga_key) -> None:
+                 saga_key: envelope.SagaKey = envelope.no_saga_key,
+                 metrics: ConsumerMetrics | None = None) -> None:
+        self.metrics = metrics
         self.source = source
         self.processor = processor
         self.dead_letters = dead_letters
@@ -49,12 +53,15 @@ class ConsumerLoop:
         messages = self.source.poll(self.batch_size, poll_timeout_s)
         if not messages:
             return 0
+        started = time.perf_counter()
         try:
-            self.processor.process([self._decode(m) for m in messages])
+            new = self.processor.process([self._decode(m) for m in messages])
         except Exception:  # find the culprit: one at a time, each in its own transaction
             log.debug("batch of %d failed; handling one at a time", len(messages), exc_info=True)
             return self._one_at_a_time(messages)
         self._settled(messages)
+        if self.metrics is not None:
+            self.metrics.handled(len(messages), new, time.perf_counter() - started)
         return len(messages)
 
     def _one_at_a_time(self, messages: Sequence[IncomingMessage]) -> int:
@@ -73,10 +80,14 @@ class ConsumerLoop:
         while True:
             attempt += 1
             try:
-                self.processor.process([self._decode(message)])
+                new = self.processor.process([self._decode(message)])
+                if self.metrics is not None:
+                    self.metrics.handled(1, new)
                 return True
             except Exception as error:
                 decision = self.retry.decide(error, attempt)
+                if self.metrics is not None and decision is not Decision.DEAD_LETTER:
+                    self.metrics.retried()
                 log.warning("%s[%d]@%d: %s (%s)", message.topic, message.partition,
                             message.offset, error, decision.value)
                 if decision is Decision.BACK_OFF:
@@ -92,6 +103,8 @@ class ConsumerLoop:
             log.warning("dead letter not stored, will retry: %s", exc)
             return False
         self.dead_lettered += 1
+        if self.metrics is not None:
+            self.metrics.dead_lettered(message.topic)
         return True
 
     def _decode(self, message: IncomingMessage) -> envelope.Envelope:

@@ -51,6 +51,10 @@ class ServiceSettings(KafkaSettings):
     # picked up until the group rebalances, so roll out such a change under new names.
     replica_id: str = Field("", max_length=100)
 
+    # --- Observability (docs/observability.md) ------------------------------------------------
+    metrics_enabled: bool = True  # False: no GET /metrics and no counting behind it
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, with the ids
+
 
 class TopicSettings(KafkaSettings):
     """Creating the saga's topics (`sagaline topics`)."""
