@@ -9,11 +9,14 @@ from typing import Any
 
 import orjson
 import pytest
+from pydantic import ValidationError
 
 from sagaline.core import logs
 from sagaline.core.envelope import Envelope
 from sagaline.core.processor import EventProcessor
+from sagaline.settings import OrderSettings
 from tests.doubles import InMemoryUnitOfWork
+from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -96,3 +99,10 @@ def test_text_stays_the_default_format() -> None:
         assert root.handlers == [handler]
     finally:
         root.handlers[:], root.level = saved[0], saved[1]
+
+
+def test_the_settings_default_to_text_logs_and_metrics_on_and_refuse_other_formats() -> None:
+    settings = settings_for(OrderSettings)
+    assert (settings.log_format, settings.metrics_enabled) == ("text", True)
+    with pytest.raises(ValidationError, match="log_format"):
+        settings_for(OrderSettings, log_format="xml")

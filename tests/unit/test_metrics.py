@@ -4,8 +4,10 @@ service's own registry (no Prometheus, no services)."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
@@ -17,6 +19,7 @@ from sagaline.core.metrics import Backlog, OutboxBacklog, ServiceMetrics
 from sagaline.core.processor import EventProcessor
 from sagaline.core.retry import RetryPolicy
 from sagaline.services.order.bootstrap import bootstrap
+from sagaline.services.order.handlers import PlaceOrder, place_order
 from sagaline.services.order.metrics import InFlight, SagaMetrics, reason_label
 from sagaline.services.order.repository import Finished
 from sagaline.settings import OrderSettings
@@ -127,8 +130,6 @@ def test_lag_is_kept_for_assigned_partitions_only() -> None:
 
 
 def test_lag_collector_reports_the_last_statistics_and_ignores_garbage() -> None:
-    import orjson
-
     registry = CollectorRegistry()
     lag = ConsumerLag()
     registry.register(lag)
@@ -158,11 +159,9 @@ def test_sagas_finished_count_by_status_and_a_bounded_reason() -> None:
 
 def test_sagas_in_flight_come_from_the_orders() -> None:
     uow = FakeOrderUnitOfWork()
-    from sagaline.services.order.handlers import PlaceOrder, place_order
-
     with uow:
         for _ in range(2):
-            place_order(PlaceOrder("u", 1), uow)  # type: ignore[arg-type]
+            place_order(PlaceOrder("u", Decimal(1)), uow)
     registry = CollectorRegistry()
     registry.register(InFlight(lambda: uow))
     assert value(registry, "sagaline_sagas_in_flight") == 2
