@@ -170,6 +170,11 @@ class FakeOrders:
                 finished_at=self.now if to in FINAL else None)
 
 
+    def in_flight(self) -> tuple[int, float]:
+        waiting = [_created(o) for o in self.rows.values() if o.status not in FINAL]
+        return len(waiting), (self.now - min(waiting)).total_seconds() if waiting else 0.0
+
+
 def _created(order: Order) -> datetime:
     assert order.created_at is not None  # set by `add`
     return order.created_at

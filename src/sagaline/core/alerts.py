@@ -1,23 +1,17 @@
 """Counters of what an operator must hear about, in one place for the metrics exporter.
 
 Each counter counts by topic and is readable as plain data (`Counter.values()`, or `ALL`
-for every one). When `prometheus_client` is installed, each is also a Prometheus counter of
-the same name with a `topic` label, in its default registry, so an exporter only has to
-serve that registry.
+for every one). `Exported` serves them all, with a `topic` label, from a service's metrics
+registry (core/metrics.py registers it), so `GET /metrics` shows them.
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
-from typing import Any
+from collections.abc import Sequence
 
-
-def _prometheus() -> Any:
-    try:
-        return importlib.import_module("prometheus_client")
-    except ImportError:  # optional: the plain counts are kept either way
-        return None
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 
 class Counter:
@@ -28,15 +22,10 @@ class Counter:
         self.description = description
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
-        prometheus = _prometheus()
-        self._mirror = (prometheus.Counter(name, description, ["topic"])
-                        if prometheus is not None else None)
 
     def inc(self, topic: str, amount: int = 1) -> None:
         with self._lock:
             self._counts[topic] = self._counts.get(topic, 0) + amount
-        if self._mirror is not None:
-            self._mirror.labels(topic=topic).inc(amount)
 
     def value(self, topic: str) -> int:
         with self._lock:
@@ -64,3 +53,17 @@ CONSUMER_RESTARTS = Counter(
     "Consumers replaced after a fatal client error (by consumer group)")
 
 ALL = (COMPENSATION_FAILING, DEAD_LETTERS_TRUNCATED, DEAD_LETTERS_UNSTORED, CONSUMER_RESTARTS)
+
+
+class Exported(Collector):
+    """Every alert counter as a Prometheus counter family, read at scrape time."""
+
+    def collect(self) -> Sequence[Metric]:
+        families = []
+        for counter in ALL:
+            family = CounterMetricFamily(counter.name.removesuffix("_total"),
+                                         counter.description, labels=["topic"])
+            for topic, count in sorted(counter.values().items()):
+                family.add_metric([topic], count)
+            families.append(family)
+        return families

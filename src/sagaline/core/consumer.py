@@ -26,6 +26,7 @@ from typing import Any
 from sagaline.core import alerts, envelope
 from sagaline.core.deadletter import DeadLetterSink
 from sagaline.core.messages import IncomingMessage, MessageSource, SourceFailed
+from sagaline.core.metrics import ConsumerMetrics
 from sagaline.core.processor import Processor
 from sagaline.core.retry import Decision, RetryPolicy
 
@@ -42,7 +43,9 @@ class ConsumerLoop:
                  compensations: Collection[str] = (),
                  reopen: Callable[[], MessageSource] | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 stale_after_s: float = 60.0) -> None:
+                 stale_after_s: float = 60.0,
+                 metrics: ConsumerMetrics | None = None) -> None:
+        self.metrics = metrics
         self.source = source
         self.compensations = frozenset(compensations)
         self._reopen = reopen
@@ -106,12 +109,15 @@ class ConsumerLoop:
         self._last_poll, self._failure = self._clock(), None
         if not messages:
             return 0
+        started = time.perf_counter()
         try:
-            self.processor.process([self._decode(m) for m in messages])
+            new = self.processor.process([self._decode(m) for m in messages])
         except Exception:  # find the culprit: one at a time, each in its own transaction
             log.debug("batch of %d failed; handling one at a time", len(messages), exc_info=True)
             return self._one_at_a_time(messages)
         self._settled(messages)
+        if self.metrics is not None:
+            self.metrics.handled(len(messages), new, time.perf_counter() - started)
         return len(messages)
 
     def _one_at_a_time(self, messages: Sequence[IncomingMessage]) -> int:
@@ -130,10 +136,14 @@ class ConsumerLoop:
         while True:
             attempt += 1
             try:
-                self.processor.process([self._decode(message)])
+                new = self.processor.process([self._decode(message)])
+                if self.metrics is not None:
+                    self.metrics.handled(1, new)
                 return True
             except Exception as error:
                 decision = self.retry.decide(error, attempt, message.topic in self.compensations)
+                if self.metrics is not None and decision is not Decision.DEAD_LETTER:
+                    self.metrics.retried()
                 log.warning("%s[%d]@%d: %s (%s)", message.topic, message.partition,
                             message.offset, error, decision.value)
                 if decision is Decision.BACK_OFF:
@@ -159,6 +169,8 @@ class ConsumerLoop:
             log.warning("dead letter not stored, will retry: %s", exc)
             return False
         self.dead_lettered += 1
+        if self.metrics is not None:
+            self.metrics.dead_lettered(message.topic)
         return True
 
     def _decode(self, message: IncomingMessage) -> envelope.Envelope:

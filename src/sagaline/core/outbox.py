@@ -84,3 +84,13 @@ def purge_published(conn: psycopg.Connection, older_than_s: float) -> int:
         (older_than_s,),
     )
     return cur.rowcount
+
+
+def backlog(conn: psycopg.Connection) -> tuple[int, float]:
+    """Pending rows and the age in seconds of the oldest (0 when none): the metrics' view.
+    Cheap: the partial index `outbox_pending` holds exactly these rows."""
+    row = conn.execute(
+        "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)), 0)"
+        " FROM outbox WHERE NOT published AND failed_at IS NULL").fetchone()
+    assert row is not None  # an aggregate always returns a row
+    return int(row[0]), float(row[1])

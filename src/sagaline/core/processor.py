@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Generic, Protocol, TypeVar
 
-from sagaline.core import inbox
+from sagaline.core import inbox, logs
 from sagaline.core.envelope import Envelope
 from sagaline.core.inbox import AlreadyDelivered
 from sagaline.core.unit_of_work import UnitOfWork
@@ -66,6 +66,9 @@ class EventProcessor(Generic[U]):
             else:
                 new = uow.first_deliveries(self.consumer, events)
             for event in new:
-                self.handlers[event.topic](event, uow)
+                with logs.bound(event_id=event.event_id,
+                                saga_id=event.correlation_id or event.key,
+                                traceparent=event.traceparent):
+                    self.handlers[event.topic](event, uow)
             uow.commit()
         return len(new)

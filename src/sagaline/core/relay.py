@@ -21,7 +21,8 @@ from collections.abc import Callable
 import psycopg
 from psycopg import errors
 
-from sagaline.core import db, outbox
+from sagaline.core import db, logs, outbox
+from sagaline.core.metrics import RelayMetrics
 from sagaline.core.publisher import Delivery, OutgoingMessage, Publisher
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,9 @@ class OutboxRelay:
         one_at_a_time: bool = False,
         always_wait: bool = False,
         lock_timeout_s: float = 20.0,
+        metrics: RelayMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._always_wait = always_wait
         # one_at_a_time (send a row, wait for its ack, then the next) and always_wait (sleep a
         # poll interval after every batch, even with a backlog) are the seed demo's way, kept
@@ -112,6 +115,7 @@ class OutboxRelay:
 
     def publish_batch(self) -> int:
         """Publish one batch of pending rows; returns how many rows it settled."""
+        started = time.perf_counter()
         conn = self._connection()
         # Two round trips: BEGIN, the lock and the query; then the marks and COMMIT.
         with db.PipelinedTransaction(conn) as transaction:
@@ -127,8 +131,15 @@ class OutboxRelay:
             outbox.mark_failed(conn, refused)
             transaction.commit()
         self.failed_rows += len(refused)
+        if self._metrics is not None:
+            self._metrics.batch(*_topics(batch, published, refused),
+                                time.perf_counter() - started)
+        by_ref = {m.ref: m for m in batch} if refused else {}
         for ref, error in refused:
-            log.error("relay: outbox row %s refused by the broker for good: %s", ref, error)
+            headers = by_ref[ref].headers
+            with logs.bound(event_id=headers.get("event-id"), saga_id=by_ref[ref].key,
+                            traceparent=headers.get("traceparent")):
+                log.error("relay: outbox row %s refused by the broker for good: %s", ref, error)
         settled = len(published) + len(refused)
         if settled < len(rows):
             raise PartialDelivery(settled, len(rows))
@@ -162,3 +173,10 @@ class OutboxRelay:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def _topics(batch: list[OutgoingMessage], published: list[int],
+            refused: list[tuple[int, str]]) -> tuple[list[str], list[str]]:
+    """The topic of each published and of each refused row, for the metrics."""
+    topic = {m.ref: m.topic for m in batch}
+    return [topic[ref] for ref in published], [topic[ref] for ref, _ in refused]

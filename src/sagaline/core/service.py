@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 
 from sagaline.core import db, migrations, web
 from sagaline.core.consumer import ConsumerLoop
+from sagaline.core.metrics import ServiceMetrics
 from sagaline.core.relay import OutboxRelay
 from sagaline.core.runtime import Worker, Workers
 
@@ -38,6 +39,7 @@ class Service:
     extra_workers: dict[str, Worker] = field(default_factory=dict)
     on_start: list[Callable[[], Any]] = field(default_factory=list)  # after migrations
     on_close: list[Callable[[], Any]] = field(default_factory=list)
+    metrics: ServiceMetrics | None = None  # None: no GET /metrics
 
     def __post_init__(self) -> None:
         parts: dict[str, Worker] = dict(self.extra_workers)
@@ -48,7 +50,7 @@ class Service:
         self.workers = Workers({f"{self.name}-{k}": v for k, v in parts.items()})
         self.app: FastAPI = web.create_app(
             f"{self.name} service", self.routers, self.checks, self.max_body_bytes,
-            lifespan=self.workers.lifespan)
+            lifespan=self.workers.lifespan, metrics=self.metrics)
 
     def migrate(self, wait_s: float = 60.0) -> list[str]:
         db.wait_for(self.dsn, wait_s)
@@ -75,7 +77,8 @@ class Service:
         # objects a service loads).
         gc.freeze()
         try:
-            uvicorn.run(self.app, host=host, port=port, log_level="warning",
+            # log_config=None: uvicorn's own lines go to our handler (JSON too, if asked).
+            uvicorn.run(self.app, host=host, port=port, log_level="warning", log_config=None,
                         access_log=False, timeout_graceful_shutdown=10)
         finally:
             self.close()

@@ -8,11 +8,14 @@ from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sagaline.core import web_errors
+from sagaline.core.metrics import ServiceMetrics
+from sagaline.core.web_metrics import RequestMetrics, metrics_router
 
 ReadyCheck = Callable[[], str | None]  # returns None when fine, else what is wrong
 
@@ -100,11 +103,18 @@ def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
 
 
 def create_app(title: str, routers: Sequence[APIRouter], checks: Sequence[ReadyCheck],
-               max_body_bytes: int, lifespan: Any = None) -> FastAPI:
-    app = FastAPI(title=title, lifespan=lifespan)
+               max_body_bytes: int, lifespan: Any = None,
+               metrics: ServiceMetrics | None = None) -> FastAPI:
+    """`/docs` and `/redoc` load their scripts and styles from this server (fastapi-offline
+    ships them), so they render on a machine without internet. With `metrics`: `/metrics`,
+    and every request counted."""
+    app = FastAPIOffline(title=title, lifespan=lifespan)
     web_errors.install(app)
     app.include_router(health_router(checks))
     for router in routers:
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    if metrics is not None:
+        app.include_router(metrics_router(metrics.registry))
+        app.add_middleware(RequestMetrics, metrics=metrics.http)  # outermost: counts all
     return app

@@ -6,7 +6,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from sagaline.core import db, faults
+from psycopg_pool import ConnectionPool
+
+from sagaline.core import db, faults, outbox
 from sagaline.core.consumer import ConsumerLoop
 from sagaline.core.deadletter import TopicDeadLetters
 from sagaline.core.envelope import SagaKey
@@ -14,6 +16,7 @@ from sagaline.core.faults import FaultPoints
 from sagaline.core.kafka_publisher import DEFAULT_COMPRESSION, KafkaPublisher, producer_config
 from sagaline.core.kafka_source import KafkaSource, consumer_config
 from sagaline.core.messages import MessageSource
+from sagaline.core.metrics import Backlog, ServiceMetrics
 from sagaline.core.processor import EventProcessor, Handler, Processor
 from sagaline.core.publisher import Publisher
 from sagaline.core.relay import OutboxRelay
@@ -46,6 +49,7 @@ class Plumbing:
     faults: FaultPoints = field(default_factory=FaultPoints)
     limits: SessionLimits = field(default_factory=SessionLimits)  # every database session's
     relay_lock_timeout_s: float = 20.0
+    metrics: ServiceMetrics | None = None  # None: METRICS_ENABLED=false, nothing counted
 
 
 def kafka_publisher(p: Plumbing) -> KafkaPublisher:
@@ -58,7 +62,8 @@ def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
         faults.around_publish(publisher, p.faults),
         batch_size=p.relay_batch_size, poll_interval_s=p.relay_poll_interval_s,
         one_at_a_time=p.relay_one_at_a_time, always_wait=p.relay_always_wait,
-        lock_timeout_s=p.relay_lock_timeout_s)
+        lock_timeout_s=p.relay_lock_timeout_s,
+        metrics=p.metrics.relay if p.metrics else None)
 
 
 def housekeeper(p: Plumbing) -> Housekeeper:
@@ -83,12 +88,25 @@ def consumer_loop(p: Plumbing, processor: Processor, publisher: Publisher,
     if source is None:  # a fatal client error replaces the Kafka consumer with a new one
         config = consumer_config(p.bootstrap_servers, processor.consumer, p.kafka_config,
                                  p.instance_id)
+        if p.metrics is not None:  # the lag per partition, from librdkafka's statistics
+            config.update(p.metrics.lag.client_config())
         reopen = lambda: KafkaSource(config, processor.topics)  # noqa: E731
         source = reopen()
     return ConsumerLoop(source, faults.after_process(processor, p.faults),
                         TopicDeadLetters(publisher, dead_letter_topic), RetryPolicy(),
                         batch_size=p.consumer_batch_size, saga_key=saga_key,
-                        compensations=compensations, reopen=reopen)
+                        compensations=compensations, reopen=reopen,
+                        metrics=p.metrics.consumer if p.metrics else None)
+
+
+def outbox_backlog(pool: ConnectionPool) -> Callable[[], Backlog]:
+    """Reads the outbox backlog for the metrics, on a pooled connection."""
+
+    def read() -> Backlog:
+        with pool.connection(timeout=2.0) as conn:
+            return Backlog(*outbox.backlog(conn))
+
+    return read
 
 
 def broker_check(publisher: Publisher) -> Callable[[], str | None]:

@@ -4,15 +4,18 @@ a fake unit of work, publisher or message source in tests, the real one by defau
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from fastapi import APIRouter
+from prometheus_client.registry import Collector
 from psycopg_pool import ConnectionPool
 
 from sagaline.core import db, outbox_health, wiring
 from sagaline.core.faults import FaultPoints
 from sagaline.core.messages import MessageSource
+from sagaline.core.metrics import ServiceMetrics
 from sagaline.core.processor import Handler
 from sagaline.core.publisher import Publisher
 from sagaline.core.runtime import Worker
@@ -39,19 +42,33 @@ def assemble(
     workers: Callable[[Callable[[], U]], dict[str, Worker]] | None = None,
     faults: FaultPoints | None = None,
     plumbing: Plumbing | None = None,
+    metrics: ServiceMetrics | None = None,
+    collectors: Callable[[Callable[[], U]], list[Collector]] | None = None,
 ) -> Service:
     """`plumbing` replaces what the settings say about the core's adapters (the benchmark's
-    seed-like baseline drives the relay differently); `faults` are the chaos tier's."""
+    seed-like baseline drives the relay differently); `faults` are the chaos tier's.
+    `metrics`: where to count (made here unless given; none when METRICS_ENABLED is false);
+    `collectors`: the service's own metrics read when scraped."""
     plumbing = plumbing or spec.plumbing(settings, faults)
+    if settings.metrics_enabled:
+        metrics = metrics or ServiceMetrics()
+        plumbing = dataclasses.replace(plumbing, metrics=metrics)
+    else:
+        metrics = None
     kafka = publisher or wiring.kafka_publisher(plumbing)
     relay = wiring.outbox_relay(plumbing, kafka)
     checks = [wiring.broker_check(kafka), relay.check]
     if unit_of_work is None:
         pool = db.make_pool(plumbing.dsn, settings.db_pool_size, spec.name, plumbing.limits)
         checks += [lambda: db.check(pool), outbox_health.stall_check(pool, settings.outbox_stall_s)]
+        if metrics is not None:
+            metrics.watch_outbox(wiring.outbox_backlog(pool))
         wake = relay.wake if plumbing.relay_wake_on_commit else (lambda: None)
         unit_of_work = lambda: postgres_unit_of_work(pool, wake)  # noqa: E731
     uow = unit_of_work
+    if metrics is not None:
+        for collector in collectors(uow) if collectors else []:
+            metrics.registry.register(collector)
     processor = wiring.event_processor(plumbing, spec.consumer_group, handlers, uow)
     consumer = wiring.consumer_loop(plumbing, processor, kafka, spec.dead_letter_topic, source,
                                     saga_key=events.saga_key,
@@ -65,4 +82,5 @@ def assemble(
         extra_workers={"housekeeping": wiring.housekeeper(plumbing),
                        **(workers(uow) if workers else {})},
         on_start=[lambda: on_start(uow)] if on_start else [], on_close=[kafka.close],
+        metrics=metrics,
     )

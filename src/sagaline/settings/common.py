@@ -70,6 +70,10 @@ class ServiceSettings(KafkaSettings):
     # /ready fails while the oldest pending outbox event is older than this (0: never).
     outbox_stall_s: float = Field(60.0, ge=0)
 
+    # --- Observability (docs/observability.md) ------------------------------------------------
+    metrics_enabled: bool = True  # False: no GET /metrics and no counting behind it
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, with the ids
+
 
 class TopicSettings(KafkaSettings):
     """Creating the saga's topics (`sagaline topics`)."""

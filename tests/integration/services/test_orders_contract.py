@@ -16,6 +16,7 @@ from psycopg import errors
 
 from sagaline.services import ORDER
 from sagaline.services.order.repository import (
+    Finished,
     Order,
     Orders,
     OrderUnitOfWork,
@@ -189,3 +190,28 @@ def test_overdue_picks_only_orders_not_final_oldest_first(orders: OrderStorage) 
     assert overdue == [order.order_id for order in made[:3]]  # not final, not fresh
     assert orders.run(lambda o: [x.order_id for x in o.overdue(60, 2)]) == overdue[:2]
     assert fresh.order_id not in overdue
+
+
+def test_in_flight_counts_orders_not_final_and_the_oldest_age(orders: OrderStorage) -> None:
+    assert orders.run(lambda o: o.in_flight()) == (0, 0.0)
+    made = placed(orders, PENDING, PAID, COMPENSATING, CONFIRMED, CANCELLED)
+    orders.age(made[1].order_id, 100)
+    orders.age(made[3].order_id, 500)  # final: not in flight, however old
+    count, oldest_s = orders.run(lambda o: o.in_flight())
+    assert count == 3
+    assert 100 <= oldest_s < 160
+
+
+def test_a_final_move_reports_the_outcome_after_commit(stack: Stack) -> None:
+    """Only the SQL unit of work reports outcomes (the saga metrics read them): once per
+    order that became final in the committed transaction, none for a move that did not."""
+    heard: list[Finished] = []
+    with sql_storage(stack, ORDER,
+                     lambda pool: PostgresOrderUnitOfWork(pool, on_finished=heard.append)
+                     ) as storage:
+        order = new_order()
+        storage.run(lambda uow: uow.orders.add(order))
+        storage.run(lambda uow: uow.orders.move(order.order_id, CANCELLED, "TIMEOUT", NOT_FINAL))
+        storage.run(lambda uow: uow.orders.move(order.order_id, CONFIRMED, None, NOT_FINAL))
+    assert [(f.status, f.reason) for f in heard] == [(CANCELLED, "TIMEOUT")]
+    assert 0 <= heard[0].seconds < 60

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from psycopg_pool import ConnectionPool
+
 from sagaline.core.faults import FaultPoints
 from sagaline.core.messages import MessageSource
+from sagaline.core.metrics import ServiceMetrics
 from sagaline.core.publisher import Publisher
 from sagaline.core.service import Service
 from sagaline.core.wiring import Plumbing
 from sagaline.services import ORDER
 from sagaline.services.assembly import assemble
 from sagaline.services.order import api
+from sagaline.services.order.metrics import InFlight, SagaMetrics
 from sagaline.services.order.repository import OrderUnitOfWork, PostgresOrderUnitOfWork
 from sagaline.services.order.timeouts import SagaDeadline
 from sagaline.services.topology import ORDER_TOPOLOGY
@@ -26,12 +30,22 @@ def bootstrap(
     source: MessageSource | None = None,
     faults: FaultPoints | None = None,
     plumbing: Plumbing | None = None,
+    metrics: ServiceMetrics | None = None,
 ) -> Service:
+    """`metrics`: the registry to count in (a new one by default; none if disabled)."""
     settings = settings or OrderSettings()
+    metrics = (metrics or ServiceMetrics()) if settings.metrics_enabled else None
+    sagas = SagaMetrics(metrics.registry) if metrics else None
+
+    def postgres_unit_of_work(pool: ConnectionPool, wake: Callable[[], None]
+                              ) -> PostgresOrderUnitOfWork:
+        return PostgresOrderUnitOfWork(pool, wake, sagas.finished if sagas else None)
+
     return assemble(
         ORDER, settings, handlers=ORDER_TOPOLOGY.handlers(),
-        postgres_unit_of_work=PostgresOrderUnitOfWork, routes=api.routes,
+        postgres_unit_of_work=postgres_unit_of_work, routes=api.routes,
         unit_of_work=unit_of_work, publisher=publisher, source=source,
-        faults=faults, plumbing=plumbing,
+        faults=faults, plumbing=plumbing, metrics=metrics,
+        collectors=lambda uow: [InFlight(uow)],
         workers=lambda uow: {"deadline": SagaDeadline(uow, settings.saga_timeout_s,
                                                       settings.deadline_scan_interval_s)})

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
 
 from sagaline.core.unit_of_work import PostgresUnitOfWork, UnitOfWork
 from sagaline.services.order.status import FINAL, NOT_FINAL, OrderStatus
@@ -59,6 +60,18 @@ class Orders(Protocol):
         """Set the status if the order is in one of `allowed_from` (else leave it as it is);
         a reason once set stays; `finished_at` is set when `to` is final."""
 
+    def in_flight(self) -> tuple[int, float]:
+        """How many orders are not final, and the age in seconds of the oldest (0: none)."""
+        ...
+
+
+class Finished(NamedTuple):
+    """An order that became final, for the saga metrics."""
+
+    status: str
+    reason: str | None
+    seconds: float  # from placed to final
+
 
 class OrderUnitOfWork(UnitOfWork, Protocol):
     """What order's handlers work with: a unit of work holding the orders."""
@@ -73,9 +86,13 @@ _SELECT = (
 )
 
 
+_OUTCOME = " RETURNING status, reason, EXTRACT(EPOCH FROM finished_at - created_at)::float8"
+
+
 class SqlOrders:
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
+        self._finishing: list[psycopg.Cursor[Any]] = []
 
     def add(self, order: Order) -> bool:
         cur = self._conn.execute(
@@ -117,17 +134,45 @@ class SqlOrders:
 
     def move(self, order_id: uuid.UUID, to: str, reason: str | None,
              allowed_from: Collection[str]) -> None:
-        # Nothing is read back, so the statement shares a round trip.
-        self._conn.execute(
+        # Nothing is read before the commit, so the statement shares a round trip; a move to
+        # a final status returns the saga's outcome, read after the commit (`finished`).
+        final = to in FINAL
+        cursor = self._conn.execute(
             "UPDATE orders SET status = %s, reason = COALESCE(reason, %s),"
             " updated_at = clock_timestamp(),"
             " finished_at = CASE WHEN %s THEN clock_timestamp() END"
-            " WHERE order_id = %s AND status = ANY(%s)",
-            (to, reason, to in FINAL, order_id, list(allowed_from)))
+            " WHERE order_id = %s AND status = ANY(%s)" + (_OUTCOME if final else ""),
+            (to, reason, final, order_id, list(allowed_from)))
+        if final:
+            self._finishing.append(cursor)
+
+    def finished(self) -> list[Finished]:
+        """Orders this transaction made final; call after the commit (no round trip)."""
+        return [Finished(*row) for cursor in self._finishing for row in cursor.fetchall()]
+
+    def in_flight(self) -> tuple[int, float]:
+        row = self._conn.execute(
+            "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)),"
+            " 0) FROM orders WHERE status = ANY(%s)", (list(NOT_FINAL),)).fetchone()
+        assert row is not None  # an aggregate always returns a row
+        return int(row[0]), float(row[1])
 
 
 class PostgresOrderUnitOfWork(PostgresUnitOfWork):
-    orders: Orders
+    """`on_finished` hears of each order its commits made final (the saga metrics)."""
+
+    orders: SqlOrders
+
+    def __init__(self, pool: ConnectionPool, on_commit: Callable[[], None] = lambda: None,
+                 on_finished: Callable[[Finished], None] | None = None) -> None:
+        super().__init__(pool, on_commit)
+        self._on_finished = on_finished
 
     def bind(self, conn: psycopg.Connection) -> None:
         self.orders = SqlOrders(conn)
+
+    def commit(self) -> None:
+        super().commit()
+        if self._on_finished is not None:
+            for outcome in self.orders.finished():
+                self._on_finished(outcome)

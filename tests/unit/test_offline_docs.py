@@ -1,0 +1,79 @@
+"""/docs and /redoc render without internet: every script, style, icon and spec they load is
+served by the service itself (fastapi-offline ships Swagger UI's and ReDoc's files)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sagaline.core.service import Service
+from sagaline.services.inventory.bootstrap import bootstrap as inventory
+from sagaline.services.order.bootstrap import bootstrap as order
+from sagaline.services.payment.bootstrap import bootstrap as payment
+from sagaline.settings import InventorySettings, OrderSettings, PaymentSettings
+from tests.doubles import InMemoryPublisher, InMemorySource
+from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork, FakePaymentUnitOfWork
+from tests.service_settings import settings_for
+
+pytestmark = pytest.mark.unit
+SERVICES: dict[str, Callable[[], Service]] = {
+    "order": lambda: order(settings_for(OrderSettings), unit_of_work=FakeOrderUnitOfWork,
+                           publisher=InMemoryPublisher(), source=InMemorySource()),
+    "payment": lambda: payment(settings_for(PaymentSettings),
+                               unit_of_work=FakePaymentUnitOfWork,
+                               publisher=InMemoryPublisher(), source=InMemorySource()),
+    "inventory": lambda: inventory(settings_for(InventorySettings),
+                                   unit_of_work=FakeInventoryUnitOfWork,
+                                   publisher=InMemoryPublisher(), source=InMemorySource()),
+}
+# Any absolute or protocol-relative URL, in an attribute or in a script.
+OFF_ORIGIN = re.compile(r"(?:https?:)?//[\w.-]+\.\w+", re.IGNORECASE)
+
+
+class Loads(HTMLParser):
+    """The URLs a page makes the browser fetch: src, href of links, ReDoc's spec-url."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, url in attrs:
+            if url and (name in ("src", "spec-url") or (tag == "link" and name == "href")):
+                self.urls.append(url)
+
+
+@pytest.fixture(params=sorted(SERVICES))
+def client(request: pytest.FixtureRequest) -> TestClient:
+    return TestClient(SERVICES[request.param]().app)
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_docs_load_only_same_origin_urls_and_each_answers(client: TestClient,
+                                                               page: str) -> None:
+    response = client.get(page)
+    assert response.status_code == 200 and "text/html" in response.headers["content-type"]
+    assert OFF_ORIGIN.findall(response.text) == []
+    loads = Loads()
+    loads.feed(response.text)
+    scripts = [u for u in loads.urls if u.endswith(".js")]
+    assert scripts, "the page loads its renderer from this server"
+    for url in loads.urls:
+        assert url.startswith("/") and not url.startswith("//"), url
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_swagger_ui_script_it_loads_is_the_bundle_and_its_spec_is_ours(
+        client: TestClient) -> None:
+    page = client.get("/docs").text
+    assert "url: '/openapi.json'" in page
+    bundle = client.get("/static-offline-docs/swagger-ui-bundle.js")
+    assert "SwaggerUIBundle" in bundle.text and len(bundle.content) > 500_000
+    styles = client.get("/static-offline-docs/swagger-ui.css").text
+    assert not [u for u in re.findall(r"url\(([^)]*)\)", styles)
+                if not u.strip("'\"").startswith("data:")]  # no fonts or images from afar
+    assert client.get("/openapi.json").status_code == 200
