@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup jars up down status demo migrate test lint bench check
+.PHONY: setup jars up down status demo migrate test test-cluster lint bench check
 
 setup: $(STAMP) jars
 
@@ -38,7 +38,12 @@ check: $(STAMP)
 	$(PY) -m sagaline check $(ARGS)
 
 test: setup
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -m "not cluster"
+
+# Failover on three Kafka nodes and two replicas per service, in a stack of its own
+# (ports 19001-19096 by default, see tests/cluster/conftest.py).
+test-cluster: setup
+	$(PY) -m pytest tests/cluster -m cluster
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests
