@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup jars compat-deps browser-deps up down status demo migrate test lint bench check
+.PHONY: setup jars compat-deps browser-deps up down status demo migrate test test-cluster lint bench check
 
 setup: $(STAMP) jars compat-deps
 
@@ -51,8 +51,16 @@ status: $(STAMP)
 check: $(STAMP)
 	$(PY) -m sagaline check $(ARGS)
 
+# Every tier: first all but the cluster tier against the session's stack (which it then stops),
+# then the cluster tier in a stack of its own (three Kafka nodes, two replicas per service,
+# ports 19001-19096 by default, see tests/cluster/conftest.py).
 test: setup browser-deps
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -m "not cluster"
+	$(PY) -m pytest tests/cluster -m cluster
+
+# The cluster tier alone.
+test-cluster: setup
+	$(PY) -m pytest tests/cluster -m cluster
 
 # Debian's Chromium for the browser tier (-m browser; never a browser download). Installed
 # when missing under CI=true or as root; otherwise the browser tests skip without it.

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sagaline.audit import book_checks, rest_checks, saga_checks
+from sagaline.audit import book_checks, order_checks, rest_checks, saga_checks
 from sagaline.audit.report import Report
 from sagaline.audit.rows import Snapshot
 
@@ -38,6 +38,8 @@ def evaluate(snap: Snapshot, options: AuditOptions) -> Report:
     report.violations += book_checks.stock_problems(snap.stock)
     report.violations += rest_checks.outbox_problems(snap.outboxes, options.outbox_age_s)
     report.violations += rest_checks.lag_problems(snap.lags)
+    ordering = order_checks.check_event_order(snap.events)
+    report.violations += ordering.violations
     dead = rest_checks.dead_letter_findings(snap.dead_letters)
     (report.violations if options.dead_letters_fail else report.warnings).extend(dead)
     orphans = saga_checks.orphans(snap.payments, snap.reservations, snap.known_order_ids)
@@ -55,6 +57,8 @@ def evaluate(snap: Snapshot, options: AuditOptions) -> Report:
         "dead_letters": sum(d.count for d in snap.dead_letters),
         "consumer_lag": sum(p.lag for p in snap.lags),
         "outbox_failed": sum(b.failed for b in snap.outboxes),
+        "kafka_events": len(snap.events),
+        "kafka_copies": ordering.copies,
         "violations": len(report.violations),
         "warnings": len(report.warnings),
     }

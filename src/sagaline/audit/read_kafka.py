@@ -34,8 +34,8 @@ def lags(client: AdminClient, consumed: Mapping[str, Iterable[str]]) -> list[Par
     """Each group's position on every partition of the topics it consumes."""
     wanted = {group: partitions(client, topics) for group, topics in consumed.items()}
     everything = sorted({tp for tps in wanted.values() for tp in tps})
-    earliest = _offsets(client, everything, "earliest")
-    end = _offsets(client, everything, "latest")
+    earliest = offsets(client, everything, "earliest")
+    end = offsets(client, everything, "latest")
     found = []
     for group, tps in wanted.items():
         committed = _committed(client, group)
@@ -48,12 +48,12 @@ def dead_letters(client: AdminClient, topics: Iterable[str],
                  since: datetime | None) -> list[DeadLetters]:
     """How many messages each dead-letter topic holds (written at or after `since`)."""
     tps = partitions(client, topics)
-    end = _offsets(client, tps, "latest")
+    end = offsets(client, tps, "latest")
     if since is None:
-        start = _offsets(client, tps, "earliest")
+        start = offsets(client, tps, "earliest")
     else:
         millis = int(since.timestamp() * 1000)
-        first = _offsets(client, tps, millis)
+        first = offsets(client, tps, millis)
         start = {tp: (offset if offset >= 0 else end[tp]) for tp, offset in first.items()}
     counts: dict[str, int] = {}
     for t, p in tps:
@@ -61,7 +61,7 @@ def dead_letters(client: AdminClient, topics: Iterable[str],
     return [DeadLetters(t, n) for t, n in counts.items()]
 
 
-def _offsets(client: AdminClient, tps: list[tuple[str, int]],
+def offsets(client: AdminClient, tps: list[tuple[str, int]],
              spec: str | int) -> dict[tuple[str, int], int]:
     """Offsets per partition: "earliest", "latest", or the first at or after a timestamp
     in milliseconds (-1 where there is none)."""

@@ -89,6 +89,19 @@ class DeadLetters:
     count: int
 
 
+@dataclass(frozen=True)
+class KafkaEvent:
+    """One message of a saga topic as the broker holds it. `occurred_at` is the ISO text of
+    the event's header (its causal time: a caused event occurs after its cause)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str
+    event_id: str
+    occurred_at: str
+
+
 @dataclass
 class Snapshot:
     """Everything one audit looked at. `orders` are those in scope (created at or after
@@ -104,3 +117,4 @@ class Snapshot:
     outboxes: list[OutboxState] = field(default_factory=list)
     lags: list[PartitionLag] = field(default_factory=list)
     dead_letters: list[DeadLetters] = field(default_factory=list)
+    events: list[KafkaEvent] = field(default_factory=list)  # the saga topics, since `since`

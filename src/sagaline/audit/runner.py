@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import time
 
-from sagaline.audit import read_db, read_kafka
+from sagaline.audit import read_db, read_events, read_kafka
 from sagaline.audit.evaluate import AuditOptions, evaluate
 from sagaline.audit.read_db import SourceUnavailable
 from sagaline.audit.report import Report
 from sagaline.audit.rows import Snapshot
 from sagaline.ops.kafka_admin import admin_client
 from sagaline.services import INVENTORY, ORDER, PAYMENT
-from sagaline.services.topics import DEAD_LETTER_TOPICS
+from sagaline.services.topics import ALL_TOPICS, DEAD_LETTER_TOPICS
 from sagaline.services.topology import TOPOLOGY
 from sagaline.settings import SystemSettings
 
@@ -46,6 +46,9 @@ def load(settings: SystemSettings, options: AuditOptions) -> Snapshot:
     client = admin_client(settings.kafka_bootstrap_servers, settings.kafka_client_config)
     snap.lags = read_kafka.lags(client, TOPOLOGY.subscriptions())
     snap.dead_letters = read_kafka.dead_letters(client, DEAD_LETTER_TOPICS, since)
+    saga_topics = [t for t in ALL_TOPICS if t not in DEAD_LETTER_TOPICS]
+    snap.events = read_events.events(client, settings.kafka_bootstrap_servers,
+                                     settings.kafka_client_config, saga_topics, since)
     return snap
 
 

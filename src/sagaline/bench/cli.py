@@ -9,7 +9,7 @@ from pathlib import Path
 from sagaline.bench.config import BenchConfig
 from sagaline.bench.runner import run
 from sagaline.settings import stack_settings
-from sagaline.stack import StackError
+from sagaline.stack import Stack, StackError
 
 
 def main(quick: bool, steps: str, step_seconds: float, baseline: bool, out_dir: Path,
@@ -20,7 +20,8 @@ def main(quick: bool, steps: str, step_seconds: float, baseline: bool, out_dir: 
     if steps:
         config = replace(config, steps=tuple(int(s) for s in steps.split(",") if s.strip()))
     try:
-        run(stack_settings(), config, say)
+        # As the running stack's shape has them: every Kafka node, its replication factor.
+        run(Stack(stack_settings()).settings, config, say)
     except StackError as err:
         say(f"error: {err}")
         return 1

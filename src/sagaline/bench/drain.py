@@ -39,7 +39,8 @@ def relay_drain(settings: StackSettings, rows: int, batch_size: int,
     base = settings.order_db_dsn
     schema = f"bench_drain_{uuid.uuid4().hex[:10]}"
     ensure_topics(settings.kafka_bootstrap_servers, [DRAIN_TOPIC],
-                  settings.topic_partitions, settings.kafka_client_config)
+                  settings.topic_partitions, settings.kafka_client_config,
+                  settings.topic_replication_factor)
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     try:

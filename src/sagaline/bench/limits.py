@@ -51,7 +51,7 @@ def pgbench_insert_tps(conninfo: str, seconds: float, clients: int) -> dict[str,
 def kafka_round_trip(settings: StackSettings, messages: int) -> dict[str, Any]:
     """Produce one message (acks=all, idempotent, no linger), then consume it; repeat."""
     bootstrap, extra = settings.kafka_bootstrap_servers, settings.kafka_client_config
-    ensure_topics(bootstrap, [RTT_TOPIC], 1, extra)
+    ensure_topics(bootstrap, [RTT_TOPIC], 1, extra, settings.topic_replication_factor)
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
                          "acks": "all", "linger.ms": 0, **extra})
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-rtt",

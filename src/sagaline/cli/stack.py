@@ -13,7 +13,7 @@ from sagaline.stack.foreground import supervise
 from sagaline.stack.kafka import ensure_jars, kafka_home
 from sagaline.stack.report import table
 from sagaline.stack.shape import Shape
-from sagaline.stack.topics import broker_ready, ensure_saga_topics
+from sagaline.stack.topics import broker_ready, ensure_saga_topics, saga_topic_drift
 
 app = typer.Typer()
 
@@ -76,12 +76,17 @@ def fetch() -> None:
 
 @app.command()
 def topics() -> None:
-    """Create the saga's topics at KAFKA_BOOTSTRAP_SERVERS (idempotent; used by compose)."""
+    """Create the saga's missing topics at KAFKA_BOOTSTRAP_SERVERS (idempotent; used by
+    compose) and report existing ones that differ from the settings (they are left as they
+    are, but for the dead letters' retention, which is set)."""
     s = TopicSettings()  # needs only Kafka: compose's topic-init gets nothing else
     with readable_errors():
         wait_for_broker(s.kafka_bootstrap_servers, s.kafka_client_config, timeout_s=120)
+        differ = saga_topic_drift(s)
         made = ensure_saga_topics(s)
         say(f"topics created: {', '.join(made) or 'none (all exist)'}")
+        for line in differ:
+            say(f"warning: existing topic differs: {line}")
 
 
 def wait_for_broker(bootstrap: str, extra: dict[str, str], timeout_s: float) -> None:

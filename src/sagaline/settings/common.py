@@ -82,8 +82,18 @@ class TopicSettings(KafkaSettings):
     # 1 suits the single local broker; a production cluster wants 3 (with min.insync.replicas
     # 2 on the broker, so acks=all means two copies).
     topic_replication_factor: int = Field(1, ge=1, le=10)
+    # Copies a write with acks=all needs, set on each topic created; unset: one fewer than
+    # the replication factor, at least 1 (2 of 3: one broker may be down, two may not).
+    topic_min_insync_replicas: int | None = Field(None, ge=1, le=10)
     # The broker's default (7 days) would delete dead letters before anyone looked at them.
     dead_letter_retention_days: int = Field(30, ge=1)
+
+    def min_insync_replicas(self) -> int:
+        return self.topic_min_insync_replicas or default_min_insync(self.topic_replication_factor)
+
+
+def default_min_insync(replication_factor: int) -> int:
+    return max(1, replication_factor - 1)
 
 
 class FaultSettings(Environment):

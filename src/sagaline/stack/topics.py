@@ -24,6 +24,17 @@ from sagaline.ops.kafka_admin import admin_client
 from sagaline.services.topics import ALL_TOPICS
 from sagaline.settings import TopicSettings
 from sagaline.stack.errors import StackError
+from sagaline.stack.topic_drift import (
+    DAY_MS,
+    RETENTION,
+    TopicSpec,
+    drift,
+    is_dead_letter,
+    wanted_specs,
+)
+
+__all__ = ["DAY_MS", "TopicSpec", "broker_ready", "ensure_saga_topics", "ensure_topics",
+           "saga_topic_drift"]
 
 
 def broker_ready(bootstrap: str, extra: dict[str, str] | None = None) -> bool:
@@ -35,30 +46,25 @@ def broker_ready(bootstrap: str, extra: dict[str, str] | None = None) -> bool:
     return True
 
 
-DEAD_LETTER_PREFIX = "dlq."  # as core.topology.dead_letter_topic names them
-DAY_MS = 24 * 3600 * 1000
-
-
 def ensure_topics(
     bootstrap: str, topics: Iterable[str], partitions: int, extra: dict[str, str] | None = None,
     replication_factor: int = 1, dead_letter_retention_days: int = 30,
+    min_insync_replicas: int | None = None,
 ) -> list[str]:
-    """Create the missing topics; existing ones keep their partitions. Dead-letter topics get
-    (and existing ones are set to) `retention.ms` of `dead_letter_retention_days`. Returns
-    the topics created."""
-    if dead_letter_retention_days < 1:
-        raise ValueError(f"dead letters must be kept at least a day, not "
-                         f"{dead_letter_retention_days}")
-    keep = {"retention.ms": str(dead_letter_retention_days * DAY_MS)}
+    """Create the missing topics with `min.insync.replicas` (default: one fewer than the
+    replication factor, at least 1); existing ones keep their partitions and replicas (see
+    topic_drift for a report). Dead-letter topics get (and existing ones are set to)
+    `retention.ms` of `dead_letter_retention_days`. Returns the topics created."""
+    specs = wanted_specs(topics, partitions, replication_factor, dead_letter_retention_days,
+                         min_insync_replicas)
+    keep = {RETENTION: str(dead_letter_retention_days * DAY_MS)}
     client = admin_client(bootstrap, extra)
     existing = set(client.list_topics(timeout=10).topics)
-    wanted = [NewTopic(t, num_partitions=partitions, replication_factor=replication_factor,
-                       config=keep if t.startswith(DEAD_LETTER_PREFIX) else {})
-              for t in topics]
-    missing = [t for t in wanted if t.topic not in existing]
+    missing = [NewTopic(t, num_partitions=s.partitions, replication_factor=s.replication_factor,
+                        config=dict(s.configs)) for t, s in specs.items() if t not in existing]
     created = _create(client, missing) if missing else []
-    _wait_for_leaders(client, [t.topic for t in wanted])
-    _configure(client, [t.topic for t in wanted if t.config and t.topic not in created], keep)
+    _wait_for_leaders(client, list(specs))
+    _configure(client, [t for t in specs if is_dead_letter(t) and t not in created], keep)
     return created
 
 
@@ -122,4 +128,14 @@ def ensure_saga_topics(settings: TopicSettings) -> list[str]:
     """Every topic of the saga (`ALL_TOPICS`), as the settings say to create them."""
     return ensure_topics(settings.kafka_bootstrap_servers, ALL_TOPICS, settings.topic_partitions,
                          settings.kafka_client_config, settings.topic_replication_factor,
-                         settings.dead_letter_retention_days)
+                         settings.dead_letter_retention_days, settings.min_insync_replicas())
+
+
+def saga_topic_drift(settings: TopicSettings) -> list[str]:
+    """How the saga's existing topics differ from what the settings would create (a line
+    each: partitions, replication factor, min.insync.replicas, dead letters' retention)."""
+    specs = wanted_specs(ALL_TOPICS, settings.topic_partitions,
+                         settings.topic_replication_factor, settings.dead_letter_retention_days,
+                         settings.min_insync_replicas())
+    client = admin_client(settings.kafka_bootstrap_servers, settings.kafka_client_config)
+    return drift(client, specs)

@@ -1,0 +1,76 @@
+"""Reads the saga's events back from Kafka, in partition order, for the ordering check.
+
+A consumer without a group (assign, never commit) reads each partition from `since` (or its
+start) up to the high watermark found first; later messages are left for the next audit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from confluent_kafka import Consumer, Message, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+from sagaline.audit.read_db import SourceUnavailable
+from sagaline.audit.read_kafka import offsets, partitions
+from sagaline.audit.rows import KafkaEvent
+from sagaline.core.envelope import H_EVENT_ID, H_OCCURRED_AT
+
+READ_TIMEOUT_S = 30.0
+
+
+def events(client: AdminClient, bootstrap: str, extra: Mapping[str, str],
+           topics: Iterable[str], since: datetime | None) -> list[KafkaEvent]:
+    """Every message of `topics` written at or after `since`, as (topic, partition, offset,
+    key, event id, occurred-at); in offset order per partition."""
+    tps = partitions(client, topics)
+    end = offsets(client, tps, "latest")
+    start = (offsets(client, tps, "earliest") if since is None
+             else offsets(client, tps, int(since.timestamp() * 1000)))
+    todo = {tp: (end[tp] if first < 0 else first) for tp, first in start.items()}
+    todo = {tp: first for tp, first in todo.items() if first < end[tp]}
+    if not todo:
+        return []
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "sagaline-audit-reader",
+                         "enable.auto.commit": False, "log_level": 0, **extra})
+    try:
+        consumer.assign([TopicPartition(t, p, first) for (t, p), first in todo.items()])
+        return _read_until(consumer, {tp: end[tp] for tp in todo})
+    finally:
+        consumer.close()
+
+
+def _read_until(consumer: Consumer, end: dict[tuple[str, int], int]) -> list[KafkaEvent]:
+    found: list[KafkaEvent] = []
+    open_ = set(end)
+    deadline = time.monotonic() + READ_TIMEOUT_S
+    while open_:
+        if time.monotonic() > deadline:
+            raise SourceUnavailable(f"Kafka: reading events timed out ({len(open_)} "
+                                    "partitions unread)")
+        for msg in consumer.consume(500, timeout=1.0):
+            error = msg.error()
+            if error is not None:
+                if error.fatal():
+                    raise SourceUnavailable(f"Kafka: reading events: {error.str()}")
+                continue
+            event = _event(msg)
+            tp = (event.topic, event.partition)
+            if tp in open_ and event.offset < end[tp]:
+                found.append(event)
+            if event.offset >= end[tp] - 1:
+                open_.discard(tp)
+    return found
+
+
+def _event(msg: Message) -> KafkaEvent:
+    headers = {str(pair[0]): _text(pair[1]) for pair in msg.headers() or []}
+    return KafkaEvent(str(msg.topic()), int(msg.partition() or 0), int(msg.offset() or 0),
+                      _text(msg.key()), headers.get(H_EVENT_ID, ""),
+                      headers.get(H_OCCURRED_AT, ""))
+
+
+def _text(raw: str | bytes | None) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else (raw or "")
