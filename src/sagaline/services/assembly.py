@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from psycopg_pool import ConnectionPool
 
 from sagaline.core import db, wiring
+from sagaline.core.auth import Access, Keys
 from sagaline.core.faults import FaultPoints
 from sagaline.core.messages import MessageSource
 from sagaline.core.processor import Handler
@@ -65,4 +66,6 @@ def assemble(
         extra_workers={"housekeeping": wiring.housekeeper(plumbing),
                        **(workers(uow) if workers else {})},
         on_start=[lambda: on_start(uow)] if on_start else [], on_close=[kafka.close],
+        access=Access(Keys(settings.admin_api_keys), Keys(settings.api_keys),
+                      required=settings.require_api_key),
     )

@@ -28,6 +28,7 @@ def service_env(spec: ServiceSpec, settings: StackSettings) -> dict[str, str]:
         "HTTP_HOST": settings.http_host,
         f"{name}_DB_DSN": spec.dsn(settings),
         f"{name}_HTTP_PORT": str(spec.http_port(settings)),
+        "ADMIN_API_KEYS": settings.admin_api_key.get_secret_value(),
     }
 
 

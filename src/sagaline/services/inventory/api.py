@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
+from sagaline.core import auth
 from sagaline.core.web import found
 from sagaline.core.web_errors import documented
 from sagaline.services.events import Item, JsonInteger, Sku
@@ -64,12 +65,12 @@ def routes(unit_of_work: Callable[[], InventoryUnitOfWork]) -> APIRouter:
         level = found(level, f"unknown SKU {sku}")
         return StockView.of(level)
 
-    @router.post("/stock/{sku}", operation_id="add_stock", responses={
+    @router.post("/stock/{sku}", operation_id="add_stock", dependencies=[auth.ADMIN], responses={
         200: {"description": "The SKU's new level.", "links": _READ_IT},
-        **documented(400, 409, 413, notes={
+        **documented(400, 401, 403, 409, 413, notes={
             409: f"The SKU would hold more than {MAX_STOCK} units. Nothing was written."})})
     def add_stock(sku: Sku, body: Restock) -> StockView:
-        """Add units to a SKU (creating it if new)."""
+        """Add units to a SKU (creating it if new). Needs an admin key (X-API-Key)."""
         with unit_of_work() as uow:
             uow.stock.lock([sku])  # so that the check below holds until the commit
             level = uow.stock.get(sku)
