@@ -74,6 +74,9 @@ class StackSettings(SystemSettings, TopicSettings):
     model_config = _WITH_LOCAL_CREDENTIALS
 
     stack_dir: Path = Path(".stack")
+    # A service's own KAFKA_CLIENT_CONFIG, by service name (the secure stack fills it with
+    # each service's Kafka user); a service not named gets KAFKA_CLIENT_CONFIG.
+    kafka_service_configs: dict[str, dict[str, str]] = Field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
