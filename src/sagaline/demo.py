@@ -90,7 +90,7 @@ def run(settings: SystemSettings, count: int = 30, timeout_s: float = 60.0) -> b
     order = httpx.Client(base_url=f"http://{host}:{settings.order_http_port}", timeout=10)
     payment = httpx.Client(base_url=f"http://{host}:{settings.payment_http_port}", timeout=10)
     inventory = httpx.Client(base_url=f"http://{host}:{settings.inventory_http_port}",
-                             timeout=10)
+                             timeout=10, headers=settings.admin_headers())  # to restock
     scarce = f"DEMO-SCARCE-{run_id}"
     inventory.post(f"/stock/{scarce}", json={"quantity": 2}).raise_for_status()
     orders = plan(run_id, count, settings.starting_credit, scarce)

@@ -110,7 +110,8 @@ def test_screenshot_after_a_demo_like_run(page: Watched, services: Stack) -> Non
     s = services.settings
     host = "http://127.0.0.1"
     with httpx.Client(base_url=f"{host}:{s.order_http_port}", timeout=10) as order, \
-            httpx.Client(base_url=f"{host}:{s.inventory_http_port}", timeout=10) as inventory:
+            httpx.Client(base_url=f"{host}:{s.inventory_http_port}", timeout=10,
+                         headers=s.admin_headers()) as inventory:
         scarce = f"DEMO-SCARCE-{uuid.uuid4().hex[:6]}"
         inventory.post(f"/stock/{scarce}", json={"quantity": 2}).raise_for_status()
         placed = demo.plan(uuid.uuid4().hex[:6], 30, s.starting_credit, scarce)

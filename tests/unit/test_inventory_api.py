@@ -17,6 +17,7 @@ from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit
 O1 = uuid.UUID("00000000-0000-4000-8000-000000000001")
+ADMIN = {"X-API-Key": "test-admin-key"}
 
 
 @pytest.fixture
@@ -28,10 +29,11 @@ def uow() -> FakeInventoryUnitOfWork:
 
 @pytest.fixture
 def client(uow: FakeInventoryUnitOfWork) -> TestClient:
-    service = bootstrap(settings_for(InventorySettings, max_body_bytes=4096),
+    service = bootstrap(settings_for(InventorySettings, max_body_bytes=4096,
+                                     admin_api_keys=ADMIN["X-API-Key"]),
                         unit_of_work=lambda: uow, publisher=InMemoryPublisher(),
                         source=InMemorySource())
-    return TestClient(service.app)
+    return TestClient(service.app, headers=ADMIN)
 
 
 def test_a_whole_float_restocks_and_reads_back(client: TestClient) -> None:
@@ -85,7 +87,9 @@ def test_the_schema_documents_each_answer_and_links_restock_to_read(
         client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     add = schema["paths"]["/stock/{sku}"]["post"]
-    assert set(add["responses"]) == {"200", "400", "409", "413", "422", "500", "503"}
+    assert set(add["responses"]) == {"200", "400", "401", "403", "409", "413", "422", "500",
+                                     "503"}
+    assert add["security"] == [{"ApiKey": []}]
     assert add["responses"]["200"]["links"]["GetStock"]["operationId"] == "get_stock"
     assert schema["components"]["schemas"]["Restock"]["properties"]["quantity"] == {
         "type": "integer", "exclusiveMinimum": 0, "maximum": 1_000_000_000, "title": "Quantity"}

@@ -11,7 +11,7 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from sagaline.core import faults, web
+from sagaline.core import auth, faults, web
 from sagaline.core.deadletter import dead_letter_headers
 from sagaline.core.envelope import MalformedMessage
 from sagaline.core.messages import IncomingMessage
@@ -124,9 +124,10 @@ def test_a_value_the_database_cannot_store_is_a_422_not_a_500() -> None:
     assert response.status_code == 422 and "cannot store" in response.json()["error"]
 
 
-def test_ready_reports_what_is_wrong() -> None:
-    app = web.create_app("t", [], [lambda: None, lambda: "kafka: down"], max_body_bytes=1024)
-    response = TestClient(app).get("/ready")
+def test_ready_reports_what_is_wrong_to_an_admin() -> None:
+    app = web.create_app("t", [], [lambda: None, lambda: "kafka: down"], max_body_bytes=1024,
+                         access=auth.Access(auth.Keys(["k"])))
+    response = TestClient(app).get("/ready", headers={"X-API-Key": "k"})
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "problems": ["kafka: down"]}
 

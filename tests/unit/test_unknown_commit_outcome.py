@@ -96,10 +96,14 @@ class RestockLostAfterWriting(FakeInventoryUnitOfWork):
         raise self.lose
 
 
+ADMIN = {"X-API-Key": "test-admin-key"}  # restocking needs an admin key
+
+
 def inventory_client(uow: FakeInventoryUnitOfWork) -> TestClient:
-    service = inventory_service(settings_for(InventorySettings), unit_of_work=lambda: uow,
+    settings = settings_for(InventorySettings, admin_api_keys=ADMIN["X-API-Key"])
+    service = inventory_service(settings, unit_of_work=lambda: uow,
                                 publisher=InMemoryPublisher(), source=InMemorySource())
-    return TestClient(service.app, raise_server_exceptions=False)
+    return TestClient(service.app, raise_server_exceptions=False, headers=ADMIN)
 
 
 def test_a_restock_with_an_unknown_outcome_is_not_a_503() -> None:

@@ -51,7 +51,7 @@ def require_running(stack: Stack) -> None:
 def ensure_stock(settings: StackSettings, at_least: int, sku: str = "SKU-1") -> None:
     """Top SKU-1 up through the inventory API so that no bench order runs out of stock."""
     base = f"http://127.0.0.1:{settings.inventory_http_port}"
-    with httpx.Client(base_url=base, timeout=10) as client:
+    with httpx.Client(base_url=base, timeout=10, headers=settings.admin_headers()) as client:
         level = client.get(f"/stock/{sku}")
         on_hand = level.json()["onHand"] if level.status_code == 200 else 0
         if on_hand < at_least:

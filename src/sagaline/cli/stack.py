@@ -29,10 +29,14 @@ def up(
                                  "listens on its port + 10 * (r - 1)."),
     dynamic: bool = typer.Option(False, "--dynamic-membership", help="Replicas join their "
                                  "groups without a REPLICA_ID (default: static membership)."),
+    secure: bool = typer.Option(False, "--secure", help="Kafka with SASL/SCRAM-SHA-512, one "
+                                "user per service and ACLs from the topology (users and "
+                                "passwords: <stack dir>/kafka-users.json)."),
 ) -> None:
     """Start Kafka, three Postgres servers and the services; foreground unless --detach."""
     with readable_errors():
-        stack = Stack(shape=Shape(brokers, replicas, static_membership=not dynamic))
+        stack = Stack(shape=Shape(brokers, replicas, static_membership=not dynamic,
+                                  secure=secure))
     with readable_errors(stack, cleanup=True):
         if fresh:
             stack.wipe()

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from sagaline.core import db, migrations, web
+from sagaline.core import auth, db, migrations, web
 from sagaline.core.consumer import ConsumerLoop
 from sagaline.core.metrics import ServiceMetrics
 from sagaline.core.relay import OutboxRelay
@@ -40,6 +40,7 @@ class Service:
     on_start: list[Callable[[], Any]] = field(default_factory=list)  # after migrations
     on_close: list[Callable[[], Any]] = field(default_factory=list)
     metrics: ServiceMetrics | None = None  # None: no GET /metrics
+    access: auth.Access = field(default_factory=auth.Access)  # the API keys it accepts
 
     def __post_init__(self) -> None:
         parts: dict[str, Worker] = dict(self.extra_workers)
@@ -50,7 +51,7 @@ class Service:
         self.workers = Workers({f"{self.name}-{k}": v for k, v in parts.items()})
         self.app: FastAPI = web.create_app(
             f"{self.name} service", self.routers, self.checks, self.max_body_bytes,
-            lifespan=self.workers.lifespan, metrics=self.metrics)
+            lifespan=self.workers.lifespan, metrics=self.metrics, access=self.access)
 
     def migrate(self, wait_s: float = 60.0) -> list[str]:
         db.wait_for(self.dsn, wait_s)

@@ -1,22 +1,24 @@
-"""What every service's HTTP app shares: health and readiness, a body-size limit, and errors
-a person can read in one shape (see web_errors)."""
+"""What every service's HTTP app shares: health and readiness, a body-size limit, who may
+call it (see auth), and errors a person can read in one shape (see web_errors)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeVar
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sagaline.core import web_errors
+from sagaline.core import auth, web_errors
 from sagaline.core.metrics import ServiceMetrics
 from sagaline.core.web_metrics import RequestMetrics, metrics_router
 
+log = logging.getLogger(__name__)
 ReadyCheck = Callable[[], str | None]  # returns None when fine, else what is wrong
 
 
@@ -80,6 +82,9 @@ class NotReady(BaseModel):
     problems: list[str]  # what is wrong, e.g. the database or Kafka is unreachable
 
 
+# An anonymous caller learns that something is wrong, not what: the problems name hosts and
+# carry driver error text. Operators read them in the log, or with an admin key.
+NOT_SAYING = "details in the service log, or with an admin key (X-API-Key)"
 def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -88,15 +93,21 @@ def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
         """Alive: the process answers."""
         return Alive(status="ok")
 
-    @router.get("/ready", response_model=Ready, responses={
+    logged: list[str] = []
+
+    @router.get("/ready", response_model=Ready, openapi_extra={"security": [{}]}, responses={
         503: {"model": NotReady, "description": "Its database or Kafka is unreachable, or "
-                                                "its consumer is not working."}})
-    def ready() -> JSONResponse:
+                                                "its consumer is not working; what exactly "
+                                                "only with an admin key."}})
+    def ready(request: Request, key: auth.Presented = None) -> JSONResponse:
         """Ready: its database and Kafka are reachable and its consumer works."""
         problems = [p for p in (check() for check in checks) if p]
+        if problems != logged:  # each change once, not every probe
+            log.warning("not ready: %s", "; ".join(problems) or "recovered")
+            logged[:] = problems
         if problems:
-            return JSONResponse(NotReady(status="unavailable", problems=problems).model_dump(),
-                                503)
+            shown = problems if auth.access_of(request).is_admin(key) else [NOT_SAYING]
+            return JSONResponse(NotReady(status="unavailable", problems=shown).model_dump(), 503)
         return JSONResponse(Ready(status="ready").model_dump())
 
     return router
@@ -104,15 +115,22 @@ def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
 
 def create_app(title: str, routers: Sequence[APIRouter], checks: Sequence[ReadyCheck],
                max_body_bytes: int, lifespan: Any = None,
-               metrics: ServiceMetrics | None = None) -> FastAPI:
+               metrics: ServiceMetrics | None = None,
+               access: auth.Access | None = None) -> FastAPI:
     """`/docs` and `/redoc` load their scripts and styles from this server (fastapi-offline
     ships them), so they render on a machine without internet. With `metrics`: `/metrics`,
-    and every request counted."""
+    and every request counted. `access`: the keys it accepts; when `access.required`, every
+    route of `routers` needs one (health and metrics never do: probes and scrapers carry no
+    key)."""
+    access = access or auth.Access()
     app = FastAPIOffline(title=title, lifespan=lifespan)
+    app.state.access = access
     web_errors.install(app)
     app.include_router(health_router(checks))
+    guarded: dict[str, Any] = dict(dependencies=[auth.CLIENT],
+                                   responses=web_errors.documented(401))
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, **(guarded if access.required else {}))
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     if metrics is not None:
         app.include_router(metrics_router(metrics.registry))

@@ -35,6 +35,8 @@ class ErrorBody(BaseModel):
 
 _MEANINGS = {
     400: "The body is not valid JSON (or not UTF-8). Nothing was written.",
+    401: "No API key, or an unknown one, in the X-API-Key header. Nothing was written.",
+    403: "The API key may not call this route (an admin key is needed). Nothing was written.",
     404: "Not found.",
     409: "Conflicts with the current state. Nothing was written.",
     413: "The body is larger than the service accepts (MAX_BODY_BYTES). Nothing was written.",
@@ -46,13 +48,17 @@ _MEANINGS = {
 }
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.", "required": True,
                                 "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+_CHALLENGE = {"WWW-Authenticate": {"description": "How to authenticate (`APIKey`).",
+                                   "required": True, "schema": {"type": "string"}}}
+_HEADERS = {401: _CHALLENGE, 503: _RETRY_AFTER}
 
 
 def documented(*codes: int, notes: Mapping[int, str] | None = None) -> dict[int | str, Any]:
     """The OpenAPI `responses` for these error statuses; `notes` overrides a description."""
     notes = notes or {}
     return {code: {"model": ErrorBody, "description": notes.get(code, _MEANINGS[code]),
-                   **({"headers": _RETRY_AFTER} if code == 503 else {})} for code in codes}
+                   **({"headers": _HEADERS[code]} if code in _HEADERS else {})}
+            for code in codes}
 
 
 def _describe(error: Mapping[str, Any]) -> Problem:

@@ -13,6 +13,7 @@ from prometheus_client.registry import Collector
 from psycopg_pool import ConnectionPool
 
 from sagaline.core import db, outbox_health, wiring
+from sagaline.core.auth import Access, Keys
 from sagaline.core.faults import FaultPoints
 from sagaline.core.messages import MessageSource
 from sagaline.core.metrics import ServiceMetrics
@@ -83,4 +84,6 @@ def assemble(
                        **(workers(uow) if workers else {})},
         on_start=[lambda: on_start(uow)] if on_start else [], on_close=[kafka.close],
         metrics=metrics,
+        access=Access(Keys(settings.admin_api_keys), Keys(settings.api_keys),
+                      required=settings.require_api_key),
     )

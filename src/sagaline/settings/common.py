@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sagaline.core import faults
 
 # Codecs librdkafka can write. KafkaJS (the seed demo's client) decodes only none and gzip
 # without plugins, so the contract's topics default to a codec every client reads.
 Compression = Literal["none", "gzip", "snappy", "lz4", "zstd"]
+# Secret keys, comma-separated in the environment (several: rotate by adding, then removing).
+SecretKeys = Annotated[list[SecretStr], NoDecode]
+
+
+def comma_separated(value: Any) -> Any:
+    return [k.strip() for k in value.split(",") if k.strip()] if isinstance(value, str) else value
 
 
 class Environment(BaseSettings):
@@ -73,6 +79,21 @@ class ServiceSettings(KafkaSettings):
     # --- Observability (docs/observability.md) ------------------------------------------------
     metrics_enabled: bool = True  # False: no GET /metrics and no counting behind it
     log_format: Literal["text", "json"] = "text"  # json: one object per line, with the ids
+
+    # --- Who may call it (core/auth.py: the X-API-Key header) ---------------------------------
+    # Admin keys: admin routes (POST /stock/{sku}) and readiness details. None: admin routes
+    # refuse everyone. Client keys: every other route (but health) when REQUIRE_API_KEY is on.
+    admin_api_keys: SecretKeys = []
+    api_keys: SecretKeys = []
+    require_api_key: bool = False
+
+    _split_keys = field_validator("admin_api_keys", "api_keys", mode="before")(comma_separated)
+
+    @model_validator(mode="after")
+    def _keys_for_required(self) -> ServiceSettings:
+        if self.require_api_key and not (self.api_keys or self.admin_api_keys):
+            raise ValueError("REQUIRE_API_KEY is on but API_KEYS and ADMIN_API_KEYS are empty")
+        return self
 
 
 class TopicSettings(KafkaSettings):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from sagaline.settings.common import KafkaSettings, TopicSettings
@@ -36,6 +36,13 @@ class SystemSettings(KafkaSettings):
     inbox_retention_s: float = Field(7 * 24 * 3600.0, ge=0)
     # What a new account holds (the demo plans its orders around it); payment reads its own.
     starting_credit: int = Field(10_000, ge=0)
+    # The admin key the tools present (restocking; X-API-Key). The local stack gives it to
+    # every service as ADMIN_API_KEYS (its development value is in stack/local.env).
+    admin_api_key: SecretStr = SecretStr("")
+
+    def admin_headers(self) -> dict[str, str]:
+        key = self.admin_api_key.get_secret_value()
+        return {"X-API-Key": key} if key else {}
 
 
 class DashboardSettings(SystemSettings):
@@ -67,6 +74,9 @@ class StackSettings(SystemSettings, TopicSettings):
     model_config = _WITH_LOCAL_CREDENTIALS
 
     stack_dir: Path = Path(".stack")
+    # A service's own KAFKA_CLIENT_CONFIG, by service name (the secure stack fills it with
+    # each service's Kafka user); a service not named gets KAFKA_CLIENT_CONFIG.
+    kafka_service_configs: dict[str, dict[str, str]] = Field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from pathlib import Path
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from sagaline.stack import kafka_config, proc
+from sagaline.stack import kafka_config, kafka_secure, proc
 from sagaline.stack.component import Component
 from sagaline.stack.errors import StackError
 from sagaline.stack.topics import broker_ready
@@ -72,7 +72,9 @@ class Kafka(Component):
 
     def __init__(self, stack_dir: Path, bootstrap: str, client_config: dict[str, str],
                  node: kafka_config.Node | None = None,
-                 voters: list[kafka_config.Node] | None = None) -> None:
+                 voters: list[kafka_config.Node] | None = None,
+                 users: dict[str, str] | None = None) -> None:
+        """`users`: SCRAM users and their passwords (a secure node: kafka_secure.py)."""
         if node is None:
             host, port = kafka_config.parse_bootstrap(bootstrap)
             node = kafka_config.Node(1, host, port)
@@ -86,6 +88,7 @@ class Kafka(Component):
                           else f"{node.host}:{node.port}")
         self.client_config = client_config
         self.controller_port = node.controller_port
+        self.users = users
 
     @property
     def address(self) -> str:
@@ -136,8 +139,11 @@ class Kafka(Component):
             host = "127.0.0.1" if node.host in ("localhost", "0.0.0.0", "") else node.host
             return kafka_config.Node(node.node_id, host, node.port)
 
-        text = kafka_config.server_properties(local(self.node), [local(v) for v in self.voters],
-                                              self.data_dir)
+        me = local(self.node)
+        secure = None if self.users is None else kafka_secure.broker_properties(
+            me.host, me.port, me.controller_port, self.users[kafka_secure.ADMIN])
+        text = kafka_config.server_properties(me, [local(v) for v in self.voters],
+                                              self.data_dir, secure)
         self.config_file.write_text(text)
 
     def _cluster_id(self) -> str:
@@ -165,6 +171,7 @@ class Kafka(Component):
             "-c",
             str(self.config_file),
             "--ignore-formatted",
+            *kafka_secure.scram_arguments(self.users or {}),
         ]
         out = subprocess.run(argv, capture_output=True, text=True, check=False)
         if out.returncode != 0:

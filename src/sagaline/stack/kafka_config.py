@@ -41,10 +41,12 @@ class Node:
         return self.port + 1
 
 
-def server_properties(node: Node, voters: list[Node], log_dir: Path) -> str:
+def server_properties(node: Node, voters: list[Node], log_dir: Path,
+                      overrides: dict[str, str] | None = None) -> str:
     """A KRaft broker+controller. Alone: replication factor 1. In a quorum of three: every
     topic at factor 3 with two copies required (min.insync.replicas=2), no unclean leader,
-    and a dead broker fenced after 6 s, before the producers' 10 s message timeout."""
+    and a dead broker fenced after 6 s, before the producers' 10 s message timeout.
+    `overrides` replace or add properties (the secure listeners: stack/kafka_secure.py)."""
     host, port, controller_port = node.host, node.port, node.controller_port
     copies, required = ("3", "2") if len(voters) > 1 else ("1", "1")
     props = {
@@ -75,6 +77,7 @@ def server_properties(node: Node, voters: list[Node], log_dir: Path) -> str:
         # Sized for a small machine shared with everything else (defaults: 3 and 8).
         "num.network.threads": "2",
         "num.io.threads": "2",
+        **(overrides or {}),
     }
     return "".join(f"{key}={value}\n" for key, value in props.items())
 

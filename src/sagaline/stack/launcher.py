@@ -12,8 +12,9 @@ import signal
 from collections.abc import Mapping
 from pathlib import Path
 
+from sagaline.services.topology import TOPOLOGY
 from sagaline.settings import StackSettings, stack_settings
-from sagaline.stack import layout
+from sagaline.stack import kafka_secure, layout
 from sagaline.stack.component import Component, ComponentStatus
 from sagaline.stack.dashboard import Dashboard
 from sagaline.stack.errors import StackError
@@ -39,7 +40,7 @@ class Stack:
         settings = settings or stack_settings()
         self.dir = Path(settings.stack_dir).resolve()
         self.shape = shape or Shape.load(self.dir)
-        self.settings = layout.for_shape(settings, self.shape)
+        self.settings = layout.for_shape(settings, self.shape, self.dir)
         self.service_env = dict(service_env or {})
         self.kafka_nodes = layout.kafka_nodes(self.settings, self.shape, self.dir)
         self.kafka = self.kafka_nodes[0]
@@ -80,6 +81,9 @@ class Stack:
             wait_for_brokers(self.settings.kafka_bootstrap_servers,
                              self.settings.kafka_client_config, self.shape.brokers)
         ensure_saga_topics(self.settings)
+        if self.shape.secure:
+            kafka_secure.grant(self.settings.kafka_bootstrap_servers,
+                               self.settings.kafka_client_config, TOPOLOGY)
         for pg in self.postgres:
             pg.provision()
 
@@ -98,6 +102,11 @@ class Stack:
         """Keep this stack's shape for later commands; refused while a stack of another
         shape runs in the same dir (its nodes or replicas would be lost track of)."""
         recorded = Shape.load(self.dir)
+        if recorded.secure != self.shape.secure and any(
+                (k.data_dir / "meta.properties").exists() for k in self.kafka_nodes):
+            raise StackError(f"the Kafka data in {self.dir} was made "
+                             f"{'with' if recorded.secure else 'without'} --secure: "
+                             "`sagaline up --fresh` to start over")
         if recorded != self.shape and any(c.running() for c in Stack(self.settings).
                                           components.values() if not c.external):
             raise StackError(f"a stack of another shape runs in {self.dir} ({recorded}): "

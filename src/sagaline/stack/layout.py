@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sagaline.services import SERVICES
 from sagaline.settings import StackSettings
+from sagaline.stack import kafka_secure
 from sagaline.stack.kafka import Kafka
 from sagaline.stack.kafka_config import Node
 from sagaline.stack.postgres import Postgres
@@ -17,9 +18,17 @@ from sagaline.stack.shape import Shape, node_addresses
 CLUSTER_REPLICATION_FACTOR = 3
 
 
-def for_shape(settings: StackSettings, shape: Shape) -> StackSettings:
+def for_shape(settings: StackSettings, shape: Shape, stack_dir: Path) -> StackSettings:
     """The settings as the stack's clients need them: every node in the bootstrap list, and
-    topics at replication factor 3 on a cluster."""
+    topics at replication factor 3 on a cluster; secure, the launcher logs in as the admin
+    and each service as its own user."""
+    if shape.secure:
+        users = kafka_secure.users(stack_dir, [s.name for s in SERVICES])
+        settings = settings.model_copy(update={
+            "kafka_client_config": kafka_secure.client_config(
+                kafka_secure.ADMIN, users[kafka_secure.ADMIN]),
+            "kafka_service_configs": {s.name: kafka_secure.client_config(s.name, users[s.name])
+                                      for s in SERVICES}})
     if not shape.cluster:
         return settings
     nodes = node_addresses(settings.kafka_bootstrap_servers, shape.brokers)
@@ -31,11 +40,12 @@ def for_shape(settings: StackSettings, shape: Shape) -> StackSettings:
 
 def kafka_nodes(settings: StackSettings, shape: Shape, stack_dir: Path) -> list[Kafka]:
     bootstrap, extra = settings.kafka_bootstrap_servers, settings.kafka_client_config
+    users = kafka_secure.users(stack_dir, [s.name for s in SERVICES]) if shape.secure else None
     if not shape.cluster:
-        return [Kafka(stack_dir, bootstrap, extra)]
+        return [Kafka(stack_dir, bootstrap, extra, users=users)]
     voters = [Node(n + 1, host, port)
               for n, (host, port) in enumerate(node_addresses(bootstrap, shape.brokers))]
-    return [Kafka(stack_dir, bootstrap, extra, node, voters) for node in voters]
+    return [Kafka(stack_dir, bootstrap, extra, node, voters, users) for node in voters]
 
 
 def databases(settings: StackSettings, stack_dir: Path) -> list[Postgres]:

@@ -40,14 +40,23 @@ def answers(connect: Callable[[], Conn]) -> bool:
     return True
 
 
+# A service's role may log in and own its database, nothing more (said, not left to defaults).
+ROLE_LIMITS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+
+
 def provision(conn: Conn, t: DbTarget) -> None:
-    """Create (or update) the LOGIN role and the database it owns; idempotent."""
+    """Create (or update) the LOGIN role and the database it owns; idempotent. Only the owner
+    (and the superuser) may connect to it, and nobody else to the server's other databases."""
     role, db = sql.Identifier(t.user), sql.Identifier(t.dbname)
     exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (t.user,)).fetchone()
     verb = sql.SQL("ALTER" if exists else "CREATE")
-    conn.execute(sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(verb, role, t.password))
+    conn.execute(sql.SQL("{} ROLE {} " + ROLE_LIMITS + " PASSWORD {}").format(
+        verb, role, t.password))
     has_db = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (t.dbname,)).fetchone()
     if has_db is None:
         conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(db, role))
     else:
         conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(db, role))
+    for name in {t.dbname, "postgres", "template1"}:  # PUBLIC may connect by default
+        conn.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(
+            sql.Identifier(name)))

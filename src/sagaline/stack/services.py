@@ -23,11 +23,13 @@ def service_env(spec: ServiceSpec, settings: StackSettings) -> dict[str, str]:
     name = spec.name.upper()
     return {
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "KAFKA_CLIENT_CONFIG": json.dumps(settings.kafka_client_config),
+        "KAFKA_CLIENT_CONFIG": json.dumps(settings.kafka_service_configs.get(
+            spec.name, settings.kafka_client_config)),
         "KAFKA_COMPRESSION_TYPE": settings.kafka_compression_type,
         "HTTP_HOST": settings.http_host,
         f"{name}_DB_DSN": spec.dsn(settings),
         f"{name}_HTTP_PORT": str(spec.http_port(settings)),
+        "ADMIN_API_KEYS": settings.admin_api_key.get_secret_value(),
     }
 
 

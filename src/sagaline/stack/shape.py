@@ -24,6 +24,8 @@ class Shape:
     replicas: int = 1
     # Replicas name themselves (REPLICA_ID) for static group membership; False: dynamic.
     static_membership: bool = True
+    # SASL/SCRAM and ACLs on the broker, one Kafka user per service (stack/kafka_secure.py).
+    secure: bool = False
 
     def __post_init__(self) -> None:
         if self.brokers not in (1, 3):

@@ -33,13 +33,16 @@ class Apis:
     order: str
     payment: str
     inventory: str
+    admin: dict[str, str]  # the X-API-Key header with the stack's admin key
 
 
 @pytest.fixture(scope="session")
 def apis(services: Stack) -> Apis:
     s = services.settings
-    return Apis(*(f"http://127.0.0.1:{port}" for port in (
-        s.order_http_port, s.payment_http_port, s.inventory_http_port)))
+    assert s.admin_headers(), "the stack has no admin key (ADMIN_API_KEY, stack/local.env)"
+    order, payment, inventory = (f"http://127.0.0.1:{port}" for port in (
+        s.order_http_port, s.payment_http_port, s.inventory_http_port))
+    return Apis(order, payment, inventory, s.admin_headers())
 
 
 def _footprint(dsn: str, query: str) -> Iterator[Footprint]:
@@ -82,7 +85,8 @@ def known(apis: Apis) -> Known:
     run = uuid.uuid4().hex[:8]
     sku, users = f"FUZZ-{run}", [f"fuzz-{run}-{n}" for n in range(3)]
     with httpx.Client(timeout=10) as http:
-        assert http.post(f"{apis.inventory}/stock/{sku}", json={"quantity": 1000}).is_success
+        assert http.post(f"{apis.inventory}/stock/{sku}", json={"quantity": 1000},
+                         headers=apis.admin).is_success
         orders = [http.post(f"{apis.order}/orders", json={
             "userId": user, "totalAmount": 5, "items": [{"sku": sku, "quantity": 1}]}
         ).json()["orderId"] for user in users]
@@ -91,11 +95,14 @@ def known(apis: Apis) -> Known:
     return Known(order_ids=orders, user_ids=users, skus=[sku])
 
 
-def load(url: str, **config: Any) -> schemathesis.BaseSchema:
-    """The service's schema: every check and phase on, one worker, examples and steps bounded."""
+def load(url: str, admin: dict[str, str], **config: Any) -> schemathesis.BaseSchema:
+    """The service's schema: every check and phase on, one worker, examples and steps bounded.
+    Routes guarded by the ApiKey scheme get the admin key (`ignored_auth` then checks that
+    they refuse no key and a wrong one)."""
     settings = SchemathesisConfig.from_dict({
         "workers": 1, "generation": {"max-examples": EXAMPLES, "database": "none"},
-        "phases": {"stateful": {"max-steps": STEPS}}, **config})
+        "phases": {"stateful": {"max-steps": STEPS}},
+        "auth": {"openapi": {"ApiKey": {"api_key": admin["X-API-Key"]}}}, **config})
     return schemathesis.openapi.from_url(f"{url}/openapi.json", config=settings)
 
 

@@ -20,16 +20,16 @@ pytestmark = pytest.mark.fuzz
 
 
 def test_the_order_service_is_what_its_schema_says(apis: Apis, order_writes: Footprint) -> None:
-    run_schemathesis(load(apis.order), order_writes)
+    run_schemathesis(load(apis.order, apis.admin), order_writes)
 
 
 def test_the_payment_service_is_what_its_schema_says(apis: Apis, known: Known) -> None:
     # No route of payment's writes; known ids let reads (and their links) find something.
-    run_schemathesis(load(apis.payment, **known_values(order_id=known.order_ids,
+    run_schemathesis(load(apis.payment, apis.admin, **known_values(order_id=known.order_ids,
                                                        user_id=known.user_ids)))
 
 
 def test_the_inventory_service_is_what_its_schema_says(apis: Apis, known: Known,
                                                        stock_writes: Footprint) -> None:
-    run_schemathesis(load(apis.inventory, **known_values(order_id=known.order_ids,
+    run_schemathesis(load(apis.inventory, apis.admin, **known_values(order_id=known.order_ids,
                                                          sku=known.skus)), stock_writes)

@@ -27,7 +27,7 @@ class Saga:
         self.payment = httpx.Client(base_url=f"http://127.0.0.1:{s.payment_http_port}",
                                     timeout=10)
         self.inventory = httpx.Client(base_url=f"http://127.0.0.1:{s.inventory_http_port}",
-                                      timeout=10)
+                                      timeout=10, headers=s.admin_headers())  # to restock
         self.producer = Producer({"bootstrap.servers": s.kafka_bootstrap_servers})
 
     def place(self, user: str, amount: float, items: list[tuple[str, int]] = (),  # type: ignore[assignment]

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
+from sagaline.core import auth
 from sagaline.core.db import CommitOutcomeUnknown
 from sagaline.core.web import found
 from sagaline.core.web_errors import documented
@@ -65,16 +66,17 @@ def routes(unit_of_work: Callable[[], InventoryUnitOfWork]) -> APIRouter:
         level = found(level, f"unknown SKU {sku}")
         return StockView.of(level)
 
-    @router.post("/stock/{sku}", operation_id="add_stock", responses={
+    @router.post("/stock/{sku}", operation_id="add_stock", dependencies=[auth.ADMIN], responses={
         200: {"description": "The SKU's new level.", "links": _READ_IT},
-        **documented(400, 409, 413, 500, notes={
+        **documented(400, 401, 403, 409, 413, 500, notes={
             409: f"The SKU would hold more than {MAX_STOCK} units. Nothing was written.",
             500: "The outcome is unknown (the database connection was lost during COMMIT): "
                  "the units may have been added. Read the SKU back (its `initial` counts "
                  "every unit ever added) before any retry."})})
     def add_stock(sku: Sku, body: Restock) -> StockView:
-        """Add units to a SKU (creating it if new). Not idempotent: a 503 means nothing was
-        written and may be retried; an unknown outcome is a 500, never a 503."""
+        """Add units to a SKU (creating it if new). Needs an admin key (X-API-Key). Not
+        idempotent: a 503 means nothing was written and may be retried; an unknown outcome
+        is a 500, never a 503."""
         try:
             return StockView.of(_restock(unit_of_work, sku, body.quantity))
         except CommitOutcomeUnknown:
