@@ -52,7 +52,8 @@ def assemble(
         wake = relay.wake if plumbing.relay_wake_on_commit else (lambda: None)
         unit_of_work = lambda: postgres_unit_of_work(pool, wake)  # noqa: E731
     uow = unit_of_work
-    processor = wiring.event_processor(plumbing, spec.consumer_group, handlers, uow)
+    processor = wiring.event_processor(plumbing, spec.consumer_group, handlers, uow,
+                                       spec.compensations)
     consumer = wiring.consumer_loop(plumbing, processor, kafka, spec.dead_letter_topic, source,
                                     saga_key=events.saga_key,
                                     compensations=spec.compensations)
