@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
+from sagaline.core import tracing
 from sagaline.services import ORDER
 from sagaline.services.order.repository import (
     Order,
@@ -189,3 +190,14 @@ def test_overdue_picks_only_orders_not_final_oldest_first(orders: OrderStorage) 
     assert overdue == [order.order_id for order in made[:3]]  # not final, not fresh
     assert orders.run(lambda o: [x.order_id for x in o.overdue(60, 2)]) == overdue[:2]
     assert fresh.order_id not in overdue
+
+
+def test_an_orders_trace_context_is_kept_for_the_deadline(orders: OrderStorage) -> None:
+    traced = dataclasses.replace(new_order(), traceparent=tracing.new_traceparent())
+    assert orders.run(lambda o: o.add(traced))
+    got = orders.run(lambda o: o.get(traced.order_id))
+    assert got is not None and got.traceparent == traced.traceparent
+    orders.age(traced.order_id, 120)
+    overdue = orders.run(lambda o: o.overdue(60, 1000))
+    assert [o.traceparent for o in overdue if o.order_id == traced.order_id] == [
+        traced.traceparent]
