@@ -22,11 +22,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.otlp_receiver
 
-from sagaline.bench.config import BenchConfig  # noqa: E402
-from sagaline.bench.runner import run  # noqa: E402
-from sagaline.settings import stack_settings  # noqa: E402
-from sagaline.stack import Stack  # noqa: E402
-from tests.otlp_receiver import OtlpReceiver  # noqa: E402
+from tests.otlp_receiver import OtlpReceiver
+
+from sagaline.bench.config import BenchConfig
+from sagaline.bench.runner import run
+from sagaline.settings import stack_settings
+from sagaline.stack import Stack
 
 
 def restart(stack: Stack, env: dict[str, str]) -> None:
