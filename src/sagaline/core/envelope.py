@@ -91,10 +91,10 @@ class Envelope:
     @classmethod
     def first(cls, topic: str, key: str, payload: Mapping[str, Any],
               traceparent: str | None = None) -> Envelope:
-        """The first event of a saga: its correlation id is its key."""
-        parent = traceparent if tracing.is_valid(traceparent) else None
-        trace = tracing.child_of(parent) if parent else tracing.new_traceparent()
-        return cls(topic=topic, key=key, payload=payload, correlation_id=key, traceparent=trace)
+        """The first event of a saga: its correlation id is its key; its trace, `traceparent`'s
+        (the caller's span, see tracing.for_event), or a new one."""
+        return cls(topic=topic, key=key, payload=payload, correlation_id=key,
+                   traceparent=tracing.for_event(traceparent))
 
     def follow(self, topic: str, payload: Mapping[str, Any]) -> Envelope:
         """An event caused by this one: same saga, same trace, this event as its cause."""
@@ -104,7 +104,7 @@ class Envelope:
             payload=payload,
             correlation_id=self.correlation_id or self.key,
             causation_id=str(self.event_id),
-            traceparent=tracing.child_of(self.traceparent),
+            traceparent=tracing.for_event(self.traceparent),
         )
 
     def headers(self) -> dict[str, str]:

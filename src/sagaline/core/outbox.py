@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import orjson
 import psycopg
@@ -25,7 +26,7 @@ _INSERT = (
     " WITH ORDINALITY AS e(id, topic, key, payload, headers, n) ORDER BY e.n"
 )
 _PENDING = (
-    "SELECT id, topic, msg_key, payload::text, headers::text FROM outbox"
+    "SELECT id, topic, msg_key, payload::text, headers::text, created_at FROM outbox"
     " WHERE NOT published AND failed_at IS NULL ORDER BY id LIMIT %s"
 )
 
@@ -37,6 +38,7 @@ class OutboxRow:
     key: str | None
     value: bytes
     headers: dict[str, str]
+    created_at: datetime | None = None  # when it was written: the start of its send's span
 
 
 def append(conn: psycopg.Connection, events: Sequence[Envelope]) -> None:
@@ -48,7 +50,7 @@ def append(conn: psycopg.Connection, events: Sequence[Envelope]) -> None:
 
 def pending(conn: psycopg.Connection, limit: int) -> list[OutboxRow]:
     rows = conn.execute(_PENDING, (limit,)).fetchall()
-    return [OutboxRow(r[0], r[1], r[2], r[3].encode(), orjson.loads(r[4])) for r in rows]
+    return [OutboxRow(r[0], r[1], r[2], r[3].encode(), orjson.loads(r[4]), r[5]) for r in rows]
 
 
 def mark_published(conn: psycopg.Connection, ids: Sequence[int]) -> None:

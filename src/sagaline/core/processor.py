@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Generic, Protocol, TypeVar
 
-from sagaline.core import inbox, logs
+from sagaline.core import inbox, logs, trace_messaging
 from sagaline.core.envelope import Envelope
 from sagaline.core.inbox import AlreadyDelivered
 from sagaline.core.unit_of_work import UnitOfWork
@@ -42,9 +42,10 @@ class EventProcessor(Generic[U]):
     """
 
     def __init__(self, consumer: str, handlers: Mapping[str, Handler[U]],
-                 unit_of_work: Callable[[], U]) -> None:
+                 unit_of_work: Callable[[], U], compensations: Collection[str] = ()) -> None:
         self.consumer = consumer
         self.handlers = handlers
+        self.compensations = compensations  # marked as such on their handlers' spans
         self._unit_of_work = unit_of_work
 
     @property
@@ -59,16 +60,19 @@ class EventProcessor(Generic[U]):
             return self._handle(events, claim_blind=False)
 
     def _handle(self, events: Sequence[Envelope], claim_blind: bool) -> int:
-        with self._unit_of_work() as uow:
+        # The spans (tracing on) end after the transaction, marked failed if it failed.
+        with trace_messaging.receipts(self.consumer, self.compensations) as spans, \
+                self._unit_of_work() as uow:
             if claim_blind:
                 new = inbox.distinct(events)
                 uow.claim_deliveries(self.consumer, new)
             else:
                 new = uow.first_deliveries(self.consumer, events)
             for event in new:
+                handler = self.handlers[event.topic]
                 with logs.bound(event_id=event.event_id,
                                 saga_id=event.correlation_id or event.key,
-                                traceparent=event.traceparent):
-                    self.handlers[event.topic](event, uow)
+                                traceparent=event.traceparent), spans.handling(event, handler):
+                    handler(event, uow)
             uow.commit()
         return len(new)

@@ -21,7 +21,7 @@ from collections.abc import Callable
 import psycopg
 from psycopg import errors
 
-from sagaline.core import db, logs, outbox
+from sagaline.core import db, logs, outbox, trace_messaging
 from sagaline.core.metrics import RelayMetrics
 from sagaline.core.publisher import Delivery, OutgoingMessage, Publisher
 
@@ -123,8 +123,11 @@ class OutboxRelay:
             if not rows:
                 transaction.commit()
                 return 0
-            batch = [OutgoingMessage(r.id, r.topic, r.key, r.value, r.headers) for r in rows]
-            deliveries = self._publish(batch)
+            with trace_messaging.sends(rows) as sends:  # each row's span, parented by its row
+                batch = [OutgoingMessage(r.id, r.topic, r.key, r.value, sends.headers(r))
+                         for r in rows]
+                deliveries = self._publish(batch)
+                sends.end(deliveries)
             published = in_order_prefix(batch, deliveries)
             outbox.mark_published(conn, published)
             refused = [(d.ref, d.error or "") for d in deliveries if d.permanent]

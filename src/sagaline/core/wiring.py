@@ -75,8 +75,10 @@ def housekeeper(p: Plumbing) -> Housekeeper:
 
 
 def event_processor(p: Plumbing, consumer: str, handlers: Mapping[str, Handler[U]],
-                    unit_of_work: Callable[[], U]) -> EventProcessor[U]:
-    return EventProcessor(consumer, handlers, faults.before_commit(unit_of_work, p.faults))
+                    unit_of_work: Callable[[], U],
+                    compensations: Collection[str] = ()) -> EventProcessor[U]:
+    return EventProcessor(consumer, handlers, faults.before_commit(unit_of_work, p.faults),
+                          compensations)
 
 
 def consumer_loop(p: Plumbing, processor: Processor, publisher: Publisher,

@@ -70,7 +70,8 @@ def assemble(
     if metrics is not None:
         for collector in collectors(uow) if collectors else []:
             metrics.registry.register(collector)
-    processor = wiring.event_processor(plumbing, spec.consumer_group, handlers, uow)
+    processor = wiring.event_processor(plumbing, spec.consumer_group, handlers, uow,
+                                       spec.compensations)
     consumer = wiring.consumer_loop(plumbing, processor, kafka, spec.dead_letter_topic, source,
                                     saga_key=events.saga_key,
                                     compensations=spec.compensations)

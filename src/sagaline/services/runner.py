@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
-from sagaline.core import logs
+from sagaline.core import logs, trace_setup
 from sagaline.core.faults import FaultPoints
 from sagaline.core.service import Service
 from sagaline.services import ServiceSpec
@@ -24,8 +25,22 @@ def run(spec: ServiceSpec, bootstrap: Callable[..., Service], **adapters: Any) -
     # HTTP, the consumer and the relay share one interpreter: hand the GIL over every 1 ms
     # (default 5 ms) so a thread whose I/O is done does not wait behind a busy one.
     sys.setswitchinterval(0.001)
+    _start_tracing(spec.name)
     service = bootstrap(settings, faults=faults, **adapters)
-    service.serve(settings.http_host, settings.http_port)
+    try:
+        service.serve(settings.http_host, settings.http_port)
+    finally:
+        trace_setup.stop()  # flushes the spans still buffered
+
+
+def _start_tracing(service: str) -> None:
+    """Traces when the OTEL_* variables ask for them (see core.trace_setup)."""
+    try:
+        on = trace_setup.start(service)
+    except trace_setup.TracingConfigError as exc:
+        sys.exit(f"{service}: bad configuration: {exc}")
+    if on:
+        logging.getLogger(__name__).info("tracing on: exporting spans as OTEL_* says")
 
 
 def read_settings(spec: ServiceSpec) -> tuple[ServiceSettings, FaultPoints]:

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
+from sagaline.core import tracing
 from sagaline.services import ORDER
 from sagaline.services.order.repository import (
     Finished,
@@ -215,3 +216,14 @@ def test_a_final_move_reports_the_outcome_after_commit(stack: Stack) -> None:
         storage.run(lambda uow: uow.orders.move(order.order_id, CONFIRMED, None, NOT_FINAL))
     assert [(f.status, f.reason) for f in heard] == [(CANCELLED, "TIMEOUT")]
     assert 0 <= heard[0].seconds < 60
+
+
+def test_an_orders_trace_context_is_kept_for_the_deadline(orders: OrderStorage) -> None:
+    traced = dataclasses.replace(new_order(), traceparent=tracing.new_traceparent())
+    assert orders.run(lambda o: o.add(traced))
+    got = orders.run(lambda o: o.get(traced.order_id))
+    assert got is not None and got.traceparent == traced.traceparent
+    orders.age(traced.order_id, 120)
+    overdue = orders.run(lambda o: o.overdue(60, 1000))
+    assert [o.traceparent for o in overdue if o.order_id == traced.order_id] == [
+        traced.traceparent]

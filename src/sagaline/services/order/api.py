@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query
+from opentelemetry.trace import SpanKind
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -19,6 +20,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from sagaline.core import tracing
 from sagaline.core.db import CommitOutcomeUnknown
 from sagaline.core.group_commit import GroupCommit
 from sagaline.core.web import found
@@ -83,6 +85,7 @@ TraceParent = Annotated[str | None, Header(
     max_length=200, description="W3C trace context, carried on the saga's events."), _SHORT_TEXT]
 StatusFilter = Annotated[OrderStatus | None, Query(description="Only orders in this status."),
                          WithJsonSchema({"type": "string", "enum": [s.value for s in OrderStatus]})]
+_HTTP_ATTRIBUTES = {"http.request.method": "POST", "http.route": "/orders"}
 # Placing an order writes it and its event; a link leads to reading it back.
 _READ_IT = {"GetOrder": {"operationId": "get_order",
                          "parameters": {"order_id": "$response.body#/orderId"}}}
@@ -104,17 +107,19 @@ def routes(unit_of_work: Callable[[], OrderUnitOfWork]) -> APIRouter:
                            traceparent: TraceParent = None) -> OrderAccepted:
         """Start a saga. The same `Idempotency-Key` returns the same order, never a second.
         Orders placed at the same moment share a transaction (see core.group_commit)."""
-        command = PlaceOrder(request.userId, request.totalAmount, tuple(request.items),
-                             idempotency_key, traceparent)
-        try:
-            order = await placing.submit(command)
-        except IdempotencyConflict:
-            raise HTTPException(
-                409, "Idempotency-Key was already used for a different request") from None
-        except CommitOutcomeUnknown:
-            raise HTTPException(500, f"outcome unknown: order {command.order_id} may have been "
-                                f"written; GET /orders/{command.order_id} tells, before any "
-                                "retry") from None
+        with tracing.span("POST /orders", traceparent, SpanKind.SERVER, _HTTP_ATTRIBUTES):
+            # The order is written on the group commit's thread: the span goes explicitly.
+            command = PlaceOrder(request.userId, request.totalAmount, tuple(request.items),
+                                 idempotency_key, tracing.current_traceparent(traceparent))
+            try:
+                order = await placing.submit(command)
+            except IdempotencyConflict:
+                raise HTTPException(
+                    409, "Idempotency-Key was already used for a different request") from None
+            except CommitOutcomeUnknown:
+                raise HTTPException(
+                    500, f"outcome unknown: order {command.order_id} may have been written; "
+                    f"GET /orders/{command.order_id} tells, before any retry") from None
         return OrderAccepted(orderId=order.order_id, status=PlaceOrder.first_status)
 
     @router.get("/orders/{order_id}", operation_id="get_order",

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sagaline.core import tracing
 from sagaline.core.envelope import Envelope, dumps
 from sagaline.services import events, ids, topics
 from sagaline.services.order.repository import Order, OrderUnitOfWork
@@ -47,12 +48,19 @@ class IdempotencyConflict(Exception):
 
 def place_order(command: PlaceOrder, uow: OrderUnitOfWork) -> Order:
     """Write the order and queue its `order.created` in the caller's transaction (which
-    commits). With an idempotency key, a repeat returns the first order and writes nothing."""
+    commits). With an idempotency key, a repeat returns the first order and writes nothing.
+    The command's `traceparent` (the HTTP request's span) is the parent of this work's."""
+    with tracing.span("place_order", command.traceparent):
+        return _place(command, uow)
+
+
+def _place(command: PlaceOrder, uow: OrderUnitOfWork) -> Order:
     order = Order(order_id=command.order_id, user_id=command.user_id,
                   total_amount=command.total_amount,
                   items=[item.model_dump() for item in command.items],
                   idempotency_key=command.idempotency_key,
-                  request_hash=command.fingerprint())
+                  request_hash=command.fingerprint(),
+                  traceparent=tracing.for_event(command.traceparent))  # the saga's trace
     if not uow.orders.add(order):
         assert command.idempotency_key is not None
         first = uow.orders.by_idempotency_key(command.idempotency_key)
@@ -64,7 +72,7 @@ def place_order(command: PlaceOrder, uow: OrderUnitOfWork) -> Order:
         orderId=str(order.order_id), userId=order.user_id, totalAmount=order.total_amount,
         createdAt=datetime.now(UTC).isoformat(), items=list(command.items))
     uow.emit(Envelope.first(topics.ORDER_CREATED, str(order.order_id), events.payload(created),
-                            traceparent=command.traceparent))
+                            traceparent=order.traceparent))
     return order
 
 
@@ -109,11 +117,15 @@ def cancel_overdue(uow: OrderUnitOfWork, deadline_s: float, limit: int = 500) ->
     payment and inventory undo what they did. Outcomes arriving later cannot move them."""
     overdue = uow.orders.overdue(deadline_s, limit)
     for order in overdue:
-        uow.orders.move(order.order_id, OrderStatus.CANCELLED, "TIMEOUT", NOT_FINAL)
-        cancelled = events.OrderCancelled(orderId=str(order.order_id), userId=order.user_id,
-                                          amount=order.total_amount, reason="TIMEOUT")
-        uow.emit(Envelope.first(topics.ORDER_CANCELLED, str(order.order_id),
-                                events.payload(cancelled)))
+        # In the saga's trace (stored with the order), not a new one: no event causes this.
+        with tracing.span("saga deadline", order.traceparent,
+                          attributes={"saga.id": str(order.order_id)}):
+            uow.orders.move(order.order_id, OrderStatus.CANCELLED, "TIMEOUT", NOT_FINAL)
+            cancelled = events.OrderCancelled(orderId=str(order.order_id),
+                                              userId=order.user_id,
+                                              amount=order.total_amount, reason="TIMEOUT")
+            uow.emit(Envelope.first(topics.ORDER_CANCELLED, str(order.order_id),
+                                    events.payload(cancelled), traceparent=order.traceparent))
     uow.commit()
     return len(overdue)
 

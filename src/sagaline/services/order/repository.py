@@ -31,6 +31,7 @@ class Order:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     finished_at: datetime | None = None
+    traceparent: str | None = None  # the saga's trace, for what the deadline does
 
 
 class Orders(Protocol):
@@ -82,7 +83,7 @@ class OrderUnitOfWork(UnitOfWork, Protocol):
 
 _SELECT = (
     "SELECT order_id, user_id, total_amount, status, reason, items, idempotency_key,"
-    " request_hash, created_at, updated_at, finished_at FROM orders"
+    " request_hash, created_at, updated_at, finished_at, traceparent FROM orders"
 )
 
 
@@ -97,10 +98,12 @@ class SqlOrders:
     def add(self, order: Order) -> bool:
         cur = self._conn.execute(
             "INSERT INTO orders (order_id, user_id, total_amount, status, items,"
-            " idempotency_key, request_hash) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " idempotency_key, request_hash, traceparent)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (idempotency_key) DO NOTHING RETURNING true",
             (order.order_id, order.user_id, order.total_amount, order.status,
-             Jsonb(order.items), order.idempotency_key, order.request_hash))
+             Jsonb(order.items), order.idempotency_key, order.request_hash,
+             order.traceparent))
         if order.idempotency_key is None:
             # Nothing to conflict with (a new id, no key): the answer is not awaited, so a
             # batch of such orders shares one round trip (pipeline mode); an error shows at
