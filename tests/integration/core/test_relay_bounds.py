@@ -83,10 +83,12 @@ def test_a_frozen_replica_holding_the_relay_lock_stalls_the_others_only_briefly(
     os.kill(frozen_relay.pid, signal.SIGSTOP)
     frozen_at = time.monotonic()
 
-    settings = OrderSettings(db_dsn=core_dsn, relay_lock_timeout_s=0.5, outbox_stall_s=1)
+    admin = {"X-API-Key": "test-admin-key"}  # /ready names its problems to an admin only
+    settings = OrderSettings(db_dsn=core_dsn, relay_lock_timeout_s=0.5, outbox_stall_s=1,
+                             admin_api_keys=admin["X-API-Key"])
     service = bootstrap(settings, publisher=InMemoryPublisher(), source=InMemorySource())
     assert service.relay is not None
-    client = TestClient(service.app)
+    client = TestClient(service.app, headers=admin)
     stop = threading.Event()
     relay = threading.Thread(target=service.relay.run, args=(stop,))
     relay.start()
