@@ -20,7 +20,7 @@ from sagaline.stack.shape import replica_port
 from tests.cluster.kafka_state import wait_fully_replicated
 
 RATE_PER_S = 15.0  # per order replica the load is sent to
-RESULTS = "failover.jsonl"  # in the stack dir: one line per case, for docs/notes-cluster.md
+RESULTS = "failover.jsonl"  # in the stack dir: one line per case, for docs/performance.md
 
 
 @dataclass
