@@ -94,7 +94,8 @@ class Watched:
             self.errors.append(message.text)
 
     def _request(self, request: Request) -> None:
-        origin = urlsplit(request.url)
+        # A blob: URL names the page's own origin after its scheme (no network request).
+        origin = urlsplit(request.url.removeprefix("blob:"))
         if origin.scheme != "data" and f"{origin.scheme}://{origin.netloc}" != self.base:
             self.foreign.append(request.url)
 

@@ -10,7 +10,9 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
+from sagaline.core import api_docs
 from sagaline.core.service import Service
+from sagaline.core.web import create_app
 from sagaline.services.inventory.bootstrap import bootstrap as inventory
 from sagaline.services.order.bootstrap import bootstrap as order
 from sagaline.services.payment.bootstrap import bootstrap as payment
@@ -77,3 +79,14 @@ def test_the_swagger_ui_script_it_loads_is_the_bundle_and_its_spec_is_ours(
     assert not [u for u in re.findall(r"url\(([^)]*)\)", styles)
                 if not u.strip("'\"").startswith("data:")]  # no fonts or images from afar
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_the_redoc_bundle_draws_its_logo_without_the_cdn() -> None:
+    # ReDoc's bundle fetches its "API docs by Redocly" logo from cdn.redoc.ly (found by the
+    # browser tier); the service serves the bundle with an inline image instead.
+    app = create_app("t", [], [], 4096)
+    bundle = TestClient(app).get(api_docs.BUNDLE)
+    assert bundle.status_code == 200 and bundle.headers["content-type"].startswith(
+        "text/javascript")
+    assert api_docs.CDN_LOGO.encode() not in bundle.content
+    assert api_docs.NO_LOGO.encode() in bundle.content

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sagaline.core import auth, web_errors
+from sagaline.core import api_docs, auth, web_errors
 from sagaline.core.metrics import ServiceMetrics
 from sagaline.core.web_metrics import RequestMetrics, metrics_router
 
@@ -123,7 +123,8 @@ def create_app(title: str, routers: Sequence[APIRouter], checks: Sequence[ReadyC
     route of `routers` needs one (health and metrics never do: probes and scrapers carry no
     key)."""
     access = access or auth.Access()
-    app = FastAPIOffline(title=title, lifespan=lifespan)
+    app = FastAPIOffline(title=title, lifespan=lifespan, redoc_url=None)
+    api_docs.add_redoc(app)
     app.state.access = access
     web_errors.install(app)
     app.include_router(health_router(checks))
