@@ -52,7 +52,7 @@ def test_waiting_is_asked_at_most_every_check_interval_while_idle() -> None:
     for tick in range(0, 300):  # 30 s of empty polls, 0.1 s apart
         clock.now = tick / 10
         loop.step()
-    assert source.checks == 3  # at 0, 10 and 20 s
+    assert source.checks == 2  # at 10 and 20 s: none before 10 s without a message
 
 
 def test_an_idle_consumer_with_nothing_waiting_stays_ready() -> None:
@@ -67,7 +67,8 @@ def test_an_idle_consumer_with_nothing_waiting_stays_ready() -> None:
 def test_nothing_waiting_at_a_check_is_progress() -> None:
     watch, source = StallWatch(stall_after_s=30), StuckSource([event_message(0, 1)])
     empty = InMemorySource()
-    watch.idle(0.0, source)
+    watch.idle(0.0, source)  # the first poll: no check yet
+    watch.idle(10.0, source)
     watch.idle(20.0, empty)  # drained meanwhile (e.g. by the partitions' new owner)
     watch.idle(40.0, source)
     assert watch.stalled_for(50.0) is None  # 30 s since the drained check: not over
@@ -79,5 +80,8 @@ def test_a_new_source_starts_with_a_clean_record() -> None:
     watch.idle(0.0, source)
     watch.idle(40.0, source)
     assert watch.stalled_for(40.0) == 40.0
+    watch.received(41.0)
+    watch.idle(45.0, source)  # 4 s after a message: not asked
+    assert source.checks == 1 and watch.stalled_for(80.0) is None
     watch.reset()
     assert watch.stalled_for(40.0) is None

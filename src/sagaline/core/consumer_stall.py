@@ -8,10 +8,11 @@ from sagaline.core.messages import MessageSource
 
 class StallWatch:
     """The loop calls `received` after each poll that brought messages and `idle` after
-    each empty one; `idle` asks the source how many messages wait (`MessageSource.waiting`)
-    at most every `check_every_s`. Stalled: messages waited at the last check and none
-    arrived for more than `stall_after_s` (a check that finds none waiting counts as
-    progress: nothing to get is not a stall)."""
+    each empty one; `idle` asks the source how many messages wait (`MessageSource.waiting`,
+    which may ask the broker) only once nothing arrived for `check_every_s`, and then at
+    most every `check_every_s`: a busy consumer is never held up by it. Stalled: messages
+    waited at the last check and none arrived for more than `stall_after_s` (a check that
+    finds none waiting counts as progress: nothing to get is not a stall)."""
 
     def __init__(self, stall_after_s: float, check_every_s: float = 10.0) -> None:
         self.stall_after_s = stall_after_s
@@ -30,7 +31,8 @@ class StallWatch:
     def idle(self, now: float, source: MessageSource) -> None:
         if self._progress_at is None:
             self._progress_at = now
-        if self._checked_at is not None and now - self._checked_at < self.check_every_s:
+        recent = max(self._progress_at, self._checked_at or self._progress_at)
+        if now - recent < self.check_every_s:
             return
         self._checked_at = now
         self.waiting = source.waiting()
