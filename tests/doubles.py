@@ -116,5 +116,8 @@ class InMemorySource:
         if messages:
             self.position = min(self.messages.index(m) for m in messages)
 
+    def waiting(self) -> int:
+        return len(self.messages) - self.position
+
     def close(self) -> None:
         pass

@@ -64,9 +64,6 @@ def test_a_rolling_restart_of_all_three_brokers(cluster: Stack) -> None:
            sagas_at_first_stop_final_after_s=saga_stall_s(cluster, began))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "found defect: after the quorum is lost and regained, the services' consumers stay "
-    "stuck (lag does not fall for 150 s) until a rebalance; see docs/notes-cluster.md"))
 def test_two_brokers_down_hold_writes_back_and_lose_nothing(cluster: Stack) -> None:
     try:
         two_brokers_down(cluster)

@@ -11,8 +11,9 @@ time so a single bad message cannot hold the others back.
 
 A source that fails for good (SourceFailed: fenced, a fatal client error) is closed and a new
 one opened with `reopen` (same group; what was not acknowledged comes again). `problem` is
-the loop's readiness check: the failure until the new source polls, or a loop that stopped
-polling (a stuck handler, a dead thread).
+the loop's readiness check: the failure until the new source polls, a loop that stopped
+polling (a stuck handler, a dead thread), or a source that polls but stalls: messages wait
+on its partitions and none arrived for `stale_after_s` (see consumer_stall).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sagaline.core import alerts, envelope
+from sagaline.core.consumer_stall import StallWatch
 from sagaline.core.deadletter import DeadLetterSink
 from sagaline.core.messages import IncomingMessage, MessageSource, SourceFailed
 from sagaline.core.metrics import ConsumerMetrics
@@ -43,7 +45,7 @@ class ConsumerLoop:
                  compensations: Collection[str] = (),
                  reopen: Callable[[], MessageSource] | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 stale_after_s: float = 60.0,
+                 stale_after_s: float = 60.0, check_every_s: float = 10.0,
                  metrics: ConsumerMetrics | None = None) -> None:
         self.metrics = metrics
         self.source = source
@@ -53,6 +55,7 @@ class ConsumerLoop:
         self.stale_after_s = stale_after_s
         self._last_poll: float | None = None  # None: not polling (not started, or stopped)
         self._failure: str | None = None
+        self.stall = StallWatch(stale_after_s, check_every_s)
         self.restarts = 0
         self.processor = processor
         self.dead_letters = dead_letters
@@ -80,6 +83,10 @@ class ConsumerLoop:
             idle = self._clock() - self._last_poll
             if idle > self.stale_after_s:
                 return f"consumer {self.processor.consumer}: no poll for {idle:.0f} s"
+        stalled = self.stall.stalled_for(self._clock())
+        if stalled is not None:
+            return (f"consumer {self.processor.consumer}: {self.stall.waiting} messages wait"
+                    f" on its partitions, none received for {stalled:.0f} s")
         return None
 
     def step(self, poll_timeout_s: float = 0.1) -> int:
@@ -103,12 +110,16 @@ class ConsumerLoop:
         alerts.CONSUMER_RESTARTS.inc(self.processor.consumer)
         self._sleep(self.retry.delay(self.restarts))  # two fenced twins must not spin
         self.source = self._reopen()
+        self.stall.reset()
 
     def _step(self, poll_timeout_s: float) -> int:
         messages = self.source.poll(self.batch_size, poll_timeout_s)
-        self._last_poll, self._failure = self._clock(), None
+        now = self._clock()
+        self._last_poll, self._failure = now, None
         if not messages:
+            self.stall.idle(now, self.source)
             return 0
+        self.stall.received(now)
         started = time.perf_counter()
         try:
             new = self.processor.process([self._decode(m) for m in messages])

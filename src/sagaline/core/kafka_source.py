@@ -4,7 +4,12 @@ Offsets are stored only by `ack` (`enable.auto.offset.store=false`), i.e. after 
 transaction committed; librdkafka commits stored offsets in the background and on close or
 partition revocation. A crash before `ack` means redelivery, which the inbox turns into a no-op.
 A fatal client error (e.g. FENCED_INSTANCE_ID: another member took this one's
-group.instance.id) leaves the consumer unusable: `poll` and `ack` raise SourceFailed.
+group.instance.id) leaves the consumer unusable: `poll`, `ack` and `waiting` raise
+SourceFailed. With static membership this also happens without another member: after a
+session timed out on the client side (the coordinator unreachable, e.g. the KRaft quorum
+lost), librdkafka rejoins under a new member id and a commit still sent under the old one is
+answered FENCED_INSTANCE_ID (librdkafka issue #3437). The fatal consumer fetches nothing ever
+after while `poll` only returns None: ignoring it leaves the group's partitions stuck.
 
 `read_topic` reads a whole topic once, for tools (the dead-letter commands), with the same
 configuration and decoding.
@@ -79,6 +84,30 @@ class KafkaSource:
                 self._consumer.seek(tp)
             except KafkaException as exc:
                 log.info("consumer: cannot rewind %s: %s", tp, exc)
+
+    def waiting(self) -> int:
+        """Messages on the assigned partitions past this consumer's position (before its
+        first message there: past the group's committed offset), by the leaders' high
+        watermarks now. It asks the brokers (a short time-out each): call it now and then.
+        A partition whose leader does not answer counts 0."""
+        try:
+            positions = self._consumer.position(self._consumer.assignment())
+            unknown = [tp for tp in positions if tp.offset < 0]
+            committed = self._consumer.committed(unknown, timeout=2.0) if unknown else []
+        except KafkaException as exc:
+            _raise_if_fatal(exc.args[0])
+            log.info("consumer: position not known: %s", exc)
+            return 0
+        known = [tp for tp in [*positions, *committed] if tp.offset >= 0]
+        return sum(max(self._high_watermark(tp) - tp.offset, 0) for tp in known)
+
+    def _high_watermark(self, tp: TopicPartition) -> int:
+        try:
+            marks = self._consumer.get_watermark_offsets(tp, 1.0)
+        except KafkaException as exc:  # leader down or moving: not known now
+            _raise_if_fatal(exc.args[0])
+            return -1
+        return int(marks[1]) if marks else -1  # None: timed out
 
     def close(self) -> None:
         self._consumer.close()

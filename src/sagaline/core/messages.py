@@ -29,7 +29,9 @@ class MessageSource(Protocol):
     `poll` returns up to `max_messages` (possibly none after `timeout_s`). `ack` marks messages
     handled: after a restart or a rebalance, delivery resumes after the highest acknowledged
     offset of each partition, so anything not acknowledged is delivered again. `rewind` makes
-    the next poll start again at the earliest of the given messages (to retry them). Not
+    the next poll start again at the earliest of the given messages (to retry them).
+    `waiting` says how many messages wait on the source's partitions beyond what it delivered
+    (0 when none or not known); it may ask the broker, so call it now and then. Not
     thread-safe: one thread polls, acks and rewinds. A source that can no longer work raises
     SourceFailed from `poll` or `ack`.
     """
@@ -39,6 +41,8 @@ class MessageSource(Protocol):
     def ack(self, messages: Sequence[IncomingMessage]) -> None: ...
 
     def rewind(self, messages: Sequence[IncomingMessage]) -> None: ...
+
+    def waiting(self) -> int: ...
 
     def close(self) -> None: ...
 

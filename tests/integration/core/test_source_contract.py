@@ -74,6 +74,9 @@ class _OnlyKey:
     def rewind(self, messages: Sequence[IncomingMessage]) -> None:
         self.inner.rewind(messages)
 
+    def waiting(self) -> int:
+        return self.inner.waiting()
+
     def close(self) -> None:
         self.inner.close()
 
