@@ -121,3 +121,19 @@ class InMemorySource:
 
     def close(self) -> None:
         pass
+
+
+class NoTransaction:
+    """Stands in for db.PipelinedTransaction where the relay runs over an in-memory outbox
+    (the statements it would pipeline are routed elsewhere): begins, commits, rolls back
+    nothing."""
+
+    def __init__(self, _conn: object) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+    def commit(self) -> None: ...

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from types import TracebackType
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ from sagaline.services.order.bootstrap import bootstrap as order_bootstrap
 from sagaline.services.order.handlers import cancel_overdue
 from sagaline.services.payment.bootstrap import bootstrap as payment_bootstrap
 from sagaline.settings import InventorySettings, OrderSettings, PaymentSettings
-from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
+from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork, NoTransaction
 from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork, FakePaymentUnitOfWork
 from tests.service_settings import settings_for
 
@@ -57,18 +56,6 @@ class Connection:
     def close(self) -> None: ...
 
 
-class Transaction:
-    def __init__(self, _conn: Any) -> None: ...
-
-    def __enter__(self) -> Transaction:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None: ...
-
-    def commit(self) -> None: ...
-
-
 def _pending(conn: Connection, limit: int) -> list[OutboxRow]:
     conn.table.take_committed()
     return [r for r in conn.table.rows if r.id not in conn.table.published][:limit]
@@ -83,7 +70,7 @@ def in_memory_outbox(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(outbox, "pending", _pending)
     monkeypatch.setattr(outbox, "mark_published", _mark_published)
     monkeypatch.setattr(outbox, "mark_failed", lambda conn, failures: None)
-    monkeypatch.setattr(db, "PipelinedTransaction", Transaction)
+    monkeypatch.setattr(db, "PipelinedTransaction", NoTransaction)
 
 
 class Saga:

@@ -4,7 +4,6 @@ reads whatever is pending each time (no id cursor), over an in-memory outbox tab
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from sagaline.core import db, outbox
 from sagaline.core.outbox import OutboxRow
 from sagaline.core.publisher import Delivery, OutgoingMessage
 from sagaline.core.relay import OutboxRelay, PartialDelivery, in_order_prefix
-from tests.doubles import InMemoryPublisher
+from tests.doubles import InMemoryPublisher, NoTransaction
 
 pytestmark = pytest.mark.unit
 
@@ -62,18 +61,6 @@ class OutboxTable:
         self.failed |= {row_id for row_id, _ in failures}
 
 
-class Transaction:
-    def __init__(self, _conn: Any) -> None: ...
-
-    def __enter__(self) -> Transaction:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None: ...
-
-    def commit(self) -> None: ...
-
-
 class Connection:
     closed = False
 
@@ -88,7 +75,7 @@ def table(monkeypatch: pytest.MonkeyPatch) -> OutboxTable:
     fake = OutboxTable()
     for name in ("pending", "mark_published", "mark_failed"):
         monkeypatch.setattr(outbox, name, getattr(fake, name))
-    monkeypatch.setattr(db, "PipelinedTransaction", Transaction)
+    monkeypatch.setattr(db, "PipelinedTransaction", NoTransaction)
     return fake
 
 
