@@ -3,6 +3,7 @@ reads whatever is pending each time (no id cursor), over an in-memory outbox tab
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from sagaline.core import db, outbox
 from sagaline.core.outbox import OutboxRow
 from sagaline.core.publisher import Delivery, OutgoingMessage
 from sagaline.core.relay import OutboxRelay, PartialDelivery, in_order_prefix
+from sagaline.core.runtime import Workers
 from tests.doubles import InMemoryPublisher, NoTransaction
 
 pytestmark = pytest.mark.unit
@@ -106,3 +108,15 @@ def test_unacknowledged_rows_stay_pending_and_go_out_again(table: OutboxTable) -
     assert relay.publish_batch() == 2
     assert (table.published, table.failed, relay.failed_rows) == ({1}, {2}, 1)
     assert relay.publish_batch() == 0  # a refused row is not retried
+
+
+def test_stopping_ends_an_idle_relays_wait_at_once(table: OutboxTable) -> None:
+    # The relay idles on a wait of its own (up to its poll interval, 2 s by default): the
+    # service's stop interrupts it, so a stop is not held up by the poll interval.
+    relay = OutboxRelay(Connection, InMemoryPublisher(), poll_interval_s=60)  # type: ignore[arg-type]
+    workers = Workers({"relay": relay})
+    workers.start()
+    time.sleep(0.2)  # idle by now: nothing pending
+    started = time.monotonic()
+    workers.stop(timeout_s=10)
+    assert time.monotonic() - started < 1.0

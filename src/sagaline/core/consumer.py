@@ -89,7 +89,7 @@ class ConsumerLoop:
                     f" on its partitions, none received for {stalled:.0f} s")
         return None
 
-    def step(self, poll_timeout_s: float = 0.1) -> int:
+    def step(self, poll_timeout_s: float = 1.0) -> int:
         """One poll and what follows; returns how many messages were settled."""
         try:
             return self._step(poll_timeout_s)

@@ -56,7 +56,7 @@ class OutboxRelay:
         connect: Callable[[], psycopg.Connection],
         publisher: Publisher,
         batch_size: int = 500,
-        poll_interval_s: float = 0.5,
+        poll_interval_s: float = 2.0,
         publish_timeout_s: float = 15.0,  # above the producer's message.timeout.ms
         one_at_a_time: bool = False,
         always_wait: bool = False,
@@ -90,6 +90,10 @@ class OutboxRelay:
 
     def wake(self) -> None:
         """Tell the relay that outbox rows were committed. Cheap; call from any thread."""
+        self._wakeup.set()
+
+    def interrupt(self) -> None:
+        """End an idle wait now (the service is stopping: `run` sees its stop flag)."""
         self._wakeup.set()
 
     def run(self, stop: threading.Event) -> None:

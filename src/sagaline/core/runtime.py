@@ -13,7 +13,9 @@ log = logging.getLogger(__name__)
 
 class Worker(Protocol):
     def run(self, stop: threading.Event) -> None:
-        """Work until `stop` is set; return promptly after it is."""
+        """Work until `stop` is set; return promptly after it is. A worker that idles on a
+        wait of its own (not on `stop`) may have an `interrupt()` method: `Workers.stop`
+        calls it after setting `stop`, to end that wait."""
 
 
 class Workers:
@@ -36,6 +38,10 @@ class Workers:
 
     def stop(self, timeout_s: float = 15.0) -> None:
         self._stop.set()
+        for worker in self._workers.values():
+            interrupt = getattr(worker, "interrupt", None)
+            if interrupt is not None:
+                interrupt()
         for thread in self._threads:
             thread.join(timeout_s)
         self._threads.clear()

@@ -70,7 +70,7 @@ class Service:
         """Migrate, then serve until SIGINT/SIGTERM; the workers run meanwhile."""
         import gc
 
-        import uvicorn
+        from sagaline.core.http_server import serve
 
         self.migrate()
         # What is loaded by now lives as long as the process: kept out of the cyclic
@@ -79,7 +79,7 @@ class Service:
         gc.freeze()
         try:
             # log_config=None: uvicorn's own lines go to our handler (JSON too, if asked).
-            uvicorn.run(self.app, host=host, port=port, log_level="warning", log_config=None,
-                        access_log=False, timeout_graceful_shutdown=10)
+            serve(self.app, host, port, log_level="warning", log_config=None,
+                  access_log=False, timeout_graceful_shutdown=10)
         finally:
             self.close()

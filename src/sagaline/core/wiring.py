@@ -38,7 +38,7 @@ class Plumbing:
     kafka_config: Mapping[str, str] = field(default_factory=dict)
     compression: str = DEFAULT_COMPRESSION  # codec of what the service produces
     relay_batch_size: int = 500
-    relay_poll_interval_s: float = 0.5
+    relay_poll_interval_s: float = 2.0
     outbox_retention_s: float = 3600.0
     inbox_retention_s: float = 7 * 24 * 3600.0
     consumer_batch_size: int = 100

@@ -46,7 +46,7 @@ class ServiceSettings(KafkaSettings):
 
     # --- Outbox relay and consumers -----------------------------------------------------------
     relay_batch_size: int = Field(500, ge=1, le=10_000)
-    relay_poll_interval_s: float = Field(0.5, gt=0)
+    relay_poll_interval_s: float = Field(2.0, gt=0)  # a fallback: commits wake the relay
     outbox_retention_s: float = Field(3600.0, ge=0)
     inbox_retention_s: float = Field(7 * 24 * 3600.0, ge=0)
     consumer_batch_size: int = Field(100, ge=1, le=10_000)

@@ -125,6 +125,7 @@ class Kafka(Component):
             "-Xmx512m",
             "-Xms512m",
             "-XX:+UseG1GC",
+            "-XX:-UsePerfData",  # no hsperfdata file sampled every 50 ms (jps/jstat not needed)
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={log4j}",
             "-cp",

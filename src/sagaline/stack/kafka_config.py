@@ -72,7 +72,10 @@ def server_properties(node: Node, voters: list[Node], log_dir: Path,
         "min.insync.replicas": required,
         "unclean.leader.election.enable": "false",
         "broker.session.timeout.ms": "6000",
-        "broker.heartbeat.interval.ms": "1000",
+        "broker.heartbeat.interval.ms": "2000",
+        # The active controller writes a no-op record this often so the brokers see the
+        # metadata log move (default 500 ms): each wakes every broker's metadata fetcher.
+        "metadata.max.idle.interval.ms": "5000",
         "group.initial.rebalance.delay.ms": "0",
         # Sized for a small machine shared with everything else (defaults: 3 and 8).
         "num.network.threads": "2",
