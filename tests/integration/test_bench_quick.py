@@ -35,10 +35,11 @@ def test_quick_run_writes_well_formed_results(services: Stack, tmp_path: Path) -
         assert all(number(step[key]) for key in STEP_FIELDS), step
         assert step["sagas_started"] > 0 and step["http_errors"] == 0
     for key in ("max_sustained_sagas_per_s", "baseline_max_sagas_per_s",
-                "postgres_insert_tps", "commits_per_saga"):
+                "postgres_insert_tps", "commits_per_saga", "idle_cpu_pct_of_one_core"):
         assert number(latest[key]), key
     assert {"kafka", "order", "payment", "inventory"} <= set(latest["peak_rss_mb"])
     assert latest["machine"]["cores"] >= 1
+    assert {"kafka", "order", "postgres-order"} <= set(latest["idle"]["pct_of_one_core"])
     assert latest["relay_drain"][0]["complete"]
     assert (tmp_path / "latest-latency.png").stat().st_size > 0
     assert (tmp_path / "latest-throughput.png").stat().st_size > 0

@@ -11,6 +11,7 @@ FULL_STEPS = (50, 100, 200, 400, 800, 1600)
 @dataclass(frozen=True)
 class BenchConfig:
     steps: tuple[int, ...] = FULL_STEPS  # offered sagas per second, open loop
+    idle_s: float = 30.0  # the idle stack's CPU, measured first; 0 skips it
     step_s: float = 30.0  # how long each step sends
     warmup_s: float = 5.0  # first seconds of a step left out of its throughput window
     drain_timeout_s: float = 90.0  # wait this long after a step for its sagas to finish
@@ -35,7 +36,7 @@ class BenchConfig:
     def quick_mode(self) -> BenchConfig:
         """A few seconds per part, for CI: proves the harness works, measures little."""
         return replace(
-            self, steps=(20, 50), step_s=3.0, warmup_s=0.5, drain_timeout_s=30.0,
+            self, steps=(20, 50), idle_s=2.0, step_s=3.0, warmup_s=0.5, drain_timeout_s=30.0,
             closed_loop_s=3.0, closed_window=50, baseline_s=4.0, baseline_window=20,
             pgbench_s=2.0, pgbench_clients=4, kafka_rtt_messages=20, drain_rows=2_000,
             client_capacity_s=0.0, users=50, quick=True)

@@ -74,6 +74,9 @@ def table(result: dict[str, Any]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    if "idle" in result:
+        lines.append(f"idle stack: {result['idle']['stack_pct_of_one_core']} % of one core "
+                     f"(per process: {result['idle']['pct_of_one_core']})")
     return "\n".join(lines)
 
 

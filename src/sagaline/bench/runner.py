@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sagaline.bench import baseline, clientcap, dbstats, drain, limits, machine, report
+from sagaline.bench import baseline, clientcap, dbstats, drain, idle, limits, machine, report
 from sagaline.bench.config import BenchConfig
 from sagaline.bench.procstats import ProcSampler
 from sagaline.bench.steps import Harness
@@ -26,6 +26,9 @@ def run(settings: StackSettings, config: BenchConfig, say: Say = print) -> dict[
     machine.require_running(stack)
     result: dict[str, Any] = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
                               "quick": config.quick, "machine": machine.describe()}
+    if config.idle_s:
+        say(f"idle stack for {config.idle_s:.0f} s ...")
+        result["idle"] = idle.measure(stack, config.idle_s)
     if config.client_capacity_s:
         say("client capacity (stub server) ...")
         result["client_capacity"] = clientcap.measure(config.client_capacity_s)
@@ -113,6 +116,8 @@ def _headline(result: dict[str, Any]) -> None:
     ok_steps = [s for s in result["steps"] if "skipped" not in s and not _saturated(s)]
     closed = result["closed_loop"]
     result["max_sustained_sagas_per_s"] = closed["achieved_per_s"]
+    if "idle" in result:
+        result["idle_cpu_pct_of_one_core"] = result["idle"]["stack_pct_of_one_core"]
     result["best_unsaturated_open_step_per_s"] = max(
         (s["achieved_per_s"] for s in ok_steps), default=None)
     base = result.get("baseline")

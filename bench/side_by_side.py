@@ -1,0 +1,59 @@
+"""Benchmark variants of the services' settings side by side: each run restarts the three
+services with its variant's environment variables, then runs the benchmark's open-loop steps
+and closed loop; runs alternate in the order given (e.g. A B B A) so that a shared machine's
+drift hits every variant alike.
+
+Run from the repository root against a running stack (`sagaline up --detach`), e.g.:
+    .venv/bin/python bench/side_by_side.py --variant off: \\
+        --variant linger:RELAY_LINGER_MS=2,CONSUMER_LINGER_MS=2 --order off,linger,linger,off
+Prints one JSON line per run; all of them go to bench/results/side-by-side.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from sagaline.bench.config import BenchConfig
+from sagaline.bench.variants import compare
+from sagaline.settings import stack_settings
+from sagaline.stack import Stack
+
+
+def variant(text: str) -> tuple[str, dict[str, str]]:
+    """'name:A=1,B=2' -> ('name', {'A': '1', 'B': '2'}); 'name:' has no variables."""
+    name, _, assignments = text.partition(":")
+    pairs = [a.split("=", 1) for a in assignments.split(",") if a]
+    if not name or any(len(p) != 2 for p in pairs):
+        raise argparse.ArgumentTypeError(f"not name:VAR=value,...: {text!r}")
+    return name, dict(pairs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--variant", type=variant, action="append", required=True)
+    parser.add_argument("--order", required=True, help="variant names, comma-separated")
+    parser.add_argument("--steps", default="50,200,400")
+    parser.add_argument("--step-seconds", type=float, default=20.0)
+    parser.add_argument("--closed-seconds", type=float, default=30.0)
+    parser.add_argument("--idle-seconds", type=float, default=0.0, help="idle stack CPU first")
+    args = parser.parse_args()
+    variants = dict(args.variant)
+    order = args.order.split(",")
+    unknown = set(order) - set(variants)
+    if unknown:
+        parser.error(f"--order names unknown variants: {', '.join(sorted(unknown))}")
+    config = replace(BenchConfig(), steps=tuple(int(s) for s in args.steps.split(",")),
+                     step_s=args.step_seconds, closed_loop_s=args.closed_seconds,
+                     baseline=False, limits=False, drain_rows=0, client_capacity_s=0.0,
+                     idle_s=args.idle_seconds,
+                     stop_when_saturated=False, out_dir=Path("bench/results/side-by-side"))
+    runs = compare(Stack(stack_settings()), config, variants, order,
+                   lambda run: print(json.dumps(run), flush=True))
+    Path("bench/results/side-by-side.json").write_text(json.dumps(runs, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

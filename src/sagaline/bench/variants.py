@@ -1,0 +1,71 @@
+"""Side-by-side runs of the benchmark with the services restarted under different settings
+(environment variables), in an order that spreads a shared machine's drift over all of them
+(e.g. A B B A). Used by bench/side_by_side.py and bench/trace_cost.py."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from sagaline.bench.config import BenchConfig
+from sagaline.bench.runner import run
+from sagaline.stack import Stack
+
+
+def restart(stack: Stack, env: Mapping[str, str]) -> None:
+    """Every service stopped and started again with `env` added to its environment."""
+    launcher = stack.with_services(**env)
+    for name in stack.service_names:
+        stack.stop(name)
+        launcher.start(name)
+    settle(stack)
+
+
+def settle(stack: Stack, timeout_s: float = 60.0) -> None:
+    """Until a probe order is final within a second (the consumer groups have rebalanced)."""
+    url = f"http://127.0.0.1:{stack.settings.order_http_port}"
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(base_url=url, timeout=10) as client:
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            order = client.post("/orders", json={"userId": "bench-settle", "totalAmount": 1})
+            order_id = order.json()["orderId"]
+            while client.get(f"/orders/{order_id}").json()["status"] in ("PENDING", "PAID"):
+                time.sleep(0.05)
+            if time.monotonic() - started < 1.0:
+                return
+    raise SystemExit("the saga did not settle after the restart")
+
+
+def figures(result: dict[str, Any]) -> dict[str, Any]:
+    """The figures compared: the closed loop, and per open-loop step latency and CPU."""
+    closed = result["closed_loop"]
+    return {"idle_pct_of_one_core": result.get("idle_cpu_pct_of_one_core"),
+            "closed_per_s": closed["achieved_per_s"], "closed_p50_ms": closed["p50_ms"],
+            "closed_p99_ms": closed["p99_ms"],
+            "closed_cpu_ms_per_saga": closed["machine_cpu"]["cpu_ms_per_saga"],
+            "steps": [{k: s[k] for k in ("offered_per_s", "achieved_per_s", "p50_ms", "p99_ms")}
+                      | {"cpu_ms_per_saga": s["machine_cpu"]["cpu_ms_per_saga"],
+                         "services_cpu_pct": sum(s["processes"][n]["cpu_pct"]
+                                                 for n in ("order", "payment", "inventory"))}
+                      for s in result["steps"]]}
+
+
+def compare(stack: Stack, config: BenchConfig, variants: Mapping[str, Mapping[str, str]],
+            order: list[str], report: Callable[[dict[str, Any]], None]
+            ) -> list[dict[str, Any]]:
+    """One benchmark run per name in `order`, the services restarted with its variables;
+    the services are left running with no extra variables at the end."""
+    runs: list[dict[str, Any]] = []
+    try:
+        for name in order:
+            restart(stack, variants[name])
+            result = run(stack.settings, config, say=lambda _: None)
+            runs.append({"variant": name, **figures(result)})
+            report(runs[-1])
+    finally:
+        restart(stack, {})
+    return runs
