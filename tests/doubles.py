@@ -104,8 +104,7 @@ class InMemorySource:
     def add(self, message: IncomingMessage) -> None:
         self.messages.append(message)
 
-    def poll(self, max_messages: int, timeout_s: float,
-             linger_s: float = 0.0) -> list[IncomingMessage]:
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
         batch = self.messages[self.position : self.position + max_messages]
         self.position += len(batch)
         return batch

@@ -26,8 +26,7 @@ class FencedSource(InMemorySource):
         super().__init__()
         self.closed = False
 
-    def poll(self, max_messages: int, timeout_s: float,
-             linger_s: float = 0.0) -> list[IncomingMessage]:
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
         raise SourceFailed("_FATAL: Static consumer fenced by other consumer")
 
     def ack(self, messages: Sequence[IncomingMessage]) -> None:

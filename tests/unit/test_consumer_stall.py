@@ -23,8 +23,7 @@ class StuckSource(InMemorySource):
         self.stuck = True
         self.checks = 0
 
-    def poll(self, max_messages: int, timeout_s: float,
-             linger_s: float = 0.0) -> list[IncomingMessage]:
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
         return [] if self.stuck else super().poll(max_messages, timeout_s)
 
     def waiting(self) -> int:

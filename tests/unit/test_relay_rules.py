@@ -3,7 +3,6 @@ reads whatever is pending each time (no id cursor), over an in-memory outbox tab
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -121,26 +120,3 @@ def test_stopping_ends_an_idle_relays_wait_at_once(table: OutboxTable) -> None:
     started = time.monotonic()
     workers.stop(timeout_s=10)
     assert time.monotonic() - started < 1.0
-
-
-class CountedStop(threading.Event):
-    """A stop flag that records the relay's waits on it and is set after the third."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.waits: list[float | None] = []
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self.waits.append(timeout)
-        if len(self.waits) >= 3:
-            self.set()
-        return self.is_set()
-
-
-def test_after_a_batch_with_company_the_relay_lingers_before_the_next(table: OutboxTable) -> None:
-    relay = OutboxRelay(Connection, InMemoryPublisher(), poll_interval_s=0.01,  # type: ignore[arg-type]
-                        linger_s=0.002)
-    table.commit(1, 2, 3)
-    stop = CountedStop()
-    relay.run(stop)  # three rows, then nothing, then nothing
-    assert stop.waits == [0.002, 0.0, 0.0] and table.published == {1, 2, 3}

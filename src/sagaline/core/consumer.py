@@ -27,7 +27,6 @@ from typing import Any
 from sagaline.core import alerts, envelope
 from sagaline.core.consumer_stall import StallWatch
 from sagaline.core.deadletter import DeadLetterSink
-from sagaline.core.linger import Linger
 from sagaline.core.messages import IncomingMessage, MessageSource, SourceFailed
 from sagaline.core.metrics import ConsumerMetrics
 from sagaline.core.processor import Processor
@@ -47,9 +46,8 @@ class ConsumerLoop:
                  reopen: Callable[[], MessageSource] | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  stale_after_s: float = 60.0, check_every_s: float = 10.0,
-                 metrics: ConsumerMetrics | None = None, linger_s: float = 0.0) -> None:
+                 metrics: ConsumerMetrics | None = None) -> None:
         self.metrics = metrics
-        self.linger = Linger(linger_s)  # waits for a batch's company only under load
         self.source = source
         self.compensations = frozenset(compensations)
         self._reopen = reopen
@@ -115,8 +113,7 @@ class ConsumerLoop:
         self.stall.reset()
 
     def _step(self, poll_timeout_s: float) -> int:
-        messages = self.source.poll(self.batch_size, poll_timeout_s, self.linger.wait_s())
-        self.linger.seen(len(messages))
+        messages = self.source.poll(self.batch_size, poll_timeout_s)
         now = self._clock()
         self._last_poll, self._failure = now, None
         if not messages:

@@ -61,14 +61,13 @@ class KafkaSource:
         self._consumer = Consumer(dict(config))
         self._consumer.subscribe(list(topics))
 
-    def poll(self, max_messages: int, timeout_s: float,
-             linger_s: float = 0.0) -> list[IncomingMessage]:
-        # Wait for the first message only, then for the rest at most `linger_s`:
-        # `consume(n, t)` alone would hold a partial batch until `t` runs out.
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
+        # Wait for the first message only, then take what is already fetched without
+        # waiting: `consume(n, t)` alone would hold a partial batch until `t` runs out.
         first = self._consumer.poll(timeout_s)
         if first is None:
             return []
-        rest = self._consumer.consume(max_messages - 1, linger_s) if max_messages > 1 else []
+        rest = self._consumer.consume(max_messages - 1, 0) if max_messages > 1 else []
         return [m for m in map(_incoming, [first, *rest]) if m is not None]
 
     def ack(self, messages: Sequence[IncomingMessage]) -> None:

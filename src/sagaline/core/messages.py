@@ -26,8 +26,7 @@ class SourceFailed(Exception):
 class MessageSource(Protocol):
     """Delivers messages at least once, in offset order within a partition.
 
-    `poll` returns up to `max_messages` (possibly none after `timeout_s`); once the first is
-    there it waits at most `linger_s` more for others to join the batch. `ack` marks messages
+    `poll` returns up to `max_messages` (possibly none after `timeout_s`). `ack` marks messages
     handled: after a restart or a rebalance, delivery resumes after the highest acknowledged
     offset of each partition, so anything not acknowledged is delivered again. `rewind` makes
     the next poll start again at the earliest of the given messages (to retry them).
@@ -37,8 +36,7 @@ class MessageSource(Protocol):
     SourceFailed from `poll` or `ack`.
     """
 
-    def poll(self, max_messages: int, timeout_s: float,
-             linger_s: float = 0.0) -> list[IncomingMessage]: ...
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]: ...
 
     def ack(self, messages: Sequence[IncomingMessage]) -> None: ...
 

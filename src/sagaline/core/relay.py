@@ -22,7 +22,6 @@ import psycopg
 from psycopg import errors
 
 from sagaline.core import db, logs, outbox, trace_messaging
-from sagaline.core.linger import Linger
 from sagaline.core.metrics import RelayMetrics
 from sagaline.core.publisher import Delivery, OutgoingMessage, Publisher
 
@@ -63,9 +62,7 @@ class OutboxRelay:
         always_wait: bool = False,
         lock_timeout_s: float = 20.0,
         metrics: RelayMetrics | None = None,
-        linger_s: float = 0.0,
     ) -> None:
-        self._linger = Linger(linger_s)  # waits for a batch's company only under load
         self._metrics = metrics
         self._always_wait = always_wait
         # one_at_a_time (send a row, wait for its ack, then the next) and always_wait (sleep a
@@ -105,7 +102,6 @@ class OutboxRelay:
         while not stop.is_set():
             try:
                 handled = self.publish_batch()
-                self._linger.seen(handled)
                 backoff = 0.1
             except (psycopg.Error, OSError) as exc:
                 if isinstance(exc, PartialDelivery) and exc.settled:
@@ -119,7 +115,6 @@ class OutboxRelay:
                 # caught up (or seed-like): sleep until a commit or the poll tick
                 self._wakeup.wait(self._poll_interval_s)
                 self._wakeup.clear()
-                stop.wait(self._linger.wait_s())  # let more commits join the next batch
         self._reset()
 
     def publish_batch(self) -> int:

@@ -42,8 +42,6 @@ class Plumbing:
     outbox_retention_s: float = 3600.0
     inbox_retention_s: float = 7 * 24 * 3600.0
     consumer_batch_size: int = 100
-    relay_linger_s: float = 0.0  # adaptive batching (core/linger.py); 0: never wait
-    consumer_linger_s: float = 0.0
     instance_id: str | None = None  # this replica's stable id in its consumer group
     relay_wake_on_commit: bool = True  # False: the relay only polls (seed-like baseline)
     relay_one_at_a_time: bool = False  # True: one send and ack per row (seed-like baseline)
@@ -64,7 +62,7 @@ def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
         faults.around_publish(publisher, p.faults),
         batch_size=p.relay_batch_size, poll_interval_s=p.relay_poll_interval_s,
         one_at_a_time=p.relay_one_at_a_time, always_wait=p.relay_always_wait,
-        lock_timeout_s=p.relay_lock_timeout_s, linger_s=p.relay_linger_s,
+        lock_timeout_s=p.relay_lock_timeout_s,
         metrics=p.metrics.relay if p.metrics else None)
 
 
@@ -100,8 +98,7 @@ def consumer_loop(p: Plumbing, processor: Processor, publisher: Publisher,
                         TopicDeadLetters(publisher, dead_letter_topic), RetryPolicy(),
                         batch_size=p.consumer_batch_size, saga_key=saga_key,
                         compensations=compensations, reopen=reopen,
-                        metrics=p.metrics.consumer if p.metrics else None,
-                        linger_s=p.consumer_linger_s)
+                        metrics=p.metrics.consumer if p.metrics else None)
 
 
 def outbox_backlog(pool: ConnectionPool) -> Callable[[], Backlog]:

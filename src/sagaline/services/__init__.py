@@ -77,8 +77,6 @@ class ServiceSpec:
             outbox_retention_s=settings.outbox_retention_s,
             inbox_retention_s=settings.inbox_retention_s,
             consumer_batch_size=settings.consumer_batch_size,
-            relay_linger_s=settings.relay_linger_ms / 1000,
-            consumer_linger_s=settings.consumer_linger_ms / 1000,
             instance_id=f"{self.name}-{settings.replica_id}" if settings.replica_id else None,
             faults=faults or FaultPoints(),
             limits=SessionLimits(

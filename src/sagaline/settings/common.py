@@ -12,9 +12,6 @@ from sagaline.core import faults
 # Codecs librdkafka can write. KafkaJS (the seed demo's client) decodes only none and gzip
 # without plugins, so the contract's topics default to a codec every client reads.
 Compression = Literal["none", "gzip", "snappy", "lz4", "zstd"]
-# How long a relay or consumer under load waits for a batch's company (measured:
-# docs/performance.md, "Adaptive batching").
-LINGER_MS = 0.0
 # Secret keys, comma-separated in the environment (several: rotate by adding, then removing).
 SecretKeys = Annotated[list[SecretStr], NoDecode]
 
@@ -53,10 +50,6 @@ class ServiceSettings(KafkaSettings):
     outbox_retention_s: float = Field(3600.0, ge=0)
     inbox_retention_s: float = Field(7 * 24 * 3600.0, ge=0)
     consumer_batch_size: int = Field(100, ge=1, le=10_000)
-    # Adaptive batching (core/linger.py): after a batch that was not alone, the relay and the
-    # consumer wait up to this long for more events to join the next; when quiet, never.
-    relay_linger_ms: float = Field(LINGER_MS, ge=0, le=100)
-    consumer_linger_ms: float = Field(LINGER_MS, ge=0, le=100)
     # This replica's stable name, for static group membership: a restart under the same name
     # takes its partitions back at once. Unique per replica. Empty (the default): dynamic
     # membership, where a crashed replica's partitions move after the 6 s session timeout.

@@ -65,8 +65,7 @@ class _OnlyKey:
     def __init__(self, inner: KafkaSource, key: bytes) -> None:
         self.inner, self.key = inner, key
 
-    def poll(self, max_messages: int, timeout_s: float,
-             linger_s: float = 0.0) -> list[IncomingMessage]:
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
         return [m for m in self.inner.poll(max_messages, timeout_s) if m.key == self.key]
 
     def ack(self, messages: Sequence[IncomingMessage]) -> None:
