@@ -134,7 +134,7 @@ class FakeKafka:
         self.lags += 1
         return {"payment": self.lags}
 
-    def dead_letters(self) -> dict[str, list[object]]:
+    def dead_letters(self, look_again: bool = False) -> dict[str, list[object]]:
         return {}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -28,6 +29,7 @@ from sagaline.settings import DashboardSettings
 STATIC = Path(__file__).parent / "static"
 T = TypeVar("T")
 FIRST_SNAPSHOT_WAIT_S = 3.0  # a request after a pause waits this long for a fresh snapshot
+SETTLED_KEEP_S = 30.0  # a settled saga's timeline (only outbox purges change it) is kept
 UNWATCHED = frozenset({"/healthz"})  # the stack's liveness probe is nobody watching
 
 
@@ -76,6 +78,12 @@ def create_app(settings: DashboardSettings, topology: Topology = TOPOLOGY) -> Fa
                 return order_queries.recent(conn, status, limit)
         return _or_503(lambda: cache.get(("sagas", status, limit), read))
 
+    def keep_s(found: dict[str, Any] | None) -> float:
+        """A saga final for longer than its compensations can follow: its timeline is kept."""
+        finished = (found or {}).get("order", {}).get("finished_at")
+        done = finished is not None and time.time() - finished > saga_reads.AFTER_FINAL_S
+        return SETTLED_KEEP_S if done else cache.ttl_s
+
     @app.get("/api/sagas/{order_id}")
     def saga(order_id: uuid.UUID) -> dict[str, Any]:
         def read() -> dict[str, Any] | None:
@@ -84,7 +92,7 @@ def create_app(settings: DashboardSettings, topology: Topology = TOPOLOGY) -> Fa
                 return None
             steps = timeline.build(records, topology, settings.saga_timeout_s)
             return {"order": records.order, "steps": timeline.as_json(steps)}
-        found = _or_503(lambda: cache.get(("saga", order_id), read))
+        found = _or_503(lambda: cache.get(("saga", order_id), read, keep_s))
         if found is None:
             raise HTTPException(404, f"no order {order_id}")
         return found

@@ -8,21 +8,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
 
 import orjson
 
 from sagaline.core.topology import Topology
 from sagaline.dashboard import core_queries, kafka_view, order_queries, stuck
+from sagaline.dashboard.charts import Charts
 from sagaline.dashboard.published import Published
-from sagaline.dashboard.series import Series
 from sagaline.dashboard.slow_reads import SlowReads
 from sagaline.dashboard.sources import Databases, Unavailable
-from sagaline.dashboard.watchers import Watchers, refresh_while_watched
+from sagaline.dashboard.watchers import Watchers, backed_off, refresh_while_watched
 from sagaline.settings import DashboardSettings
 
 log = logging.getLogger(__name__)
-WINDOW_S = 5.0  # finished sagas are re-counted over this many recent seconds
 SLOW_EVERY_S = 1.0
 STUCK_SHOWN = 50
 # After a pause, the first snapshot waits this long for Kafka and readiness to be read again
@@ -35,19 +33,19 @@ class Collector:
                  watchers: Watchers | None = None) -> None:
         self.settings, self.topology, self.dbs = settings, topology, dbs
         self.watchers = watchers or Watchers(settings.dashboard_linger_s)
-        self.charts = {name: Series() for name in ("finished", "backlog", "oldest", "lag")}
-        self.charts["latency"] = Series(("p50", "p95", "p99"))
+        self.charts = Charts()
         kafka = kafka_view.KafkaView(settings.kafka_bootstrap_servers,
                                      settings.kafka_client_config, topology)
         urls = {s.name: settings.service_url(s.name) for s in topology.services}
-        self.slow = SlowReads(kafka, urls, topology, dbs, self.charts["lag"])
+        self.slow = SlowReads(kafka, urls, topology, dbs, self.charts.series["lag"])
         self.published = Published(self.watchers)
+        self.interval_s = settings.dashboard_refresh_s  # longer after a slow refresh
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=refresh_while_watched, daemon=True,
                              args=(step, every, self.watchers, self._stop),
                              name=f"dashboard-{step.__name__}")
-            for step, every in ((self.refresh, lambda: settings.dashboard_refresh_s),
+            for step, every in ((self.refresh, lambda: self.interval_s),
                                 (self.slow.refresh, lambda: SLOW_EVERY_S))]
 
     def start(self) -> None:
@@ -68,7 +66,7 @@ class Collector:
     def refresh(self, generation: int) -> None:
         """Read the databases once and publish a new snapshot."""
         slow = self.slow.wait_for(generation, SLOW_WAIT_S)
-        now, errors = time.time(), list(slow.errors)
+        now, errors, began = time.time(), list(slow.errors), time.monotonic()
         if slow.generation < generation:
             errors.append("Kafka and readiness: not read yet since the page opened")
         in_flight, idle, services = {}, [], {}
@@ -76,7 +74,9 @@ class Collector:
             with self.dbs.read("order") as conn:
                 in_flight = order_queries.in_flight(conn)
                 idle = order_queries.not_moving(conn, self.settings.stuck_after_s, STUCK_SHOWN)
-                self._chart_finished(order_queries.finished(conn, WINDOW_S), now)
+                since = self.charts.finished_since(generation, now)
+                self.charts.put_finished(generation, since, now,
+                                         order_queries.finished(conn, since))
         except Unavailable as exc:
             errors.append(str(exc))
         pending = {}
@@ -87,7 +87,7 @@ class Collector:
                     pending[name] = core_queries.pending_for(conn, [o["order_id"] for o in idle])
             except Unavailable as exc:
                 errors.append(str(exc))
-        self._chart_backlog(services, now)
+        self.charts.put_backlog(services, now)
         evidence = stuck.Evidence(slow.keys, pending, slow.lag, slow.ready)
         stuck_sagas = stuck.analyse(idle, self.topology, evidence, now)
         for name in self.slow.urls:
@@ -97,19 +97,5 @@ class Collector:
             "at": now, "stuck_after_s": self.settings.stuck_after_s, "in_flight": in_flight,
             "services": services, "errors": errors, "stuck": [s.as_json() for s in stuck_sagas],
             "dead_letters": slow.letters,
-            "charts": {k: v.columns() for k, v in self.charts.items()}}))
-
-    def _chart_finished(self, finished: dict[str, Any], now: float) -> None:
-        counts: dict[int, dict[str, float | None]] = {
-            s: dict.fromkeys(self.charts["finished"].names, 0.0)
-            for s in range(int(now - WINDOW_S) + 1, int(now) + 1)}
-        for row in finished["per_second"]:
-            counts.setdefault(row["second"], {})[row["outcome"]] = float(row["count"])
-        for second, values in sorted(counts.items()):
-            self.charts["finished"].put(second, values)
-        self.charts["latency"].put(int(now), {q: finished[q] for q in ("p50", "p95", "p99")})
-
-    def _chart_backlog(self, services: dict[str, dict[str, Any]], now: float) -> None:
-        self.charts["backlog"].put(int(now), {n: s["pending"] for n, s in services.items()})
-        self.charts["oldest"].put(int(now), {n: s["oldest_s"] or 0.0 for n, s in
-                                             services.items()})
+            "charts": self.charts.columns()}))
+        self.interval_s = backed_off(self.settings.dashboard_refresh_s, time.monotonic() - began)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -17,6 +18,12 @@ from sagaline.dashboard import kafka_view, readiness
 from sagaline.dashboard.series import Series
 from sagaline.dashboard.sources import Databases, Unavailable
 from sagaline.ops import dlq
+
+T = TypeVar("T")
+# Readiness (each /ready asks the broker and the database) and lag (the admin API asks the
+# broker for every partition's offsets) change slowly: read less often than dead letters.
+READY_EVERY_S = 3.0
+LAG_EVERY_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -38,26 +45,42 @@ class SlowReads:
         self.lag_chart = lag_chart
         self.state = SlowState()
         self._http = httpx.Client(timeout=1.0)  # kept: a new client per read costs more
-        self._read = threading.Condition()
+        self._due = {"ready": 0.0, "lag": 0.0}  # when each part is to be read next
+        self._errors: dict[str, list[str]] = {}  # per part, from its last read
+        self._read_done = threading.Condition()
 
     def refresh(self, generation: int) -> None:
-        ready = readiness.ready(self.urls, self._http)
-        errors: list[str] = []
-        lag, letters, keys = self.state.lag, self.state.letters, self.state.keys
-        try:
-            lag = self.kafka.lag()
+        """Read what is due (everything when a viewer has just come back)."""
+        back, now, last = generation != self.state.generation, time.monotonic(), self.state
+        ready, lag, errors = last.ready, last.lag, dict(self._errors)
+        if back or now >= self._due["ready"]:
+            ready = readiness.ready(self.urls, self._http)
+            self._due["ready"] = now + READY_EVERY_S
+        if back or now >= self._due["lag"]:
+            lag, errors["lag"] = self._read(self.kafka.lag, last.lag)
             self.lag_chart.put(int(time.time()), dict(lag))
-            letters, keys = self._letters(self.kafka.dead_letters(), errors)
+            self._due["lag"] = now + LAG_EVERY_S
+        found, errors["letters"] = self._read(lambda: self.kafka.dead_letters(back), None)
+        letters, keys = last.letters, last.keys
+        if found is not None:
+            letters, keys = self._letters(found, errors["letters"])
+        self._errors = errors
+        with self._read_done:
+            self.state = SlowState(generation, ready, lag, letters, keys,
+                                   [e for part in errors.values() for e in part])
+            self._read_done.notify_all()
+
+    @staticmethod
+    def _read(read: Callable[[], T], otherwise: T) -> tuple[T, list[str]]:
+        try:
+            return read(), []
         except SourceUnavailable as exc:
-            errors.append(str(exc))
-        with self._read:
-            self.state = SlowState(generation, ready, lag, letters, keys, errors)
-            self._read.notify_all()
+            return otherwise, [str(exc)]
 
     def wait_for(self, generation: int, timeout_s: float) -> SlowState:
         """The state once read in `generation` (at most `timeout_s`: then the last one)."""
-        with self._read:
-            self._read.wait_for(lambda: self.state.generation >= generation, timeout_s)
+        with self._read_done:
+            self._read_done.wait_for(lambda: self.state.generation >= generation, timeout_s)
             return self.state
 
     def close(self) -> None:

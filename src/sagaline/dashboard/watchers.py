@@ -15,6 +15,8 @@ from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 IDLE_WAIT_S = 1.0  # a paused loop looks at its stop flag this often
+MAX_INTERVAL_S = 1.0
+BACKOFF = 2.0
 
 
 class Watchers:
@@ -89,3 +91,10 @@ def refresh_while_watched(step: Callable[[int], None], every_s: Callable[[], flo
         except Exception:  # a bug must not stop the page from updating
             log.exception("dashboard refresh failed")
         stop.wait(max(0.05, every_s() - (time.monotonic() - begin)))
+
+
+def backed_off(refresh_s: float, took_s: float) -> float:
+    """The time from one refresh's start to the next: `refresh_s`, or longer after a slow
+    refresh (twice its time, so the databases are read at most half the time), but never
+    past MAX_INTERVAL_S: the page still updates every second."""
+    return max(refresh_s, min(MAX_INTERVAL_S, BACKOFF * took_s))
