@@ -15,7 +15,10 @@ _COLUMNS = ", ".join([
     "order_id::text AS order_id", "user_id", "total_amount::float8 AS total_amount", "status",
     "reason", *(_EPOCH.format(c) for c in ("created_at", "updated_at", "finished_at"))])
 # Newest of one status, by the (status, created_at) index; the union is sorted once more.
-_NEWEST = f"(SELECT {_COLUMNS} FROM orders WHERE status = %s ORDER BY created_at DESC LIMIT %s)"
+# The table's column, qualified: a bare `created_at` names the output's epoch float, which
+# no index has (a scan and sort of every order of that status).
+_NEWEST = (f"(SELECT {_COLUMNS} FROM orders WHERE status = %s ORDER BY orders.created_at DESC"
+           " LIMIT %s)")
 # Counting the sagas in flight stops here: past it the page says "10000+".
 IN_FLIGHT_CAP = 10_000
 
@@ -34,7 +37,7 @@ def not_moving(conn: psycopg.Connection, idle_s: float, limit: int) -> list[dict
     """Orders not final whose row has not changed for `idle_s`, oldest first."""
     query = " UNION ALL ".join(
         [f"(SELECT {_COLUMNS} FROM orders WHERE status = %s AND updated_at < now() - "
-         "make_interval(secs => %s) ORDER BY created_at LIMIT %s)"] * len(NOT_FINAL))
+         "make_interval(secs => %s) ORDER BY orders.created_at LIMIT %s)"] * len(NOT_FINAL))
     params = [p for s in NOT_FINAL for p in (s, idle_s, limit)]
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(query, params).fetchall()
