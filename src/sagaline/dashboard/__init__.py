@@ -4,5 +4,7 @@ and the declared topology.
 
 Modules: `sources` (read-only pools), `order_queries` / `core_queries` / `business_queries`
 (bounded SQL per database), `kafka_view` (lag and dead letters), `timeline` and `stuck` (pure
-analysis), `collector` (one shared snapshot per refresh), `api` (FastAPI) and `static/`.
+analysis), `watchers` (who watches: nothing is read while nobody does), `collector` (one
+shared snapshot per refresh, `published`), `slow_reads` (readiness, lag, dead letters on their
+own cadence), `charts` (per-second series read incrementally), `api` (FastAPI) and `static/`.
 """

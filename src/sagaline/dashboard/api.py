@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -12,12 +13,14 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sagaline.core.topology import Topology
 from sagaline.dashboard import order_queries, saga_reads, timeline
 from sagaline.dashboard.cache import TtlCache
 from sagaline.dashboard.collector import Collector
 from sagaline.dashboard.sources import Databases, Unavailable
+from sagaline.dashboard.watchers import Watchers
 from sagaline.services import SERVICES
 from sagaline.services.order.status import OrderStatus
 from sagaline.services.topology import TOPOLOGY
@@ -25,6 +28,9 @@ from sagaline.settings import DashboardSettings
 
 STATIC = Path(__file__).parent / "static"
 T = TypeVar("T")
+FIRST_SNAPSHOT_WAIT_S = 3.0  # a request after a pause waits this long for a fresh snapshot
+SETTLED_KEEP_S = 30.0  # a settled saga's timeline (only outbox purges change it) is kept
+UNWATCHED = frozenset({"/healthz"})  # the stack's liveness probe is nobody watching
 
 
 def create_app(settings: DashboardSettings, topology: Topology = TOPOLOGY) -> FastAPI:
@@ -42,6 +48,7 @@ def create_app(settings: DashboardSettings, topology: Topology = TOPOLOGY) -> Fa
     app = FastAPI(title="sagaline dashboard", lifespan=lifespan, docs_url=None,
                   redoc_url=None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(Watching, watchers=collector.watchers)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
@@ -53,7 +60,9 @@ def create_app(settings: DashboardSettings, topology: Topology = TOPOLOGY) -> Fa
 
     @app.get("/api/snapshot")
     def snapshot() -> Response:
-        return Response(collector.snapshot, media_type="application/json")
+        """The shared snapshot; after a pause, the first fresh one (read for this request)."""
+        return Response(collector.published.current(FIRST_SNAPSHOT_WAIT_S),
+                        media_type="application/json")
 
     @app.get("/api/events")
     async def events(request: Request) -> StreamingResponse:
@@ -69,6 +78,12 @@ def create_app(settings: DashboardSettings, topology: Topology = TOPOLOGY) -> Fa
                 return order_queries.recent(conn, status, limit)
         return _or_503(lambda: cache.get(("sagas", status, limit), read))
 
+    def keep_s(found: dict[str, Any] | None) -> float:
+        """A saga final for longer than its compensations can follow: its timeline is kept."""
+        finished = (found or {}).get("order", {}).get("finished_at")
+        done = finished is not None and time.time() - finished > saga_reads.AFTER_FINAL_S
+        return SETTLED_KEEP_S if done else cache.ttl_s
+
     @app.get("/api/sagas/{order_id}")
     def saga(order_id: uuid.UUID) -> dict[str, Any]:
         def read() -> dict[str, Any] | None:
@@ -77,7 +92,7 @@ def create_app(settings: DashboardSettings, topology: Topology = TOPOLOGY) -> Fa
                 return None
             steps = timeline.build(records, topology, settings.saga_timeout_s)
             return {"order": records.order, "steps": timeline.as_json(steps)}
-        found = _or_503(lambda: cache.get(("saga", order_id), read))
+        found = _or_503(lambda: cache.get(("saga", order_id), read, keep_s))
         if found is None:
             raise HTTPException(404, f"no order {order_id}")
         return found
@@ -94,6 +109,19 @@ def create_app(settings: DashboardSettings, topology: Topology = TOPOLOGY) -> Fa
     return app
 
 
+class Watching:
+    """ASGI middleware: every request but the liveness probe says someone watches (plain
+    ASGI: an event stream must see its client go away)."""
+
+    def __init__(self, app: ASGIApp, watchers: Watchers) -> None:
+        self.app, self.watchers = app, watchers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in UNWATCHED:
+            self.watchers.seen()
+        await self.app(scope, receive, send)
+
+
 def _or_503(read: Callable[[], T]) -> T:
     try:
         return read()
@@ -102,9 +130,13 @@ def _or_503(read: Callable[[], T]) -> T:
 
 
 async def _stream(collector: Collector, request: Request) -> AsyncIterator[bytes]:
-    seen = 0  # version 0: nothing read yet
-    while not collector.stopping and not await request.is_disconnected():
-        if collector.version != seen:
-            seen = collector.version
-            yield b"data: " + collector.snapshot + b"\n\n"
-        await asyncio.sleep(0.1)
+    """Each snapshot once, as it is made; one read before the stream opened only when fresh
+    (one from before a pause waits for the next)."""
+    published = collector.published
+    with collector.watchers.streaming():
+        seen = 0  # version 0: nothing read yet
+        while not collector.stopping and not await request.is_disconnected():
+            if published.version != seen and published.fresh:
+                seen = published.version
+                yield b"data: " + published.data + b"\n\n"
+            await asyncio.sleep(0.1)

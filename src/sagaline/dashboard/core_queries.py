@@ -15,17 +15,19 @@ PENDING_CAP = 10_000
 
 
 def backlog(conn: psycopg.Connection) -> dict[str, Any]:
-    """Pending outbox rows (capped) and the age in seconds of the oldest."""
-    count = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM outbox WHERE {_PENDING}"
-                         " LIMIT %s) p", (PENDING_CAP,)).fetchone()
-    oldest = conn.execute(f"SELECT extract(epoch FROM now() - created_at)::float8 FROM outbox"
-                          f" WHERE {_PENDING} ORDER BY id LIMIT 1").fetchone()
-    return {"pending": int(count[0]) if count else 0, "oldest_s": oldest[0] if oldest else None}
+    """Pending outbox rows (capped) and the age in seconds of the oldest: one statement."""
+    row = conn.execute(
+        "SELECT count(*), extract(epoch FROM now() - min(created_at))::float8 FROM"
+        f" (SELECT created_at FROM outbox WHERE {_PENDING} ORDER BY id LIMIT %s) p",
+        (PENDING_CAP,)).fetchone()
+    return {"pending": int(row[0]) if row else 0, "oldest_s": row[1] if row else None}
 
 
 def pending_for(conn: psycopg.Connection, keys: list[str]) -> dict[str, float]:
     """Of `keys`, those with an unpublished outbox row (among the oldest PENDING_CAP pending
-    rows): key -> age in seconds of its oldest such row."""
+    rows): key -> age in seconds of its oldest such row. No keys: no query."""
+    if not keys:
+        return {}
     rows = conn.execute(
         "SELECT msg_key, max(age) FROM (SELECT msg_key, extract(epoch FROM now() - created_at)"
         f"::float8 AS age FROM outbox WHERE {_PENDING} ORDER BY id LIMIT %s) p"

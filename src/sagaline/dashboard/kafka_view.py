@@ -24,8 +24,10 @@ class KafkaView:
         self._bootstrap, self._extra = bootstrap, dict(extra)
         self._client = admin_client(bootstrap, extra)
         self._topology = topology
+        self._topics = {s.dead_letter_topic: s.name for s in topology.services}
+        self._partitions: list[tuple[str, int]] | None = None  # of the dead-letter topics
         self._letters: dict[str, list[dlq.DeadLetter]] = {}
-        self._held: dict[str, int] = {}  # letters per topic when last read
+        self._ends: dict[str, int] = {}  # sum of each topic's end offsets when last read
 
     def lag(self) -> dict[str, int]:
         """Service -> messages its consumer group has yet to read, over its topics."""
@@ -35,19 +37,31 @@ class KafkaView:
             found[groups[row.group]] += row.lag
         return found
 
-    def dead_letters(self) -> dict[str, list[dlq.DeadLetter]]:
-        """Service -> its newest dead letters; a topic is read again only when it grew."""
-        for service in self._topology.services:
-            topic = service.dead_letter_topic
-            held = sum(d.count for d in read_kafka.dead_letters(self._client, [topic], None))
-            if held != self._held.get(topic):
+    def dead_letters(self, look_again: bool = False) -> dict[str, list[dlq.DeadLetter]]:
+        """Service -> its newest dead letters. One request for the topics' end offsets; a
+        topic is read again only when its end moved. `look_again`: list the partitions anew."""
+        if look_again or self._partitions is None:
+            self._partitions = read_kafka.partitions(self._client, self._topics)
+        ends = read_kafka.offsets(self._client, self._partitions, "latest")
+        for topic, service in self._topics.items():
+            end = sum(offset for (t, _), offset in ends.items() if t == topic)
+            if end != self._ends.get(topic):
                 try:
                     letters = dlq.read_all(self._bootstrap, topic, self._extra, timeout_s=5)
                 except (KafkaException, TimeoutError) as exc:
                     raise SourceUnavailable(f"Kafka: reading {topic}: {exc}") from None
-                self._letters[service.name] = letters[-LETTERS_SHOWN:]
-                self._held[topic] = held
+                self._letters[service] = newest(letters, LETTERS_SHOWN)
+                self._ends[topic] = end
         return dict(self._letters)
+
+
+def newest(letters: list[dlq.DeadLetter], count: int) -> list[dlq.DeadLetter]:
+    """The `count` letters that failed last, whatever their partition (a topic is read
+    partition by partition: its last letters are not the newest)."""
+    by_time = sorted(letters, key=lambda d: (_float(d.headers.get("dlq-failed-at")) or 0.0,
+                                             d.offset))
+    return by_time[-count:]
+
 
 def letter_json(service: str, letter: dlq.DeadLetter, handled: bool | None) -> dict[str, Any]:
     """One letter for the page; `saga` is its key when that is an order id (a UUID)."""

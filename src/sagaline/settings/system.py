@@ -56,6 +56,8 @@ class DashboardSettings(SystemSettings):
     stuck_after_s: float = Field(10.0, gt=0)
     # One shared snapshot is read this often, whatever the number of browsers.
     dashboard_refresh_s: float = Field(0.5, ge=0.1, le=10)
+    # ... and only while someone watches: an open page, or an API request this recent.
+    dashboard_linger_s: float = Field(5.0, gt=0)
     # To draw the deadline as a step (the order service's own SAGA_TIMEOUT_S).
     saga_timeout_s: float = Field(60.0, gt=0)
     # Where each service answers GET /ready, e.g. {"payment": "http://payment:4002"};

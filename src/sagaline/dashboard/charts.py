@@ -1,0 +1,48 @@
+"""The live charts: per-second series kept by the dashboard, so that each refresh reads only
+the latest seconds (rows of the few before may still be committing) instead of the window."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sagaline.dashboard.series import Series
+
+QUANTILES = ("p50", "p95", "p99")
+# Finished sagas of the latest seconds are read again each refresh: a saga's finished_at is
+# set in its transaction, which may commit a little later.
+RECOUNT_S = 3.0
+# When someone starts watching (or comes back), the charts are filled back this far.
+BACKFILL_S = 30.0
+
+
+class Charts:
+    def __init__(self) -> None:
+        self.series = {name: Series() for name in ("finished", "backlog", "oldest", "lag")}
+        self.series["latency"] = Series(QUANTILES)
+        self._generation = 0  # the watchers' generation the finished chart was read in
+
+    def finished_since(self, generation: int, now: float) -> float:
+        """From when the finished sagas are to be read (epoch seconds, a whole second)."""
+        back = RECOUNT_S if generation == self._generation else BACKFILL_S
+        return float(math.floor(now - back))
+
+    def put_finished(self, generation: int, since: float, now: float,
+                     seconds: dict[int, dict[str, Any]]) -> None:
+        """Every second from `since` to `now` as read (`order_queries.finished`): a second
+        with no saga finished counts 0 of each outcome and has no latency."""
+        finished, latency = self.series["finished"], self.series["latency"]
+        for second in range(int(since), int(now) + 1):
+            found = seconds.get(second, {})
+            finished.put(second, {**dict.fromkeys(finished.names, 0.0),
+                                  **{k: float(v) for k, v in found.get("outcomes", {}).items()}})
+            latency.put(second, found.get("latency") or dict.fromkeys(QUANTILES))
+        self._generation = generation
+
+    def put_backlog(self, services: dict[str, dict[str, Any]], now: float) -> None:
+        self.series["backlog"].put(int(now), {n: s["pending"] for n, s in services.items()})
+        self.series["oldest"].put(int(now), {n: s["oldest_s"] or 0.0
+                                             for n, s in services.items()})
+
+    def columns(self) -> dict[str, Any]:
+        return {name: s.columns() for name, s in self.series.items()}
