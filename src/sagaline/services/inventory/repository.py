@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -13,7 +14,10 @@ import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from sagaline.core.envelope import Envelope
+from sagaline.core.read_ahead import ReadAhead
 from sagaline.core.unit_of_work import PostgresUnitOfWork, UnitOfWork
+from sagaline.services import ids
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,10 @@ class Stock(Protocol):
 
     def get(self, sku: str) -> StockLevel | None: ...
 
+    def preload(self, skus: Collection[str]) -> None:
+        """`lock` these SKUs now, in one statement, and keep their on-hand counts for the
+        `lock` calls that follow (so that those cost no round trip)."""
+
     def seed(self, levels: Mapping[str, int]) -> None:
         """Create SKUs that do not exist yet with the given stock; existing ones are kept."""
 
@@ -63,7 +71,13 @@ class Reservations(Protocol):
 
     def add(self, reservation: Reservation) -> None: ...
 
-    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Reservation | None: ...
+    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Reservation | None:
+        """The order's reservation. Without `for_update` it may come from `preload` (as of
+        then, with this unit of work's own writes since); `for_update` reads and locks it."""
+        ...
+
+    def preload(self, order_ids: Collection[uuid.UUID]) -> None:
+        """Read these orders' reservations ahead, for `get` (without `for_update`)."""
 
     def mark_released(self, order_id: uuid.UUID) -> None:
         """Status RELEASED, with the time of it."""
@@ -79,15 +93,31 @@ class InventoryUnitOfWork(UnitOfWork, Protocol):
     def reservations(self) -> Reservations: ...
 
 
+_LOCK_STOCK = ("SELECT sku, initial, on_hand FROM stock WHERE sku = ANY(%s)"
+               " ORDER BY sku FOR UPDATE")
+
+
 class SqlStock:
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
+        # Locked when read: what it holds is current until the commit (see ReadAhead).
+        self._locked: ReadAhead[str, StockLevel] = ReadAhead(lambda level: level.sku)
+
+    def preload(self, skus: Collection[str]) -> None:
+        if skus:  # queued, not awaited: answered at the first lookup of the batch
+            self._locked.queue(skus, self._select_locked(skus))
 
     def lock(self, skus: list[str]) -> dict[str, int]:
-        rows = self._conn.execute(
-            "SELECT sku, on_hand FROM stock WHERE sku = ANY(%s) ORDER BY sku FOR UPDATE",
-            (sorted(skus),)).fetchall()
-        return {sku: on_hand for sku, on_hand in rows}
+        known = [self._locked.lookup(sku) for sku in skus]
+        if all(found for found, _ in known):
+            levels = [level for _, level in known if level is not None]
+        else:
+            levels = self._select_locked(skus).fetchall()
+        return {level.sku: level.on_hand for level in sorted(levels, key=lambda x: x.sku)}
+
+    def _select_locked(self, skus: Collection[str]) -> psycopg.Cursor[StockLevel]:
+        cursor = self._conn.cursor(row_factory=class_row(StockLevel))
+        return cursor.execute(_LOCK_STOCK, (sorted(skus),))
 
     def take(self, quantities: Mapping[str, int]) -> None:
         self._add({sku: -qty for sku, qty in quantities.items()})  # the CHECK keeps on_hand >= 0
@@ -96,6 +126,11 @@ class SqlStock:
         self._add(quantities)
 
     def _add(self, deltas: Mapping[str, int]) -> None:
+        for sku, delta in deltas.items():  # what a row locked ahead now holds
+            _, level = self._locked.lookup(sku)
+            if level is not None:
+                self._locked.remember(sku, dataclasses.replace(
+                    level, on_hand=level.on_hand + delta))
         skus = sorted(deltas)  # one lock order for everyone
         self._conn.execute(
             "UPDATE stock SET on_hand = on_hand + w.qty, updated_at = clock_timestamp()"
@@ -108,11 +143,14 @@ class SqlStock:
                                (sku,)).fetchone()
 
     def seed(self, levels: Mapping[str, int]) -> None:
+        for sku in levels:
+            self._locked.forget(sku)
         self._conn.cursor().executemany(
             "INSERT INTO stock (sku, initial, on_hand) VALUES (%s, %s, %s)"
             " ON CONFLICT DO NOTHING", [(sku, n, n) for sku, n in levels.items()])
 
     def restock(self, sku: str, quantity: int) -> StockLevel:
+        self._locked.forget(sku)
         with self._conn.cursor(row_factory=class_row(StockLevel)) as cur:
             row = cur.execute(
                 "INSERT INTO stock (sku, initial, on_hand) VALUES (%s, %s, %s)"
@@ -124,28 +162,42 @@ class SqlStock:
 
 
 # The column is text (the seed's); ids are UUIDs in and out, in canonical form.
-_SELECT_RESERVATION = (
+_SELECT_RESERVATIONS = (
     "SELECT order_id::uuid AS order_id, status, items, reason, created_at, released_at"
-    " FROM reservations WHERE order_id = %s"
+    " FROM reservations WHERE order_id"
 )
+_SELECT_RESERVATION = _SELECT_RESERVATIONS + " = %s"
 
 
 class SqlReservations:
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
+        self._ahead: ReadAhead[uuid.UUID, Reservation] = ReadAhead(lambda r: r.order_id)
+
+    def preload(self, order_ids: Collection[uuid.UUID]) -> None:
+        if order_ids:  # queued, not awaited: answered at the first `get`
+            cursor = self._conn.cursor(row_factory=class_row(Reservation))
+            cursor.execute(_SELECT_RESERVATIONS + " = ANY(%s)", ([str(i) for i in order_ids],))
+            self._ahead.queue(order_ids, cursor)
 
     def add(self, reservation: Reservation) -> None:
+        self._ahead.forget(reservation.order_id)
         self._conn.execute(
             "INSERT INTO reservations (order_id, status, items, reason) VALUES (%s, %s, %s, %s)",
             (str(reservation.order_id), reservation.status, Jsonb(reservation.items),
              reservation.reason))
 
     def get(self, order_id: uuid.UUID, for_update: bool = False) -> Reservation | None:
+        if not for_update:
+            known, reservation = self._ahead.lookup(order_id)
+            if known:
+                return reservation
         query = _SELECT_RESERVATION + " FOR UPDATE" if for_update else _SELECT_RESERVATION
         with self._conn.cursor(row_factory=class_row(Reservation)) as cur:
             return cur.execute(query, (str(order_id),)).fetchone()
 
     def mark_released(self, order_id: uuid.UUID) -> None:
+        self._ahead.forget(order_id)
         self._conn.execute(
             "UPDATE reservations SET status = 'RELEASED', released_at = clock_timestamp()"
             " WHERE order_id = %s", (str(order_id),))
@@ -158,3 +210,14 @@ class PostgresInventoryUnitOfWork(PostgresUnitOfWork):
     def bind(self, conn: psycopg.Connection) -> None:
         self.stock = SqlStock(conn)
         self.reservations = SqlReservations(conn)
+
+    def preload(self, events: Sequence[Envelope]) -> None:
+        # Every handler looks its order's reservation up; a reservation locks its SKUs.
+        self.stock.preload(_skus(events))
+        self.reservations.preload(ids.order_ids(events))
+
+
+def _skus(events: Sequence[Envelope]) -> set[str]:
+    items = [item for e in events if isinstance(lines := e.payload.get("items"), list)
+             for item in lines if isinstance(item, Mapping)]
+    return {sku for item in items if isinstance(sku := item.get("sku"), str)}
