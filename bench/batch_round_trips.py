@@ -31,6 +31,7 @@ from tests.integration.conftest import scratch_schema
 
 from sagaline.core.envelope import Envelope
 from sagaline.core.processor import EventProcessor
+from sagaline.core.topology import ServiceTopology
 from sagaline.core.unit_of_work import UnitOfWork
 from sagaline.services import INVENTORY, ORDER, PAYMENT, ServiceSpec, topics
 from sagaline.services.inventory.repository import PostgresInventoryUnitOfWork
@@ -100,8 +101,9 @@ def traced(pool: ConnectionPool) -> Iterator[Callable[[], int]]:
 
 def measure(name: str, spec: ServiceSpec, uow: Any, event: Callable[[str], Envelope],
             seed: Any, deps: dict[str, Any], batch: int, dsn: str) -> None:
-    topology = {"payment": PAYMENT_TOPOLOGY, "inventory": INVENTORY_TOPOLOGY,
-                "order": ORDER_TOPOLOGY}[name]
+    topologies: dict[str, ServiceTopology[Any]] = {
+        "payment": PAYMENT_TOPOLOGY, "inventory": INVENTORY_TOPOLOGY, "order": ORDER_TOPOLOGY}
+    topology = topologies[name]
     with scratch_schema(dsn, spec.migrations) as scratch, \
             ConnectionPool(scratch, min_size=1, max_size=1,
                            kwargs={"autocommit": True}) as pool:
