@@ -34,10 +34,10 @@ from sagaline.core.processor import EventProcessor
 from sagaline.core.topology import ServiceTopology
 from sagaline.core.unit_of_work import UnitOfWork
 from sagaline.services import INVENTORY, ORDER, PAYMENT, ServiceSpec, topics
-from sagaline.services.inventory.repository import PostgresInventoryUnitOfWork
+from sagaline.services.inventory.sql_repository import PostgresInventoryUnitOfWork
 from sagaline.services.order.repository import Order, PostgresOrderUnitOfWork
 from sagaline.services.payment.handlers import PaymentRules
-from sagaline.services.payment.repository import PostgresPaymentUnitOfWork
+from sagaline.services.payment.sql_repository import PostgresPaymentUnitOfWork
 from sagaline.services.topology import INVENTORY_TOPOLOGY, ORDER_TOPOLOGY, PAYMENT_TOPOLOGY
 from sagaline.settings.system import SystemSettings
 

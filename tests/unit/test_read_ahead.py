@@ -13,8 +13,8 @@ from sagaline.core.envelope import Envelope
 from sagaline.core.processor import EventProcessor
 from sagaline.core.read_ahead import ReadAhead
 from sagaline.services import ids, topics
-from sagaline.services.inventory.repository import PostgresInventoryUnitOfWork
-from sagaline.services.payment.repository import PostgresPaymentUnitOfWork
+from sagaline.services.inventory.sql_repository import PostgresInventoryUnitOfWork
+from sagaline.services.payment.sql_repository import PostgresPaymentUnitOfWork
 from tests.doubles import InMemoryUnitOfWork
 from tests.fakes import FakeAccounts, FakePayments, FakeReservations, FakeStock
 

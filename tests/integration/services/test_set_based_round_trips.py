@@ -18,12 +18,11 @@ from psycopg_pool import ConnectionPool
 from sagaline.core.envelope import Envelope
 from sagaline.core.processor import EventProcessor
 from sagaline.services import INVENTORY, PAYMENT, ServiceSpec, topics
-from sagaline.services.inventory.repository import (
-    InventoryUnitOfWork,
-    PostgresInventoryUnitOfWork,
-)
+from sagaline.services.inventory.repository import InventoryUnitOfWork
+from sagaline.services.inventory.sql_repository import PostgresInventoryUnitOfWork
 from sagaline.services.payment.handlers import PaymentRules
-from sagaline.services.payment.repository import PaymentUnitOfWork, PostgresPaymentUnitOfWork
+from sagaline.services.payment.repository import PaymentUnitOfWork
+from sagaline.services.payment.sql_repository import PostgresPaymentUnitOfWork
 from sagaline.services.topology import INVENTORY_TOPOLOGY, PAYMENT_TOPOLOGY
 from sagaline.stack import Stack
 from tests.integration.conftest import scratch_schema
