@@ -27,6 +27,7 @@ class InMemoryUnitOfWork:
         self.inbox = inbox if inbox is not None else set()
         self.committed: list[Envelope] = []
         self.commits = 0
+        self.preloaded: list[list[Envelope]] = []
         self._events: list[Envelope] = []
         self._marks: set[tuple[str, uuid.UUID]] = set()
 
@@ -52,6 +53,10 @@ class InMemoryUnitOfWork:
         new = {e.event_id for e in events if (consumer, e.event_id) not in seen}
         self._marks |= {(consumer, event_id) for event_id in new}
         return inbox.distinct(events, new)
+
+    def preload(self, events: Sequence[Envelope]) -> None:
+        """Records each batch it was told of (`preloaded`); nothing to read ahead in memory."""
+        self.preloaded.append(list(events))
 
     def commit(self) -> None:
         self.committed.extend(self._events)

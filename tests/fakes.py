@@ -4,7 +4,8 @@ Each repository follows its interface in the service's repository.py; one contra
 interface (tests/integration/services) runs the same tests on the fake and on the SQL
 repository, so the two cannot drift apart. Where the database refuses (a second row for the
 same key, stock below zero) the fake raises the same psycopg error. Repository state lives
-outside transactions: a fake does not roll back what a unit of work wrote.
+outside transactions: a fake does not roll back what a unit of work wrote. Reading ahead
+(`preload`) only records the keys: a fake's reads cost nothing and are always current.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ from tests.doubles import InMemoryUnitOfWork
 
 class FakeAccounts:
     def __init__(self) -> None:
+        self.preloaded: list[str] = []
         self.rows: dict[str, Account] = {}
+
+    def preload(self, user_ids: Collection[str]) -> None:
+        self.preloaded.extend(user_ids)
 
     def debit(self, user_id: str, amount: Decimal, opening_credit: Decimal) -> bool:
         account = self.rows.setdefault(user_id, Account(user_id, opening_credit,
@@ -52,7 +57,11 @@ def _now() -> datetime:
 
 class FakePayments:
     def __init__(self) -> None:
+        self.preloaded: list[uuid.UUID] = []
         self.rows: dict[uuid.UUID, Payment] = {}
+
+    def preload(self, order_ids: Collection[uuid.UUID]) -> None:
+        self.preloaded.extend(order_ids)
 
     def add(self, payment: Payment) -> None:
         if payment.order_id in self.rows:
@@ -77,7 +86,11 @@ class FakePaymentUnitOfWork(InMemoryUnitOfWork):
 
 class FakeStock:
     def __init__(self, levels: Mapping[str, int] | None = None) -> None:
+        self.preloaded: list[str] = []
         self.rows = {sku: StockLevel(sku, n, n) for sku, n in (levels or {}).items()}
+
+    def preload(self, skus: Collection[str]) -> None:
+        self.preloaded.extend(skus)
 
     def lock(self, skus: list[str]) -> dict[str, int]:
         return {s: self.rows[s].on_hand for s in sorted(set(skus)) if s in self.rows}
@@ -108,7 +121,11 @@ class FakeStock:
 
 class FakeReservations:
     def __init__(self) -> None:
+        self.preloaded: list[uuid.UUID] = []
         self.rows: dict[uuid.UUID, Reservation] = {}
+
+    def preload(self, order_ids: Collection[uuid.UUID]) -> None:
+        self.preloaded.extend(order_ids)
 
     def add(self, reservation: Reservation) -> None:
         if reservation.order_id in self.rows:

@@ -38,7 +38,8 @@ class EventProcessor(Generic[U]):
 
     The inbox marks are first claimed blind (no round trip of their own; see core.inbox). A
     batch holding a redelivered event then fails as a whole and runs again, this time asking
-    the inbox first which events are new.
+    the inbox first which events are new. The unit of work then reads ahead what the batch's
+    handlers will look up (`UnitOfWork.preload`), queued with the claim.
     """
 
     def __init__(self, consumer: str, handlers: Mapping[str, Handler[U]],
@@ -68,6 +69,7 @@ class EventProcessor(Generic[U]):
                 uow.claim_deliveries(self.consumer, new)
             else:
                 new = uow.first_deliveries(self.consumer, events)
+            uow.preload(new)  # the handlers' lookups, one statement each (set-based)
             for event in new:
                 handler = self.handlers[event.topic]
                 with logs.bound(event_id=event.event_id,

@@ -39,6 +39,11 @@ class UnitOfWork(Protocol):
         before, in order, each once (duplicates, also within `events`, are left out)."""
         ...
 
+    def preload(self, events: Sequence[Envelope]) -> None:
+        """These events will be handled in this transaction: read ahead, in one statement per
+        table and without waiting for the answer, what their handlers will look up
+        (core.read_ahead). A hint; what the handlers find is the same either way."""
+
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
@@ -99,6 +104,9 @@ class PostgresUnitOfWork:
 
     def first_deliveries(self, consumer: str, events: Sequence[Envelope]) -> list[Envelope]:
         return inbox.first_deliveries(self.conn, consumer, events)
+
+    def preload(self, events: Sequence[Envelope]) -> None:
+        """Subclasses whose handlers look rows up override this (nothing by default)."""
 
     def commit(self) -> None:
         wrote_events = bool(self._events)

@@ -5,7 +5,9 @@ and gives the event up (dead letter) with nothing written."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
+from sagaline.core.envelope import Envelope
 from sagaline.core.retry import PermanentError
 
 
@@ -15,3 +17,17 @@ def order_id(value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise PermanentError(f"orderId {value[:100]!r} is not a UUID") from None
+
+
+def order_ids(events: Iterable[Envelope]) -> list[uuid.UUID]:
+    """The distinct order ids the events name (`orderId`), in order, for reading ahead; an id
+    that is not a UUID is left out (its handler gives the event up)."""
+    found: dict[uuid.UUID, None] = {}
+    for event in events:
+        value = event.payload.get("orderId")
+        if isinstance(value, str):
+            try:
+                found[uuid.UUID(value)] = None
+            except ValueError:
+                continue
+    return list(found)

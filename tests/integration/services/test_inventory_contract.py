@@ -13,10 +13,10 @@ from psycopg import errors
 from sagaline.services import INVENTORY
 from sagaline.services.inventory.repository import (
     InventoryUnitOfWork,
-    PostgresInventoryUnitOfWork,
     Reservation,
     StockLevel,
 )
+from sagaline.services.inventory.sql_repository import PostgresInventoryUnitOfWork
 from sagaline.services.inventory.status import ReservationStatus
 from sagaline.stack import Stack
 from tests.fakes import FakeInventoryUnitOfWork

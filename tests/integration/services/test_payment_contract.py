@@ -12,12 +12,8 @@ import pytest
 from psycopg import errors
 
 from sagaline.services import PAYMENT
-from sagaline.services.payment.repository import (
-    Account,
-    Payment,
-    PaymentUnitOfWork,
-    PostgresPaymentUnitOfWork,
-)
+from sagaline.services.payment.repository import Account, Payment, PaymentUnitOfWork
+from sagaline.services.payment.sql_repository import PostgresPaymentUnitOfWork
 from sagaline.services.payment.status import PaymentStatus
 from sagaline.stack import Stack
 from tests.fakes import FakePaymentUnitOfWork

@@ -15,7 +15,8 @@ from sagaline.services.assembly import assemble
 from sagaline.services.failures import RandomFailure
 from sagaline.services.inventory import api
 from sagaline.services.inventory.handlers import refuse_reservation
-from sagaline.services.inventory.repository import InventoryUnitOfWork, PostgresInventoryUnitOfWork
+from sagaline.services.inventory.repository import InventoryUnitOfWork
+from sagaline.services.inventory.sql_repository import PostgresInventoryUnitOfWork
 from sagaline.services.topology import INVENTORY_TOPOLOGY
 from sagaline.settings import InventorySettings
 

@@ -1,19 +1,15 @@
 """Inventory's storage: stock per SKU, and one reservation per order, behind the `Stock` and
-`Reservations` interfaces."""
+`Reservations` interfaces (on PostgreSQL: sql_repository.py)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import psycopg
-from psycopg.rows import class_row
-from psycopg.types.json import Jsonb
-
-from sagaline.core.unit_of_work import PostgresUnitOfWork, UnitOfWork
+from sagaline.core.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -50,6 +46,10 @@ class Stock(Protocol):
 
     def get(self, sku: str) -> StockLevel | None: ...
 
+    def preload(self, skus: Collection[str]) -> None:
+        """`lock` these SKUs now, in one statement, and keep their on-hand counts for the
+        `lock` calls that follow (so that those cost no round trip)."""
+
     def seed(self, levels: Mapping[str, int]) -> None:
         """Create SKUs that do not exist yet with the given stock; existing ones are kept."""
 
@@ -63,7 +63,13 @@ class Reservations(Protocol):
 
     def add(self, reservation: Reservation) -> None: ...
 
-    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Reservation | None: ...
+    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Reservation | None:
+        """The order's reservation. Without `for_update` it may come from `preload` (as of
+        then, with this unit of work's own writes since); `for_update` reads and locks it."""
+        ...
+
+    def preload(self, order_ids: Collection[uuid.UUID]) -> None:
+        """Read these orders' reservations ahead, for `get` (without `for_update`)."""
 
     def mark_released(self, order_id: uuid.UUID) -> None:
         """Status RELEASED, with the time of it."""
@@ -77,84 +83,3 @@ class InventoryUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def reservations(self) -> Reservations: ...
-
-
-class SqlStock:
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self._conn = conn
-
-    def lock(self, skus: list[str]) -> dict[str, int]:
-        rows = self._conn.execute(
-            "SELECT sku, on_hand FROM stock WHERE sku = ANY(%s) ORDER BY sku FOR UPDATE",
-            (sorted(skus),)).fetchall()
-        return {sku: on_hand for sku, on_hand in rows}
-
-    def take(self, quantities: Mapping[str, int]) -> None:
-        self._add({sku: -qty for sku, qty in quantities.items()})  # the CHECK keeps on_hand >= 0
-
-    def give_back(self, quantities: Mapping[str, int]) -> None:
-        self._add(quantities)
-
-    def _add(self, deltas: Mapping[str, int]) -> None:
-        skus = sorted(deltas)  # one lock order for everyone
-        self._conn.execute(
-            "UPDATE stock SET on_hand = on_hand + w.qty, updated_at = clock_timestamp()"
-            " FROM unnest(%s::text[], %s::int[]) AS w(sku, qty) WHERE stock.sku = w.sku",
-            (skus, [deltas[sku] for sku in skus]))
-
-    def get(self, sku: str) -> StockLevel | None:
-        with self._conn.cursor(row_factory=class_row(StockLevel)) as cur:
-            return cur.execute("SELECT sku, initial, on_hand FROM stock WHERE sku = %s",
-                               (sku,)).fetchone()
-
-    def seed(self, levels: Mapping[str, int]) -> None:
-        self._conn.cursor().executemany(
-            "INSERT INTO stock (sku, initial, on_hand) VALUES (%s, %s, %s)"
-            " ON CONFLICT DO NOTHING", [(sku, n, n) for sku, n in levels.items()])
-
-    def restock(self, sku: str, quantity: int) -> StockLevel:
-        with self._conn.cursor(row_factory=class_row(StockLevel)) as cur:
-            row = cur.execute(
-                "INSERT INTO stock (sku, initial, on_hand) VALUES (%s, %s, %s)"
-                " ON CONFLICT (sku) DO UPDATE SET initial = stock.initial + excluded.initial,"
-                " on_hand = stock.on_hand + excluded.on_hand, updated_at = clock_timestamp()"
-                " RETURNING sku, initial, on_hand", (sku, quantity, quantity)).fetchone()
-        assert row is not None
-        return row
-
-
-# The column is text (the seed's); ids are UUIDs in and out, in canonical form.
-_SELECT_RESERVATION = (
-    "SELECT order_id::uuid AS order_id, status, items, reason, created_at, released_at"
-    " FROM reservations WHERE order_id = %s"
-)
-
-
-class SqlReservations:
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self._conn = conn
-
-    def add(self, reservation: Reservation) -> None:
-        self._conn.execute(
-            "INSERT INTO reservations (order_id, status, items, reason) VALUES (%s, %s, %s, %s)",
-            (str(reservation.order_id), reservation.status, Jsonb(reservation.items),
-             reservation.reason))
-
-    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Reservation | None:
-        query = _SELECT_RESERVATION + " FOR UPDATE" if for_update else _SELECT_RESERVATION
-        with self._conn.cursor(row_factory=class_row(Reservation)) as cur:
-            return cur.execute(query, (str(order_id),)).fetchone()
-
-    def mark_released(self, order_id: uuid.UUID) -> None:
-        self._conn.execute(
-            "UPDATE reservations SET status = 'RELEASED', released_at = clock_timestamp()"
-            " WHERE order_id = %s", (str(order_id),))
-
-
-class PostgresInventoryUnitOfWork(PostgresUnitOfWork):
-    stock: Stock
-    reservations: Reservations
-
-    def bind(self, conn: psycopg.Connection) -> None:
-        self.stock = SqlStock(conn)
-        self.reservations = SqlReservations(conn)

@@ -16,7 +16,8 @@ from sagaline.services.assembly import assemble
 from sagaline.services.failures import RandomFailure
 from sagaline.services.payment import api
 from sagaline.services.payment.handlers import PaymentRules, decline_order
-from sagaline.services.payment.repository import PaymentUnitOfWork, PostgresPaymentUnitOfWork
+from sagaline.services.payment.repository import PaymentUnitOfWork
+from sagaline.services.payment.sql_repository import PostgresPaymentUnitOfWork
 from sagaline.services.topology import PAYMENT_TOPOLOGY
 from sagaline.settings import PaymentSettings
 

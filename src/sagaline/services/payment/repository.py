@@ -1,18 +1,16 @@
 """Payment's storage: accounts with balances, and one payment per order, behind the
-`Accounts` and `Payments` interfaces."""
+`Accounts` and `Payments` interfaces (on PostgreSQL: sql_repository.py)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-import psycopg
-from psycopg.rows import class_row
-
-from sagaline.core.unit_of_work import PostgresUnitOfWork, UnitOfWork
+from sagaline.core.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -47,6 +45,10 @@ class Accounts(Protocol):
 
     def get(self, user_id: str) -> Account | None: ...
 
+    def preload(self, user_ids: Collection[str]) -> None:
+        """Lock these users' existing accounts now, in one statement and in one order for
+        all, and keep their balances for `debit` (so that a debit costs no round trip)."""
+
 
 class Payments(Protocol):
     """One payment per order: adding a second for the same order is an error (at once or at
@@ -54,7 +56,13 @@ class Payments(Protocol):
 
     def add(self, payment: Payment) -> None: ...
 
-    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Payment | None: ...
+    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Payment | None:
+        """The order's payment. Without `for_update` it may come from `preload` (as of then,
+        with this unit of work's own writes since); `for_update` reads and locks the row."""
+        ...
+
+    def preload(self, order_ids: Collection[uuid.UUID]) -> None:
+        """Read these orders' payments ahead, for `get` (without `for_update`)."""
 
     def mark_refunded(self, order_id: uuid.UUID) -> None:
         """Status REFUNDED, with the time of it."""
@@ -68,72 +76,3 @@ class PaymentUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def payments(self) -> Payments: ...
-
-
-class SqlAccounts:
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self._conn = conn
-
-    def debit(self, user_id: str, amount: Decimal, opening_credit: Decimal) -> bool:
-        # One statement: the insert opens (and debits) a new account; on conflict the update
-        # debits an existing one.
-        row = self._conn.execute(
-            "INSERT INTO accounts AS a (user_id, balance, initial_credit)"
-            " VALUES (%(user)s, CASE WHEN %(credit)s >= %(amount)s"
-            "   THEN %(credit)s - %(amount)s ELSE %(credit)s END, %(credit)s)"
-            " ON CONFLICT (user_id) DO UPDATE SET balance = a.balance - %(amount)s"
-            "   WHERE a.balance >= %(amount)s"
-            " RETURNING xmax = 0",  # true when the row was inserted (PostgreSQL's idiom)
-            {"user": user_id, "amount": amount, "credit": opening_credit}).fetchone()
-        if row is None:
-            return False  # an existing account that does not cover it
-        opened = bool(row[0])
-        return not opened or opening_credit >= amount
-
-    def credit(self, user_id: str, amount: Decimal) -> None:
-        self._conn.execute(
-            "UPDATE accounts SET balance = balance + %s WHERE user_id = %s", (amount, user_id))
-
-    def get(self, user_id: str) -> Account | None:
-        with self._conn.cursor(row_factory=class_row(Account)) as cur:
-            return cur.execute(
-                "SELECT user_id, balance, initial_credit FROM accounts WHERE user_id = %s",
-                (user_id,)).fetchone()
-
-
-# The column is text (the seed's); ids are UUIDs in and out, in canonical form.
-_SELECT_PAYMENT = (
-    "SELECT order_id::uuid AS order_id, user_id, amount, status, reason, created_at,"
-    " refunded_at FROM payments WHERE order_id = %s"
-)
-
-
-class SqlPayments:
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self._conn = conn
-
-    def add(self, payment: Payment) -> None:
-        self._conn.execute(
-            "INSERT INTO payments (order_id, user_id, amount, status, reason)"
-            " VALUES (%s, %s, %s, %s, %s)",
-            (str(payment.order_id), payment.user_id, payment.amount, payment.status,
-             payment.reason))
-
-    def get(self, order_id: uuid.UUID, for_update: bool = False) -> Payment | None:
-        query = _SELECT_PAYMENT + " FOR UPDATE" if for_update else _SELECT_PAYMENT
-        with self._conn.cursor(row_factory=class_row(Payment)) as cur:
-            return cur.execute(query, (str(order_id),)).fetchone()
-
-    def mark_refunded(self, order_id: uuid.UUID) -> None:
-        self._conn.execute(
-            "UPDATE payments SET status = 'REFUNDED', refunded_at = clock_timestamp()"
-            " WHERE order_id = %s", (str(order_id),))
-
-
-class PostgresPaymentUnitOfWork(PostgresUnitOfWork):
-    accounts: Accounts
-    payments: Payments
-
-    def bind(self, conn: psycopg.Connection) -> None:
-        self.accounts = SqlAccounts(conn)
-        self.payments = SqlPayments(conn)
