@@ -14,17 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # for trace_cost's helpers
-
-from trace_cost import restart
-
 from sagaline.bench.config import BenchConfig
 from sagaline.bench.runner import run
+from sagaline.bench.variants import restart
 from sagaline.settings import stack_settings
 from sagaline.stack import Stack
 

@@ -6,6 +6,7 @@ import socket
 
 import uvicorn
 
+from sagaline.core.http_server import QuietServer
 from sagaline.dashboard.api import create_app
 from sagaline.settings import DashboardSettings
 
@@ -15,7 +16,7 @@ def server(settings: DashboardSettings) -> uvicorn.Server:
     config = uvicorn.Config(create_app(settings), host=settings.dashboard_host,
                             port=settings.dashboard_port, log_level="warning",
                             timeout_graceful_shutdown=2)
-    return uvicorn.Server(config)
+    return QuietServer(config)  # an unwatched dashboard idles: a tick a second, not ten
 
 
 def serve(settings: DashboardSettings, sock: socket.socket | None = None) -> None:
