@@ -25,6 +25,7 @@ from typing import Any, cast
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
+from sagaline.core.kafka_offsets import BrokerOffsets
 from sagaline.core.kafka_publisher import without_protected
 from sagaline.core.messages import IncomingMessage, SourceFailed
 
@@ -60,6 +61,9 @@ class KafkaSource:
     def __init__(self, config: Mapping[str, Any], topics: Iterable[str]) -> None:
         self._consumer = Consumer(dict(config))
         self._consumer.subscribe(list(topics))
+        self._group = str(config["group.id"])
+        self._config = dict(config)
+        self._offsets: BrokerOffsets | None = None  # made at the first `waiting`
 
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
         # Wait for the first message only, then take what is already fetched without
@@ -89,26 +93,24 @@ class KafkaSource:
     def waiting(self) -> int:
         """Messages on the assigned partitions past this consumer's position (before its
         first message there: past the group's committed offset), by the leaders' high
-        watermarks now. It asks the brokers (a short time-out each): call it now and then.
-        A partition whose leader does not answer counts 0."""
+        watermarks now. It asks the brokers on a connection of its own (kafka_offsets: not
+        behind this consumer's waiting fetch), a time-out of 2 s: call it now and then.
+        0 when not known (a leader that does not answer)."""
         try:
-            positions = self._consumer.position(self._consumer.assignment())
+            positions = self._consumer.position(self._consumer.assignment())  # local
+            if not positions:
+                return 0
+            self._offsets = self._offsets or BrokerOffsets(self._config)
+            ends = self._offsets.ends(positions)
             unknown = [tp for tp in positions if tp.offset < 0]
-            committed = self._consumer.committed(unknown, timeout=2.0) if unknown else []
+            committed = self._offsets.committed(self._group, unknown) if unknown else {}
         except KafkaException as exc:
             _raise_if_fatal(exc.args[0])
-            log.info("consumer: position not known: %s", exc)
+            log.info("consumer: offsets not known: %s", exc)
             return 0
-        known = [tp for tp in [*positions, *committed] if tp.offset >= 0]
-        return sum(max(self._high_watermark(tp) - tp.offset, 0) for tp in known)
-
-    def _high_watermark(self, tp: TopicPartition) -> int:
-        try:
-            marks = self._consumer.get_watermark_offsets(tp, 1.0)
-        except KafkaException as exc:  # leader down or moving: not known now
-            _raise_if_fatal(exc.args[0])
-            return -1
-        return int(marks[1]) if marks else -1  # None: timed out
+        starts = {(tp.topic, tp.partition): tp.offset for tp in positions} | committed
+        return sum(max(end - starts[key], 0) for key, end in ends.items()
+                   if starts.get(key, -1) >= 0)
 
     def close(self) -> None:
         self._consumer.close()

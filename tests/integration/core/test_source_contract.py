@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 
@@ -116,4 +117,36 @@ def test_rewind_delivers_again_from_the_earliest_given(harness: Harness) -> None
     got = drain(source, 6)
     source.rewind(got[2:])
     assert [m.value for m in drain(source, 4)] == [b"2", b"3", b"4", b"5"]
+    source.close()
+
+
+def test_waiting_counts_what_arrived_but_was_not_received(harness: Harness) -> None:
+    harness.send(10)
+    source = harness.open()
+    assert len(drain(source, 10)) == 10
+    for _ in range(20):  # the consumer also reads other tests' messages on the topic
+        if source.waiting() == 0:
+            break
+        source.poll(500, 0.5)
+    assert source.waiting() == 0
+    harness.send(5)
+    assert source.waiting() == 5
+    source.close()
+
+
+def test_asking_what_waits_does_not_queue_behind_the_consumers_idle_fetch(
+        stack: Stack, test_topics: None) -> None:
+    # An idle consumer keeps a fetch waiting on the broker for fetch.wait.max.ms (500 ms); a
+    # request on the same connection would be answered only after it, while the consumer's
+    # thread does not poll (the first messages after a quiet spell waited ~100 ms at p99).
+    bootstrap = stack.settings.kafka_bootstrap_servers
+    key = uuid.uuid4().hex
+    publisher = KafkaPublisher(producer_config(bootstrap))
+    assert publisher.publish([OutgoingMessage(0, TOPIC, key, b"0", {})], 30)[0].ok
+    source = KafkaSource(consumer_config(bootstrap, f"contract-{uuid.uuid4()}"), [TOPIC])
+    assert drain(_OnlyKey(source, key.encode()), 1)
+    source.poll(1, 1.0)  # idle now: a fetch waits on the broker
+    started = time.monotonic()
+    counts = [source.waiting() for _ in range(5)]
+    assert time.monotonic() - started < 1.0 and len(set(counts)) == 1
     source.close()
