@@ -31,24 +31,29 @@ def admin_config(consumer_config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class BrokerOffsets:
-    """Blocking reads, each one request per broker, bounded by `timeout_s`. Raises
-    KafkaException when a broker does not answer in time."""
+    """Blocking reads, each one request per broker, bounded by `timeout_s`."""
 
     def __init__(self, consumer_config: Mapping[str, Any], timeout_s: float = 2.0) -> None:
         self._admin = AdminClient(admin_config(consumer_config))
         self._timeout_s = timeout_s
 
     def ends(self, partitions: Sequence[TopicPartition]) -> dict[tuple[str, int], int]:
-        """The high watermark of each partition."""
+        """The high watermark of each partition whose leader answers (others left out)."""
         futures = self._admin.list_offsets(
             {TopicPartition(tp.topic, tp.partition): _LATEST for tp in partitions},
             request_timeout=self._timeout_s)
-        return {(tp.topic, tp.partition): int(f.result(self._timeout_s).offset)
-                for tp, f in futures.items()}
+        ends = {}
+        for tp, future in futures.items():
+            try:
+                ends[(tp.topic, tp.partition)] = int(future.result(self._timeout_s).offset)
+            except (KafkaException, TimeoutError):  # its leader is down or moving: not known
+                continue
+        return ends
 
     def committed(self, group: str, partitions: Sequence[TopicPartition]
                   ) -> dict[tuple[str, int], int]:
-        """The group's committed offset of each partition (negative: none)."""
+        """The group's committed offset of each partition (negative: none). Raises
+        KafkaException (or TimeoutError) when the group's coordinator does not answer."""
         request = [ConsumerGroupTopicPartitions(
             group, [TopicPartition(tp.topic, tp.partition) for tp in partitions])]
         futures = self._admin.list_consumer_group_offsets(request,

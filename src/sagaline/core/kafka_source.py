@@ -95,7 +95,7 @@ class KafkaSource:
         first message there: past the group's committed offset), by the leaders' high
         watermarks now. It asks the brokers on a connection of its own (kafka_offsets: not
         behind this consumer's waiting fetch), a time-out of 2 s: call it now and then.
-        0 when not known (a leader that does not answer)."""
+        A partition whose leader does not answer counts 0."""
         try:
             positions = self._consumer.position(self._consumer.assignment())  # local
             if not positions:
@@ -104,8 +104,9 @@ class KafkaSource:
             ends = self._offsets.ends(positions)
             unknown = [tp for tp in positions if tp.offset < 0]
             committed = self._offsets.committed(self._group, unknown) if unknown else {}
-        except KafkaException as exc:
-            _raise_if_fatal(exc.args[0])
+        except (KafkaException, TimeoutError) as exc:
+            if isinstance(exc, KafkaException):
+                _raise_if_fatal(exc.args[0])
             log.info("consumer: offsets not known: %s", exc)
             return 0
         starts = {(tp.topic, tp.partition): tp.offset for tp in positions} | committed
