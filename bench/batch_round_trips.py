@@ -1,6 +1,6 @@
 """Round trips and client CPU per event of each consumer's transaction: the real processor,
 handlers and SQL repositories on a scratch schema, one pooled connection, batches of 1 and 50
-events of the saga's happy path. Figures: docs/notes-set-based.md.
+events of the saga's happy path. Figures: docs/performance.md ("This round").
 
     .venv/bin/python bench/batch_round_trips.py    # needs the *_DB_DSN of a running stack
 

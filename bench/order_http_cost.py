@@ -8,7 +8,8 @@ requests. One at a time (`serial`) and in bursts of concurrent requests (`burst`
     .venv/bin/python bench/order_http_cost.py [--requests 2000] [--burst 20] [--rounds 3]
         [--fake]    an in-memory unit of work instead of Postgres (what the app alone costs)
         [--async]   group commit on the event loop with psycopg's async pool (the prototype
-                    in bench/order_async_proto.py, measured and dropped: docs/notes-order-async.md)
+                    in bench/order_async_proto.py, measured and dropped: docs/performance.md,
+                    "Tried, measured, not kept")
 
 Needs ORDER_DB_DSN (a running stack); works in a scratch schema, dropped after. Prints one
 line per (round, mode) and the medians, in microseconds of CPU per request.

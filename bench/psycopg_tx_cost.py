@@ -1,5 +1,6 @@
 """Client CPU of order's transaction with psycopg alone (no app): what a statement, a
-pipelined transaction and a blocked wait cost. Figures: docs/notes-order-async.md.
+pipelined transaction and a blocked wait cost. Figures: docs/performance.md, "Tried,
+measured, not kept".
 
     .venv/bin/python bench/psycopg_tx_cost.py      # needs ORDER_DB_DSN (a running stack)
 """

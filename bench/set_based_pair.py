@@ -7,7 +7,7 @@ the closed loop; CPU per saga of each process at saturation from the closed loop
 
 It restarts the services for each run and leaves them running this checkout's code. Prints one
 JSON line per run; all of them go to bench/results/set-based-pair.json. Figures:
-docs/notes-set-based.md.
+docs/performance.md ("This round").
 """
 
 from __future__ import annotations
