@@ -1,6 +1,7 @@
 """Prototype, measured and dropped (docs/performance.md, "Tried, measured, not kept"): order's
 group commit on the event loop, with psycopg's AsyncConnectionPool in pipeline mode, instead
-of a hop to a worker thread per batch. `install(dsn)` swaps it into services.order.api before the app is built.
+of a hop to a worker thread per batch. `install(dsn)` swaps it into services.order.api
+before the app is built.
 
 Only what the benchmark needs: orders without an Idempotency-Key, no error handling, no
 unknown-COMMIT lookup. `place_order` runs unchanged against a unit of work that records its
