@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 from pathlib import Path
 
-from sagaline.bench.config import BenchConfig
-from sagaline.bench.variants import compare
+from sagaline.bench.variants import compare, comparison_config
 from sagaline.settings import stack_settings
 from sagaline.stack import Stack
 
@@ -45,11 +43,8 @@ def main() -> None:
     unknown = set(order) - set(variants)
     if unknown:
         parser.error(f"--order names unknown variants: {', '.join(sorted(unknown))}")
-    config = replace(BenchConfig(), steps=tuple(int(s) for s in args.steps.split(",")),
-                     step_s=args.step_seconds, closed_loop_s=args.closed_seconds,
-                     baseline=False, limits=False, drain_rows=0, client_capacity_s=0.0,
-                     idle_s=args.idle_seconds,
-                     stop_when_saturated=False, out_dir=Path("bench/results/side-by-side"))
+    config = comparison_config(args.steps, args.step_seconds, args.closed_seconds,
+                               Path("bench/results/side-by-side"), args.idle_seconds)
     runs = compare(Stack(stack_settings()), config, variants, order,
                    lambda run: print(json.dumps(run), flush=True))
     Path("bench/results/side-by-side.json").write_text(json.dumps(runs, indent=2) + "\n")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.otlp_r
 
 from tests.otlp_receiver import OtlpReceiver
 
-from sagaline.bench.config import BenchConfig
 from sagaline.bench.runner import run
-from sagaline.bench.variants import figures, restart
+from sagaline.bench.variants import comparison_config, figures, restart
 from sagaline.settings import stack_settings
 from sagaline.stack import Stack
 
@@ -35,10 +33,8 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=10.0)
     parser.add_argument("--closed-seconds", type=float, default=20.0)
     args = parser.parse_args()
-    config = replace(BenchConfig(), steps=tuple(int(s) for s in args.steps.split(",")),
-                     step_s=args.step_seconds, closed_loop_s=args.closed_seconds,
-                     baseline=False, limits=False, drain_rows=0, client_capacity_s=0.0, idle_s=0.0,
-                     stop_when_saturated=False, out_dir=Path("bench/results/trace-cost"))
+    config = comparison_config(args.steps, args.step_seconds, args.closed_seconds,
+                               Path("bench/results/trace-cost"))
     stack = Stack(stack_settings())
     runs: list[dict[str, Any]] = []
     with OtlpReceiver(keep=False) as receiver:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +15,16 @@ import httpx
 from sagaline.bench.config import BenchConfig
 from sagaline.bench.runner import run
 from sagaline.stack import Stack
+
+
+def comparison_config(steps: str, step_s: float, closed_s: float, out_dir: Path,
+                      idle_s: float = 0.0) -> BenchConfig:
+    """The benchmark's open-loop `steps` (comma-separated rates) and closed loop only: no
+    baseline, machine limits, drains or client capacity, and every step run."""
+    return replace(BenchConfig(), steps=tuple(int(s) for s in steps.split(",")),
+                   step_s=step_s, closed_loop_s=closed_s, idle_s=idle_s, baseline=False,
+                   limits=False, drain_rows=0, client_capacity_s=0.0,
+                   stop_when_saturated=False, out_dir=out_dir)
 
 
 def restart(stack: Stack, env: Mapping[str, str]) -> None:
@@ -41,12 +53,18 @@ def settle(stack: Stack, timeout_s: float = 60.0) -> None:
 
 
 def figures(result: dict[str, Any]) -> dict[str, Any]:
-    """The figures compared: the closed loop, and per open-loop step latency and CPU."""
+    """The figures compared: the closed loop (with each process's CPU per saga), and per
+    open-loop step latency and CPU."""
     closed = result["closed_loop"]
+    rate = closed["achieved_per_s"] or float("nan")  # 0: a window too short to count
+    # cpu_pct of one core is cpu_pct * 10 ms each second, shared by `rate` sagas.
+    by_process = {name: round(p["cpu_pct"] * 10 / rate, 3)
+                  for name, p in closed["processes"].items()}
     return {"idle_pct_of_one_core": result.get("idle_cpu_pct_of_one_core"),
             "closed_per_s": closed["achieved_per_s"], "closed_p50_ms": closed["p50_ms"],
             "closed_p99_ms": closed["p99_ms"],
             "closed_cpu_ms_per_saga": closed["machine_cpu"]["cpu_ms_per_saga"],
+            "closed_cpu_ms_per_saga_by_process": by_process,
             "steps": [{k: s[k] for k in ("offered_per_s", "achieved_per_s", "p50_ms", "p99_ms")}
                       | {"cpu_ms_per_saga": s["machine_cpu"]["cpu_ms_per_saga"],
                          "services_cpu_pct": sum(s["processes"][n]["cpu_pct"]
