@@ -1,9 +1,10 @@
 """Where the services spend their time under load: `py-spy record` (raw collapsed stacks) on
 each service process while an open-loop load runs, summarised per thread and per function;
 and, from the kernel's counters over the same seconds, the CPU and context switches per saga
-of every process (see bench/costs.py). py-spy cannot always tell a thread blocked in C (a poll,
-a socket read) from a running one: read its shares as "where threads are", the kernel's
-counters as what they cost.
+of every process (see bench/costs.py), and of every thread of Kafka and of the services
+(bench/thread_costs.py). py-spy cannot always tell a thread blocked in C (a poll, a socket
+read) from a running one: read its shares as "where threads are", the kernel's counters as
+what they cost.
 
     python -m sagaline.bench.profile [rate] [seconds]     # needs root (ptrace), as in CI
 """
@@ -17,7 +18,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sagaline.bench import costs, machine
+from sagaline.bench import costs, machine, thread_costs
 from sagaline.bench.fanout import Fleet
 from sagaline.bench.loadgen import LoadPlan
 from sagaline.settings import stack_settings
@@ -26,8 +27,8 @@ from sagaline.stack import Stack
 SERVICES = ("order", "payment", "inventory")
 
 
-def record(rate: float, seconds: float, out_dir: Path) -> tuple[dict[str, Path], str]:
-    """py-spy files per service, and the table of costs per saga."""
+def record(rate: float, seconds: float, out_dir: Path) -> tuple[dict[str, Path], str, str]:
+    """py-spy files per service, and the tables of costs per saga: by process, by thread."""
     settings = stack_settings()
     stack = Stack(settings)
     pids = machine.pids(stack)
@@ -40,7 +41,9 @@ def record(rate: float, seconds: float, out_dir: Path) -> tuple[dict[str, Path],
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {name: out_dir / f"{name}.txt" for name in SERVICES}
     watched = {**pids, **{f"loadgen-{n}": pid for n, pid in enumerate(fleet.pids)}}
-    before = costs.snapshot(watched)
+    threaded = {name: pids[name] for name in ("kafka", *SERVICES)}
+    names = {name: thread_costs.python_names(_dump(spy, pids[name])) for name in SERVICES}
+    before, threads_before = costs.snapshot(watched), thread_costs.snapshot(threaded)
     procs = [subprocess.Popen([spy, "record", "--pid", str(pids[name]), "--duration",
                                str(int(seconds)), "--rate", "50", "--nonblocking", "--threads",
                                "--format", "raw", "--output", str(files[name])],
@@ -48,9 +51,17 @@ def record(rate: float, seconds: float, out_dir: Path) -> tuple[dict[str, Path],
              for name in SERVICES]
     for p in procs:
         p.wait(timeout=seconds + 60)
-    after = costs.snapshot(watched)
+    after, threads_after = costs.snapshot(watched), thread_costs.snapshot(threaded)
     fleet.collect(timeout_s=seconds + 60)
-    return files, costs.table(costs.per_saga(before, after, rate * seconds))
+    by_thread = thread_costs.per_saga(threads_before, threads_after, rate * seconds, names)
+    return (files, costs.table(costs.per_saga(before, after, rate * seconds)),
+            thread_costs.table(by_thread))
+
+
+def _dump(spy: str, pid: int) -> str:
+    """`py-spy dump` of `pid`: its Python threads' names and ids."""
+    return subprocess.run([spy, "dump", "--pid", str(pid)], capture_output=True, text=True,
+                          timeout=30).stdout
 
 
 def summarise(path: Path, top: int = 25) -> str:
@@ -76,8 +87,9 @@ if __name__ == "__main__":
     rate = float(sys.argv[1]) if len(sys.argv) > 1 else 200.0
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
     out = Path("bench/results/profile")
-    files, cost_table = record(rate, seconds, out)
-    (out / "costs.txt").write_text(f"{rate:g} sagas/s offered, {seconds:g} s\n{cost_table}\n")
-    print(cost_table)
+    files, cost_table, thread_table = record(rate, seconds, out)
+    (out / "costs.txt").write_text(f"{rate:g} sagas/s offered, {seconds:g} s\n{cost_table}\n\n"
+                                   f"{thread_table}\n")
+    print(cost_table, thread_table, sep="\n\n")
     for file in files.values():
         print(summarise(file))
