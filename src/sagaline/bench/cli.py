@@ -13,8 +13,9 @@ from sagaline.stack import Stack, StackError
 
 
 def main(quick: bool, steps: str, step_seconds: float, baseline: bool, out_dir: Path,
-         say: Callable[[str], None]) -> int:
-    config = BenchConfig(step_s=step_seconds, baseline=baseline, out_dir=out_dir)
+         say: Callable[[str], None], warm_up_seconds: float = 30.0) -> int:
+    config = BenchConfig(step_s=step_seconds, baseline=baseline, out_dir=out_dir,
+                         warm_up_s=warm_up_seconds)
     if quick:
         config = config.quick_mode()
     if steps:

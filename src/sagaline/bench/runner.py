@@ -40,6 +40,8 @@ def run(settings: StackSettings, config: BenchConfig, say: Say = print) -> dict[
     sampler = ProcSampler(machine.pids(stack)).start()
     try:
         harness = Harness(settings, config, sampler, users, tag)
+        if config.warm_up_s:
+            result["warm_up"] = _warm_up(harness, config, say)
         result["steps"] = _open_steps(harness, config, say)
         say("closed loop ...")
         result["closed_loop"] = harness.closed_run(config.closed_loop_s, config.closed_window)
@@ -63,6 +65,13 @@ def _limits(settings: StackSettings, config: BenchConfig, result: dict[str, Any]
         settings.order_db_dsn, config.pgbench_s, config.pgbench_clients)
     say("kafka round trip ...")
     result["kafka_round_trip"] = limits.kafka_round_trip(settings, config.kafka_rtt_messages)
+
+
+def _warm_up(harness: Harness, config: BenchConfig, say: Say) -> dict[str, Any]:
+    say(f"warm-up: closed loop for {config.warm_up_s:.0f} s (not measured) ...")
+    loop = harness.closed_run(config.warm_up_s, config.closed_window)
+    return {"seconds": config.warm_up_s, "achieved_per_s": loop["achieved_per_s"],
+            "sagas_finished": loop["sagas_finished"]}
 
 
 def _open_steps(harness: Harness, config: BenchConfig, say: Say) -> list[dict[str, Any]]:

@@ -84,6 +84,8 @@ def bench(
     quick: bool = typer.Option(False, "--quick", help="A few seconds per part (CI smoke run)."),
     steps: str = typer.Option("", help="Offered sagas/s, e.g. 50,100,200 (default 50..1600)."),
     step_seconds: float = typer.Option(30.0, min=1, max=600, help="Length of each step."),
+    warm_up_seconds: float = typer.Option(30.0, min=0, max=600, help="Closed loop before "
+                                          "the steps, not measured (0: a cold stack)."),
     baseline: bool = typer.Option(True, help="Also measure the seed-like baseline (restarts "
                                              "the services twice)."),
     out: str = typer.Option("bench/results", help="Where the JSON and plots go."),
@@ -93,4 +95,4 @@ def bench(
 
     from sagaline.bench.cli import main
 
-    raise typer.Exit(main(quick, steps, step_seconds, baseline, Path(out), say))
+    raise typer.Exit(main(quick, steps, step_seconds, baseline, Path(out), say, warm_up_seconds))
