@@ -21,15 +21,15 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
 import psycopg
 from psycopg import ClientCursor
 
+from sagaline.bench import thread_costs
+from sagaline.bench.thread_costs import ThreadCounters
 from sagaline.settings import PaymentSettings
 
-TICK = os.sysconf("SC_CLK_TCK")
 SCHEMA = """CREATE SCHEMA commit_cost;
 CREATE TABLE commit_cost.t (id bigserial PRIMARY KEY, v int);
 CREATE TABLE commit_cost.inbox (event_id text PRIMARY KEY, consumer text);
@@ -82,7 +82,7 @@ def simple(conn: psycopg.Connection, i: int) -> None:
     reads, writes = params(i)
     cursor = ClientCursor(conn)
 
-    def bound(queries: list[str], values: list[tuple[object, ...]]) -> str:
+    def bound(queries: Sequence[str], values: Sequence[tuple[object, ...]]) -> str:
         return "; ".join(cursor.mogrify(q, p) for q, p in zip(queries, values, strict=True))
 
     cursor.execute("BEGIN; " + bound(READS, reads))
@@ -91,31 +91,26 @@ def simple(conn: psycopg.Connection, i: int) -> None:
     cursor.execute(bound(WRITES, writes) + "; COMMIT")
 
 
-def cpu_s(task: str) -> tuple[float, float]:
-    """user and system CPU seconds of a thread or process (/proc/.../stat)."""
-    fields = Path(f"{task}/stat").read_text().rpartition(")")[2].split()
-    return int(fields[11]) / TICK, int(fields[12]) / TICK
-
-
-def switches(pid: int) -> int:
-    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    return sum(int(line.split()[1]) for line in lines if "ctxt_switches" in line)
+def counters(pid: int, tid: int) -> ThreadCounters:
+    return thread_costs.read(pid)[tid]
 
 
 def run(dsn: str, name: str, work: Callable[[psycopg.Connection, int], None], n: int) -> None:
     prepare = None if name == "simple" else 0  # psycopg prepares every statement at once
     with psycopg.connect(dsn, autocommit=True, prepare_threshold=prepare) as conn:
-        backend = f"/proc/{conn.info.backend_pid}"
-        me = f"/proc/self/task/{threading.get_native_id()}"
+        me = (os.getpid(), threading.get_native_id())
+        backend = (conn.info.backend_pid, conn.info.backend_pid)  # one thread, the process
         for i in range(200):
             work(conn, i)
-        c0, b0, s0, w0 = cpu_s(me), cpu_s(backend), switches(conn.info.backend_pid), time.time()
+        c0, b0, w0 = counters(*me), counters(*backend), time.time()
         for i in range(n):
             work(conn, i)
-        c1, b1, s1, w1 = cpu_s(me), cpu_s(backend), switches(conn.info.backend_pid), time.time()
+        c1, b1, w1 = counters(*me), counters(*backend), time.time()
     us = 1e6 / n
-    print(f"{name:9} client {(sum(c1) - sum(c0)) * us:6.1f} us (system {(c1[1] - c0[1]) * us:5.1f})"
-          f"  server {(sum(b1) - sum(b0)) * us:6.1f} us  server switches {(s1 - s0) / n:4.1f}"
+    client, system = c1.user_s + c1.system_s - c0.user_s - c0.system_s, c1.system_s - c0.system_s
+    server = b1.user_s + b1.system_s - b0.user_s - b0.system_s
+    print(f"{name:9} client {client * us:6.1f} us (system {system * us:5.1f})"
+          f"  server {server * us:6.1f} us  server switches {(b1.switches - b0.switches) / n:4.1f}"
           f"  wall {(w1 - w0) * us:6.1f} us", flush=True)
 
 

@@ -5,11 +5,10 @@ JVM with its threads, a service with its librdkafka threads), read before and af
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import psutil
 
-from sagaline.bench import procstats
+from sagaline.bench import procstats, thread_costs
 
 
 @dataclass(frozen=True)
@@ -28,20 +27,9 @@ def read(pid: int) -> Counters:
         except psutil.Error:  # a backend that ended meanwhile
             continue
         cpu += times.user + times.system
-        switches += _thread_switches(proc.pid)
+        # every thread's switches: psutil reads only the main thread's
+        switches += sum(t.switches for t in thread_costs.read(proc.pid).values())
     return Counters(cpu, switches)
-
-
-def _thread_switches(pid: int) -> int:
-    """Context switches of every thread of `pid` (psutil reads only the main thread's)."""
-    total = 0
-    for status in Path(f"/proc/{pid}/task").glob("*/status"):
-        try:
-            lines = status.read_text().splitlines()
-        except OSError:  # the thread ended meanwhile
-            continue
-        total += sum(int(line.split()[1]) for line in lines if "ctxt_switches" in line)
-    return total
 
 
 def snapshot(pids: dict[str, int]) -> dict[str, Counters]:
