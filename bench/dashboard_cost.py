@@ -53,7 +53,7 @@ def dashboard(stack: Stack, running: bool, old_src: str | None = None) -> None:
 
 
 def harness(stack: Stack, sampler: ProcSampler) -> Harness:
-    config = replace(BenchConfig(), warmup_s=3.0, out_dir=RESULTS / "dashboard-cost")
+    config = replace(BenchConfig(), step_skip_s=3.0, out_dir=RESULTS / "dashboard-cost")
     machine.ensure_stock(stack.settings, 2_000_000)
     tag = f"dash-{uuid.uuid4().hex[:8]}-"
     return Harness(stack.settings, config, sampler, tuple(f"{tag}{n}" for n in range(2000)),

@@ -13,7 +13,7 @@ class BenchConfig:
     steps: tuple[int, ...] = FULL_STEPS  # offered sagas per second, open loop
     idle_s: float = 30.0  # the idle stack's CPU, measured first; 0 skips it
     step_s: float = 30.0  # how long each step sends
-    warmup_s: float = 5.0  # first seconds of a step left out of its throughput window
+    step_skip_s: float = 5.0  # first seconds of a step left out of its throughput window
     # A closed loop before the steps, not measured: the Kafka JVM's JIT compiles the broker's
     # hot paths under load (~1 ms of CPU per saga at 200/s for minutes after a start), and a
     # running broker has long done so. 0 measures a cold stack.
@@ -40,7 +40,7 @@ class BenchConfig:
     def quick_mode(self) -> BenchConfig:
         """A few seconds per part, for CI: proves the harness works, measures little."""
         return replace(
-            self, steps=(20, 50), idle_s=2.0, step_s=3.0, warmup_s=0.5, warm_up_s=2.0,
+            self, steps=(20, 50), idle_s=2.0, step_s=3.0, step_skip_s=0.5, warm_up_s=2.0,
             drain_timeout_s=30.0, closed_loop_s=3.0, closed_window=50, baseline_s=4.0,
             baseline_window=20, pgbench_s=2.0, pgbench_clients=4, kafka_rtt_messages=20,
             drain_rows=2_000, client_capacity_s=0.0, users=50, quick=True)

@@ -13,13 +13,13 @@ from sagaline.settings import StackSettings
 
 
 def window_metrics(settings: StackSettings, load: LoadResult, start: float, end: float,
-                   warmup_s: float) -> dict[str, Any]:
+                   step_skip_s: float) -> dict[str, Any]:
     """Numbers for the sagas this load started between `start` and `end` (wall clock)."""
     sent_at = dict(load.sent)
     ours = [o for o in dbstats.orders_since(settings, start - 1) if o[0] in sent_at]
     done = [(created, fin) for _, created, fin in ours if fin is not None]
     latency = [(fin - created) * 1000 for created, fin in done]
-    counted_from = start + warmup_s
+    counted_from = start + step_skip_s
     in_window = sum(1 for _, fin in done if counted_from <= fin <= end)
     lat = summary(latency)
     return {

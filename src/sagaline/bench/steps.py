@@ -56,7 +56,7 @@ class Harness:
         unfinished = dbstats.wait_drained(self.settings, start - 1, self.run_tag,
                                           c.drain_timeout_s)
         busy_s, busy_cpu_s = time.time() - start, machine.cpu_busy_s() - busy_before
-        result = measure.window_metrics(self.settings, load, start, end, c.warmup_s)
+        result = measure.window_metrics(self.settings, load, start, end, c.step_skip_s)
         result["unfinished_after_drain_wait"] = unfinished
         result["commits_per_saga"] = measure.commits_per_saga(
             commits_before, dbstats.write_transactions(self.settings), result["sagas_finished"])
