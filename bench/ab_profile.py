@@ -1,0 +1,66 @@
+"""CPU and context switches per saga of every process and of every thread, for variants of the
+services side by side at one offered rate: per run the three services restart with the
+variant's environment, then `sagaline.bench.profile` records (the kernel's counters, py-spy).
+Runs alternate in the order given (A B B A) so that a shared machine's drift hits every
+variant alike. Finer than bench/side_by_side.py (which compares whole benchmark runs): it
+shows which threads a change makes cheaper, e.g. a relay's, at a rate far from saturation.
+
+Run from the repository root against a running stack (`sagaline up --detach`), as root, e.g.
+a change of the code in a git worktree against the checkout's own:
+    .venv/bin/python bench/ab_profile.py --variant base: \\
+        --variant new:PYTHONPATH=/tmp/worktree/src --order base,new,new,base --rate 100
+Leaves the services running with no variant. Prints the tables; the totals go to
+bench/results/ab-profile.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from side_by_side import variant
+
+from sagaline.bench.profile import record
+from sagaline.bench.variants import restart
+from sagaline.settings import stack_settings
+from sagaline.stack import Stack
+
+
+def total(process_table: str) -> float:
+    """The `total` line's CPU ms per saga of `costs.table`."""
+    line = next(row for row in process_table.splitlines() if row.startswith("total"))
+    return float(line.split()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--variant", type=variant, action="append", required=True)
+    parser.add_argument("--order", required=True, help="variant names, comma-separated")
+    parser.add_argument("--rate", type=float, default=100.0, help="sagas per second offered")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--threads", type=int, default=16, help="rows of the thread table")
+    args = parser.parse_args()
+    variants = dict(args.variant)
+    order = args.order.split(",")
+    if unknown := set(order) - set(variants):
+        parser.error(f"--order names unknown variants: {', '.join(sorted(unknown))}")
+    stack = Stack(stack_settings())
+    runs = []
+    try:
+        for name in order:
+            restart(stack, variants[name])
+            _, processes, threads = record(args.rate, args.seconds, Path(tempfile.mkdtemp()))
+            print(f"=== {name}\n{processes}\n"
+                  + "\n".join(threads.splitlines()[:args.threads + 1]) + "\n", flush=True)
+            runs.append({"variant": name, "cpu_ms_per_saga": total(processes),
+                         "processes": processes, "threads": threads})
+    finally:
+        restart(stack, {})
+    print("cpu ms per saga:", ", ".join(f"{r['variant']} {r['cpu_ms_per_saga']}" for r in runs))
+    Path("bench/results/ab-profile.json").write_text(json.dumps(runs, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
