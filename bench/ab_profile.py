@@ -9,7 +9,7 @@ Run from the repository root against a running stack (`sagaline up --detach`), a
 a change of the code in a git worktree against the checkout's own:
     .venv/bin/python bench/ab_profile.py --variant base: \\
         --variant new:PYTHONPATH=/tmp/worktree/src --order base,new,new,base --rate 100
-Leaves the services running with no variant. Prints the tables; the totals go to
+Leaves the services running with no variant. Prints the tables; the figures go to
 bench/results/ab-profile.json.
 """
 
@@ -20,41 +20,34 @@ import json
 import tempfile
 from pathlib import Path
 
-from side_by_side import variant
+from side_by_side import add_variant_arguments, variants_in_order
 
+from sagaline.bench import costs
 from sagaline.bench.profile import record
 from sagaline.bench.variants import restart
 from sagaline.settings import stack_settings
 from sagaline.stack import Stack
 
 
-def total(process_table: str) -> float:
-    """The `total` line's CPU ms per saga of `costs.table`."""
-    line = next(row for row in process_table.splitlines() if row.startswith("total"))
-    return float(line.split()[1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--variant", type=variant, action="append", required=True)
-    parser.add_argument("--order", required=True, help="variant names, comma-separated")
+    add_variant_arguments(parser)
     parser.add_argument("--rate", type=float, default=100.0, help="sagas per second offered")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--threads", type=int, default=16, help="rows of the thread table")
     args = parser.parse_args()
-    variants = dict(args.variant)
-    order = args.order.split(",")
-    if unknown := set(order) - set(variants):
-        parser.error(f"--order names unknown variants: {', '.join(sorted(unknown))}")
+    variants, order = variants_in_order(parser, args)
     stack = Stack(stack_settings())
     runs = []
     try:
         for name in order:
             restart(stack, variants[name])
-            _, processes, threads = record(args.rate, args.seconds, Path(tempfile.mkdtemp()))
-            print(f"=== {name}\n{processes}\n"
+            with tempfile.TemporaryDirectory() as spy_files:  # py-spy's, not read here
+                _, processes, threads = record(args.rate, args.seconds, Path(spy_files))
+            print(f"=== {name}\n{costs.table(processes)}\n"
                   + "\n".join(threads.splitlines()[:args.threads + 1]) + "\n", flush=True)
-            runs.append({"variant": name, "cpu_ms_per_saga": total(processes),
+            total = round(sum(p["cpu_ms"] for p in processes.values()), 2)
+            runs.append({"variant": name, "cpu_ms_per_saga": total,
                          "processes": processes, "threads": threads})
     finally:
         restart(stack, {})

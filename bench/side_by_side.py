@@ -29,20 +29,31 @@ def variant(text: str) -> tuple[str, dict[str, str]]:
     return name, dict(pairs)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def add_variant_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variant", type=variant, action="append", required=True)
     parser.add_argument("--order", required=True, help="variant names, comma-separated")
-    parser.add_argument("--steps", default="50,200,400")
-    parser.add_argument("--step-seconds", type=float, default=20.0)
-    parser.add_argument("--closed-seconds", type=float, default=30.0)
-    parser.add_argument("--idle-seconds", type=float, default=0.0, help="idle stack CPU first")
-    args = parser.parse_args()
+
+
+def variants_in_order(parser: argparse.ArgumentParser, args: argparse.Namespace
+                      ) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """The variants by name, and the order of the runs (an unknown name is an error)."""
     variants = dict(args.variant)
     order = args.order.split(",")
     unknown = set(order) - set(variants)
     if unknown:
         parser.error(f"--order names unknown variants: {', '.join(sorted(unknown))}")
+    return variants, order
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_variant_arguments(parser)
+    parser.add_argument("--steps", default="50,200,400")
+    parser.add_argument("--step-seconds", type=float, default=20.0)
+    parser.add_argument("--closed-seconds", type=float, default=30.0)
+    parser.add_argument("--idle-seconds", type=float, default=0.0, help="idle stack CPU first")
+    args = parser.parse_args()
+    variants, order = variants_in_order(parser, args)
     config = comparison_config(args.steps, args.step_seconds, args.closed_seconds,
                                Path("bench/results/side-by-side"), args.idle_seconds)
     runs = compare(Stack(stack_settings()), config, variants, order,

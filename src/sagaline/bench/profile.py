@@ -27,8 +27,10 @@ from sagaline.stack import Stack
 SERVICES = ("order", "payment", "inventory")
 
 
-def record(rate: float, seconds: float, out_dir: Path) -> tuple[dict[str, Path], str, str]:
-    """py-spy files per service, and the tables of costs per saga: by process, by thread."""
+def record(rate: float, seconds: float, out_dir: Path
+           ) -> tuple[dict[str, Path], dict[str, dict[str, float]], str]:
+    """py-spy files per service, the costs per saga by process (`costs.table` prints them),
+    and the table of costs per saga by thread."""
     settings = stack_settings()
     stack = Stack(settings)
     pids = machine.pids(stack)
@@ -54,8 +56,7 @@ def record(rate: float, seconds: float, out_dir: Path) -> tuple[dict[str, Path],
     after, threads_after = costs.snapshot(watched), thread_costs.snapshot(threaded)
     fleet.collect(timeout_s=seconds + 60)
     by_thread = thread_costs.per_saga(threads_before, threads_after, rate * seconds, names)
-    return (files, costs.table(costs.per_saga(before, after, rate * seconds)),
-            thread_costs.table(by_thread))
+    return files, costs.per_saga(before, after, rate * seconds), thread_costs.table(by_thread)
 
 
 def _dump(spy: str, pid: int) -> str:
@@ -87,7 +88,8 @@ if __name__ == "__main__":
     rate = float(sys.argv[1]) if len(sys.argv) > 1 else 200.0
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
     out = Path("bench/results/profile")
-    files, cost_table, thread_table = record(rate, seconds, out)
+    files, process_costs, thread_table = record(rate, seconds, out)
+    cost_table = costs.table(process_costs)
     (out / "costs.txt").write_text(f"{rate:g} sagas/s offered, {seconds:g} s\n{cost_table}\n\n"
                                    f"{thread_table}\n")
     print(cost_table, thread_table, sep="\n\n")
