@@ -10,7 +10,7 @@ a change of the code in a git worktree against the checkout's own:
     .venv/bin/python bench/ab_profile.py --variant base: \\
         --variant new:PYTHONPATH=/tmp/worktree/src --order base,new,new,base --rate 100
 Leaves the services running with no variant. Prints the tables; the figures go to
-bench/results/ab-profile.json.
+bench/results/ab-profile.json. An unmeasured load warms the broker first (--warm-up-seconds).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from pathlib import Path
 from side_by_side import add_variant_arguments, variants_in_order
 
 from sagaline.bench import costs
+from sagaline.bench.fanout import Fleet
+from sagaline.bench.loadgen import LoadPlan
 from sagaline.bench.profile import record
 from sagaline.bench.variants import restart
 from sagaline.settings import stack_settings
@@ -35,11 +37,14 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="sagas per second offered")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--threads", type=int, default=16, help="rows of the thread table")
+    parser.add_argument("--warm-up-seconds", type=float, default=60.0,
+                        help="unmeasured load at --rate first (0: none)")
     args = parser.parse_args()
     variants, order = variants_in_order(parser, args)
     stack = Stack(stack_settings())
     runs = []
     try:
+        warm_up(stack, args.rate, args.warm_up_seconds)
         for name in order:
             restart(stack, variants[name])
             with tempfile.TemporaryDirectory() as spy_files:  # py-spy's, not read here
@@ -53,6 +58,21 @@ def main() -> None:
         restart(stack, {})
     print("cpu ms per saga:", ", ".join(f"{r['variant']} {r['cpu_ms_per_saga']}" for r in runs))
     Path("bench/results/ab-profile.json").write_text(json.dumps(runs, indent=2) + "\n")
+
+
+def warm_up(stack: Stack, rate: float, seconds: float) -> None:
+    """A freshly started broker's JIT compiler costs ~1 ms per saga for minutes: without this,
+    the first run pays for it (Kafka 3.1 and 2.3 ms per saga in the first two runs of one
+    sitting at 200/s, 1.2-1.4 after). It runs at the measured rate: 30 s at 300/s still left
+    the compiler thread 1.95 ms per saga in a first run at 100/s; 60 s at 100/s, nothing."""
+    if seconds <= 0:
+        return
+    url = f"http://127.0.0.1:{stack.settings.order_http_port}/orders"
+    users = tuple(f"warm-{n}" for n in range(500))
+    print(f"warm-up: {rate:.0f}/s for {seconds:.0f} s (not measured)", flush=True)
+    fleet = Fleet(LoadPlan(url, users, seconds, 0.0, rate=rate,
+                           max_requests=int(rate * seconds)), 1)
+    fleet.collect(timeout_s=seconds + 60)
 
 
 if __name__ == "__main__":
