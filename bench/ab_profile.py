@@ -62,9 +62,10 @@ def main() -> None:
 
 def warm_up(stack: Stack, rate: float, seconds: float) -> None:
     """A freshly started broker's JIT compiler costs ~1 ms per saga for minutes: without this,
-    the first run pays for it (Kafka 3.1 and 2.3 ms per saga in the first two runs of one
-    sitting at 200/s, 1.2-1.4 after). It runs at the measured rate: 30 s at 300/s still left
-    the compiler thread 1.95 ms per saga in a first run at 100/s; 60 s at 100/s, nothing."""
+    the first run pays for it (the Kafka process took 3.1 and 2.3 ms of CPU per saga in the
+    first two runs of one sitting at 200/s, 1.2-1.4 after). It runs at the measured rate:
+    30 s at 300/s still left the compiler thread 1.95 ms per saga in a first run at 100/s;
+    60 s at 100/s, nothing."""
     if seconds <= 0:
         return
     url = f"http://127.0.0.1:{stack.settings.order_http_port}/orders"
@@ -72,7 +73,9 @@ def warm_up(stack: Stack, rate: float, seconds: float) -> None:
     print(f"warm-up: {rate:.0f}/s for {seconds:.0f} s (not measured)", flush=True)
     fleet = Fleet(LoadPlan(url, users, seconds, 0.0, rate=rate,
                            max_requests=int(rate * seconds)), 1)
-    fleet.collect(timeout_s=seconds + 60)
+    load = fleet.collect(timeout_s=seconds + 60)
+    if load.errors:
+        raise SystemExit(f"warm-up: {load.errors} requests failed, e.g. {load.error_sample}")
 
 
 if __name__ == "__main__":

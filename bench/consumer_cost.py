@@ -22,18 +22,19 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from sagaline.core.consumer import ConsumerLoop
-from sagaline.core.envelope import Envelope
-from sagaline.core.messages import IncomingMessage
-from sagaline.services import PAYMENT, topics
-from sagaline.services.payment.bootstrap import bootstrap
-from sagaline.settings import PaymentSettings, stack_settings
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.*
 
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakePaymentUnitOfWork
 from tests.integration.conftest import scratch_schema
+
+from sagaline.core.consumer import ConsumerLoop
+from sagaline.core.envelope import Envelope
+from sagaline.core.messages import IncomingMessage
+from sagaline.core.service import Service
+from sagaline.services import PAYMENT, topics
+from sagaline.services.payment.bootstrap import bootstrap
+from sagaline.settings import PaymentSettings, stack_settings
 
 
 def order_created(n: int) -> IncomingMessage:
@@ -60,15 +61,14 @@ def per_event_us(consumer: ConsumerLoop, source: InMemorySource, n: int
             switches / n)
 
 
-def loop(dsn: str, unit_of_work: Callable[[], FakePaymentUnitOfWork] | None
-         ) -> tuple[ConsumerLoop, InMemorySource]:
-    """Payment's consumer loop as its bootstrap builds it, on `dsn` (or the fake unit of
-    work); nothing leaves it: the relay does not run, and the publisher is in memory."""
+def payment(dsn: str, unit_of_work: Callable[[], FakePaymentUnitOfWork] | None
+            ) -> tuple[Service, InMemorySource]:
+    """Payment as its bootstrap builds it, on `dsn` (or the fake unit of work); nothing
+    leaves it: the relay does not run, and the publisher is in memory."""
     source = InMemorySource()
     service = bootstrap(PaymentSettings(db_dsn=dsn), unit_of_work=unit_of_work,
                         publisher=InMemoryPublisher(), source=source)
-    assert service.consumer is not None
-    return service.consumer, source
+    return service, source
 
 
 def main(n: int) -> None:
@@ -78,14 +78,20 @@ def main(n: int) -> None:
 
 
 def compare(dsn: str, n: int) -> None:
-    built = {"real-db": loop(dsn, None),
-             "fake-db": loop(dsn, FakePaymentUnitOfWork)}
-    for name in [*built, *reversed(built)]:  # A B B A
-        consumer, source = built[name]
-        per_event_us(consumer, source, 200)  # warm: statements prepared, caches filled
-        cpu, system, switches = per_event_us(consumer, source, n)
-        print(f"{name:8} {cpu:7.1f} us of the thread's CPU per event (system {system:6.1f}),"
-              f" {switches:4.1f} context switches; one event per transaction", flush=True)
+    # A fresh fake per transaction, as a real one is: nothing piles up in it across events.
+    built = {"real-db": payment(dsn, None), "fake-db": payment(dsn, FakePaymentUnitOfWork)}
+    try:
+        for name in [*built, *reversed(built)]:  # A B B A
+            service, source = built[name]
+            assert service.consumer is not None
+            per_event_us(service.consumer, source, 200)  # warm: statements prepared
+            cpu, system, switches = per_event_us(service.consumer, source, n)
+            print(f"{name:8} {cpu:7.1f} us of the thread's CPU per event (system"
+                  f" {system:6.1f}), {switches:4.1f} context switches; one event per"
+                  " transaction", flush=True)
+    finally:
+        for service, _ in built.values():
+            service.close()
 
 
 if __name__ == "__main__":
