@@ -1,0 +1,122 @@
+"""Prototype, measured and not kept (docs/performance.md, "Tried, measured, not kept"):
+`POST /orders` on a plain Starlette route instead of FastAPI's, to price what FastAPI's
+request handling (routing, dependency solving, header and body validation, the response
+model) adds to each order. The plain route does the same work: the same `OrderRequest`
+validated from the body, the same `PlaceOrder` through the same group commit, the same
+answer; it leaves out what a kept version would need (the API key, the span, the error
+shapes of core.web_errors, the OpenAPI entry).
+
+Both apps are built by order's bootstrap, side by side in one process, and driven as
+`order_http_cost.py` drives one (the ASGI app called directly, no uvicorn, no client),
+alternated A B B A:
+
+    .venv/bin/python bench/order_plain_route.py [--fake] [--requests 2000] [--rounds 2]
+
+Needs ORDER_DB_DSN (a running stack); works in a scratch schema, dropped after. Prints CPU
+µs per request (the whole process's, so the group commit's thread is counted), one at a
+time (`serial`) and in bursts of 20, and the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from collections.abc import Callable
+
+import orjson
+import uvloop
+from order_http_cost import measure  # beside this file; it puts the repo on sys.path
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from tests.doubles import InMemoryPublisher, InMemorySource
+from tests.fakes import FakeOrderUnitOfWork
+from tests.integration.conftest import scratch_schema
+
+from sagaline.core.db import make_pool
+from sagaline.core.group_commit import GroupCommit
+from sagaline.core.service import Service
+from sagaline.services import ORDER
+from sagaline.services.order.api import OrderRequest
+from sagaline.services.order.bootstrap import bootstrap
+from sagaline.services.order.handlers import PlaceOrder, place_order, placed_order
+from sagaline.services.order.repository import OrderUnitOfWork, PostgresOrderUnitOfWork
+from sagaline.settings import OrderSettings
+
+
+def plain_route(unit_of_work: Callable[[], OrderUnitOfWork]) -> Route:
+    placing = GroupCommit(place_order, unit_of_work, settle=placed_order)
+
+    async def create_order(request: Request) -> Response:
+        try:
+            order_request = OrderRequest.model_validate_json(await request.body())
+        except ValidationError as exc:
+            return JSONResponse({"error": str(exc)}, 422)
+        headers = request.headers
+        order = await placing.submit(PlaceOrder(
+            order_request.userId, order_request.totalAmount, tuple(order_request.items),
+            headers.get("idempotency-key"), headers.get("traceparent")))
+        return Response(orjson.dumps({"orderId": str(order.order_id), "status": "PENDING"}),
+                        201, media_type="application/json")
+
+    return Route("/orders", create_order, methods=["POST"])
+
+
+def build(dsn: str, fake: bool) -> tuple[dict[str, Service], Callable[[], None]]:
+    """Two order services on `dsn` (or on one in-memory unit of work): FastAPI's route, and
+    the plain one placed in front of it."""
+    memory = FakeOrderUnitOfWork()
+    pool = None if fake else make_pool(dsn, 4, "plain-route")
+    built = {}
+    for name in ("fastapi", "plain"):
+        service = bootstrap(OrderSettings(db_dsn=dsn), publisher=InMemoryPublisher(),
+                            source=InMemorySource(),
+                            unit_of_work=(lambda: memory) if fake else None)
+        built[name] = service
+    if pool is None:
+        plain_uow: Callable[[], OrderUnitOfWork] = lambda: memory  # noqa: E731
+    else:
+        pool.wait()
+        plain_uow = lambda: PostgresOrderUnitOfWork(pool, lambda: None)  # noqa: E731
+    built["plain"].app.router.routes.insert(0, plain_route(plain_uow))
+
+    def close() -> None:
+        for service in built.values():
+            service.close()
+        if pool is not None:
+            pool.close()
+
+    return built, close
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--fake", action="store_true")
+    args = parser.parse_args()
+    cpu: dict[str, dict[str, list[float]]] = {}
+    with scratch_schema(OrderSettings().db_dsn, ORDER.migrations) as dsn:
+        built, close = build(dsn, args.fake)
+
+        async def run() -> None:
+            for _ in range(args.rounds):
+                for name in ("fastapi", "plain", "plain", "fastapi"):
+                    for mode, burst in (("serial", 1), ("burst", 20)):
+                        us, wall = await measure(built[name].app, args.requests, burst)
+                        cpu.setdefault(name, {}).setdefault(mode, []).append(us)
+                        print(f"{name:8} {mode:6} cpu {us:7.1f} us/request"
+                              f"  wall {wall:7.1f} us/request", flush=True)
+
+        try:
+            uvloop.run(run())
+        finally:
+            close()
+    print(json.dumps({name: {mode: round(statistics.median(v), 1) for mode, v in modes.items()}
+                      for name, modes in cpu.items()}))
+
+
+if __name__ == "__main__":
+    main()
