@@ -1,0 +1,105 @@
+"""How much the sagas share, for variants of the services side by side at one offered rate:
+write transactions per saga on each service's database (the delta of its transaction ids),
+and from the services' `/metrics` the events per consumer transaction and the rows per relay
+batch. Per run the services restart with the variant's environment (as in
+bench/ab_profile.py), take 10 s of unmeasured load, then the measured window.
+
+It tells why a change that makes a hop cheaper shows at one rate and not at another: near
+the machine's limit, a cheaper hop only leaves smaller batches (docs/performance.md, "Tried,
+measured, not kept": all of them at once).
+
+    .venv/bin/python bench/ab_sharing.py --variant base: \\
+        --variant new:PYTHONPATH=/tmp/worktree/src --order base,new,new,base --rate 200
+
+Run from the repository root against a running stack. Leaves the services running with no
+variant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import httpx
+from side_by_side import add_variant_arguments, variants_in_order
+
+from sagaline.bench import dbstats
+from sagaline.bench.fanout import Fleet
+from sagaline.bench.loadgen import LoadPlan
+from sagaline.bench.variants import restart
+from sagaline.settings import StackSettings, stack_settings
+from sagaline.stack import Stack
+
+HANDLED = 'sagaline_consumer_messages_total{outcome="handled"}'
+CONSUMER_BATCHES = "sagaline_consumer_batch_duration_seconds_count"
+RELAY_BATCHES = "sagaline_relay_batch_duration_seconds_count"
+RELAY_ROWS = "sagaline_relay_published_total"  # one series per topic, summed
+
+
+def counters(settings: StackSettings) -> dict[str, dict[str, float]]:
+    """Per service: events handled, consumer batches, relay batches, relay rows."""
+    ports = {"order": settings.order_http_port, "payment": settings.payment_http_port,
+             "inventory": settings.inventory_http_port}
+    found: dict[str, dict[str, float]] = {}
+    for service, port in ports.items():
+        values = found[service] = dict.fromkeys(
+            (HANDLED, CONSUMER_BATCHES, RELAY_BATCHES, RELAY_ROWS), 0.0)
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", headers=settings.admin_headers(),
+                         timeout=10).text
+        for line in text.splitlines():
+            name, _, value = line.rpartition(" ")
+            if name.startswith(RELAY_ROWS):
+                values[RELAY_ROWS] += float(value)
+            elif name in values:
+                values[name] = float(value)
+    return found
+
+
+def load(settings: StackSettings, rate: float, seconds: float) -> int:
+    """Sagas accepted at `rate` for `seconds`."""
+    url = f"http://127.0.0.1:{settings.order_http_port}/orders"
+    users = tuple(f"sharing-{n}" for n in range(500))
+    plan = LoadPlan(url, users, seconds, 0.0, rate=rate, max_requests=int(rate * seconds))
+    result = Fleet(plan, 1).collect(timeout_s=seconds + 60)
+    if result.errors:
+        raise SystemExit(f"{result.errors} requests failed, e.g. {result.error_sample}")
+    return len(result.sent)
+
+
+def measure(settings: StackSettings, rate: float, seconds: float) -> str:
+    load(settings, rate, 10.0)
+    before, ids_before = counters(settings), dbstats.write_transactions(settings)
+    sagas = load(settings, rate, seconds)
+    time.sleep(3)  # the window's last sagas finish
+    after, ids_after = counters(settings), dbstats.write_transactions(settings)
+    written = {name: (ids_after[name] - ids_before[name]) / sagas for name in ids_after}
+    parts = [f"{sagas} sagas, write transactions per saga "
+             + " ".join(f"{name} {n:.2f}" for name, n in written.items())
+             + f" (total {sum(written.values()):.2f})"]
+    for service, now in after.items():
+        delta = {name: now[name] - before[service][name] for name in now}
+        parts.append(
+            f"{service}: {delta[HANDLED] / max(1.0, delta[CONSUMER_BATCHES]):.2f} events per"
+            f" consumer transaction, {delta[RELAY_ROWS] / max(1.0, delta[RELAY_BATCHES]):.2f}"
+            " rows per relay batch")
+    return "; ".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_variant_arguments(parser)
+    parser.add_argument("--rate", type=float, default=200.0, help="sagas per second offered")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    variants, order = variants_in_order(parser, args)
+    stack = Stack(stack_settings())
+    try:
+        for name in order:
+            restart(stack, variants[name])
+            print(f"{name}: {measure(stack.settings, args.rate, args.seconds)}", flush=True)
+    finally:
+        restart(stack, {})
+
+
+if __name__ == "__main__":
+    main()
