@@ -24,10 +24,10 @@ from side_by_side import add_variant_arguments, variants_in_order
 
 from sagaline.bench import costs
 from sagaline.bench.fanout import Fleet
-from sagaline.bench.loadgen import LoadPlan
+from sagaline.bench.loadgen import LoadPlan, LoadResult
 from sagaline.bench.profile import record
 from sagaline.bench.variants import restart
-from sagaline.settings import stack_settings
+from sagaline.settings import StackSettings, stack_settings
 from sagaline.stack import Stack
 
 
@@ -68,14 +68,20 @@ def warm_up(stack: Stack, rate: float, seconds: float) -> None:
     60 s at 100/s, nothing."""
     if seconds <= 0:
         return
-    url = f"http://127.0.0.1:{stack.settings.order_http_port}/orders"
-    users = tuple(f"warm-{n}" for n in range(500))
     print(f"warm-up: {rate:.0f}/s for {seconds:.0f} s (not measured)", flush=True)
-    fleet = Fleet(LoadPlan(url, users, seconds, 0.0, rate=rate,
-                           max_requests=int(rate * seconds)), 1)
-    load = fleet.collect(timeout_s=seconds + 60)
+    offer(stack.settings, rate, seconds, "warm-")
+
+
+def offer(settings: StackSettings, rate: float, seconds: float, users: str) -> LoadResult:
+    """An open loop of `POST /orders` at `rate` for `seconds`, from users named `users`0 to
+    `users`499; stops the script if any request failed."""
+    url = f"http://127.0.0.1:{settings.order_http_port}/orders"
+    plan = LoadPlan(url, tuple(f"{users}{n}" for n in range(500)), seconds, 0.0, rate=rate,
+                    max_requests=int(rate * seconds))
+    load = Fleet(plan, 1).collect(timeout_s=seconds + 60)
     if load.errors:
-        raise SystemExit(f"warm-up: {load.errors} requests failed, e.g. {load.error_sample}")
+        raise SystemExit(f"load: {load.errors} requests failed, e.g. {load.error_sample}")
+    return load
 
 
 if __name__ == "__main__":

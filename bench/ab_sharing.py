@@ -1,8 +1,10 @@
 """How much the sagas share, for variants of the services side by side at one offered rate:
 write transactions per saga on each service's database (the delta of its transaction ids),
 and from the services' `/metrics` the events per consumer transaction and the rows per relay
-batch. Per run the services restart with the variant's environment (as in
-bench/ab_profile.py), take 10 s of unmeasured load, then the measured window.
+batch, and the batches of both per saga (each batch a wake-up). Per run the
+services restart with the variant's environment (as in bench/ab_profile.py), take 10 s of
+unmeasured load, then the measured window; each load's sagas finish before the counters are
+read.
 
 It tells why a change that makes a hop cheaper shows at one rate and not at another: near
 the machine's limit, a cheaper hop only leaves smaller batches (docs/performance.md, "Tried,
@@ -21,11 +23,11 @@ import argparse
 import time
 
 import httpx
+from ab_profile import offer
 from side_by_side import add_variant_arguments, variants_in_order
 
 from sagaline.bench import dbstats
-from sagaline.bench.fanout import Fleet
-from sagaline.bench.loadgen import LoadPlan
+from sagaline.bench.measure import commits_per_saga
 from sagaline.bench.variants import restart
 from sagaline.settings import StackSettings, stack_settings
 from sagaline.stack import Stack
@@ -44,9 +46,10 @@ def counters(settings: StackSettings) -> dict[str, dict[str, float]]:
     for service, port in ports.items():
         values = found[service] = dict.fromkeys(
             (HANDLED, CONSUMER_BATCHES, RELAY_BATCHES, RELAY_ROWS), 0.0)
-        text = httpx.get(f"http://127.0.0.1:{port}/metrics", headers=settings.admin_headers(),
-                         timeout=10).text
-        for line in text.splitlines():
+        answer = httpx.get(f"http://127.0.0.1:{port}/metrics",
+                           headers=settings.admin_headers(), timeout=10)
+        answer.raise_for_status()
+        for line in answer.text.splitlines():
             name, _, value = line.rpartition(" ")
             if name.startswith(RELAY_ROWS):
                 values[RELAY_ROWS] += float(value)
@@ -55,33 +58,26 @@ def counters(settings: StackSettings) -> dict[str, dict[str, float]]:
     return found
 
 
-def load(settings: StackSettings, rate: float, seconds: float) -> int:
-    """Sagas accepted at `rate` for `seconds`."""
-    url = f"http://127.0.0.1:{settings.order_http_port}/orders"
-    users = tuple(f"sharing-{n}" for n in range(500))
-    plan = LoadPlan(url, users, seconds, 0.0, rate=rate, max_requests=int(rate * seconds))
-    result = Fleet(plan, 1).collect(timeout_s=seconds + 60)
-    if result.errors:
-        raise SystemExit(f"{result.errors} requests failed, e.g. {result.error_sample}")
-    return len(result.sent)
-
-
 def measure(settings: StackSettings, rate: float, seconds: float) -> str:
-    load(settings, rate, 10.0)
+    warmed = time.time()
+    offer(settings, rate, 10.0, "sharing-")  # unmeasured: the restarted services warm up
+    dbstats.wait_drained(settings, warmed - 1, "sharing-", 60.0)
     before, ids_before = counters(settings), dbstats.write_transactions(settings)
-    sagas = load(settings, rate, seconds)
-    time.sleep(3)  # the window's last sagas finish
-    after, ids_after = counters(settings), dbstats.write_transactions(settings)
-    written = {name: (ids_after[name] - ids_before[name]) / sagas for name in ids_after}
+    started = time.time()
+    sagas = len(offer(settings, rate, seconds, "sharing-").sent)
+    dbstats.wait_drained(settings, started - 1, "sharing-", 60.0)
+    after = counters(settings)
+    written = commits_per_saga(ids_before, dbstats.write_transactions(settings), sagas)
     parts = [f"{sagas} sagas, write transactions per saga "
-             + " ".join(f"{name} {n:.2f}" for name, n in written.items())
-             + f" (total {sum(written.values()):.2f})"]
+             + " ".join(f"{name} {n:.2f}" for name, n in written["per_database"].items())
+             + f" (total {written['total']:.2f})"]
     for service, now in after.items():
         delta = {name: now[name] - before[service][name] for name in now}
         parts.append(
             f"{service}: {delta[HANDLED] / max(1.0, delta[CONSUMER_BATCHES]):.2f} events per"
             f" consumer transaction, {delta[RELAY_ROWS] / max(1.0, delta[RELAY_BATCHES]):.2f}"
-            " rows per relay batch")
+            f" rows per relay batch, {(delta[CONSUMER_BATCHES] + delta[RELAY_BATCHES]) / sagas:.2f}"
+            " batches per saga")
     return "; ".join(parts)
 
 

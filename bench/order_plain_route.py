@@ -1,10 +1,12 @@
 """Prototype, measured and not kept (docs/performance.md, "Tried, measured, not kept"):
-`POST /orders` on a plain Starlette route instead of FastAPI's, to price what FastAPI's
-request handling (routing, dependency solving, header and body validation, the response
-model) adds to each order. The plain route does the same work: the same `OrderRequest`
-validated from the body, the same `PlaceOrder` through the same group commit, the same
-answer; it leaves out what a kept version would need (the API key, the span, the error
-shapes of core.web_errors, the OpenAPI entry).
+`POST /orders` on a plain Starlette route in front of FastAPI's, in the same app, to price
+what FastAPI's route handler (dependency solving, the header and body validation it drives,
+the response model) adds to each order; Starlette's routing and the middleware run either
+way. The plain route does the order's work: the same `OrderRequest` validated from the body,
+the same `PlaceOrder` through a group commit, the same answer. It leaves out what a kept
+version would need: the API key, the span, the headers' length checks, the 409 and 500
+answers and the error shapes of core.web_errors, the OpenAPI entry. On the database its
+group commit has a pool of its own (4 connections) and no relay wake-up or saga metrics.
 
 Both apps are built by order's bootstrap, side by side in one process, and driven as
 `order_http_cost.py` drives one (the ASGI app called directly, no uvicorn, no client),
@@ -22,15 +24,20 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import orjson
 import uvloop
-from order_http_cost import measure  # beside this file; it puts the repo on sys.path
+from order_http_cost import measure  # beside this file
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.*
+
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeOrderUnitOfWork
 from tests.integration.conftest import scratch_schema
