@@ -65,7 +65,9 @@ def measure(settings: StackSettings, rate: float, seconds: float) -> str:
     before, ids_before = counters(settings), dbstats.write_transactions(settings)
     started = time.time()
     sagas = len(offer(settings, rate, seconds, "sharing-").sent)
-    dbstats.wait_drained(settings, started - 1, "sharing-", 60.0)
+    left = dbstats.wait_drained(settings, started - 1, "sharing-", 60.0)
+    if left:
+        raise SystemExit(f"{left} sagas of the window still unfinished after 60 s")
     after = counters(settings)
     written = commits_per_saga(ids_before, dbstats.write_transactions(settings), sagas)
     parts = [f"{sagas} sagas, write transactions per saga "
