@@ -24,37 +24,35 @@ import time
 
 import httpx
 from ab_profile import offer
+from prometheus_client.parser import text_string_to_metric_families
 from side_by_side import add_variant_arguments, variants_in_order
 
 from sagaline.bench import dbstats
 from sagaline.bench.measure import commits_per_saga
 from sagaline.bench.variants import restart
+from sagaline.services import SERVICES
 from sagaline.settings import StackSettings, stack_settings
 from sagaline.stack import Stack
 
-HANDLED = 'sagaline_consumer_messages_total{outcome="handled"}'
+HANDLED = "sagaline_consumer_messages_total"  # the samples with outcome="handled"
 CONSUMER_BATCHES = "sagaline_consumer_batch_duration_seconds_count"
 RELAY_BATCHES = "sagaline_relay_batch_duration_seconds_count"
-RELAY_ROWS = "sagaline_relay_published_total"  # one series per topic, summed
+RELAY_ROWS = "sagaline_relay_published_total"  # one sample per topic, summed
 
 
 def counters(settings: StackSettings) -> dict[str, dict[str, float]]:
     """Per service: events handled, consumer batches, relay batches, relay rows."""
-    ports = {"order": settings.order_http_port, "payment": settings.payment_http_port,
-             "inventory": settings.inventory_http_port}
     found: dict[str, dict[str, float]] = {}
-    for service, port in ports.items():
-        values = found[service] = dict.fromkeys(
+    for spec in SERVICES:
+        values = found[spec.name] = dict.fromkeys(
             (HANDLED, CONSUMER_BATCHES, RELAY_BATCHES, RELAY_ROWS), 0.0)
-        answer = httpx.get(f"http://127.0.0.1:{port}/metrics",
+        answer = httpx.get(f"http://127.0.0.1:{spec.http_port(settings)}/metrics",
                            headers=settings.admin_headers(), timeout=10)
         answer.raise_for_status()
-        for line in answer.text.splitlines():
-            name, _, value = line.rpartition(" ")
-            if name.startswith(RELAY_ROWS):
-                values[RELAY_ROWS] += float(value)
-            elif name in values:
-                values[name] = float(value)
+        for family in text_string_to_metric_families(answer.text):
+            for sample in family.samples:
+                if sample.name in values and sample.labels.get("outcome", "handled") == "handled":
+                    values[sample.name] += sample.value
     return found
 
 
