@@ -10,5 +10,5 @@ COPY src ./src
 RUN pip install . && useradd --system --no-create-home sagaline
 
 USER sagaline
-# docker-compose.yml picks the service: python -m sagaline.services.<order|payment|inventory>
-CMD ["python", "-m", "sagaline.services.order"]
+# docker-compose.yml picks the service: python -m sagaline.seed_saga.<order|payment|inventory>
+CMD ["python", "-m", "sagaline.seed_saga.order"]

@@ -27,8 +27,8 @@ from sagaline.bench.fanout import Fleet
 from sagaline.bench.loadgen import LoadPlan, LoadResult
 from sagaline.bench.profile import record
 from sagaline.bench.variants import restart
+from sagaline.devstack import Stack
 from sagaline.settings import StackSettings, stack_settings
-from sagaline.stack import Stack
 
 
 def main() -> None:

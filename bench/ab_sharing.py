@@ -30,9 +30,9 @@ from side_by_side import add_variant_arguments, variants_in_order
 from sagaline.bench import dbstats
 from sagaline.bench.measure import commits_per_saga
 from sagaline.bench.variants import restart
-from sagaline.services import SERVICES
+from sagaline.devstack import Stack
+from sagaline.seed_saga import SERVICES
 from sagaline.settings import StackSettings, stack_settings
-from sagaline.stack import Stack
 
 HANDLED = "sagaline_consumer_messages_total"  # the samples with outcome="handled"
 CONSUMER_BATCHES = "sagaline_consumer_batch_duration_seconds_count"

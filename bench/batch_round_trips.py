@@ -29,16 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.*
 
 from tests.integration.conftest import scratch_schema
 
-from sagaline.core.envelope import Envelope
-from sagaline.core.processor import EventProcessor
-from sagaline.core.topology import ServiceTopology
-from sagaline.core.unit_of_work import UnitOfWork
-from sagaline.services import INVENTORY, ORDER, PAYMENT, ServiceSpec, topics
-from sagaline.services.inventory.sql_repository import PostgresInventoryUnitOfWork
-from sagaline.services.order.repository import Order, PostgresOrderUnitOfWork
-from sagaline.services.payment.handlers import PaymentRules
-from sagaline.services.payment.sql_repository import PostgresPaymentUnitOfWork
-from sagaline.services.topology import INVENTORY_TOPOLOGY, ORDER_TOPOLOGY, PAYMENT_TOPOLOGY
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.processor import EventProcessor
+from sagaline.core.postgres.unit_of_work import UnitOfWork
+from sagaline.core.saga import ServiceTopology
+from sagaline.seed_saga import INVENTORY, ORDER, PAYMENT, ServiceSpec, topics
+from sagaline.seed_saga.inventory.sql_repository import PostgresInventoryUnitOfWork
+from sagaline.seed_saga.order.repository import Order, PostgresOrderUnitOfWork
+from sagaline.seed_saga.payment.handlers import PaymentRules
+from sagaline.seed_saga.payment.sql_repository import PostgresPaymentUnitOfWork
+from sagaline.seed_saga.topology import INVENTORY_TOPOLOGY, ORDER_TOPOLOGY, PAYMENT_TOPOLOGY
 from sagaline.settings.system import SystemSettings
 
 EVENTS = int(os.environ.get("EVENTS", 500))  # per measurement

@@ -28,12 +28,12 @@ from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakePaymentUnitOfWork
 from tests.integration.conftest import scratch_schema
 
-from sagaline.core.consumer import ConsumerLoop
-from sagaline.core.envelope import Envelope
-from sagaline.core.messages import IncomingMessage
-from sagaline.core.service import Service
-from sagaline.services import PAYMENT, topics
-from sagaline.services.payment.bootstrap import bootstrap
+from sagaline.core.messaging.consumer import ConsumerLoop
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.runtime.service import Service
+from sagaline.seed_saga import PAYMENT, topics
+from sagaline.seed_saga.payment.bootstrap import bootstrap
 from sagaline.settings import PaymentSettings, stack_settings
 
 

@@ -33,8 +33,8 @@ from sagaline.bench import costs, machine
 from sagaline.bench.config import BenchConfig
 from sagaline.bench.procstats import ProcSampler
 from sagaline.bench.steps import Harness
+from sagaline.devstack import Stack
 from sagaline.settings import stack_settings
-from sagaline.stack import Stack
 
 RESULTS = Path("bench/results")
 

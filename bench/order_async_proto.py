@@ -17,10 +17,10 @@ from typing import Any
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from sagaline.core import outbox
-from sagaline.core.envelope import Envelope, dumps
-from sagaline.services.order import api
-from sagaline.services.order.repository import Order
+from sagaline.core.messaging.envelope import Envelope, dumps
+from sagaline.core.outbox import store as outbox
+from sagaline.seed_saga.order import api
+from sagaline.seed_saga.order.repository import Order
 
 _INSERT_ORDER = (
     "INSERT INTO orders (order_id, user_id, total_amount, status, items, idempotency_key,"

@@ -34,8 +34,8 @@ from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeOrderUnitOfWork
 from tests.integration.conftest import scratch_schema
 
-from sagaline.services import ORDER
-from sagaline.services.order.bootstrap import bootstrap
+from sagaline.seed_saga import ORDER
+from sagaline.seed_saga.order.bootstrap import bootstrap
 from sagaline.settings import OrderSettings
 
 BODY = json.dumps({"userId": "micro", "totalAmount": 12.5,

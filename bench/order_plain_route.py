@@ -42,14 +42,14 @@ from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeOrderUnitOfWork
 from tests.integration.conftest import scratch_schema
 
-from sagaline.core.db import make_pool
-from sagaline.core.group_commit import GroupCommit
-from sagaline.core.service import Service
-from sagaline.services import ORDER
-from sagaline.services.order.api import OrderRequest
-from sagaline.services.order.bootstrap import bootstrap
-from sagaline.services.order.handlers import PlaceOrder, place_order, placed_order
-from sagaline.services.order.repository import OrderUnitOfWork, PostgresOrderUnitOfWork
+from sagaline.core.postgres.db import make_pool
+from sagaline.core.postgres.group_commit import GroupCommit
+from sagaline.core.runtime.service import Service
+from sagaline.seed_saga import ORDER
+from sagaline.seed_saga.order.api import OrderRequest
+from sagaline.seed_saga.order.bootstrap import bootstrap
+from sagaline.seed_saga.order.handlers import PlaceOrder, place_order, placed_order
+from sagaline.seed_saga.order.repository import OrderUnitOfWork, PostgresOrderUnitOfWork
 from sagaline.settings import OrderSettings
 
 

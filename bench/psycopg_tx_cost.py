@@ -21,9 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.*
 
 from tests.integration.conftest import scratch_schema
 
-from sagaline.core import db, outbox
-from sagaline.core.envelope import Envelope
-from sagaline.services import ORDER
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.outbox import store as outbox
+from sagaline.core.postgres import db
+from sagaline.seed_saga import ORDER
 from sagaline.settings import OrderSettings
 
 INSERT = ("INSERT INTO orders (order_id, user_id, total_amount, status, items,"

@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 
 from sagaline.bench.variants import compare, comparison_config
+from sagaline.devstack import Stack
 from sagaline.settings import stack_settings
-from sagaline.stack import Stack
 
 
 def variant(text: str) -> tuple[str, dict[str, str]]:

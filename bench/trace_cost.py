@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.otlp_r
 
 from tests.otlp_receiver import OtlpReceiver
 
-from sagaline.bench.runner import run
+from sagaline.bench.harness import run
 from sagaline.bench.variants import comparison_config, figures, restart
+from sagaline.devstack import Stack
 from sagaline.settings import stack_settings
-from sagaline.stack import Stack
 
 
 def main() -> None:

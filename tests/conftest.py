@@ -1,4 +1,4 @@
-"""Session fixtures for the real local stack (see sagaline.stack.Stack).
+"""Session fixtures for the real local stack (see sagaline.devstack.Stack).
 
 `stack`: Kafka (KRaft) + the three Postgres servers, topics, roles and databases. Started once
 per session; a stack that already runs (from `make up`, or reachable at the configured
@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from sagaline.devstack import Stack, StackError
+from sagaline.devstack.topics import ensure_saga_topics
 from sagaline.settings import stack_settings
-from sagaline.stack import Stack, StackError
-from sagaline.stack.topics import ensure_saga_topics
 
 
 def _fail(stack: Stack, err: StackError) -> None:

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
-from sagaline.core import inbox
-from sagaline.core.envelope import Envelope
-from sagaline.core.inbox import AlreadyDelivered
-from sagaline.core.messages import IncomingMessage
-from sagaline.core.publisher import Delivery, OutgoingMessage
+from sagaline.core.messaging import inbox
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.inbox import AlreadyDelivered
+from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.messaging.publisher import Delivery, OutgoingMessage
 
 
 class InMemoryUnitOfWork:

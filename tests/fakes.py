@@ -18,12 +18,12 @@ from decimal import Decimal
 
 from psycopg import errors
 
-from sagaline.services.inventory.repository import Reservation, StockLevel
-from sagaline.services.inventory.status import ReservationStatus
-from sagaline.services.order.repository import Order
-from sagaline.services.order.status import FINAL
-from sagaline.services.payment.repository import Account, Payment
-from sagaline.services.payment.status import PaymentStatus
+from sagaline.seed_saga.inventory.repository import Reservation, StockLevel
+from sagaline.seed_saga.inventory.status import ReservationStatus
+from sagaline.seed_saga.order.repository import Order
+from sagaline.seed_saga.order.status import FINAL
+from sagaline.seed_saga.payment.repository import Account, Payment
+from sagaline.seed_saga.payment.status import PaymentStatus
 from tests.doubles import InMemoryUnitOfWork
 
 

@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
 from sagaline.dashboard.server import server
+from sagaline.devstack import Stack
 from sagaline.settings import DashboardSettings
-from sagaline.stack import Stack
 
 HERE = Path(__file__).parent
 CHROMIUM = "/usr/bin/chromium"

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from sagaline.services import SERVICES, ServiceSpec
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
+from sagaline.seed_saga import SERVICES, ServiceSpec
 from tests.browser.conftest import Watched
 
 # What each page draws once its script has read /openapi.json.

@@ -15,8 +15,8 @@ import pytest
 from confluent_kafka import Producer
 
 from sagaline import demo
-from sagaline.services import topics
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
+from sagaline.seed_saga import topics
 from tests.browser.conftest import STUCK_AFTER_S, Watched
 
 # The README's picture is refreshed on request (UPDATE_SCREENSHOT=1), so a test run leaves the

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from sagaline.devstack import Stack, StackError
+from sagaline.devstack.shape import Shape
 from sagaline.settings import StackSettings
-from sagaline.stack import Stack, StackError
-from sagaline.stack.shape import Shape
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]

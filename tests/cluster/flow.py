@@ -14,9 +14,9 @@ import psycopg
 
 from sagaline import audit
 from sagaline.chaos.load import OrderStream
-from sagaline.services import ORDER, SERVICES
-from sagaline.stack import Stack
-from sagaline.stack.shape import replica_port
+from sagaline.devstack import Stack
+from sagaline.devstack.shape import replica_port
+from sagaline.seed_saga import ORDER, SERVICES
 from tests.cluster.kafka_state import wait_fully_replicated
 
 RATE_PER_S = 15.0  # per order replica the load is sent to

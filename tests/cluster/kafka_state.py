@@ -9,9 +9,9 @@ from collections import Counter
 
 from confluent_kafka import KafkaError, Producer
 
+from sagaline.devstack import Stack
 from sagaline.ops.kafka_admin import admin_client
-from sagaline.services.topics import ALL_TOPICS
-from sagaline.stack import Stack
+from sagaline.seed_saga.topics import ALL_TOPICS
 
 _TRANSITION = re.compile(r"Completed transition to (\w+)\((.*)")
 

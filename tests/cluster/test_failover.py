@@ -12,9 +12,9 @@ import time
 import pytest
 from confluent_kafka import KafkaError
 
-from sagaline.services.topics import ORDER_CREATED
-from sagaline.stack import Stack
-from sagaline.stack.shape import Shape
+from sagaline.devstack import Stack
+from sagaline.devstack.shape import Shape
+from sagaline.seed_saga.topics import ORDER_CREATED
 from tests.cluster import kafka_state
 from tests.cluster.flow import pending_outbox_rows, record, saga_stall_s, under_load
 

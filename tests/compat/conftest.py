@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sagaline.services import topics
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
+from sagaline.seed_saga import topics
 from tests.compat import kafkajs
 from tests.compat.freezer import Freezer
 from tests.integration.saga.conftest import Saga

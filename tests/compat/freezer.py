@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
 
 
 class Freezer:

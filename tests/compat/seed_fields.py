@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sagaline.services import topics
+from sagaline.seed_saga import topics
 
 NUMBER, TEXT, LIST = "number", "text", "list"
 

@@ -9,10 +9,10 @@ import uuid
 
 import pytest
 
-from sagaline.core.kafka_publisher import COMPRESSION_TYPES, KafkaPublisher, producer_config
-from sagaline.core.publisher import OutgoingMessage
-from sagaline.stack import Stack
-from sagaline.stack.topics import ensure_topics
+from sagaline.core.kafka.publisher import COMPRESSION_TYPES, KafkaPublisher, producer_config
+from sagaline.core.messaging.publisher import OutgoingMessage
+from sagaline.devstack import Stack
+from sagaline.devstack.topics import ensure_topics
 from tests.compat.kafkajs import SeedConsumer
 
 DECODED = {"none", "gzip"}

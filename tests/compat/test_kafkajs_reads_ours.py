@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from sagaline.core import db
-from sagaline.services import topics
-from sagaline.services.order.repository import PostgresOrderUnitOfWork
-from sagaline.services.order.timeouts import SagaDeadline
+from sagaline.core.postgres import db
+from sagaline.seed_saga import topics
+from sagaline.seed_saga.order.repository import PostgresOrderUnitOfWork
+from sagaline.seed_saga.order.timeouts import SagaDeadline
 from sagaline.settings import SystemSettings
 from tests.compat import seed_fields
 from tests.compat.freezer import Freezer

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sagaline.services import topics
+from sagaline.seed_saga import topics
 from tests.compat.freezer import Freezer
 from tests.compat.kafkajs import SeedProducer
 from tests.integration.saga.conftest import Saga, new_user, wait_for

@@ -13,7 +13,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from sagaline.core import migrations
+from sagaline.core.postgres import migrations
 
 HERE = Path(__file__).parent
 

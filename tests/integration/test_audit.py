@@ -17,8 +17,8 @@ import psycopg
 import pytest
 
 from sagaline import audit
-from sagaline.services import ORDER, PAYMENT
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
+from sagaline.seed_saga import ORDER, PAYMENT
 from tests.integration.saga.conftest import Saga, new_user
 
 CREDIT = 10_000  # Settings.starting_credit

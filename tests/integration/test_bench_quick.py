@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sagaline.bench.config import BenchConfig
-from sagaline.bench.runner import run
-from sagaline.stack import Stack
+from sagaline.bench.harness import run
+from sagaline.devstack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,8 @@ import httpx
 import pytest
 import yaml
 
-from sagaline.services import SERVICES
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
+from sagaline.seed_saga import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -118,7 +118,7 @@ def test_compose_environments_run_a_saga_from_the_wheel(
 
 def start_service(python: Path, name: str, cwd: Path, stack: Stack) -> subprocess.Popen[bytes]:
     log = (cwd / f"{name}.log").open("wb")
-    return subprocess.Popen([str(python), "-m", f"sagaline.services.{name}"], cwd=cwd,
+    return subprocess.Popen([str(python), "-m", f"sagaline.seed_saga.{name}"], cwd=cwd,
                             env=container_env(name, stack), stdout=log,
                             stderr=subprocess.STDOUT)
 

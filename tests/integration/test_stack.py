@@ -17,14 +17,15 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from pydantic import ValidationError
 
+from sagaline.devstack import Stack, kafka_config, pgconfig, ports, proc
+from sagaline.devstack import status_table as report
+from sagaline.devstack.kafka import Kafka, kafka_home
+from sagaline.devstack.postgres import Postgres
+from sagaline.devstack.services import service_env
 from sagaline.ops.kafka_admin import admin_client
-from sagaline.services import PAYMENT, SERVICES, ServiceSpec
-from sagaline.services.topics import ALL_TOPICS
+from sagaline.seed_saga import PAYMENT, SERVICES, ServiceSpec
+from sagaline.seed_saga.topics import ALL_TOPICS
 from sagaline.settings import StackSettings
-from sagaline.stack import Stack, kafka_config, pgconfig, ports, proc, report
-from sagaline.stack.kafka import Kafka, kafka_home
-from sagaline.stack.postgres import Postgres
-from sagaline.stack.services import service_env
 
 QUORUM_CHECK = """
 import java.util.Properties;

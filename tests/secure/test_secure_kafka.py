@@ -14,12 +14,12 @@ import httpx
 import pytest
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 
+from sagaline.devstack import Stack, StackError
+from sagaline.devstack.shape import Shape
 from sagaline.ops.kafka_admin import admin_client
-from sagaline.services.order.status import FINAL, OrderStatus
-from sagaline.services.topics import ORDER_CREATED
+from sagaline.seed_saga.order.status import FINAL, OrderStatus
+from sagaline.seed_saga.topics import ORDER_CREATED
 from sagaline.settings import StackSettings, stack_settings
-from sagaline.stack import Stack, StackError
-from sagaline.stack.shape import Shape
 
 pytestmark = pytest.mark.secure
 OFFSET = 100  # its ports: the session stack's + 100 (all below 32768 with ours and CI's)

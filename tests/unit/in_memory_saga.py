@@ -12,15 +12,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from sagaline.core import db, outbox
-from sagaline.core.messages import IncomingMessage
-from sagaline.core.outbox import OutboxRow
-from sagaline.core.relay import OutboxRelay
-from sagaline.core.service import Service
-from sagaline.services.inventory.bootstrap import bootstrap as inventory_bootstrap
-from sagaline.services.order.bootstrap import bootstrap as order_bootstrap
-from sagaline.services.order.handlers import cancel_overdue
-from sagaline.services.payment.bootstrap import bootstrap as payment_bootstrap
+from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.outbox import store as outbox
+from sagaline.core.outbox.relay import OutboxRelay
+from sagaline.core.outbox.store import OutboxRow
+from sagaline.core.postgres import db
+from sagaline.core.runtime.service import Service
+from sagaline.seed_saga.inventory.bootstrap import bootstrap as inventory_bootstrap
+from sagaline.seed_saga.order.bootstrap import bootstrap as order_bootstrap
+from sagaline.seed_saga.order.handlers import cancel_overdue
+from sagaline.seed_saga.payment.bootstrap import bootstrap as payment_bootstrap
 from sagaline.settings import InventorySettings, OrderSettings, PaymentSettings
 from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork, NoTransaction
 from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork, FakePaymentUnitOfWork

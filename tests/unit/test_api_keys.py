@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from sagaline.core import auth, web
-from sagaline.services.inventory.bootstrap import bootstrap as inventory
-from sagaline.services.order.bootstrap import bootstrap as order
+from sagaline.core.http import app as web
+from sagaline.core.http import auth
+from sagaline.seed_saga.inventory.bootstrap import bootstrap as inventory
+from sagaline.seed_saga.order.bootstrap import bootstrap as order
 from sagaline.settings import InventorySettings, OrderSettings
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from sagaline.audit import Finding, Report, SourceUnavailable, runner
+from sagaline.audit import Finding, Report, SourceUnavailable
+from sagaline.audit import auditor as runner
 from sagaline.audit.evaluate import AuditOptions
 from sagaline.settings import SystemSettings
 

@@ -12,7 +12,7 @@ from sagaline.bench.thread_costs import TICKS_PER_S, ThreadCounters
 
 pytestmark = pytest.mark.unit
 
-DUMP = '''Process 2384: python -m sagaline.services.payment
+DUMP = '''Process 2384: python -m sagaline.seed_saga.payment
 Python v3.11.7 (/root/.pyenv/versions/3.11.7/bin/python3.11)
 
 Thread 2384 (idle): "MainThread"

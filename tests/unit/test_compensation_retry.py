@@ -13,23 +13,19 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from sagaline.core import alerts
-from sagaline.core.consumer import ConsumerLoop
-from sagaline.core.deadletter import TopicDeadLetters
-from sagaline.core.envelope import Envelope, MalformedMessage
-from sagaline.core.messages import IncomingMessage
-from sagaline.core.processor import EventProcessor
-from sagaline.core.retry import Decision, RetryPolicy
-from sagaline.core.topology import ServiceTopology
-from sagaline.services import PAYMENT, topics
-from sagaline.services.payment.bootstrap import bootstrap
-from sagaline.services.payment.handlers import (
-    PaymentRules,
-    charge_for_order,
-    refund_after_failure,
-)
-from sagaline.services.payment.repository import Payment
-from sagaline.services.topology import INVENTORY_TOPOLOGY, ORDER_TOPOLOGY, PAYMENT_TOPOLOGY
+from sagaline.core.messaging.consumer import ConsumerLoop
+from sagaline.core.messaging.deadletter import TopicDeadLetters
+from sagaline.core.messaging.envelope import Envelope, MalformedMessage
+from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.messaging.processor import EventProcessor
+from sagaline.core.messaging.retry import Decision, RetryPolicy
+from sagaline.core.observability import alerts
+from sagaline.core.saga import ServiceTopology
+from sagaline.seed_saga import PAYMENT, topics
+from sagaline.seed_saga.payment.bootstrap import bootstrap
+from sagaline.seed_saga.payment.handlers import PaymentRules, charge_for_order, refund_after_failure
+from sagaline.seed_saga.payment.repository import Payment
+from sagaline.seed_saga.topology import INVENTORY_TOPOLOGY, ORDER_TOPOLOGY, PAYMENT_TOPOLOGY
 from sagaline.settings import PaymentSettings
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakePayments, FakePaymentUnitOfWork

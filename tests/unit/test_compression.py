@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from sagaline.core.kafka_publisher import COMPRESSION_TYPES, producer_config
-from sagaline.core.kafka_source import consumer_config
-from sagaline.core.wiring import Plumbing
+from sagaline.core.kafka.publisher import COMPRESSION_TYPES, producer_config
+from sagaline.core.kafka.source import consumer_config
+from sagaline.core.runtime.wiring import Plumbing
 
 pytestmark = pytest.mark.unit
 

@@ -7,12 +7,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from sagaline.core.consumer import ConsumerLoop
-from sagaline.core.deadletter import TopicDeadLetters
-from sagaline.core.envelope import Envelope
-from sagaline.core.messages import IncomingMessage
-from sagaline.core.processor import EventProcessor
-from sagaline.core.retry import Decision, RetryPolicy
+from sagaline.core.messaging.consumer import ConsumerLoop
+from sagaline.core.messaging.deadletter import TopicDeadLetters
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.messaging.processor import EventProcessor
+from sagaline.core.messaging.retry import Decision, RetryPolicy
 from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
 
 pytestmark = pytest.mark.unit

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 import pytest
 
-from sagaline.core import alerts
-from sagaline.core.consumer import ConsumerLoop
-from sagaline.core.deadletter import TopicDeadLetters
-from sagaline.core.messages import IncomingMessage, SourceFailed
-from sagaline.core.processor import EventProcessor
-from sagaline.core.retry import RetryPolicy
+from sagaline.core.messaging.consumer import ConsumerLoop
+from sagaline.core.messaging.deadletter import TopicDeadLetters
+from sagaline.core.messaging.messages import IncomingMessage, SourceFailed
+from sagaline.core.messaging.processor import EventProcessor
+from sagaline.core.messaging.retry import RetryPolicy
+from sagaline.core.observability import alerts
 from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
 from tests.unit.test_consumer_loop import Recorder, event_message
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from sagaline.core.consumer_stall import StallWatch
-from sagaline.core.messages import IncomingMessage
+from sagaline.core.messaging.consumer_stall import StallWatch
+from sagaline.core.messaging.messages import IncomingMessage
 from tests.doubles import InMemorySource
 from tests.unit.test_consumer_loop import Recorder, event_message
 from tests.unit.test_consumer_restart import Clock, loop_on

@@ -11,8 +11,8 @@ import pytest
 from sagaline.dashboard import stuck, timeline
 from sagaline.dashboard.cache import TtlCache
 from sagaline.dashboard.series import Series
-from sagaline.services import topics
-from sagaline.services.topology import TOPOLOGY
+from sagaline.seed_saga import topics
+from sagaline.seed_saga.topology import TOPOLOGY
 from sagaline.settings import DashboardSettings
 
 pytestmark = pytest.mark.unit

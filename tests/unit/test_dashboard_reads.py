@@ -16,7 +16,7 @@ from sagaline.dashboard.series import Series
 from sagaline.dashboard.slow_reads import SlowReads
 from sagaline.dashboard.watchers import MAX_INTERVAL_S, backed_off
 from sagaline.ops.dlq import DeadLetter
-from sagaline.services.topology import TOPOLOGY
+from sagaline.seed_saga.topology import TOPOLOGY
 
 pytestmark = pytest.mark.unit
 NOW = 1_700_000_010.4

@@ -14,7 +14,7 @@ from sagaline.dashboard.published import Published
 from sagaline.dashboard.series import Series
 from sagaline.dashboard.slow_reads import SlowReads
 from sagaline.dashboard.watchers import Watchers, refresh_while_watched
-from sagaline.services.topology import TOPOLOGY
+from sagaline.seed_saga.topology import TOPOLOGY
 
 pytestmark = pytest.mark.unit
 LINGER_S = 5.0

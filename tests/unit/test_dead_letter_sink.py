@@ -6,14 +6,14 @@ from collections.abc import Sequence
 
 import pytest
 
-from sagaline.core import alerts
-from sagaline.core import deadletter as dl
-from sagaline.core.consumer import ConsumerLoop
-from sagaline.core.envelope import MalformedMessage
-from sagaline.core.messages import IncomingMessage
-from sagaline.core.processor import EventProcessor
-from sagaline.core.publisher import Delivery, OutgoingMessage
-from sagaline.core.retry import RetryPolicy
+from sagaline.core.messaging import deadletter as dl
+from sagaline.core.messaging.consumer import ConsumerLoop
+from sagaline.core.messaging.envelope import MalformedMessage
+from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.messaging.processor import EventProcessor
+from sagaline.core.messaging.publisher import Delivery, OutgoingMessage
+from sagaline.core.messaging.retry import RetryPolicy
+from sagaline.core.observability import alerts
 from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
 
 pytestmark = pytest.mark.unit

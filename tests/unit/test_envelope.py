@@ -5,15 +5,15 @@ from decimal import Decimal
 
 import pytest
 
-from sagaline.core import tracing
-from sagaline.core.envelope import (
+from sagaline.core.messaging.envelope import (
     Envelope,
     MalformedMessage,
     UnknownSchemaVersion,
     decode,
     derived_event_id,
 )
-from sagaline.services.events import saga_key
+from sagaline.core.observability import tracing
+from sagaline.seed_saga.events import saga_key
 
 pytestmark = pytest.mark.unit
 

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from sagaline.core import faults, wiring
-from sagaline.core.envelope import Envelope
-from sagaline.core.messages import IncomingMessage
-from sagaline.core.processor import EventProcessor
-from sagaline.core.publisher import OutgoingMessage
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.messaging.processor import EventProcessor
+from sagaline.core.messaging.publisher import OutgoingMessage
+from sagaline.core.middleware import faults
+from sagaline.core.runtime import wiring
 from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
 
 pytestmark = pytest.mark.unit

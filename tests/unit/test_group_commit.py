@@ -8,8 +8,8 @@ import threading
 import psycopg
 import pytest
 
-from sagaline.core.envelope import Envelope
-from sagaline.core.group_commit import GroupCommit, run_together
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.postgres.group_commit import GroupCommit, run_together
 from tests.doubles import InMemoryUnitOfWork
 
 pytestmark = pytest.mark.unit

@@ -12,8 +12,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from sagaline.core import http_server
-from sagaline.core.http_server import QuietServer
+from sagaline.core.http import server as http_server
+from sagaline.core.http.server import QuietServer
 
 pytestmark = pytest.mark.unit
 

@@ -10,17 +10,17 @@ from decimal import Decimal
 
 import pytest
 
-from sagaline.core.envelope import Envelope
-from sagaline.core.messages import IncomingMessage
-from sagaline.core.service import Service
-from sagaline.services import topics
-from sagaline.services.failures import INJECTED_FAILURE, RandomFailure
-from sagaline.services.inventory.bootstrap import bootstrap as inventory_bootstrap
-from sagaline.services.inventory.handlers import refuse_reservation
-from sagaline.services.order.handlers import PlaceOrder, place_order
-from sagaline.services.payment.bootstrap import bootstrap as payment_bootstrap
-from sagaline.services.payment.handlers import PaymentRules, decline_order
-from sagaline.services.topology import INVENTORY_TOPOLOGY, ORDER_TOPOLOGY, PAYMENT_TOPOLOGY
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.middleware.injected_failures import INJECTED_FAILURE, RandomFailure
+from sagaline.core.runtime.service import Service
+from sagaline.seed_saga import topics
+from sagaline.seed_saga.inventory.bootstrap import bootstrap as inventory_bootstrap
+from sagaline.seed_saga.inventory.handlers import refuse_reservation
+from sagaline.seed_saga.order.handlers import PlaceOrder, place_order
+from sagaline.seed_saga.payment.bootstrap import bootstrap as payment_bootstrap
+from sagaline.seed_saga.payment.handlers import PaymentRules, decline_order
+from sagaline.seed_saga.topology import INVENTORY_TOPOLOGY, ORDER_TOPOLOGY, PAYMENT_TOPOLOGY
 from sagaline.settings import InventorySettings, PaymentSettings
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork, FakePaymentUnitOfWork

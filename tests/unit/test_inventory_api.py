@@ -7,9 +7,9 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from sagaline.services.inventory.bootstrap import bootstrap
-from sagaline.services.inventory.repository import Reservation
-from sagaline.services.inventory.status import ReservationStatus
+from sagaline.seed_saga.inventory.bootstrap import bootstrap
+from sagaline.seed_saga.inventory.repository import Reservation
+from sagaline.seed_saga.inventory.status import ReservationStatus
 from sagaline.settings import InventorySettings
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeInventoryUnitOfWork

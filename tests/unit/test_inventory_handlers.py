@@ -4,15 +4,15 @@ import uuid
 
 import pytest
 
-from sagaline.core.envelope import Envelope
-from sagaline.core.retry import PermanentError
-from sagaline.services import topics
-from sagaline.services.inventory.handlers import (
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.retry import PermanentError
+from sagaline.seed_saga import topics
+from sagaline.seed_saga.inventory.handlers import (
     refuse_reservation,
     release_for_cancelled_order,
     reserve_for_paid_order,
 )
-from sagaline.services.topology import INVENTORY_TOPOLOGY
+from sagaline.seed_saga.topology import INVENTORY_TOPOLOGY
 from tests.fakes import FakeInventoryUnitOfWork
 
 O1 = uuid.UUID("00000000-0000-4000-8000-000000000001")

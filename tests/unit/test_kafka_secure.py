@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from confluent_kafka.admin import AclOperation, ResourceType  # type: ignore[attr-defined]
 
-from sagaline.services.topology import TOPOLOGY
-from sagaline.stack import kafka_config, kafka_secure
+from sagaline.devstack import kafka_config, kafka_secure
+from sagaline.seed_saga.topology import TOPOLOGY
 
 pytestmark = pytest.mark.unit
 

@@ -11,9 +11,9 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from sagaline.core import logs
-from sagaline.core.envelope import Envelope
-from sagaline.core.processor import EventProcessor
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.processor import EventProcessor
+from sagaline.core.observability import logs
 from sagaline.settings import OrderSettings
 from tests.doubles import InMemoryUnitOfWork
 from tests.service_settings import settings_for
@@ -65,7 +65,7 @@ def test_an_exception_and_a_multi_line_message_stay_on_one_line(
 def test_a_handled_events_log_line_carries_its_order_event_and_trace_ids(
         json_lines: io.StringIO) -> None:
     def handler(event: Envelope, uow: Any) -> None:
-        logging.getLogger("sagaline.services.order").info("moving the order")
+        logging.getLogger("sagaline.seed_saga.order").info("moving the order")
 
     event = Envelope.first("payment.charged", "a2c0e7c4-5b1e-4a4f-9d51-2f1f7f2b6d10",
                            {"orderId": "a2c0e7c4-5b1e-4a4f-9d51-2f1f7f2b6d10"},

@@ -12,17 +12,17 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry, generate_latest
 
-from sagaline.core import alerts
-from sagaline.core.consumer import ConsumerLoop
-from sagaline.core.deadletter import TopicDeadLetters
-from sagaline.core.kafka_lag import ConsumerLag, lag_by_partition
-from sagaline.core.metrics import Backlog, OutboxBacklog, ServiceMetrics
-from sagaline.core.processor import EventProcessor
-from sagaline.core.retry import RetryPolicy
-from sagaline.services.order.bootstrap import bootstrap
-from sagaline.services.order.handlers import PlaceOrder, place_order
-from sagaline.services.order.metrics import InFlight, SagaMetrics, reason_label
-from sagaline.services.order.repository import Finished
+from sagaline.core.kafka.lag import ConsumerLag, lag_by_partition
+from sagaline.core.messaging.consumer import ConsumerLoop
+from sagaline.core.messaging.deadletter import TopicDeadLetters
+from sagaline.core.messaging.processor import EventProcessor
+from sagaline.core.messaging.retry import RetryPolicy
+from sagaline.core.observability import alerts
+from sagaline.core.observability.metrics import Backlog, OutboxBacklog, ServiceMetrics
+from sagaline.seed_saga.order.bootstrap import bootstrap
+from sagaline.seed_saga.order.handlers import PlaceOrder, place_order
+from sagaline.seed_saga.order.metrics import InFlight, SagaMetrics, reason_label
+from sagaline.seed_saga.order.repository import Finished
 from sagaline.settings import OrderSettings
 from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
 from tests.fakes import FakeOrderUnitOfWork

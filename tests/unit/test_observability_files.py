@@ -13,8 +13,8 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
-from sagaline.core.metrics import Backlog
-from sagaline.core.service import Service
+from sagaline.core.observability.metrics import Backlog
+from sagaline.core.runtime.service import Service
 from tests.unit.test_offline_docs import SERVICES
 
 pytestmark = pytest.mark.unit

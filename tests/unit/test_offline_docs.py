@@ -10,12 +10,12 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from sagaline.core import api_docs
-from sagaline.core.service import Service
-from sagaline.core.web import create_app
-from sagaline.services.inventory.bootstrap import bootstrap as inventory
-from sagaline.services.order.bootstrap import bootstrap as order
-from sagaline.services.payment.bootstrap import bootstrap as payment
+from sagaline.core.http import api_docs
+from sagaline.core.http.app import create_app
+from sagaline.core.runtime.service import Service
+from sagaline.seed_saga.inventory.bootstrap import bootstrap as inventory
+from sagaline.seed_saga.order.bootstrap import bootstrap as order
+from sagaline.seed_saga.payment.bootstrap import bootstrap as payment
 from sagaline.settings import InventorySettings, OrderSettings, PaymentSettings
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork, FakePaymentUnitOfWork

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from sagaline.services.order.bootstrap import bootstrap
+from sagaline.seed_saga.order.bootstrap import bootstrap
 from sagaline.settings import OrderSettings
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeOrderUnitOfWork

@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
-from sagaline.core.envelope import Envelope
-from sagaline.core.retry import PermanentError
-from sagaline.services import topics
-from sagaline.services.events import Item
-from sagaline.services.order.handlers import (
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.retry import PermanentError
+from sagaline.seed_saga import topics
+from sagaline.seed_saga.events import Item
+from sagaline.seed_saga.order.handlers import (
     IdempotencyConflict,
     PlaceOrder,
     cancel_overdue,
     place_order,
 )
-from sagaline.services.topology import ORDER_TOPOLOGY
+from sagaline.seed_saga.topology import ORDER_TOPOLOGY
 from tests.fakes import FakeOrderUnitOfWork
 
 pytestmark = pytest.mark.unit

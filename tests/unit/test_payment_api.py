@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
-from sagaline.services.payment.bootstrap import bootstrap
-from sagaline.services.payment.repository import Payment
-from sagaline.services.payment.status import PaymentStatus
+from sagaline.seed_saga.payment.bootstrap import bootstrap
+from sagaline.seed_saga.payment.repository import Payment
+from sagaline.seed_saga.payment.status import PaymentStatus
 from sagaline.settings import PaymentSettings
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakePaymentUnitOfWork

@@ -6,17 +6,17 @@ from decimal import Decimal
 import pydantic
 import pytest
 
-from sagaline.core.envelope import Envelope
-from sagaline.core.retry import PermanentError
-from sagaline.services import topics
-from sagaline.services.payment.handlers import (
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.retry import PermanentError
+from sagaline.seed_saga import topics
+from sagaline.seed_saga.payment.handlers import (
     PaymentRules,
     cancel_for_order,
     charge_for_order,
     decline_order,
     refund_after_failure,
 )
-from sagaline.services.topology import PAYMENT_TOPOLOGY
+from sagaline.seed_saga.topology import PAYMENT_TOPOLOGY
 from tests.fakes import FakePaymentUnitOfWork
 
 O1 = uuid.UUID("00000000-0000-4000-8000-000000000001")

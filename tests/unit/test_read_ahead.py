@@ -9,12 +9,12 @@ from typing import Any, cast
 import psycopg
 import pytest
 
-from sagaline.core.envelope import Envelope
-from sagaline.core.processor import EventProcessor
-from sagaline.core.read_ahead import ReadAhead
-from sagaline.services import ids, topics
-from sagaline.services.inventory.sql_repository import PostgresInventoryUnitOfWork
-from sagaline.services.payment.sql_repository import PostgresPaymentUnitOfWork
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.processor import EventProcessor
+from sagaline.core.messaging.read_ahead import ReadAhead
+from sagaline.seed_saga import ids, topics
+from sagaline.seed_saga.inventory.sql_repository import PostgresInventoryUnitOfWork
+from sagaline.seed_saga.payment.sql_repository import PostgresPaymentUnitOfWork
 from tests.doubles import InMemoryUnitOfWork
 from tests.fakes import FakeAccounts, FakePayments, FakeReservations, FakeStock
 

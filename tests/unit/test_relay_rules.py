@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from sagaline.core import db, outbox
-from sagaline.core.outbox import OutboxRow
-from sagaline.core.publisher import Delivery, OutgoingMessage
-from sagaline.core.relay import OutboxRelay, PartialDelivery, in_order_prefix
-from sagaline.core.runtime import Workers
+from sagaline.core.messaging.publisher import Delivery, OutgoingMessage
+from sagaline.core.outbox import store as outbox
+from sagaline.core.outbox.relay import OutboxRelay, PartialDelivery, in_order_prefix
+from sagaline.core.outbox.store import OutboxRow
+from sagaline.core.postgres import db
+from sagaline.core.runtime.workers import Workers
 from tests.doubles import InMemoryPublisher, NoTransaction
 
 pytestmark = pytest.mark.unit

@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from sagaline.core import trace_setup, tracing
+from sagaline.core.observability import trace_setup, tracing
 from tests.unit.in_memory_saga import Saga, in_memory_outbox
 
 pytestmark = pytest.mark.unit

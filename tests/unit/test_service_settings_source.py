@@ -20,7 +20,7 @@ def test_a_service_without_its_dsn_exits_naming_it(tmp_path: Path) -> None:
     (tmp_path / "stack").mkdir()
     (tmp_path / "stack" / "local.env").write_text(LEFT_AROUND)
     env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_DB_DSN")}
-    out = subprocess.run([sys.executable, "-m", "sagaline.services.order"], cwd=tmp_path,
+    out = subprocess.run([sys.executable, "-m", "sagaline.seed_saga.order"], cwd=tmp_path,
                          env=env, capture_output=True, text=True, timeout=60, check=False)
     assert out.returncode != 0
     assert "ORDER_DB_DSN" in out.stderr and "Field required" in out.stderr, out.stderr

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from sagaline.core.session_limits import SessionLimits
-from sagaline.services import ORDER
+from sagaline.core.postgres.session_limits import SessionLimits
+from sagaline.devstack import pgconfig
+from sagaline.seed_saga import ORDER
 from sagaline.settings import OrderSettings
-from sagaline.stack import pgconfig
 
 pytestmark = pytest.mark.unit
 DSN = "postgresql://u:p@127.0.0.1:5433/db?options=-c%20search_path%3Dtest_x"

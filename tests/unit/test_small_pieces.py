@@ -11,11 +11,13 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from sagaline.core import auth, faults, web
-from sagaline.core.deadletter import dead_letter_headers
-from sagaline.core.envelope import MalformedMessage
-from sagaline.core.messages import IncomingMessage
-from sagaline.core.retry import Decision, PermanentError, RetryPolicy
+from sagaline.core.http import app as web
+from sagaline.core.http import auth
+from sagaline.core.messaging.deadletter import dead_letter_headers
+from sagaline.core.messaging.envelope import MalformedMessage
+from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.messaging.retry import Decision, PermanentError, RetryPolicy
+from sagaline.core.middleware import faults
 
 pytestmark = pytest.mark.unit
 
@@ -31,7 +33,7 @@ def test_fault_specs_parse_and_unknown_points_are_refused() -> None:
 def test_an_unarmed_point_does_nothing_and_a_delay_fires_once(
         monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr("sagaline.core.faults.time.sleep", slept.append)
+    monkeypatch.setattr("sagaline.core.middleware.faults.time.sleep", slept.append)
     points = faults.FaultPoints({"relay.after_ack": 0.0}, random.Random(1),
                                 delays={"consumer.before_commit": 3.0})
     for _ in range(3):
@@ -133,8 +135,8 @@ def test_ready_reports_what_is_wrong_to_an_admin() -> None:
 
 
 def test_only_rows_before_a_keys_first_unacknowledged_row_are_marked() -> None:
-    from sagaline.core.publisher import Delivery, OutgoingMessage
-    from sagaline.core.relay import in_order_prefix
+    from sagaline.core.messaging.publisher import Delivery, OutgoingMessage
+    from sagaline.core.outbox.relay import in_order_prefix
 
     batch = [OutgoingMessage(i, "t", key, b"", {})
              for i, key in enumerate(["a", "a", "b", "a", "b", "c"])]
@@ -144,8 +146,8 @@ def test_only_rows_before_a_keys_first_unacknowledged_row_are_marked() -> None:
 
 
 def test_the_client_config_may_not_weaken_the_guarantees() -> None:
-    from sagaline.core.kafka_publisher import producer_config
-    from sagaline.core.kafka_source import consumer_config
+    from sagaline.core.kafka.publisher import producer_config
+    from sagaline.core.kafka.source import consumer_config
 
     assert producer_config("b", {"linger.ms": "5"})["linger.ms"] == "5"
     with pytest.raises(ValueError, match=r"enable\.idempotence"):

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from sagaline.devstack import Stack, StackError, kafka_config
+from sagaline.devstack.services import Service
+from sagaline.devstack.shape import Shape, node_addresses, replica_port
 from sagaline.settings import StackSettings
-from sagaline.stack import Stack, StackError, kafka_config
-from sagaline.stack.services import Service
-from sagaline.stack.shape import Shape, node_addresses, replica_port
 
 pytestmark = pytest.mark.unit
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from sagaline.devstack.topic_drift import DAY_MS, wanted_specs
 from sagaline.settings import TopicSettings
-from sagaline.stack.topic_drift import DAY_MS, wanted_specs
 
 pytestmark = pytest.mark.unit
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from sagaline.core.envelope import Envelope
-from sagaline.core.topology import Edge, ServiceTopology, Topology
-from sagaline.services import SERVICES, topics
-from sagaline.services.topology import TOPOLOGY
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.saga import Edge, ServiceTopology, Topology
+from sagaline.seed_saga import SERVICES, topics
+from sagaline.seed_saga.topology import TOPOLOGY
 from tests.fakes import FakePaymentUnitOfWork
 
 pytestmark = pytest.mark.unit
@@ -66,7 +66,7 @@ def test_every_topic_the_stack_creates_is_declared() -> None:
 def emitted_topics(service: str) -> set[str]:
     """The `topics.X` named inside `uow.emit(...)` calls anywhere in a service's package."""
     found = set()
-    for source in files(f"sagaline.services.{service}").iterdir():
+    for source in files(f"sagaline.seed_saga.{service}").iterdir():
         if not source.name.endswith(".py"):
             continue
         for node in ast.walk(ast.parse(source.read_text())):
@@ -86,7 +86,7 @@ def test_a_service_produces_what_its_code_emits(service: ServiceTopology[Any]) -
 @pytest.mark.parametrize("service", TOPOLOGY.services, ids=lambda s: s.name)
 def test_a_service_consumes_with_its_own_handlers(service: ServiceTopology[Any]) -> None:
     for handler in service.consumes.values():
-        assert handler.__module__ == f"sagaline.services.{service.name}.handlers"
+        assert handler.__module__ == f"sagaline.seed_saga.{service.name}.handlers"
 
 
 def test_the_services_are_the_launchers_and_their_groups_the_seeds() -> None:

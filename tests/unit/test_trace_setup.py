@@ -10,7 +10,7 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 
-from sagaline.core import trace_setup, tracing
+from sagaline.core.observability import trace_setup, tracing
 from tests.unit.in_memory_saga import Saga, in_memory_outbox
 
 pytestmark = pytest.mark.unit

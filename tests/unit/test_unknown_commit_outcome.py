@@ -13,9 +13,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from sagaline.core.db import CommitOutcomeUnknown
-from sagaline.services.inventory.bootstrap import bootstrap as inventory_service
-from sagaline.services.order.bootstrap import bootstrap as order_service
+from sagaline.core.postgres.db import CommitOutcomeUnknown
+from sagaline.seed_saga.inventory.bootstrap import bootstrap as inventory_service
+from sagaline.seed_saga.order.bootstrap import bootstrap as order_service
 from sagaline.settings import InventorySettings, OrderSettings
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork

@@ -12,8 +12,8 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from psycopg import errors
 
-from sagaline.core import web
-from sagaline.core.retry import is_transient
+from sagaline.core.http import app as web
+from sagaline.core.messaging.retry import is_transient
 
 pytestmark = pytest.mark.unit
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sagaline.audit.auditor import audit
 from sagaline.audit.evaluate import DEFAULT_GRACE_S, DEFAULT_OUTBOX_AGE_S, AuditOptions
+from sagaline.audit.findings import Finding, Report
 from sagaline.audit.read_db import SourceUnavailable
-from sagaline.audit.report import Finding, Report
-from sagaline.audit.runner import audit
 from sagaline.settings import SystemSettings
 
 __all__ = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sagaline.audit.report import Finding, Value, plain
+from sagaline.audit.findings import Finding, Value, plain
 from sagaline.audit.rows import AccountBook, StockBook
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sagaline.audit import book_checks, order_checks, rest_checks, saga_checks
-from sagaline.audit.report import Report
+from sagaline.audit.findings import Report
 from sagaline.audit.rows import Snapshot
 
 DEFAULT_GRACE_S = 30.0

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sagaline.audit.report import Finding
+from sagaline.audit.findings import Finding
 from sagaline.audit.rows import KafkaEvent
 
 

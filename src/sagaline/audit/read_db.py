@@ -25,8 +25,8 @@ from sagaline.audit.rows import (
     ReservationRow,
     StockBook,
 )
-from sagaline.services.inventory.status import ReservationStatus
-from sagaline.services.payment.status import PaymentStatus
+from sagaline.seed_saga.inventory.status import ReservationStatus
+from sagaline.seed_saga.payment.status import PaymentStatus
 
 SKEW = timedelta(minutes=1)
 _SINCE = "(%(since)s::timestamptz IS NULL OR created_at >= %(since)s::timestamptz)"

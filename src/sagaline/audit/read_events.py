@@ -16,7 +16,7 @@ from confluent_kafka.admin import AdminClient
 from sagaline.audit.read_db import SourceUnavailable
 from sagaline.audit.read_kafka import offsets, partitions
 from sagaline.audit.rows import KafkaEvent
-from sagaline.core.envelope import H_EVENT_ID, H_OCCURRED_AT
+from sagaline.core.messaging.envelope import H_EVENT_ID, H_OCCURRED_AT
 
 READ_TIMEOUT_S = 30.0
 

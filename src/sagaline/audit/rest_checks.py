@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sagaline.audit.report import Finding, Value
+from sagaline.audit.findings import Finding, Value
 from sagaline.audit.rows import DeadLetters, OutboxState, PartitionLag
 
 

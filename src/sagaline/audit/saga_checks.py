@@ -12,12 +12,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sagaline.audit.report import Finding, plain
+from sagaline.audit.findings import Finding, plain
 from sagaline.audit.rows import Items, OrderRow, PaymentRow, ReservationRow
-from sagaline.services import topics
-from sagaline.services.inventory.status import NOT_HELD, ReservationStatus
-from sagaline.services.order.status import FINAL, OrderStatus
-from sagaline.services.payment.status import NO_NET_CHARGE, PaymentStatus
+from sagaline.seed_saga import topics
+from sagaline.seed_saga.inventory.status import NOT_HELD, ReservationStatus
+from sagaline.seed_saga.order.status import FINAL, OrderStatus
+from sagaline.seed_saga.payment.status import NO_NET_CHARGE, PaymentStatus
 
 # What a stuck order last heard, by the status it is stuck in.
 LAST_OUTCOME: dict[str, str] = {OrderStatus.PENDING: "none yet",

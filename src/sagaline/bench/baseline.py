@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sagaline.bench.seed_like import SEED_LIKE
+from sagaline.devstack import Stack
 from sagaline.settings import StackSettings
-from sagaline.stack import Stack
 
 __all__ = ["SEED_LIKE", "seed_like_services"]
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from sagaline.bench.config import BenchConfig
-from sagaline.bench.runner import run
+from sagaline.bench.harness import run
+from sagaline.devstack import Stack, StackError
 from sagaline.settings import stack_settings
-from sagaline.stack import Stack, StackError
 
 
 def main(quick: bool, steps: str, step_seconds: float, baseline: bool, out_dir: Path,

@@ -13,8 +13,8 @@ from typing import Any
 
 import psycopg
 
-from sagaline.services import SERVICES
-from sagaline.services.order.status import NOT_FINAL
+from sagaline.seed_saga import SERVICES
+from sagaline.seed_saga.order.status import NOT_FINAL
 from sagaline.settings import StackSettings
 
 EPOCH = "extract(epoch from {})::float8"

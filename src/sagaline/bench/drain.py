@@ -12,11 +12,11 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from sagaline.core import db, migrations
-from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
-from sagaline.core.relay import OutboxRelay
+from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
+from sagaline.core.outbox.relay import OutboxRelay
+from sagaline.core.postgres import db, migrations
+from sagaline.devstack.topics import ensure_topics
 from sagaline.settings import StackSettings
-from sagaline.stack.topics import ensure_topics
 
 DRAIN_TOPIC = "bench.drain"
 _FILL = """

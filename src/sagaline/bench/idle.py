@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from sagaline.bench import costs, machine
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
 
 READERS = frozenset({"dashboard"})  # not part of the stack's own idle cost
 

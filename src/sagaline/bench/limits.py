@@ -17,9 +17,9 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from psycopg import sql
 
 from sagaline.bench.stats import summary
+from sagaline.devstack import pgsys
+from sagaline.devstack.topics import ensure_topics
 from sagaline.settings import StackSettings
-from sagaline.stack import pgsys
-from sagaline.stack.topics import ensure_topics
 
 RTT_TOPIC = "bench.rtt"
 

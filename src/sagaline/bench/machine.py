@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import psutil
 
+from sagaline.devstack import Stack, StackError
 from sagaline.settings import StackSettings
-from sagaline.stack import Stack, StackError
 
 
 def describe() -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from sagaline.bench import dbstats
 from sagaline.bench.loadgen import LoadResult
 from sagaline.bench.stats import percentile, summary
-from sagaline.services import SERVICES
+from sagaline.seed_saga import SERVICES
 from sagaline.settings import StackSettings
 
 

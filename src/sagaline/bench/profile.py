@@ -21,8 +21,8 @@ from pathlib import Path
 from sagaline.bench import costs, machine, thread_costs
 from sagaline.bench.fanout import Fleet
 from sagaline.bench.loadgen import LoadPlan
+from sagaline.devstack import Stack
 from sagaline.settings import stack_settings
-from sagaline.stack import Stack
 
 SERVICES = ("order", "payment", "inventory")
 

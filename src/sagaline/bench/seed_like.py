@@ -10,8 +10,8 @@ import importlib
 import sys
 from typing import Any
 
-from sagaline.services import SERVICES
-from sagaline.services.runner import read_settings, run
+from sagaline.seed_saga import SERVICES
+from sagaline.seed_saga.runner import read_settings, run
 
 SEED_LIKE: dict[str, Any] = {
     "relay_poll_interval_s": 1.5,

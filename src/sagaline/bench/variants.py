@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 
 from sagaline.bench.config import BenchConfig
-from sagaline.bench.runner import run
-from sagaline.stack import Stack
+from sagaline.bench.harness import run
+from sagaline.devstack import Stack
 
 
 def comparison_config(steps: str, step_s: float, closed_s: float, out_dir: Path,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import signal
 import time
 
-from sagaline.core.faults import CRASH_MARK, POINTS
-from sagaline.stack import Stack, StackError
-from sagaline.stack.proc import tail
+from sagaline.core.middleware.faults import CRASH_MARK, POINTS
+from sagaline.devstack import Stack, StackError
+from sagaline.devstack.proc import tail
 
 SERVICE_NAMES = ("order", "payment", "inventory")
 

@@ -11,8 +11,8 @@ from typing import Any
 from sagaline import audit
 from sagaline.chaos import disruptions
 from sagaline.chaos.load import OrderStream
-from sagaline.core.faults import POINTS
-from sagaline.stack import Stack
+from sagaline.core.middleware.faults import POINTS
+from sagaline.devstack import Stack
 
 
 @dataclass

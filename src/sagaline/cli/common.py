@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import psycopg
 import typer
 
-from sagaline.stack import Stack, StackError
+from sagaline.devstack import Stack, StackError
 
 
 def say(text: str) -> None:

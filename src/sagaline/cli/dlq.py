@@ -9,10 +9,10 @@ import psycopg
 import typer
 from confluent_kafka import KafkaException
 
-from sagaline.core import db
-from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
+from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
+from sagaline.core.postgres import db
 from sagaline.ops import dlq as dead_letters
-from sagaline.services import SERVICES, ServiceSpec
+from sagaline.seed_saga import SERVICES, ServiceSpec
 from sagaline.settings import SystemSettings
 
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list them, replay them.")

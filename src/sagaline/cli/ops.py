@@ -8,10 +8,10 @@ import typer
 
 from sagaline import demo as demo_run
 from sagaline.cli.common import readable_errors, say, timed
-from sagaline.core import outbox
-from sagaline.core.migrations import migrate_dsn
-from sagaline.services import SERVICES
-from sagaline.stack import Stack
+from sagaline.core.outbox import store as outbox
+from sagaline.core.postgres.migrations import migrate_dsn
+from sagaline.devstack import Stack
+from sagaline.seed_saga import SERVICES
 
 app = typer.Typer()
 

@@ -1,4 +1,4 @@
-"""`up`, `down`, `status`, `fetch`, `topics`: the local stack (see sagaline.stack)."""
+"""`up`, `down`, `status`, `fetch`, `topics`: the local stack (see sagaline.devstack)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import time
 import typer
 
 from sagaline.cli.common import readable_errors, say, timed
+from sagaline.devstack import Stack, StackError
+from sagaline.devstack.foreground import supervise
+from sagaline.devstack.kafka import ensure_jars, kafka_home
+from sagaline.devstack.shape import Shape
+from sagaline.devstack.status_table import table
+from sagaline.devstack.topics import broker_ready, ensure_saga_topics, saga_topic_drift
 from sagaline.settings import TopicSettings
-from sagaline.stack import Stack, StackError
-from sagaline.stack.foreground import supervise
-from sagaline.stack.kafka import ensure_jars, kafka_home
-from sagaline.stack.report import table
-from sagaline.stack.shape import Shape
-from sagaline.stack.topics import broker_ready, ensure_saga_topics, saga_topic_drift
 
 app = typer.Typer()
 

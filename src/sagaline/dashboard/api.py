@@ -15,15 +15,15 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sagaline.core.topology import Topology
+from sagaline.core.saga import Topology
 from sagaline.dashboard import order_queries, saga_reads, timeline
 from sagaline.dashboard.cache import TtlCache
 from sagaline.dashboard.collector import Collector
 from sagaline.dashboard.sources import Databases, Unavailable
 from sagaline.dashboard.watchers import Watchers
-from sagaline.services import SERVICES
-from sagaline.services.order.status import OrderStatus
-from sagaline.services.topology import TOPOLOGY
+from sagaline.seed_saga import SERVICES
+from sagaline.seed_saga.order.status import OrderStatus
+from sagaline.seed_saga.topology import TOPOLOGY
 from sagaline.settings import DashboardSettings
 
 STATIC = Path(__file__).parent / "static"

@@ -11,7 +11,7 @@ import time
 
 import orjson
 
-from sagaline.core.topology import Topology
+from sagaline.core.saga import Topology
 from sagaline.dashboard import core_queries, kafka_view, order_queries, stuck
 from sagaline.dashboard.charts import Charts
 from sagaline.dashboard.published import Published

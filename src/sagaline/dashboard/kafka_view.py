@@ -11,7 +11,7 @@ from confluent_kafka import KafkaException
 
 from sagaline.audit import read_kafka
 from sagaline.audit.read_db import SourceUnavailable
-from sagaline.core.topology import Topology
+from sagaline.core.saga import Topology
 from sagaline.ops import dlq
 from sagaline.ops.kafka_admin import admin_client
 

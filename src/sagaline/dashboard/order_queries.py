@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from sagaline.services.order.status import NOT_FINAL, OrderStatus
+from sagaline.seed_saga.order.status import NOT_FINAL, OrderStatus
 
 _EPOCH = "extract(epoch FROM {0})::float8 AS {0}"
 _COLUMNS = ", ".join([

@@ -6,7 +6,7 @@ import time
 import uuid
 from typing import Any
 
-from sagaline.core.topology import Topology
+from sagaline.core.saga import Topology
 from sagaline.dashboard import business_queries, core_queries, order_queries
 from sagaline.dashboard.sources import Databases
 from sagaline.dashboard.timeline import SagaRecords

@@ -6,7 +6,7 @@ import socket
 
 import uvicorn
 
-from sagaline.core.http_server import QuietServer
+from sagaline.core.http.server import QuietServer
 from sagaline.dashboard.api import create_app
 from sagaline.settings import DashboardSettings
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import httpx
 
 from sagaline.audit.read_db import SourceUnavailable
-from sagaline.core.topology import Topology
+from sagaline.core.saga import Topology
 from sagaline.dashboard import kafka_view, readiness
 from sagaline.dashboard.series import Series
 from sagaline.dashboard.sources import Databases, Unavailable

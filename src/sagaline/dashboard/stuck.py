@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sagaline.core.topology import Topology
-from sagaline.services import topics
-from sagaline.services.order.status import OrderStatus
+from sagaline.core.saga import Topology
+from sagaline.seed_saga import topics
+from sagaline.seed_saga.order.status import OrderStatus
 
 # The event that put an order in each status that is not final.
 MOVED_BY = {OrderStatus.PENDING: topics.ORDER_CREATED,

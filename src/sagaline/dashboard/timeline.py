@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sagaline.core.topology import Topology
-from sagaline.services import topics
+from sagaline.core.saga import Topology
+from sagaline.seed_saga import topics
 
 # Events that undo an earlier step, drawn as compensations.
 COMPENSATIONS = frozenset({topics.PAYMENT_REFUNDED, topics.INVENTORY_RELEASED,

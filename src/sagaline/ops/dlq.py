@@ -17,12 +17,12 @@ from datetime import datetime
 
 import psycopg
 
-from sagaline.core import deadletter as dl
-from sagaline.core import inbox
-from sagaline.core.envelope import H_OCCURRED_AT, MalformedMessage, decode
-from sagaline.core.kafka_source import read_topic
-from sagaline.core.messages import IncomingMessage
-from sagaline.core.publisher import OutgoingMessage, Publisher
+from sagaline.core.kafka.source import read_topic
+from sagaline.core.messaging import deadletter as dl
+from sagaline.core.messaging import inbox
+from sagaline.core.messaging.envelope import H_OCCURRED_AT, MalformedMessage, decode
+from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.messaging.publisher import OutgoingMessage, Publisher
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from sagaline.core import faults
+from sagaline.core.middleware import faults
 
 # Codecs librdkafka can write. KafkaJS (the seed demo's client) decodes only none and gzip
 # without plugins, so the contract's topics default to a codec every client reads.

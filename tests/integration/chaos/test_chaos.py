@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from sagaline import chaos  # noqa: F401  (the package docstring says what this tier is)
+from sagaline import chaos  # noqa: F401  (the package docstring says what this tier is
 from sagaline.chaos import run as chaos_run
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
 
 pytestmark = pytest.mark.chaos
 

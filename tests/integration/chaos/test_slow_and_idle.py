@@ -17,9 +17,9 @@ import pytest
 
 from sagaline import audit
 from sagaline.chaos.load import OrderStream
-from sagaline.services import PAYMENT
-from sagaline.stack import Stack
-from sagaline.stack.services import service_env
+from sagaline.devstack import Stack
+from sagaline.devstack.services import service_env
+from sagaline.seed_saga import PAYMENT
 
 pytestmark = pytest.mark.chaos
 
@@ -60,7 +60,7 @@ def slow_payment_and_a_second_replica(services: Stack) -> Iterator[Stack]:
     own.stop("payment")
     slow.start("payment")
     env = {**os.environ, **service_env(PAYMENT, services.settings), "PAYMENT_HTTP_PORT": "0"}
-    replica = subprocess.Popen([sys.executable, "-m", "sagaline.services.payment"], env=env,
+    replica = subprocess.Popen([sys.executable, "-m", "sagaline.seed_saga.payment"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     yield slow
     replica.terminate()

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from sagaline.core import migrations
+from sagaline.core.postgres import migrations
+from sagaline.devstack import Stack
+from sagaline.devstack.topics import ensure_topics
 from sagaline.settings import StackSettings
-from sagaline.stack import Stack
-from sagaline.stack.topics import ensure_topics
 from tests.integration.conftest import scratch_schema
 
 TEST_TOPICS = ("test.contract.a", "test.contract.b")

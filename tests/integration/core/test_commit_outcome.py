@@ -6,8 +6,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from sagaline.core import db, outbox
-from sagaline.core.db import CommitOutcomeUnknown
+from sagaline.core.outbox import store as outbox
+from sagaline.core.postgres import db
+from sagaline.core.postgres.db import CommitOutcomeUnknown
 from tests.integration.core.test_relay import event, pending
 
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from confluent_kafka.admin import ConfigResource, ResourceType  # type: ignore[attr-defined]
 
+from sagaline.devstack import Stack
+from sagaline.devstack.topics import DAY_MS, ensure_topics
 from sagaline.ops.kafka_admin import admin_client
-from sagaline.stack import Stack
-from sagaline.stack.topics import DAY_MS, ensure_topics
 
 
 def retention_ms(stack: Stack, topic: str) -> tuple[int, bool]:

@@ -11,9 +11,9 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
-from sagaline.core.envelope import Envelope
-from sagaline.core.processor import EventProcessor
-from sagaline.core.unit_of_work import PostgresUnitOfWork
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.processor import EventProcessor
+from sagaline.core.postgres.unit_of_work import PostgresUnitOfWork
 
 
 class CountingUnitOfWork(PostgresUnitOfWork):

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from confluent_kafka import Consumer
 
-from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
-from sagaline.core.publisher import OutgoingMessage, Publisher
-from sagaline.stack import Stack
+from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
+from sagaline.core.messaging.publisher import OutgoingMessage, Publisher
+from sagaline.devstack import Stack
 from tests.doubles import InMemoryPublisher
 
 TOPIC = "test.contract.a"

@@ -10,14 +10,17 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
-from sagaline.core import db, faults, outbox, wiring
-from sagaline.core.envelope import Envelope
-from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
-from sagaline.core.publisher import Publisher
-from sagaline.core.relay import OutboxRelay
-from sagaline.core.retention import Housekeeper
-from sagaline.core.unit_of_work import PostgresUnitOfWork
-from sagaline.stack import Stack
+from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.publisher import Publisher
+from sagaline.core.middleware import faults
+from sagaline.core.outbox import store as outbox
+from sagaline.core.outbox.relay import OutboxRelay
+from sagaline.core.outbox.retention import Housekeeper
+from sagaline.core.postgres import db
+from sagaline.core.postgres.unit_of_work import PostgresUnitOfWork
+from sagaline.core.runtime import wiring
+from sagaline.devstack import Stack
 from tests.doubles import InMemoryPublisher
 
 

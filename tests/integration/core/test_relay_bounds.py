@@ -21,9 +21,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from sagaline.core import db
-from sagaline.core.session_limits import SessionLimits
-from sagaline.services.order.bootstrap import bootstrap
+from sagaline.core.postgres import db
+from sagaline.core.postgres.session_limits import SessionLimits
+from sagaline.seed_saga.order.bootstrap import bootstrap
 from sagaline.settings import OrderSettings
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.integration.core.test_relay import event, pending, write
@@ -32,8 +32,8 @@ TRANSACTION_S = 3  # the frozen replica's backend ends after this
 # A replica's relay, built from its settings, whose broker never acknowledges.
 FROZEN_RELAY = """
 import threading
-from sagaline.services import ORDER
-from sagaline.core import wiring
+from sagaline.seed_saga import ORDER
+from sagaline.core.runtime import wiring
 from sagaline.settings import OrderSettings
 
 class NeverAcknowledged:

@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
-from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
-from sagaline.core.kafka_source import KafkaSource, consumer_config
-from sagaline.core.messages import IncomingMessage, MessageSource
-from sagaline.core.publisher import OutgoingMessage
-from sagaline.stack import Stack
+from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
+from sagaline.core.kafka.source import KafkaSource, consumer_config
+from sagaline.core.messaging.messages import IncomingMessage, MessageSource
+from sagaline.core.messaging.publisher import OutgoingMessage
+from sagaline.devstack import Stack
 from tests.doubles import InMemorySource
 
 TOPIC = "test.contract.b"

@@ -8,11 +8,11 @@ import uuid
 
 import pytest
 
-from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
-from sagaline.core.kafka_source import KafkaSource, consumer_config
-from sagaline.core.messages import SourceFailed
-from sagaline.core.publisher import OutgoingMessage
-from sagaline.stack import Stack
+from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
+from sagaline.core.kafka.source import KafkaSource, consumer_config
+from sagaline.core.messaging.messages import SourceFailed
+from sagaline.core.messaging.publisher import OutgoingMessage
+from sagaline.devstack import Stack
 
 pytestmark = pytest.mark.integration
 TOPIC = "test.contract.a"

@@ -9,9 +9,9 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
-from sagaline.core.envelope import Envelope
-from sagaline.core.inbox import AlreadyDelivered
-from sagaline.core.unit_of_work import PostgresUnitOfWork
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.inbox import AlreadyDelivered
+from sagaline.core.postgres.unit_of_work import PostgresUnitOfWork
 from tests.doubles import InMemoryUnitOfWork
 
 

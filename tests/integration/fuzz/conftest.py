@@ -20,8 +20,8 @@ from schemathesis import engine, hooks
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events
 
-from sagaline.services.order.status import FINAL
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
+from sagaline.seed_saga.order.status import FINAL
 
 EXAMPLES = 25  # per operation and generation phase: the tier stays within a few minutes
 STEPS = 6  # calls in a stateful scenario at most

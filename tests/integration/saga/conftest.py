@@ -11,8 +11,8 @@ import httpx
 import pytest
 from confluent_kafka import Producer
 
-from sagaline.services.order.status import FINAL
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
+from sagaline.seed_saga.order.status import FINAL
 
 
 class Saga:

@@ -8,9 +8,9 @@ from functools import partial
 
 from confluent_kafka import Producer
 
-from sagaline.core import deadletter as dl
+from sagaline.core.messaging import deadletter as dl
 from sagaline.ops import dlq
-from sagaline.services import topics
+from sagaline.seed_saga import topics
 from tests.integration.saga.conftest import Saga, wait_for
 
 NEAR_LIMIT = 1_020_000  # under the broker's 1 MiB limit, over the producer's 1,000,000

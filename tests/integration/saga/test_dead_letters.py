@@ -15,11 +15,11 @@ import pytest
 from typer.testing import CliRunner
 
 from sagaline.cli import app
-from sagaline.core.kafka_publisher import KafkaPublisher, producer_config
-from sagaline.core.topology import dead_letter_topic
+from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
+from sagaline.core.saga import dead_letter_topic
 from sagaline.ops import dlq
-from sagaline.services import topics
-from sagaline.services.topology import TOPOLOGY
+from sagaline.seed_saga import topics
+from sagaline.seed_saga.topology import TOPOLOGY
 from tests.integration.saga.conftest import Saga, new_user, wait_for
 
 CREDIT = 10_000

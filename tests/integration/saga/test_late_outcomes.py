@@ -6,8 +6,8 @@ import uuid
 
 import psycopg
 
-from sagaline.core.envelope import Envelope
-from sagaline.services import topics
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.seed_saga import topics
 from tests.integration.saga.conftest import Saga, new_user, wait_for
 
 CREDIT = 10_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from sagaline.services import topics
+from sagaline.seed_saga import topics
 from tests.integration.saga.conftest import Saga, new_user, wait_for
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from sagaline.services import topics
+from sagaline.seed_saga import topics
 from tests.integration.saga.conftest import Saga, new_user, wait_for
 
 CREDIT = 10_000  # Settings.starting_credit

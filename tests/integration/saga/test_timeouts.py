@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from sagaline.core.kafka_source import read_topic
-from sagaline.services import topics
-from sagaline.stack import Stack
+from sagaline.core.kafka.source import read_topic
+from sagaline.devstack import Stack
+from sagaline.seed_saga import topics
 from tests.integration.saga.conftest import Saga, new_user, wait_for
 
 CREDIT = 10_000

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from sagaline.core import tracing
-from sagaline.stack import Stack
+from sagaline.core.observability import tracing
+from sagaline.devstack import Stack
 from tests.integration.saga.conftest import Saga, new_user
 from tests.otlp_receiver import OtlpReceiver, ReceivedSpan
 

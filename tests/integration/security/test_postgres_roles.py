@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from sagaline.services import SERVICES
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
+from sagaline.seed_saga import SERVICES
 
 
 def _dsns(stack: Stack) -> dict[str, str]:

@@ -16,9 +16,9 @@ from typing import Generic, TypeVar
 import pytest
 from psycopg_pool import ConnectionPool
 
-from sagaline.core.unit_of_work import UnitOfWork
-from sagaline.services import ServiceSpec
-from sagaline.stack import Stack
+from sagaline.core.postgres.unit_of_work import UnitOfWork
+from sagaline.devstack import Stack
+from sagaline.seed_saga import ServiceSpec
 from tests.integration.conftest import scratch_schema
 
 U = TypeVar("U", bound=UnitOfWork)

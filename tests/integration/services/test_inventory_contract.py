@@ -10,15 +10,11 @@ from collections.abc import Iterator
 import pytest
 from psycopg import errors
 
-from sagaline.services import INVENTORY
-from sagaline.services.inventory.repository import (
-    InventoryUnitOfWork,
-    Reservation,
-    StockLevel,
-)
-from sagaline.services.inventory.sql_repository import PostgresInventoryUnitOfWork
-from sagaline.services.inventory.status import ReservationStatus
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
+from sagaline.seed_saga import INVENTORY
+from sagaline.seed_saga.inventory.repository import InventoryUnitOfWork, Reservation, StockLevel
+from sagaline.seed_saga.inventory.sql_repository import PostgresInventoryUnitOfWork
+from sagaline.seed_saga.inventory.status import ReservationStatus
 from tests.fakes import FakeInventoryUnitOfWork
 from tests.integration.services.conftest import IMPLEMENTATIONS, Storage, new_name, sql_storage
 

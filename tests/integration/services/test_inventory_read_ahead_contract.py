@@ -10,7 +10,7 @@ import uuid
 import pytest
 from psycopg import errors
 
-from sagaline.services.inventory.repository import InventoryUnitOfWork, StockLevel
+from sagaline.seed_saga.inventory.repository import InventoryUnitOfWork, StockLevel
 from tests.integration.services import test_inventory_contract as contract
 from tests.integration.services.conftest import new_name
 

@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
-from sagaline.core.db import CommitOutcomeUnknown
-from sagaline.services import ORDER
-from sagaline.services.order.bootstrap import bootstrap
-from sagaline.services.order.repository import PostgresOrderUnitOfWork
+from sagaline.core.postgres.db import CommitOutcomeUnknown
+from sagaline.devstack import Stack
+from sagaline.seed_saga import ORDER
+from sagaline.seed_saga.order.bootstrap import bootstrap
+from sagaline.seed_saga.order.repository import PostgresOrderUnitOfWork
 from sagaline.settings import OrderSettings
-from sagaline.stack import Stack
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.integration.conftest import scratch_schema
 

@@ -14,17 +14,17 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from sagaline.core import tracing
-from sagaline.services import ORDER
-from sagaline.services.order.repository import (
+from sagaline.core.observability import tracing
+from sagaline.devstack import Stack
+from sagaline.seed_saga import ORDER
+from sagaline.seed_saga.order.repository import (
     Finished,
     Order,
     Orders,
     OrderUnitOfWork,
     PostgresOrderUnitOfWork,
 )
-from sagaline.services.order.status import NOT_FINAL, OrderStatus
-from sagaline.stack import Stack
+from sagaline.seed_saga.order.status import NOT_FINAL, OrderStatus
 from tests.fakes import FakeOrderUnitOfWork
 from tests.integration.services.conftest import IMPLEMENTATIONS, Storage, new_name, sql_storage
 

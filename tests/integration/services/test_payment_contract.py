@@ -11,11 +11,11 @@ from decimal import Decimal
 import pytest
 from psycopg import errors
 
-from sagaline.services import PAYMENT
-from sagaline.services.payment.repository import Account, Payment, PaymentUnitOfWork
-from sagaline.services.payment.sql_repository import PostgresPaymentUnitOfWork
-from sagaline.services.payment.status import PaymentStatus
-from sagaline.stack import Stack
+from sagaline.devstack import Stack
+from sagaline.seed_saga import PAYMENT
+from sagaline.seed_saga.payment.repository import Account, Payment, PaymentUnitOfWork
+from sagaline.seed_saga.payment.sql_repository import PostgresPaymentUnitOfWork
+from sagaline.seed_saga.payment.status import PaymentStatus
 from tests.fakes import FakePaymentUnitOfWork
 from tests.integration.services.conftest import IMPLEMENTATIONS, Storage, new_name, sql_storage
 

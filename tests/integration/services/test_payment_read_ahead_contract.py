@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from psycopg import errors
 
-from sagaline.services.payment.repository import Account, PaymentUnitOfWork
+from sagaline.seed_saga.payment.repository import Account, PaymentUnitOfWork
 from tests.integration.services import test_payment_contract as contract
 from tests.integration.services.conftest import Storage, new_name
 

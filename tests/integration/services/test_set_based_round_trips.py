@@ -15,16 +15,16 @@ from typing import Any
 from psycopg import pq
 from psycopg_pool import ConnectionPool
 
-from sagaline.core.envelope import Envelope
-from sagaline.core.processor import EventProcessor
-from sagaline.services import INVENTORY, PAYMENT, ServiceSpec, topics
-from sagaline.services.inventory.repository import InventoryUnitOfWork
-from sagaline.services.inventory.sql_repository import PostgresInventoryUnitOfWork
-from sagaline.services.payment.handlers import PaymentRules
-from sagaline.services.payment.repository import PaymentUnitOfWork
-from sagaline.services.payment.sql_repository import PostgresPaymentUnitOfWork
-from sagaline.services.topology import INVENTORY_TOPOLOGY, PAYMENT_TOPOLOGY
-from sagaline.stack import Stack
+from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.processor import EventProcessor
+from sagaline.devstack import Stack
+from sagaline.seed_saga import INVENTORY, PAYMENT, ServiceSpec, topics
+from sagaline.seed_saga.inventory.repository import InventoryUnitOfWork
+from sagaline.seed_saga.inventory.sql_repository import PostgresInventoryUnitOfWork
+from sagaline.seed_saga.payment.handlers import PaymentRules
+from sagaline.seed_saga.payment.repository import PaymentUnitOfWork
+from sagaline.seed_saga.payment.sql_repository import PostgresPaymentUnitOfWork
+from sagaline.seed_saga.topology import INVENTORY_TOPOLOGY, PAYMENT_TOPOLOGY
 from tests.integration.conftest import scratch_schema
 
 ITEMS = [{"sku": "SKU-A", "quantity": 1}, {"sku": "SKU-B", "quantity": 2}]

@@ -1,0 +1,132 @@
+"""Publisher on librdkafka's idempotent producer (see `Publisher` for the guarantees)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
+
+from sagaline.core.messaging.publisher import Delivery, OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+# Errors that no retry of the same message can fix.
+PERMANENT_ERRORS = frozenset({
+    KafkaError.MSG_SIZE_TOO_LARGE,
+    KafkaError.RECORD_LIST_TOO_LARGE,
+    KafkaError.INVALID_RECORD,
+    KafkaError.TOPIC_AUTHORIZATION_FAILED,  # re-queue with `sagaline outbox requeue`
+    KafkaError._INVALID_ARG,
+})
+# Not permanent: an unknown topic (not created yet, or recreated). Rows wait for it, as in a
+# broker outage, rather than being given up on.
+
+
+# Codecs librdkafka can write. Every client decodes `none` and `gzip`; KafkaJS (the seed's
+# client) needs a plugin for the others and crashes on them without one (CONTRACT.md).
+COMPRESSION_TYPES = ("none", "gzip", "snappy", "lz4", "zstd")
+DEFAULT_COMPRESSION = "none"  # measured against gzip: docs/performance.md
+
+
+def producer_config(bootstrap: str, extra: Mapping[str, str] | None = None,
+                    compression: str = DEFAULT_COMPRESSION) -> dict[str, Any]:
+    return {
+        "bootstrap.servers": bootstrap,
+        "enable.idempotence": True,  # implies acks=all, no reordering, no retry duplicates
+        "acks": "all",
+        "linger.ms": 1,  # the relay sends whole batches; don't wait for more
+        "batch.num.messages": 10_000,
+        "compression.type": compression_type(compression),
+        # Bounds how long the relay holds its transaction while the broker is away.
+        "message.timeout.ms": 10_000,
+        **without_protected(extra),
+    }
+
+
+def compression_type(codec: str) -> str:
+    if codec not in COMPRESSION_TYPES:
+        raise ValueError(f"compression {codec!r} is not one of {', '.join(COMPRESSION_TYPES)}")
+    return codec
+
+
+# Settings that the outbox guarantees rest on: a user's client config may not change them.
+# (The relay's publish timeout is above message.timeout.ms; a consumer starting from the
+# latest offset would skip events.)
+PROTECTED = frozenset({"enable.idempotence", "acks", "enable.auto.offset.store",
+                       "enable.auto.commit", "group.id", "bootstrap.servers",
+                       "message.timeout.ms", "delivery.timeout.ms", "auto.offset.reset"})
+
+
+# The codec has a setting of its own, checked against what the contract's clients decode.
+CODEC_KEYS = frozenset({"compression.type", "compression.codec"})
+
+
+def without_protected(extra: Mapping[str, str] | None) -> dict[str, str]:
+    clash = PROTECTED & set(extra or {})
+    if clash:
+        raise ValueError(f"KAFKA_CLIENT_CONFIG may not set {', '.join(sorted(clash))}: "
+                         "the outbox and the idempotent consumer rely on them")
+    codec = CODEC_KEYS & set(extra or {})
+    if codec:
+        raise ValueError(f"KAFKA_CLIENT_CONFIG may not set {', '.join(sorted(codec))}: "
+                         "use KAFKA_COMPRESSION_TYPE")
+    return dict(extra or {})
+
+
+class KafkaPublisher:
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self._config = dict(config)
+        self._producer = Producer(self._config)
+
+    def publish(self, batch: Sequence[OutgoingMessage], timeout_s: float) -> list[Delivery]:
+        results: dict[int, Delivery] = {}
+
+        def on_delivery(ref: int) -> Any:
+            def callback(err: KafkaError | None, _msg: Message) -> None:
+                results[ref] = _delivery(ref, err)
+            return callback
+
+        producer = self._producer
+        for message in batch:
+            self._produce(producer, message, on_delivery(message.ref), results)
+        producer.flush(timeout_s)
+        if any(d.fatal for d in results.values()):
+            # A fatal idempotent-producer error poisons the instance: start a new one (the
+            # failed messages stay pending in the outbox and go out with it).
+            log.error("producer: fatal error; replacing the producer")
+            self._producer = Producer(self._config)
+        return [results.get(m.ref, Delivery(m.ref, "delivery timed out")) for m in batch]
+
+    def _produce(self, producer: Producer, message: OutgoingMessage, callback: Any,
+                 results: dict[int, Delivery]) -> None:
+        while True:
+            try:
+                producer.produce(
+                    message.topic, value=message.value, key=message.key,
+                    headers=list(message.headers.items()), on_delivery=callback,
+                )
+                return
+            except BufferError:  # local queue full: let deliveries drain, then try again
+                producer.poll(0.05)
+            except KafkaException as exc:
+                results[message.ref] = _delivery(message.ref, exc.args[0])
+                return
+
+    def reachable(self, timeout_s: float = 2.0) -> bool:
+        try:
+            self._producer.list_topics(timeout=timeout_s)
+            return True
+        except KafkaException:
+            return False
+
+    def close(self) -> None:
+        self._producer.flush(10)
+
+
+def _delivery(ref: int, err: KafkaError | None) -> Delivery:
+    if err is None:
+        return Delivery(ref)
+    return Delivery(ref, f"{err.name()}: {err.str()}", permanent=err.code() in PERMANENT_ERRORS,
+                    fatal=err.fatal())

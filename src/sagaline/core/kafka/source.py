@@ -1,0 +1,182 @@
+"""MessageSource on a librdkafka consumer in a consumer group (see `MessageSource`).
+
+Offsets are stored only by `ack` (`enable.auto.offset.store=false`), i.e. after the handler's
+transaction committed; librdkafka commits stored offsets in the background and on close or
+partition revocation. A crash before `ack` means redelivery, which the inbox turns into a no-op.
+A fatal client error (e.g. FENCED_INSTANCE_ID: another member took this one's
+group.instance.id) leaves the consumer unusable: `poll`, `ack` and `waiting` raise
+SourceFailed. With static membership this also happens without another member: after a
+session timed out on the client side (the coordinator unreachable, e.g. the KRaft quorum
+lost), librdkafka rejoins under a new member id and a commit still sent under the old one is
+answered FENCED_INSTANCE_ID (librdkafka issue #3437). The fatal consumer fetches nothing ever
+after while `poll` only returns None: ignoring it leaves the group's partitions stuck.
+
+`read_topic` reads a whole topic once, for tools (the dead-letter commands), with the same
+configuration and decoding.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
+
+from sagaline.core.kafka.offsets import BrokerOffsets
+from sagaline.core.kafka.publisher import without_protected
+from sagaline.core.messaging.messages import IncomingMessage, SourceFailed
+
+log = logging.getLogger(__name__)
+
+
+def consumer_config(bootstrap: str, group_id: str, extra: Mapping[str, str] | None = None,
+                    instance_id: str | None = None) -> dict[str, Any]:
+    """`instance_id` turns on static membership: a replica that restarts under the same id
+    gets its partitions back at once instead of waiting for a rebalance. Every replica needs
+    its own id; without one, a crashed member's partitions move after `session.timeout.ms`."""
+    static = {"group.instance.id": instance_id} if instance_id else {}
+    return {
+        "bootstrap.servers": bootstrap,
+        "group.id": group_id,
+        **static,
+        "session.timeout.ms": 6_000,  # the broker's minimum: a dead member is noticed fast
+        "heartbeat.interval.ms": 2_000,  # three per session
+        "enable.auto.commit": True,
+        "auto.commit.interval.ms": 500,
+        "enable.auto.offset.store": False,
+        "auto.offset.reset": "earliest",
+        "partition.assignment.strategy": "cooperative-sticky",
+        # The broker answers a fetch as soon as one message is there (fetch.min.bytes=1);
+        # this only bounds idle fetches: each costs the broker a wake-up of its network, IO
+        # and purgatory threads, so an idle consumer asks twice a second (librdkafka's default).
+        "fetch.wait.max.ms": 500,
+        **without_protected(extra),
+    }
+
+
+class KafkaSource:
+    def __init__(self, config: Mapping[str, Any], topics: Iterable[str]) -> None:
+        self._consumer = Consumer(dict(config))
+        self._consumer.subscribe(list(topics))
+        self._group = str(config["group.id"])
+        self._config = dict(config)
+        self._offsets: BrokerOffsets | None = None  # made at the first `waiting`
+
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
+        # Wait for the first message only, then take what is already fetched without
+        # waiting: `consume(n, t)` alone would hold a partial batch until `t` runs out.
+        first = self._consumer.poll(timeout_s)
+        if first is None:
+            return []
+        rest = self._consumer.consume(max_messages - 1, 0) if max_messages > 1 else []
+        return [m for m in map(_incoming, [first, *rest]) if m is not None]
+
+    def ack(self, messages: Sequence[IncomingMessage]) -> None:
+        offsets = _next_offsets(messages, max)
+        if offsets:
+            try:
+                self._consumer.store_offsets(offsets=offsets)
+            except KafkaException as exc:  # partition revoked meanwhile: its new owner redoes it
+                _raise_if_fatal(exc.args[0])
+                log.info("consumer: offsets not stored: %s", exc)
+
+    def rewind(self, messages: Sequence[IncomingMessage]) -> None:
+        for tp in _next_offsets(messages, min, delta=0):
+            try:
+                self._consumer.seek(tp)
+            except KafkaException as exc:
+                log.info("consumer: cannot rewind %s: %s", tp, exc)
+
+    def waiting(self) -> int:
+        """Messages on the assigned partitions past this consumer's position (before its
+        first message there: past the group's committed offset), by the leaders' high
+        watermarks now. It asks the brokers on a connection of its own (kafka_offsets: not
+        behind this consumer's waiting fetch), a time-out of 2 s: call it now and then.
+        A partition whose leader does not answer counts 0."""
+        try:
+            positions = self._consumer.position(self._consumer.assignment())  # local
+            if not positions:
+                return 0
+            self._offsets = self._offsets or BrokerOffsets(self._config)
+            ends = self._offsets.ends(positions)
+            unknown = [tp for tp in positions if tp.offset < 0]
+            committed = self._offsets.committed(self._group, unknown) if unknown else {}
+        except (KafkaException, TimeoutError) as exc:
+            if isinstance(exc, KafkaException):
+                _raise_if_fatal(exc.args[0])
+            log.info("consumer: offsets not known: %s", exc)
+            return 0
+        starts = {(tp.topic, tp.partition): tp.offset for tp in positions} | committed
+        return sum(max(end - starts[key], 0) for key, end in ends.items()
+                   if starts.get(key, -1) >= 0)
+
+    def close(self) -> None:
+        self._consumer.close()
+
+
+def _incoming(msg: Any) -> IncomingMessage | None:
+    err = msg.error()
+    if err is not None:
+        _raise_if_fatal(err)
+        if err.code() != KafkaError._PARTITION_EOF:
+            log.warning("consumer: %s", err)
+        return None
+    raw_headers: list[tuple[str, Any]] = list(cast(Any, msg.headers()) or ())
+    return IncomingMessage(
+        topic=str(msg.topic()), partition=int(msg.partition() or 0),
+        offset=int(msg.offset() or 0), key=_bytes(msg.key()), value=_bytes(msg.value()),
+        headers={name: _bytes(value) or b"" for name, value in raw_headers},
+    )
+
+
+def _raise_if_fatal(err: Any) -> None:
+    # The error event of a fatal error has code _FATAL, and its fatal() is not always set.
+    if isinstance(err, KafkaError) and (err.fatal() or err.code() == KafkaError._FATAL):
+        raise SourceFailed(f"{err.name()}: {err.str()}")
+
+
+def read_topic(bootstrap: str, topic: str, extra: Mapping[str, str] | None = None,
+               timeout_s: float = 10.0) -> list[IncomingMessage]:
+    """Every message on `topic` from its beginning up to its end when called, by partition
+    and offset. Assigned, not subscribed: it joins no group and commits nothing."""
+    config = {**consumer_config(bootstrap, f"reader-{uuid.uuid4()}", extra),
+              "enable.auto.commit": False}
+    consumer = Consumer(config)
+    try:
+        partitions = consumer.list_topics(topic, timeout=timeout_s).topics[topic].partitions
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout_s)[1]
+                for p in partitions}
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        return _read_until(consumer, {p: end for p, end in ends.items() if end > 0}, timeout_s)
+    finally:
+        consumer.close()
+
+
+def _read_until(consumer: Consumer, ends: dict[int, int],
+                timeout_s: float) -> list[IncomingMessage]:
+    found: list[IncomingMessage] = []
+    deadline = time.monotonic() + timeout_s
+    while ends and time.monotonic() < deadline:
+        for message in filter(None, map(_incoming, consumer.consume(500, 0.5))):
+            found.append(message)
+            if message.offset + 1 >= ends.get(message.partition, 0):
+                ends.pop(message.partition, None)
+    if ends:
+        raise TimeoutError(f"partitions {sorted(ends)} not read to their end in {timeout_s} s")
+    return sorted(found, key=lambda m: (m.partition, m.offset))
+
+
+def _next_offsets(messages: Sequence[IncomingMessage], pick: Any,
+                  delta: int = 1) -> list[TopicPartition]:
+    by_partition: dict[tuple[str, int], int] = {}
+    for m in messages:
+        key = (m.topic, m.partition)
+        by_partition[key] = pick(by_partition.get(key, m.offset), m.offset)
+    return [TopicPartition(t, p, o + delta) for (t, p), o in by_partition.items()]
+
+
+def _bytes(value: str | bytes | None) -> bytes | None:
+    return value.encode() if isinstance(value, str) else value

@@ -1,0 +1,57 @@
+"""The saga dashboard as a stack component: `python -m sagaline dashboard`, reading the
+stack's three databases and Kafka; ready when GET /healthz answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from sagaline.devstack import proc
+from sagaline.devstack.component import Component
+from sagaline.seed_saga import SERVICES
+from sagaline.settings import DashboardSettings, StackSettings
+
+
+class Dashboard(Component):
+    stop_timeout = 10.0
+    ready_timeout = 30.0
+
+    def __init__(self, settings: StackSettings, stack_dir: Path) -> None:
+        own = DashboardSettings()  # DASHBOARD_HOST / DASHBOARD_PORT from the environment
+        host = "127.0.0.1" if own.dashboard_host in ("0.0.0.0", "::", "") \
+            else own.dashboard_host
+        super().__init__("dashboard", stack_dir / "services", host, own.dashboard_port)
+        self.settings = settings
+        self.bind_host = own.dashboard_host
+        self.external = False  # it always runs here
+
+    @property
+    def address(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def marker(self) -> str:
+        return "sagaline dashboard"
+
+    def ready(self) -> bool:
+        try:
+            return httpx.get(f"{self.address}/healthz", timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def _launch(self) -> subprocess.Popen[bytes]:
+        s = self.settings
+        env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers,
+               "KAFKA_CLIENT_CONFIG": json.dumps(s.kafka_client_config),
+               "HTTP_HOST": s.http_host, "DASHBOARD_HOST": self.bind_host,
+               "DASHBOARD_PORT": str(self.port)}
+        for spec in SERVICES:
+            env[f"{spec.name.upper()}_DB_DSN"] = spec.dsn(s)
+            env[f"{spec.name.upper()}_HTTP_PORT"] = str(spec.http_port(s))
+        return proc.spawn([sys.executable, "-m", "sagaline", "dashboard"], self.log_file,
+                          cwd=Path.cwd(), env=env)

