@@ -1,21 +1,34 @@
-"""A saga's topology: for each service, its consumer group, the topics it consumes (and the
-handler each goes to) and the topics it produces. The classes here know nothing about a
-particular saga; `services/topology.py` declares ours with them.
+"""A saga, declared once: its topics (each bound to its event's model), its services (the
+steps) and its status machine. The classes here know no particular saga;
+`sagaline.seed_saga.saga` declares the default one with them, `examples/shipping` another.
 
-Handlers are plain functions (event, uow); one may take more parameters by keyword (its
-dependencies, e.g. `rules`), which a bootstrap hands to `ServiceTopology.handlers()` by name.
+Everything else reads a `Saga`: the composition root wires a service from its `Service`, the
+stack starts one Postgres per service, topics, ACLs, dead-letter topics and consumer groups
+come from it, the auditor and the dashboard iterate it. Handlers are plain functions
+(event, uow); one may take more parameters by keyword (its dependencies, e.g. `rules`), which
+the service's `parts` hands over by name (`Service.bind`).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
+
+from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.processor import Handler
 from sagaline.core.postgres.unit_of_work import UnitOfWork
+from sagaline.core.status_machine import StatusMachine
+
+U = TypeVar("U", bound=UnitOfWork)
+E = TypeVar("E", bound=BaseModel)
+
+DeclaredHandler = Callable[..., None]  # (event, uow, **dependencies) -> None
+_MODELS: dict[str, type[BaseModel]] = {}  # topic -> the model of its events
 
 
 def dead_letter_topic(service: str) -> str:
@@ -23,27 +36,69 @@ def dead_letter_topic(service: str) -> str:
     return f"dlq.{service}"
 
 
-U = TypeVar("U", bound=UnitOfWork)
+class Topic(str, Generic[E]):
+    """A topic's name, bound to the model of the events on it (named in the past tense).
+    A `str`, so it goes wherever a topic name goes (a Kafka call, an envelope, a dict key)."""
 
-# A handler as declared: (event, uow, **dependencies) -> None.
-DeclaredHandler = Callable[..., None]
+    event: type[E]
+
+    def __new__(cls, name: str, event: type[E]) -> Topic[E]:
+        known = _MODELS.setdefault(name, event)
+        if known is not event:
+            raise ValueError(f"topic {name} is bound to {known.__name__} already")
+        topic = super().__new__(cls, name)
+        topic.event = event
+        return topic
+
+    def parse(self, event: Envelope) -> E:
+        """The event's payload as this topic's model (a ValidationError if it is not one)."""
+        return self.event.model_validate(event.payload)
+
+
+def read(event: Envelope) -> BaseModel:
+    """The payload as the model its topic is bound to: for a handler that several topics
+    share (a refund after any later step failed)."""
+    model = _MODELS.get(event.topic)
+    if model is None:
+        raise KeyError(f"no event model is bound to topic {event.topic!r}")
+    return model.model_validate(event.payload)
+
+
+def model_of(topic: str) -> type[BaseModel]:
+    return _MODELS[topic]
 
 
 @dataclass(frozen=True)
-class ServiceTopology(Generic[U]):
-    """One service's place in the saga. `consumes`: topic -> its handler; `produces`: the
-    saga topics it emits (besides its dead-letter topic, which its consumer writes);
-    `compensations`: the consumed topics whose handlers undo a step the saga already took
-    (a refund, a release). The consumer retries those until they succeed and dead-letters
-    them only when they cannot be read, so their handlers must be idempotent."""
+class Service(Generic[U]):
+    """One step of the saga, as its own folder declares it.
+
+    `consumes`: topic -> handler; `produces`: the saga topics it emits (besides its
+    dead-letter topic); `compensations`: the consumed topics whose handlers undo a step the
+    saga already took (a refund, a release): the consumer retries those until they succeed.
+    `package`: the step's package (its `sql/` migrations live there). `settings`: the model
+    of its own knobs (its DSN and port are added by name: `<NAME>_DB_DSN`,
+    `<NAME>_HTTP_PORT`). `http_port`: None takes the next port in the saga's order.
+    `parts(settings, metrics)`: its adapters and extras for the composition root
+    (sagaline.core.runtime.compose.Parts). `fake`: its in-memory unit of work.
+    `audit` and `timeline`: what the step adds to the auditor and to the dashboard."""
 
     name: str
+    package: str
     consumer_group: str
     consumes: Mapping[str, DeclaredHandler]
     produces: tuple[str, ...]
+    settings: type[Any]
+    parts: Callable[..., Any]
     compensations: frozenset[str] = frozenset()
+    http_port: int | None = None
+    fake: Callable[[], U] | None = None
+    audit: Any = None  # sagaline.audit.step.StepAudit
+    timeline: Any = None  # sagaline.dashboard.step.StepTimeline
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "consumes", {str(t): h for t, h in self.consumes.items()})
+        object.__setattr__(self, "produces", tuple(str(t) for t in self.produces))
+        object.__setattr__(self, "compensations", frozenset(str(t) for t in self.compensations))
         if unknown := self.compensations - self.consumes.keys():
             raise ValueError(f"{self.name}: compensations it does not consume: "
                              f"{sorted(unknown)}")
@@ -56,10 +111,18 @@ class ServiceTopology(Generic[U]):
     def dead_letter_topic(self) -> str:
         return dead_letter_topic(self.name)
 
-    def handlers(self, **dependencies: object) -> dict[str, Handler[U]]:
+    def consuming(self, handlers: Mapping[Any, DeclaredHandler], *,
+                  compensations: Iterable[Any] = ()) -> Service[U]:
+        """The same service, also consuming these topics (e.g. a refund when a new, later
+        step fails): how a saga adds a step without touching the earlier steps' folders."""
+        return replace(self, consumes={**self.consumes, **{str(t): h for t, h in
+                                                            handlers.items()}},
+                       compensations=self.compensations | {str(t) for t in compensations})
+
+    def bind(self, **dependencies: object) -> dict[str, Handler[U]]:
         """Topic -> handler (event, uow), each handler's parameters after (event, uow) filled
-        from `dependencies` by name. A dependency that a handler needs but is not given, or
-        one that no handler takes, is a TypeError naming it."""
+        from `dependencies` by name. A dependency that a handler needs but is not given is a
+        TypeError naming it; dependencies no handler takes are left unused."""
         bound: dict[str, Handler[U]] = {}
         for topic, handler in self.consumes.items():
             needs = _dependencies_of(handler)
@@ -67,9 +130,6 @@ class ServiceTopology(Generic[U]):
                 raise TypeError(f"{self.name}: {_name(handler)} needs {sorted(missing)}")
             given = {name: dependencies[name] for name in needs}
             bound[topic] = functools.partial(handler, **given) if given else handler
-        used = {name for h in self.consumes.values() for name in _dependencies_of(h)}
-        if unused := dependencies.keys() - used:
-            raise TypeError(f"{self.name}: no handler takes {sorted(unused)}")
         return bound
 
 
@@ -83,29 +143,73 @@ class Edge:
 
 
 @dataclass(frozen=True)
-class Topology:
-    services: tuple[ServiceTopology[Any], ...]
+class Saga:
+    """The services in order (their ports and databases follow it), the status machine of
+    the saga's record, the service that owns that record, and the payload field that names
+    the saga (its Kafka key when a producer sent none)."""
+
+    name: str
+    services: tuple[Service[Any], ...]
+    statuses: StatusMachine
+    owner: str
+    key_field: str = "orderId"
+    first_port: int = 4001  # the first service's HTTP port; the next ones follow
+    first_db_port: int = 5433  # the local stack's Postgres of the first service; likewise
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for kind, names in (("service", [s.name for s in self.services]),
-                            ("consumer group", [s.consumer_group for s in self.services]),
-                            ("producer of a topic", [t for s in self.services
-                                                     for t in s.produces])):
-            if twice := sorted({n for n in names if names.count(n) > 1}):
-                raise ValueError(f"more than one {kind}: {twice}")
+        names = [s.name for s in self.services]
+        for kind, values in (("service", names),
+                             ("consumer group", [s.consumer_group for s in self.services]),
+                             ("producer of a topic", [t for s in self.services
+                                                      for t in s.produces])):
+            if twice := sorted({n for n in values if values.count(n) > 1}):
+                raise ValueError(f"{self.name}: more than one {kind}: {twice}")
+        if self.owner not in names:
+            raise ValueError(f"{self.name}: owner {self.owner!r} is not one of {names}")
+        if unknown := set(self.statuses.waits_on.values()) - set(names):
+            raise ValueError(f"{self.name}: statuses wait on unknown services {sorted(unknown)}")
+        owner = self.service(self.owner)
+        if unread := set(self.statuses.topics) - set(owner.consumes):
+            raise ValueError(f"{self.name}: {self.owner} does not consume {sorted(unread)}, "
+                             "which move its status")
+        produced = {t for s in self.services for t in s.produces}
+        if orphans := sorted({t for s in self.services for t in s.consumes} - produced):
+            raise ValueError(f"{self.name}: consumed but produced by no service: {orphans}")
 
-    def service(self, name: str) -> ServiceTopology[Any]:
+    def service(self, name: str) -> Service[Any]:
         for service in self.services:
             if service.name == name:
                 return service
-        raise KeyError(f"no service {name!r}; one of {[s.name for s in self.services]}")
+        raise KeyError(f"no service {name!r}; one of {self.names}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.services)
+
+    def http_port(self, name: str) -> int:
+        """The service's declared port, else the saga's first port plus its place."""
+        service = self.service(name)
+        return service.http_port or self.first_port + self.names.index(name)
+
+    def db_port(self, name: str) -> int:
+        """The local stack's Postgres port of the service (its place in the order)."""
+        return self.first_db_port + self.names.index(name)
 
     @property
     def topics(self) -> tuple[str, ...]:
         """Every topic the saga uses: produced, consumed, and the dead-letter topics."""
         named = [t for s in self.services for t in (*s.produces, *s.consumes)]
-        named += [s.dead_letter_topic for s in self.services]
-        return tuple(dict.fromkeys(named))
+        return tuple(dict.fromkeys([*named, *self.dead_letter_topics]))
+
+    @property
+    def event_topics(self) -> tuple[str, ...]:
+        """The saga's own topics, dead-letter topics left out."""
+        return tuple(t for t in self.topics if t not in self.dead_letter_topics)
+
+    @property
+    def dead_letter_topics(self) -> tuple[str, ...]:
+        return tuple(s.dead_letter_topic for s in self.services)
 
     def producer_of(self, topic: str) -> str | None:
         """The service that writes `topic` (a dead-letter topic: its consumer's service), or
@@ -129,9 +233,17 @@ class Topology:
         """Consumer group -> the topics it subscribes to, sorted."""
         return {s.consumer_group: tuple(sorted(s.consumes)) for s in self.services}
 
+    def compensations(self) -> frozenset[str]:
+        """Topics some service undoes a step on."""
+        return frozenset(t for s in self.services for t in s.compensations)
+
+    def saga_key(self, value: Mapping[str, Any]) -> str:
+        """The saga of a message that came without a Kafka key: its `key_field`."""
+        return str(value.get(self.key_field) or "")
+
 
 def _dependencies_of(handler: DeclaredHandler) -> set[str]:
-    """The parameters after (event, uow): what the bootstrap must hand over by name."""
+    """The parameters after (event, uow): what `parts` must hand over by name."""
     return set(list(inspect.signature(handler).parameters)[2:])
 
 
