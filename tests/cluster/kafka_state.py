@@ -11,7 +11,7 @@ from confluent_kafka import KafkaError, Producer
 
 from sagaline.devstack import Stack
 from sagaline.ops.kafka_admin import admin_client
-from sagaline.seed_saga.topics import ALL_TOPICS
+from sagaline.seed_saga.saga import SAGA
 
 _TRANSITION = re.compile(r"Completed transition to (\w+)\((.*)")
 
@@ -20,7 +20,7 @@ def leaders(stack: Stack) -> Counter[int]:
     """Broker id -> how many partitions of the saga's topics it leads."""
     s = stack.settings
     meta = admin_client(s.kafka_bootstrap_servers, s.kafka_client_config).list_topics(timeout=10)
-    return Counter(p.leader for t in ALL_TOPICS for p in meta.topics[t].partitions.values())
+    return Counter(p.leader for t in SAGA.topics for p in meta.topics[t].partitions.values())
 
 
 def active_controller(stack: Stack) -> int:

@@ -24,7 +24,7 @@ from sagaline.devstack.postgres import Postgres
 from sagaline.devstack.services import service_env
 from sagaline.ops.kafka_admin import admin_client
 from sagaline.seed_saga import PAYMENT, SERVICES, ServiceSpec
-from sagaline.seed_saga.topics import ALL_TOPICS
+from sagaline.seed_saga.saga import SAGA
 from sagaline.settings import StackSettings
 
 QUORUM_CHECK = """
@@ -52,12 +52,12 @@ def _client_conf(stack: Stack) -> dict[str, str]:
 
 def test_every_topic_is_provisioned(stack: Stack) -> None:
     topics = admin_client(stack.settings.kafka_bootstrap_servers).list_topics(timeout=10).topics
-    for name in ALL_TOPICS:
+    for name in SAGA.topics:
         assert name in topics, name
         assert len(topics[name].partitions) == stack.settings.topic_partitions
 
 
-@pytest.mark.parametrize("topic", ALL_TOPICS)
+@pytest.mark.parametrize("topic", SAGA.topics)
 def test_produce_then_consume_through_the_broker(stack: Stack, topic: str) -> None:
     conf = _client_conf(stack)
     consumer = Consumer({**conf, "group.id": f"stack-test-{uuid.uuid4()}",

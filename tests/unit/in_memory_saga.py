@@ -18,11 +18,13 @@ from sagaline.core.outbox.relay import OutboxRelay
 from sagaline.core.outbox.store import OutboxRow
 from sagaline.core.postgres import db
 from sagaline.core.runtime.service import Service
-from sagaline.seed_saga.inventory.bootstrap import bootstrap as inventory_bootstrap
-from sagaline.seed_saga.order.bootstrap import bootstrap as order_bootstrap
+from sagaline.seed_saga.inventory.settings import InventorySettings
 from sagaline.seed_saga.order.handlers import cancel_overdue
-from sagaline.seed_saga.payment.bootstrap import bootstrap as payment_bootstrap
-from sagaline.settings import InventorySettings, OrderSettings, PaymentSettings
+from sagaline.seed_saga.order.settings import OrderSettings
+from sagaline.seed_saga.payment.settings import PaymentSettings
+from tests.composition import inventory as inventory_bootstrap
+from tests.composition import order as order_bootstrap
+from tests.composition import payment as payment_bootstrap
 from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork, NoTransaction
 from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork, FakePaymentUnitOfWork
 from tests.service_settings import settings_for

@@ -11,9 +11,10 @@ from pydantic import ValidationError
 
 from sagaline.core.http import app as web
 from sagaline.core.http import auth
-from sagaline.seed_saga.inventory.bootstrap import bootstrap as inventory
-from sagaline.seed_saga.order.bootstrap import bootstrap as order
-from sagaline.settings import InventorySettings, OrderSettings
+from sagaline.seed_saga.inventory.settings import InventorySettings
+from sagaline.seed_saga.order.settings import OrderSettings
+from tests.composition import inventory as inventory
+from tests.composition import order as order
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork
 from tests.service_settings import settings_for

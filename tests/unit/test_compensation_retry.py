@@ -20,13 +20,13 @@ from sagaline.core.messaging.messages import IncomingMessage
 from sagaline.core.messaging.processor import EventProcessor
 from sagaline.core.messaging.retry import Decision, RetryPolicy
 from sagaline.core.observability import alerts
-from sagaline.core.saga import ServiceTopology
+from sagaline.core.saga import Service
 from sagaline.seed_saga import PAYMENT, topics
-from sagaline.seed_saga.payment.bootstrap import bootstrap
 from sagaline.seed_saga.payment.handlers import PaymentRules, charge_for_order, refund_after_failure
 from sagaline.seed_saga.payment.repository import Payment
-from sagaline.seed_saga.topology import INVENTORY_TOPOLOGY, ORDER_TOPOLOGY, PAYMENT_TOPOLOGY
-from sagaline.settings import PaymentSettings
+from sagaline.seed_saga.payment.settings import PaymentSettings
+from sagaline.seed_saga.saga import SAGA
+from tests.composition import payment as bootstrap
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakePayments, FakePaymentUnitOfWork
 from tests.service_settings import settings_for
@@ -85,15 +85,15 @@ def test_a_cancelled_order_is_refunded_however_often_the_refund_fails_first() ->
 
 
 def test_the_topology_declares_the_compensations() -> None:
-    assert PAYMENT_TOPOLOGY.compensations == {topics.INVENTORY_FAILED, topics.ORDER_CANCELLED}
-    assert INVENTORY_TOPOLOGY.compensations == {topics.ORDER_CANCELLED}
-    assert ORDER_TOPOLOGY.compensations == frozenset()
-    assert PAYMENT.compensations == PAYMENT_TOPOLOGY.compensations
+    assert SAGA.service("payment").compensations == {topics.INVENTORY_FAILED, topics.ORDER_CANCELLED}
+    assert SAGA.service("inventory").compensations == {topics.ORDER_CANCELLED}
+    assert SAGA.service("order").compensations == frozenset()
+    assert PAYMENT.compensations == SAGA.service("payment").compensations
 
 
 def test_a_compensation_the_service_does_not_consume_is_an_error() -> None:
     with pytest.raises(ValueError, match=re.escape("compensations it does not consume: ['t.b']")):
-        ServiceTopology("s", "g", {"t.a": lambda e, u: None}, (), frozenset({"t.b"}))
+        Service("s", "g", {"t.a": lambda e, u: None}, (), frozenset({"t.b"}))
 
 
 def test_only_an_unreadable_compensation_is_dead_lettered() -> None:

@@ -12,7 +12,7 @@ from sagaline.dashboard import stuck, timeline
 from sagaline.dashboard.cache import TtlCache
 from sagaline.dashboard.series import Series
 from sagaline.seed_saga import topics
-from sagaline.seed_saga.topology import TOPOLOGY
+from sagaline.seed_saga.saga import SAGA
 from sagaline.settings import DashboardSettings
 
 pytestmark = pytest.mark.unit
@@ -38,7 +38,7 @@ def test_timeline_has_commit_publish_and_every_consumer_in_time_order() -> None:
                ("inventory", charged["event_id"]): T0 + 0.16}
     records = timeline.SagaRecords(order(), {"order": [created], "payment": [charged]},
                                    handled, None, None)
-    steps = timeline.build(records, TOPOLOGY, saga_timeout_s=60)
+    steps = timeline.build(records, SAGA, saga_timeout_s=60)
     assert [(s.service, s.label) for s in steps] == [
         ("order", "order placed"),
         ("order", "order.created committed"), ("order", "order.created published"),
@@ -56,7 +56,7 @@ def test_purged_outbox_falls_back_to_business_rows_with_compensations() -> None:
                    "released_at": None}
     records = timeline.SagaRecords(order("CANCELLED", "OUT_OF_STOCK", T0 + 0.6), {}, {},
                                    payment, reservation)
-    steps = timeline.build(records, TOPOLOGY, saga_timeout_s=60)
+    steps = timeline.build(records, SAGA, saga_timeout_s=60)
     assert [(s.service, s.kind) for s in steps] == [
         ("order", "placed"), ("payment", "record"), ("inventory", "record"),
         ("payment", "compensation"), ("order", "final")]
@@ -64,12 +64,12 @@ def test_purged_outbox_falls_back_to_business_rows_with_compensations() -> None:
 
 def test_a_saga_in_flight_shows_its_deadline_ahead_and_a_timeout_is_a_deadline_step() -> None:
     steps = timeline.build(timeline.SagaRecords(order("PENDING", finished=None), {}, {}, None,
-                                                None), TOPOLOGY, saga_timeout_s=60)
+                                                None), SAGA, saga_timeout_s=60)
     assert steps[-1].kind == "deadline" and steps[-1].expected and steps[-1].at == T0 + 60
     cancelled = event(topics.ORDER_CANCELLED, T0 + 60, T0 + 60.1)
     records = timeline.SagaRecords(order("CANCELLED", "TIMEOUT", T0 + 60),
                                    {"order": [cancelled]}, {}, None, None)
-    kinds = [s.kind for s in timeline.build(records, TOPOLOGY, saga_timeout_s=60)]
+    kinds = [s.kind for s in timeline.build(records, SAGA, saga_timeout_s=60)]
     assert kinds.count("deadline") == 2 and "final" not in kinds
 
 
@@ -77,20 +77,20 @@ def test_a_saga_in_flight_shows_its_deadline_ahead_and_a_timeout_is_a_deadline_s
                                                  ("COMPENSATING", "payment")])
 def test_the_waited_on_service_follows_from_status_and_topology(status: str,
                                                                  service: str) -> None:
-    assert stuck.waiting_on(status, TOPOLOGY) == service
+    assert stuck.waiting_on(status, SAGA) == service
 
 
 def test_stuck_label_and_every_known_cause() -> None:
     evidence = stuck.Evidence(dead_letters={ORDER_ID: ["dlq.payment 0:3"]},
                               pending={"order": {ORDER_ID: 12.4}}, lag={"payment": 7},
                               ready={"payment": False, "order": True})
-    [found] = stuck.analyse([order("PENDING", finished=None, updated=T0)], TOPOLOGY, evidence,
+    [found] = stuck.analyse([order("PENDING", finished=None, updated=T0)], SAGA, evidence,
                             now=T0 + 12.2)
     assert found.label == "waiting on payment since 12 s"
     assert found.causes == ("dead letter on dlq.payment 0:3",
                             "unpublished outbox row in order (12 s old)",
                             "payment is not ready", "payment consumer lag: 7 messages")
-    [plain] = stuck.analyse([order("PAID", finished=None, updated=T0)], TOPOLOGY,
+    [plain] = stuck.analyse([order("PAID", finished=None, updated=T0)], SAGA,
                             stuck.Evidence(), now=T0 + 30)
     assert plain.as_json()["label"] == "waiting on inventory since 30 s"
     assert plain.causes == ()

@@ -16,7 +16,7 @@ from sagaline.dashboard.series import Series
 from sagaline.dashboard.slow_reads import SlowReads
 from sagaline.dashboard.watchers import MAX_INTERVAL_S, backed_off
 from sagaline.ops.dlq import DeadLetter
-from sagaline.seed_saga.topology import TOPOLOGY
+from sagaline.seed_saga.saga import SAGA
 
 pytestmark = pytest.mark.unit
 NOW = 1_700_000_010.4
@@ -100,7 +100,7 @@ def test_lag_and_readiness_on_their_own_cadence_and_all_at_once_for_a_new_viewer
 
     monkeypatch.setattr("sagaline.dashboard.readiness.ready", answer)
     kafka = CountingKafka()
-    reads = SlowReads(kafka, {"payment": "x"}, TOPOLOGY, None, Series())  # type: ignore[arg-type]
+    reads = SlowReads(kafka, {"payment": "x"}, SAGA, None, Series())  # type: ignore[arg-type]
     try:
         for _ in range(6):  # a second apart, one viewer
             reads.refresh(1)

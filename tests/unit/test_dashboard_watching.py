@@ -14,7 +14,7 @@ from sagaline.dashboard.published import Published
 from sagaline.dashboard.series import Series
 from sagaline.dashboard.slow_reads import SlowReads
 from sagaline.dashboard.watchers import Watchers, refresh_while_watched
-from sagaline.seed_saga.topology import TOPOLOGY
+from sagaline.seed_saga.saga import SAGA
 
 pytestmark = pytest.mark.unit
 LINGER_S = 5.0
@@ -140,7 +140,7 @@ class FakeKafka:
 
 @pytest.fixture
 def slow() -> Iterator[SlowReads]:
-    reads = SlowReads(FakeKafka(), {}, TOPOLOGY, None, Series())  # type: ignore[arg-type]
+    reads = SlowReads(FakeKafka(), {}, SAGA, None, Series())  # type: ignore[arg-type]
     yield reads
     reads.close()
 

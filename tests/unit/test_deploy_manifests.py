@@ -12,7 +12,9 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from sagaline import settings
-from sagaline.settings import InventorySettings, OrderSettings, PaymentSettings
+from sagaline.seed_saga.inventory.settings import InventorySettings
+from sagaline.seed_saga.order.settings import OrderSettings
+from sagaline.seed_saga.payment.settings import PaymentSettings
 
 pytestmark = pytest.mark.unit
 

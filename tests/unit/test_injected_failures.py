@@ -15,13 +15,14 @@ from sagaline.core.messaging.messages import IncomingMessage
 from sagaline.core.middleware.injected_failures import INJECTED_FAILURE, RandomFailure
 from sagaline.core.runtime.service import Service
 from sagaline.seed_saga import topics
-from sagaline.seed_saga.inventory.bootstrap import bootstrap as inventory_bootstrap
 from sagaline.seed_saga.inventory.handlers import refuse_reservation
+from sagaline.seed_saga.inventory.settings import InventorySettings
 from sagaline.seed_saga.order.handlers import PlaceOrder, place_order
-from sagaline.seed_saga.payment.bootstrap import bootstrap as payment_bootstrap
 from sagaline.seed_saga.payment.handlers import PaymentRules, decline_order
-from sagaline.seed_saga.topology import INVENTORY_TOPOLOGY, ORDER_TOPOLOGY, PAYMENT_TOPOLOGY
-from sagaline.settings import InventorySettings, PaymentSettings
+from sagaline.seed_saga.payment.settings import PaymentSettings
+from sagaline.seed_saga.saga import SAGA
+from tests.composition import inventory as inventory_bootstrap
+from tests.composition import payment as payment_bootstrap
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork, FakePaymentUnitOfWork
 from tests.service_settings import settings_for
@@ -53,12 +54,12 @@ def test_a_rate_outside_0_to_1_is_refused() -> None:
 
 
 def test_at_rate_0_the_handler_is_left_as_it_is() -> None:
-    charge = PAYMENT_TOPOLOGY.handlers(rules=PaymentRules())[topics.ORDER_CREATED]
+    charge = SAGA.service("payment").bind(rules=PaymentRules())[topics.ORDER_CREATED]
     assert RandomFailure(0.0).around(charge, refuse=decline_order) is charge
 
 
 def test_injected_payment_failures_decline_exactly_the_struck_orders() -> None:
-    handlers = PAYMENT_TOPOLOGY.handlers(rules=PaymentRules(Decimal(100)))
+    handlers = SAGA.service("payment").bind(rules=PaymentRules(Decimal(100)))
     charge = RandomFailure(RATE, random.Random(SEED)).around(
         handlers[topics.ORDER_CREATED], refuse=decline_order)
     uow = FakePaymentUnitOfWork()
@@ -80,8 +81,8 @@ def test_injected_payment_failures_decline_exactly_the_struck_orders() -> None:
 
 def test_an_injected_inventory_failure_takes_nothing_and_is_refunded() -> None:
     pay, stock = FakePaymentUnitOfWork(), FakeInventoryUnitOfWork({"A": N})
-    payment = PAYMENT_TOPOLOGY.handlers(rules=PaymentRules(Decimal(100)))
-    inventory = INVENTORY_TOPOLOGY.handlers()
+    payment = SAGA.service("payment").bind(rules=PaymentRules(Decimal(100)))
+    inventory = SAGA.service("inventory").bind()
     reserve = RandomFailure(RATE, random.Random(SEED)).around(
         inventory[topics.PAYMENT_CHARGED], refuse=refuse_reservation)
     with pay, stock:
@@ -109,7 +110,7 @@ def test_an_injected_inventory_failure_takes_nothing_and_is_refunded() -> None:
 
 
 def test_the_order_keeps_the_injected_reason() -> None:
-    handlers = ORDER_TOPOLOGY.handlers()
+    handlers = SAGA.service("order").bind()
     uow = FakeOrderUnitOfWork()
     with uow:
         order_id = place_order(PlaceOrder("u1", Decimal(500)), uow).order_id

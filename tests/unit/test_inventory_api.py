@@ -7,10 +7,10 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from sagaline.seed_saga.inventory.bootstrap import bootstrap
 from sagaline.seed_saga.inventory.repository import Reservation
+from sagaline.seed_saga.inventory.settings import InventorySettings
 from sagaline.seed_saga.inventory.status import ReservationStatus
-from sagaline.settings import InventorySettings
+from tests.composition import inventory as bootstrap
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeInventoryUnitOfWork
 from tests.service_settings import settings_for

@@ -12,13 +12,13 @@ from sagaline.seed_saga.inventory.handlers import (
     release_for_cancelled_order,
     reserve_for_paid_order,
 )
-from sagaline.seed_saga.topology import INVENTORY_TOPOLOGY
+from sagaline.seed_saga.saga import SAGA
 from tests.fakes import FakeInventoryUnitOfWork
 
 O1 = uuid.UUID("00000000-0000-4000-8000-000000000001")
 
 pytestmark = pytest.mark.unit
-HANDLERS = INVENTORY_TOPOLOGY.handlers()
+HANDLERS = SAGA.service("inventory").bind()
 
 
 def paid(order_id: uuid.UUID | str, *items: tuple[str, int]) -> Envelope:

@@ -10,32 +10,32 @@ import pytest
 from confluent_kafka.admin import AclOperation, ResourceType  # type: ignore[attr-defined]
 
 from sagaline.devstack import kafka_config, kafka_secure
-from sagaline.seed_saga.topology import TOPOLOGY
+from sagaline.seed_saga.saga import SAGA
 
 pytestmark = pytest.mark.unit
 
 
 def _granted(user: str, kind: ResourceType, operation: AclOperation) -> set[str]:
-    return {b.name for b in kafka_secure.acl_bindings(TOPOLOGY)
+    return {b.name for b in kafka_secure.acl_bindings(SAGA)
             if b.principal == f"User:{user}" and b.restype == kind and b.operation == operation}
 
 
 def test_each_service_writes_only_what_it_produces_and_its_dead_letters() -> None:
     assert _granted("payment", ResourceType.TOPIC, AclOperation.WRITE) == {
         "payment.charged", "payment.failed", "payment.refunded", "dlq.payment"}
-    for service in TOPOLOGY.services:
+    for service in SAGA.services:
         assert _granted(service.name, ResourceType.TOPIC, AclOperation.WRITE) == {
             *service.produces, service.dead_letter_topic}
     assert "order.created" not in _granted("payment", ResourceType.TOPIC, AclOperation.WRITE)
 
 
 def test_each_service_reads_only_what_it_consumes_in_its_own_group() -> None:
-    for service in TOPOLOGY.services:
+    for service in SAGA.services:
         assert _granted(service.name, ResourceType.TOPIC, AclOperation.READ) == set(
             service.consumes)
         assert _granted(service.name, ResourceType.GROUP, AclOperation.READ) == {
             service.consumer_group}
-    operations = {b.operation for b in kafka_secure.acl_bindings(TOPOLOGY)}
+    operations = {b.operation for b in kafka_secure.acl_bindings(SAGA)}
     assert operations == {AclOperation.READ, AclOperation.WRITE}
 
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.processor import EventProcessor
 from sagaline.core.observability import logs
-from sagaline.settings import OrderSettings
+from sagaline.seed_saga.order.settings import OrderSettings
 from tests.doubles import InMemoryUnitOfWork
 from tests.service_settings import settings_for
 

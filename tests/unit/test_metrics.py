@@ -19,11 +19,11 @@ from sagaline.core.messaging.processor import EventProcessor
 from sagaline.core.messaging.retry import RetryPolicy
 from sagaline.core.observability import alerts
 from sagaline.core.observability.metrics import Backlog, OutboxBacklog, ServiceMetrics
-from sagaline.seed_saga.order.bootstrap import bootstrap
 from sagaline.seed_saga.order.handlers import PlaceOrder, place_order
 from sagaline.seed_saga.order.metrics import InFlight, SagaMetrics, reason_label
 from sagaline.seed_saga.order.repository import Finished
-from sagaline.settings import OrderSettings
+from sagaline.seed_saga.order.settings import OrderSettings
+from tests.composition import order as bootstrap
 from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
 from tests.fakes import FakeOrderUnitOfWork
 from tests.service_settings import settings_for

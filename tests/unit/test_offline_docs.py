@@ -13,10 +13,12 @@ from fastapi.testclient import TestClient
 from sagaline.core.http import api_docs
 from sagaline.core.http.app import create_app
 from sagaline.core.runtime.service import Service
-from sagaline.seed_saga.inventory.bootstrap import bootstrap as inventory
-from sagaline.seed_saga.order.bootstrap import bootstrap as order
-from sagaline.seed_saga.payment.bootstrap import bootstrap as payment
-from sagaline.settings import InventorySettings, OrderSettings, PaymentSettings
+from sagaline.seed_saga.inventory.settings import InventorySettings
+from sagaline.seed_saga.order.settings import OrderSettings
+from sagaline.seed_saga.payment.settings import PaymentSettings
+from tests.composition import inventory as inventory
+from tests.composition import order as order
+from tests.composition import payment as payment
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork, FakePaymentUnitOfWork
 from tests.service_settings import settings_for

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from sagaline.seed_saga.order.bootstrap import bootstrap
-from sagaline.settings import OrderSettings
+from sagaline.seed_saga.order.settings import OrderSettings
+from tests.composition import order as bootstrap
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeOrderUnitOfWork
 from tests.service_settings import settings_for

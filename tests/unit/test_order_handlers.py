@@ -17,11 +17,11 @@ from sagaline.seed_saga.order.handlers import (
     cancel_overdue,
     place_order,
 )
-from sagaline.seed_saga.topology import ORDER_TOPOLOGY
+from sagaline.seed_saga.saga import SAGA
 from tests.fakes import FakeOrderUnitOfWork
 
 pytestmark = pytest.mark.unit
-HANDLERS = ORDER_TOPOLOGY.handlers()
+HANDLERS = SAGA.service("order").bind(statuses=SAGA.statuses)
 
 
 def placed(uow: FakeOrderUnitOfWork, key: str | None = None, amount: int = 500) -> uuid.UUID:

@@ -16,7 +16,7 @@ from sagaline.seed_saga.payment.handlers import (
     decline_order,
     refund_after_failure,
 )
-from sagaline.seed_saga.topology import PAYMENT_TOPOLOGY
+from sagaline.seed_saga.saga import SAGA
 from tests.fakes import FakePaymentUnitOfWork
 
 O1 = uuid.UUID("00000000-0000-4000-8000-000000000001")
@@ -129,7 +129,7 @@ def test_a_value_that_breaks_the_schema_is_rejected() -> None:
 
 
 def test_the_topology_hands_the_rules_to_the_charge() -> None:
-    handlers = PAYMENT_TOPOLOGY.handlers(rules=PaymentRules(starting_credit=Decimal(300)))
+    handlers = SAGA.service("payment").bind(rules=PaymentRules(starting_credit=Decimal(300)))
     assert set(handlers) == {topics.ORDER_CREATED, topics.INVENTORY_FAILED,
                              topics.ORDER_CANCELLED}
     uow = FakePaymentUnitOfWork()
@@ -179,7 +179,7 @@ def inventory_failed(order_id: uuid.UUID | str) -> Envelope:
 def test_an_order_id_that_is_no_uuid_is_given_up_before_any_effect(event: Envelope) -> None:
     uow = FakePaymentUnitOfWork()
     with pytest.raises(PermanentError, match="not a UUID"), uow:
-        PAYMENT_TOPOLOGY.handlers(rules=RULES)[event.topic](event, uow)
+        SAGA.service("payment").bind(rules=RULES)[event.topic](event, uow)
         uow.commit()
     assert uow.accounts.rows == {} and uow.payments.rows == {}
     assert uow.committed == [] and uow.commits == 0

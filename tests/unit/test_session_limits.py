@@ -9,7 +9,7 @@ import pytest
 from sagaline.core.postgres.session_limits import SessionLimits
 from sagaline.devstack import pgconfig
 from sagaline.seed_saga import ORDER
-from sagaline.settings import OrderSettings
+from sagaline.seed_saga.order.settings import OrderSettings
 
 pytestmark = pytest.mark.unit
 DSN = "postgresql://u:p@127.0.0.1:5433/db?options=-c%20search_path%3Dtest_x"

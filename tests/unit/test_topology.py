@@ -1,4 +1,4 @@
-"""The declared topology agrees with the README's topic table, with topics.ALL_TOPICS, with
+"""The declared topology agrees with the README's topic table, with topics.SAGA.topics, with
 the services' code (what they emit, where their handlers live) and with their consumer
 groups; and its API refuses what cannot be wired."""
 
@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 
 from sagaline.core.messaging.envelope import Envelope
-from sagaline.core.saga import Edge, ServiceTopology, Topology
+from sagaline.core.saga import Edge, Saga, Service
 from sagaline.seed_saga import SERVICES, topics
-from sagaline.seed_saga.topology import TOPOLOGY
+from sagaline.seed_saga.saga import SAGA
 from tests.fakes import FakePaymentUnitOfWork
 
 pytestmark = pytest.mark.unit
 README = Path(__file__).parents[2] / "README.md"
-NAMES = [s.name for s in TOPOLOGY.services]
+NAMES = [s.name for s in SAGA.services]
 
 
 def readme_topic_rows() -> list[tuple[list[str], str, str]]:
@@ -42,7 +42,7 @@ def services_named(cell: str) -> set[str]:
 
 def test_the_readme_names_every_declared_topic_once() -> None:
     named = [t for row_topics, _, _ in readme_topic_rows() for t in row_topics]
-    assert sorted(named) == sorted(TOPOLOGY.topics)
+    assert sorted(named) == sorted(SAGA.topics)
 
 
 @pytest.mark.parametrize(("row_topics", "produced", "consumed"), readme_topic_rows(),
@@ -50,17 +50,17 @@ def test_the_readme_names_every_declared_topic_once() -> None:
 def test_the_readme_topic_table_agrees_with_the_topology(
         row_topics: list[str], produced: str, consumed: str) -> None:
     for topic in row_topics:
-        producer = TOPOLOGY.producer_of(topic)
+        producer = SAGA.producer_of(topic)
         if services_named(produced):
             assert {producer} == services_named(produced), topic
         else:  # "each service's consumer": a dead-letter topic, its own service's
             assert producer is not None and produced.startswith("each service")
-            assert TOPOLOGY.service(producer).dead_letter_topic == topic
-        assert set(TOPOLOGY.consumers_of(topic)) == services_named(consumed), topic
+            assert SAGA.service(producer).dead_letter_topic == topic
+        assert set(SAGA.consumers_of(topic)) == services_named(consumed), topic
 
 
 def test_every_topic_the_stack_creates_is_declared() -> None:
-    assert set(TOPOLOGY.topics) == set(topics.ALL_TOPICS)
+    assert set(SAGA.topics) == set(topics.SAGA.topics)
 
 
 def emitted_topics(service: str) -> set[str]:
@@ -78,34 +78,34 @@ def emitted_topics(service: str) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("service", TOPOLOGY.services, ids=lambda s: s.name)
-def test_a_service_produces_what_its_code_emits(service: ServiceTopology[Any]) -> None:
+@pytest.mark.parametrize("service", SAGA.services, ids=lambda s: s.name)
+def test_a_service_produces_what_its_code_emits(service: Service[Any]) -> None:
     assert emitted_topics(service.name) == set(service.produces)
 
 
-@pytest.mark.parametrize("service", TOPOLOGY.services, ids=lambda s: s.name)
-def test_a_service_consumes_with_its_own_handlers(service: ServiceTopology[Any]) -> None:
+@pytest.mark.parametrize("service", SAGA.services, ids=lambda s: s.name)
+def test_a_service_consumes_with_its_own_handlers(service: Service[Any]) -> None:
     for handler in service.consumes.values():
         assert handler.__module__ == f"sagaline.seed_saga.{service.name}.handlers"
 
 
 def test_the_services_are_the_launchers_and_their_groups_the_seeds() -> None:
-    assert [s.name for s in SERVICES] == [s.name for s in TOPOLOGY.services]
+    assert [s.name for s in SERVICES] == [s.name for s in SAGA.services]
     assert [s.consumer_group for s in SERVICES] == [
         "order-service-group", "payment-service-group", "inventory-service-group"]
-    assert TOPOLOGY.subscriptions()["order-service-group"] == tuple(sorted(
+    assert SAGA.subscriptions()["order-service-group"] == tuple(sorted(
         [topics.PAYMENT_CHARGED, topics.PAYMENT_FAILED, topics.PAYMENT_REFUNDED,
          topics.INVENTORY_RESERVED, topics.INVENTORY_FAILED]))
 
 
 def test_edges_lead_from_producer_to_each_consumer() -> None:
-    assert Edge(topics.INVENTORY_FAILED, "inventory", "order") in TOPOLOGY.edges
-    assert Edge(topics.INVENTORY_FAILED, "inventory", "payment") in TOPOLOGY.edges
-    assert TOPOLOGY.consumers_of(topics.INVENTORY_RELEASED) == ()
-    assert not [e for e in TOPOLOGY.edges if e.topic == topics.INVENTORY_RELEASED]
-    assert TOPOLOGY.producer_of("no.such.topic") is None
+    assert Edge(topics.INVENTORY_FAILED, "inventory", "order") in SAGA.edges
+    assert Edge(topics.INVENTORY_FAILED, "inventory", "payment") in SAGA.edges
+    assert SAGA.consumers_of(topics.INVENTORY_RELEASED) == ()
+    assert not [e for e in SAGA.edges if e.topic == topics.INVENTORY_RELEASED]
+    assert SAGA.producer_of("no.such.topic") is None
     with pytest.raises(KeyError, match="no service 'shipping'"):
-        TOPOLOGY.service("shipping")
+        SAGA.service("shipping")
 
 
 def charge(event: Envelope, uow: FakePaymentUnitOfWork, credit: Decimal) -> None:
@@ -113,7 +113,7 @@ def charge(event: Envelope, uow: FakePaymentUnitOfWork, credit: Decimal) -> None
 
 
 def test_handlers_get_their_dependencies_by_name() -> None:
-    service = ServiceTopology[FakePaymentUnitOfWork]("s", "g", {"t": charge}, ())
+    service = Service[FakePaymentUnitOfWork]("s", "g", {"t": charge}, ())
     uow = FakePaymentUnitOfWork()
     service.handlers(credit=Decimal(5))["t"](Envelope.first("t", "k", {"userId": "u"}), uow)
     assert uow.accounts.rows["u"].balance == Decimal(4)
@@ -125,4 +125,4 @@ def test_handlers_get_their_dependencies_by_name() -> None:
 
 def test_a_topic_with_two_producers_is_refused() -> None:
     with pytest.raises(ValueError, match=r"producer of a topic: \['t'\]"):
-        Topology((ServiceTopology("a", "ga", {}, ("t",)), ServiceTopology("b", "gb", {}, ("t",))))
+        Saga((Service("a", "ga", {}, ("t",)), Service("b", "gb", {}, ("t",))))

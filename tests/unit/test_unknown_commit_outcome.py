@@ -14,9 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sagaline.core.postgres.db import CommitOutcomeUnknown
-from sagaline.seed_saga.inventory.bootstrap import bootstrap as inventory_service
-from sagaline.seed_saga.order.bootstrap import bootstrap as order_service
-from sagaline.settings import InventorySettings, OrderSettings
+from sagaline.seed_saga.inventory.settings import InventorySettings
+from sagaline.seed_saga.order.settings import OrderSettings
+from tests.composition import inventory as inventory_service
+from tests.composition import order as order_service
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork
 from tests.service_settings import settings_for

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from sagaline import saga_choice
 from sagaline.audit import read_db, read_events, read_kafka
 from sagaline.audit.evaluate import AuditOptions, evaluate
 from sagaline.audit.findings import Report
@@ -16,8 +17,6 @@ from sagaline.audit.read_db import SourceUnavailable
 from sagaline.audit.rows import Snapshot
 from sagaline.ops.kafka_admin import admin_client
 from sagaline.seed_saga import INVENTORY, ORDER, PAYMENT
-from sagaline.seed_saga.topics import ALL_TOPICS, DEAD_LETTER_TOPICS
-from sagaline.seed_saga.topology import TOPOLOGY
 from sagaline.settings import SystemSettings
 
 RECHECK_EVERY_S = 1.0
@@ -44,9 +43,10 @@ def load(settings: SystemSettings, options: AuditOptions) -> Snapshot:
         with read_db.snapshot(ORDER.name, ORDER.dsn(settings)) as conn:
             snap.known_order_ids |= read_db.existing_orders(conn, unknown)
     client = admin_client(settings.kafka_bootstrap_servers, settings.kafka_client_config)
-    snap.lags = read_kafka.lags(client, TOPOLOGY.subscriptions())
-    snap.dead_letters = read_kafka.dead_letters(client, DEAD_LETTER_TOPICS, since)
-    saga_topics = [t for t in ALL_TOPICS if t not in DEAD_LETTER_TOPICS]
+    saga = saga_choice.load()
+    snap.lags = read_kafka.lags(client, saga.subscriptions())
+    snap.dead_letters = read_kafka.dead_letters(client, saga.dead_letter_topics, since)
+    saga_topics = list(saga.event_topics)
     snap.events = read_events.events(client, settings.kafka_bootstrap_servers,
                                      settings.kafka_client_config, saga_topics, since)
     return snap

@@ -6,12 +6,12 @@ the normal way never reads them."""
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import sys
 from typing import Any
 
-from sagaline.seed_saga import SERVICES
-from sagaline.seed_saga.runner import read_settings, run
+from sagaline import saga_choice
+from sagaline.core.runtime import compose
+from sagaline.core.runtime.entry import read_settings, run
 
 SEED_LIKE: dict[str, Any] = {
     "relay_poll_interval_s": 1.5,
@@ -24,11 +24,11 @@ SEED_LIKE: dict[str, Any] = {
 
 
 def main(name: str) -> None:
-    spec = next(s for s in SERVICES if s.name == name)
-    bootstrap = importlib.import_module(f"{spec.module}.bootstrap").bootstrap
-    settings, faults = read_settings(spec)
-    plumbing = dataclasses.replace(spec.plumbing(settings, faults), **SEED_LIKE)
-    run(spec, bootstrap, plumbing=plumbing)
+    saga = saga_choice.load()
+    settings, faults = read_settings(saga, name)
+    plumbing = dataclasses.replace(compose.plumbing_for(saga.service(name), settings, faults),
+                                   **SEED_LIKE)
+    run(saga, name, plumbing=plumbing)
 
 
 if __name__ == "__main__":

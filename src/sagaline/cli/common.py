@@ -5,11 +5,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
 import psycopg
 import typer
 
 from sagaline.devstack import Stack, StackError
+
+# Every command that works on a saga takes it so (or from SAGALINE_SAGA); the seed's default.
+SagaOption = Annotated[str | None, typer.Option(
+    "--saga", envvar="SAGALINE_SAGA", show_envvar=True,
+    help="The saga to work on, as module:attribute (default: the seed's, "
+         "sagaline.seed_saga.saga:SAGA).")]
 
 
 def say(text: str) -> None:

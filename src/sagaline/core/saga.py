@@ -68,7 +68,7 @@ def model_of(topic: str) -> type[BaseModel]:
     return _MODELS[topic]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity
 class Service(Generic[U]):
     """One step of the saga, as its own folder declares it.
 
@@ -142,7 +142,7 @@ class Edge:
     consumer: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity
 class Saga:
     """The services in order (their ports and databases follow it), the status machine of
     the saga's record, the service that owns that record, and the payload field that names
@@ -153,6 +153,7 @@ class Saga:
     statuses: StatusMachine
     owner: str
     key_field: str = "orderId"
+    key_name: str = "order_id"  # how logs and tools name the saga's id
     first_port: int = 4001  # the first service's HTTP port; the next ones follow
     first_db_port: int = 5433  # the local stack's Postgres of the first service; likewise
     notes: Mapping[str, str] = field(default_factory=dict)
@@ -236,6 +237,10 @@ class Saga:
     def compensations(self) -> frozenset[str]:
         """Topics some service undoes a step on."""
         return frozenset(t for s in self.services for t in s.compensations)
+
+    def remaining(self, status: str) -> list[str]:
+        """The services still ahead of a saga in `status` on its way to success."""
+        return self.statuses.remaining(status, self.producer_of)
 
     def saga_key(self, value: Mapping[str, Any]) -> str:
         """The saga of a message that came without a Kafka key: its `key_field`."""

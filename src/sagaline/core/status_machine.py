@@ -8,7 +8,7 @@ saga are all read from the table, never written again elsewhere.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 ANY = "*"  # in a table key: any status that is not final
@@ -24,9 +24,12 @@ class StatusMachine:
     final: tuple[str, ...]
     waits_on: Mapping[str, str]
     table: Mapping[tuple[str, str], str]
+    cancelled: str = ""
     moves_by_topic: dict[str, dict[str, frozenset[str]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if not self.cancelled:
+            object.__setattr__(self, "cancelled", self.final[-1])
         known = {self.initial, *self.final, *self.waits_on}
         moves: dict[str, dict[str, set[str]]] = {}
         for (status, topic), to in self.table.items():
@@ -49,12 +52,11 @@ class StatusMachine:
 
     @staticmethod
     def _check_sources(moves: Mapping[str, Mapping[str, set[str]]]) -> None:
+        # One event, one next status: the owner's move stays one guarded UPDATE.
         for topic, targets in moves.items():
-            seen: set[str] = set()
-            for sources in targets.values():
-                if twice := seen & sources:
-                    raise ValueError(f"{topic} moves {sorted(twice)} to two statuses")
-                seen |= sources
+            if len(targets) > 1:
+                raise ValueError(f"{topic} moves a record to more than one status: "
+                                 f"{sorted(targets)}")
 
     @property
     def statuses(self) -> tuple[str, ...]:
@@ -71,13 +73,15 @@ class StatusMachine:
         """The topics that move a record, in the table's order."""
         return tuple(dict.fromkeys(topic for _, topic in self.table))
 
-    def moves(self, topic: str) -> Mapping[str, frozenset[str]]:
-        """Next status -> the statuses `topic` moves to it from (the owner's guards)."""
-        return self.moves_by_topic.get(topic, {})
+    def move(self, topic: str) -> tuple[str, frozenset[str]] | None:
+        """The status `topic` moves a record to, and the statuses it may move it from (the
+        owner's guard); None when `topic` moves nothing."""
+        targets = self.moves_by_topic.get(topic)
+        return next(iter(targets.items())) if targets else None
 
     def next(self, status: str, topic: str) -> str | None:
-        return next((to for to, sources in self.moves(topic).items() if status in sources),
-                    None)
+        move = self.move(topic)
+        return move[0] if move and status in move[1] else None
 
     def waiting_on(self, status: str) -> str | None:
         """The service a record in `status` waits on (None once final)."""
@@ -92,16 +96,21 @@ class StatusMachine:
         status, else the topics that lead to it."""
         return " or ".join(self.moved_by(status)) or "none yet"
 
-    def remaining(self, status: str) -> list[str]:
+    def remaining(self, status: str, producer_of: Callable[[str], str | None]) -> list[str]:
         """The services still ahead of a record in `status` on its shortest way to the
-        successful final status ([] when final or when that way is closed)."""
-        path = self._shortest(status, {self.final[0]})
+        successful final status ([] when final or when that way is closed). A record leaves
+        a status only on an event of the service it waits on (`producer_of` a topic)."""
+        def heard(at: str, topic: str) -> bool:
+            return producer_of(topic) == self.waits_on.get(at)
+
+        path = self._shortest(status, {self.final[0]}, heard)
         return [self.waits_on[s] for s in path[:-1]] if path else []
 
     def _reaches_final(self, status: str) -> bool:
-        return bool(self._shortest(status, set(self.final)))
+        return bool(self._shortest(status, set(self.final), lambda _at, _topic: True))
 
-    def _shortest(self, start: str, goals: Iterable[str]) -> list[str]:
+    def _shortest(self, start: str, goals: Iterable[str],
+                  allowed: Callable[[str, str], bool]) -> list[str]:
         goals = set(goals)
         previous: dict[str, str | None] = {start: None}
         queue = deque([start])
@@ -112,9 +121,9 @@ class StatusMachine:
                 while (before := previous[path[-1]]) is not None:
                     path.append(before)
                 return path[::-1]
-            for targets in self.moves_by_topic.values():
+            for topic, targets in self.moves_by_topic.items():
                 for to, sources in targets.items():
-                    if status in sources and to not in previous:
+                    if status in sources and to not in previous and allowed(status, topic):
                         previous[to] = status
                         queue.append(to)
         return []

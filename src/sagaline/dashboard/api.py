@@ -15,7 +15,8 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sagaline.core.saga import Topology
+from sagaline import saga_choice
+from sagaline.core.saga import Saga
 from sagaline.dashboard import order_queries, saga_reads, timeline
 from sagaline.dashboard.cache import TtlCache
 from sagaline.dashboard.collector import Collector
@@ -23,7 +24,6 @@ from sagaline.dashboard.sources import Databases, Unavailable
 from sagaline.dashboard.watchers import Watchers
 from sagaline.seed_saga import SERVICES
 from sagaline.seed_saga.order.status import OrderStatus
-from sagaline.seed_saga.topology import TOPOLOGY
 from sagaline.settings import DashboardSettings
 
 STATIC = Path(__file__).parent / "static"
@@ -33,7 +33,8 @@ SETTLED_KEEP_S = 30.0  # a settled saga's timeline (only outbox purges change it
 UNWATCHED = frozenset({"/healthz"})  # the stack's liveness probe is nobody watching
 
 
-def create_app(settings: DashboardSettings, topology: Topology = TOPOLOGY) -> FastAPI:
+def create_app(settings: DashboardSettings, topology: Saga | None = None) -> FastAPI:
+    topology = topology or saga_choice.load()
     dbs = Databases({s.name: s.dsn(settings) for s in SERVICES})
     collector = Collector(settings, topology, dbs)
     cache = TtlCache(settings.dashboard_refresh_s)

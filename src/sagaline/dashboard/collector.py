@@ -11,7 +11,7 @@ import time
 
 import orjson
 
-from sagaline.core.saga import Topology
+from sagaline.core.saga import Saga
 from sagaline.dashboard import core_queries, kafka_view, order_queries, stuck
 from sagaline.dashboard.charts import Charts
 from sagaline.dashboard.published import Published
@@ -29,7 +29,7 @@ SLOW_WAIT_S = 2.0
 
 
 class Collector:
-    def __init__(self, settings: DashboardSettings, topology: Topology, dbs: Databases,
+    def __init__(self, settings: DashboardSettings, topology: Saga, dbs: Databases,
                  watchers: Watchers | None = None) -> None:
         self.settings, self.topology, self.dbs = settings, topology, dbs
         self.watchers = watchers or Watchers(settings.dashboard_linger_s)

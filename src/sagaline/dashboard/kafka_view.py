@@ -11,7 +11,7 @@ from confluent_kafka import KafkaException
 
 from sagaline.audit import read_kafka
 from sagaline.audit.read_db import SourceUnavailable
-from sagaline.core.saga import Topology
+from sagaline.core.saga import Saga
 from sagaline.ops import dlq
 from sagaline.ops.kafka_admin import admin_client
 
@@ -20,7 +20,7 @@ LETTERS_SHOWN = 200
 
 
 class KafkaView:
-    def __init__(self, bootstrap: str, extra: Mapping[str, str], topology: Topology) -> None:
+    def __init__(self, bootstrap: str, extra: Mapping[str, str], topology: Saga) -> None:
         self._bootstrap, self._extra = bootstrap, dict(extra)
         self._client = admin_client(bootstrap, extra)
         self._topology = topology

@@ -6,7 +6,7 @@ import time
 import uuid
 from typing import Any
 
-from sagaline.core.saga import Topology
+from sagaline.core.saga import Saga
 from sagaline.dashboard import business_queries, core_queries, order_queries
 from sagaline.dashboard.sources import Databases
 from sagaline.dashboard.timeline import SagaRecords
@@ -17,7 +17,7 @@ SKEW_S = 5.0
 AFTER_FINAL_S = 60.0
 
 
-def read(dbs: Databases, topology: Topology, order_id: str) -> SagaRecords | None:
+def read(dbs: Databases, topology: Saga, order_id: str) -> SagaRecords | None:
     """Everything the databases hold on `order_id`; None when there is no such order."""
     with dbs.read("order") as conn:
         order = order_queries.one(conn, order_id)
@@ -38,7 +38,7 @@ def read(dbs: Databases, topology: Topology, order_id: str) -> SagaRecords | Non
     return SagaRecords(order, events, handled, payment, reservation)
 
 
-def _handled(dbs: Databases, topology: Topology, events: dict[str, list[dict[str, Any]]]
+def _handled(dbs: Databases, topology: Saga, events: dict[str, list[dict[str, Any]]]
              ) -> dict[tuple[str, uuid.UUID], float]:
     """(consuming service, event id) -> when it handled the event, from its inbox."""
     found: dict[tuple[str, uuid.UUID], float] = {}

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import httpx
 
 from sagaline.audit.read_db import SourceUnavailable
-from sagaline.core.saga import Topology
+from sagaline.core.saga import Saga
 from sagaline.dashboard import kafka_view, readiness
 from sagaline.dashboard.series import Series
 from sagaline.dashboard.sources import Databases, Unavailable
@@ -39,7 +39,7 @@ class SlowState:
 
 
 class SlowReads:
-    def __init__(self, kafka: kafka_view.KafkaView, urls: dict[str, str], topology: Topology,
+    def __init__(self, kafka: kafka_view.KafkaView, urls: dict[str, str], topology: Saga,
                  dbs: Databases, lag_chart: Series) -> None:
         self.kafka, self.urls, self.topology, self.dbs = kafka, urls, topology, dbs
         self.lag_chart = lag_chart

@@ -1,8 +1,7 @@
 """Which sagas are stuck, on which service, and why where that can be known.
 
 A saga not final whose order row has not changed for STUCK_AFTER_S is stuck. The service it
-waits on follows from its status and the declared topology: the status says which event last
-moved the order; the other consumers of that event are the ones that must answer next.
+waits on is the one the saga's status table names for its status.
 """
 
 from __future__ import annotations
@@ -11,15 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sagaline.core.saga import Topology
-from sagaline.seed_saga import topics
-from sagaline.seed_saga.order.status import OrderStatus
-
-# The event that put an order in each status that is not final.
-MOVED_BY = {OrderStatus.PENDING: topics.ORDER_CREATED,
-            OrderStatus.PAID: topics.PAYMENT_CHARGED,
-            OrderStatus.COMPENSATING: topics.INVENTORY_FAILED}
-OWNER = "order"  # the service whose row tells the saga's status
+from sagaline.core.saga import Saga
 
 
 @dataclass(frozen=True)
@@ -51,22 +42,19 @@ class Stuck:
         return {**asdict(self), "label": self.label}
 
 
-def waiting_on(status: str, topology: Topology) -> str:
-    """The service an order in `status` waits on (for a final status: none, the owner)."""
-    topic = MOVED_BY.get(OrderStatus(status))
-    if topic is None:
-        return OWNER
-    answering = [s for s in topology.consumers_of(topic) if s != OWNER]
-    return answering[0] if answering else OWNER
+def waiting_on(status: str, topology: Saga) -> str:
+    """The service a saga in `status` waits on, as the saga's status table declares it (for
+    a final status: none, the owner)."""
+    return topology.statuses.waiting_on(status) or topology.owner
 
 
-def analyse(orders: Sequence[Mapping[str, Any]], topology: Topology, evidence: Evidence,
+def analyse(orders: Sequence[Mapping[str, Any]], topology: Saga, evidence: Evidence,
             now: float) -> list[Stuck]:
     """Each order (not final, not moving) as a stuck saga with its likely causes."""
     return [_one(o, topology, evidence, now) for o in orders]
 
 
-def _one(order: Mapping[str, Any], topology: Topology, evidence: Evidence,
+def _one(order: Mapping[str, Any], topology: Saga, evidence: Evidence,
          now: float) -> Stuck:
     key = order["order_id"]
     service = waiting_on(order["status"], topology)

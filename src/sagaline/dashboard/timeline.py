@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sagaline.core.saga import Topology
+from sagaline.core.saga import Saga
 from sagaline.seed_saga import topics
 
 # Events that undo an earlier step, drawn as compensations.
@@ -41,7 +41,7 @@ class SagaRecords:
     reservation: Mapping[str, Any] | None
 
 
-def build(records: SagaRecords, topology: Topology, saga_timeout_s: float) -> list[Step]:
+def build(records: SagaRecords, topology: Saga, saga_timeout_s: float) -> list[Step]:
     """The saga's steps in time order."""
     order = records.order
     steps = [Step(order["created_at"], "order", "placed", "order placed")]
@@ -63,7 +63,7 @@ def as_json(steps: list[Step]) -> list[dict[str, Any]]:
 
 def _event_steps(producer: str, row: Mapping[str, Any],
                  handled: Mapping[tuple[str, uuid.UUID], float],
-                 topology: Topology) -> list[Step]:
+                 topology: Saga) -> list[Step]:
     topic = row["topic"]
     kind = "compensation" if topic in COMPENSATIONS else "commit"
     if topic == topics.ORDER_CANCELLED:

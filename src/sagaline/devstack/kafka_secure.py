@@ -23,7 +23,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
     ResourceType,
 )
 
-from sagaline.core.saga import Topology
+from sagaline.core.saga import Saga
 from sagaline.devstack.errors import StackError
 from sagaline.ops.kafka_admin import admin_client
 
@@ -86,7 +86,7 @@ def _allow(user: str, kind: ResourceType, name: str, operation: AclOperation) ->
                       operation, AclPermissionType.ALLOW)
 
 
-def acl_bindings(topology: Topology) -> list[AclBinding]:
+def acl_bindings(topology: Saga) -> list[AclBinding]:
     """Each service: WRITE on the topics it produces and its dead-letter topic (which, since
     KIP-679, also allows its idempotent producer), READ on those it consumes, READ on its own
     consumer group. WRITE and READ imply DESCRIBE; nothing else is granted."""
@@ -100,7 +100,7 @@ def acl_bindings(topology: Topology) -> list[AclBinding]:
     return bindings
 
 
-def grant(bootstrap: str, admin: dict[str, str], topology: Topology) -> None:
+def grant(bootstrap: str, admin: dict[str, str], topology: Saga) -> None:
     """Create the topology's ACLs (creating one that exists changes nothing)."""
     client = admin_client(bootstrap, admin)  # kept: the futures die with their client
     futures = client.create_acls(acl_bindings(topology), request_timeout=15)

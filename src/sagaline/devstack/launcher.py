@@ -12,6 +12,7 @@ import signal
 from collections.abc import Mapping
 from pathlib import Path
 
+from sagaline import saga_choice
 from sagaline.devstack import kafka_secure, layout
 from sagaline.devstack.component import Component, ComponentStatus
 from sagaline.devstack.dashboard import Dashboard
@@ -19,7 +20,6 @@ from sagaline.devstack.errors import StackError
 from sagaline.devstack.kafka import wait_for_brokers
 from sagaline.devstack.shape import Shape
 from sagaline.devstack.topics import ensure_saga_topics
-from sagaline.seed_saga.topology import TOPOLOGY
 from sagaline.settings import StackSettings, stack_settings
 
 
@@ -83,7 +83,7 @@ class Stack:
         ensure_saga_topics(self.settings)
         if self.shape.secure:
             kafka_secure.grant(self.settings.kafka_bootstrap_servers,
-                               self.settings.kafka_client_config, TOPOLOGY)
+                               self.settings.kafka_client_config, saga_choice.load())
         for pg in self.postgres:
             pg.provision()
 

@@ -56,7 +56,7 @@ class Service(Component):
         self.settings = settings
         own = {f"{spec.name.upper()}_HTTP_PORT": str(port), "REPLICA_ID": replica_id}
         self.extra_env = {**own, **(extra_env or {})}
-        self.argv = [module, spec.name] if module else [spec.module]
+        self.argv = [module, spec.name] if module else ["sagaline", "serve", spec.name]
         # A service always runs here: only infrastructure can be external.
         self.external = False
 

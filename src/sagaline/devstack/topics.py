@@ -20,6 +20,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
     ResourceType,
 )
 
+from sagaline import saga_choice
 from sagaline.devstack.errors import StackError
 from sagaline.devstack.topic_drift import (
     DAY_MS,
@@ -30,7 +31,6 @@ from sagaline.devstack.topic_drift import (
     wanted_specs,
 )
 from sagaline.ops.kafka_admin import admin_client
-from sagaline.seed_saga.topics import ALL_TOPICS
 from sagaline.settings import TopicSettings
 
 __all__ = ["DAY_MS", "TopicSpec", "broker_ready", "ensure_saga_topics", "ensure_topics",
@@ -125,8 +125,9 @@ def _unserved(client: AdminClient, topics: list[str]) -> list[str]:
 
 
 def ensure_saga_topics(settings: TopicSettings) -> list[str]:
-    """Every topic of the saga (`ALL_TOPICS`), as the settings say to create them."""
-    return ensure_topics(settings.kafka_bootstrap_servers, ALL_TOPICS, settings.topic_partitions,
+    """Every topic of the chosen saga, as the settings say to create them."""
+    return ensure_topics(settings.kafka_bootstrap_servers, saga_choice.load().topics,
+                         settings.topic_partitions,
                          settings.kafka_client_config, settings.topic_replication_factor,
                          settings.dead_letter_retention_days, settings.min_insync_replicas())
 
@@ -134,7 +135,7 @@ def ensure_saga_topics(settings: TopicSettings) -> list[str]:
 def saga_topic_drift(settings: TopicSettings) -> list[str]:
     """How the saga's existing topics differ from what the settings would create (a line
     each: partitions, replication factor, min.insync.replicas, dead letters' retention)."""
-    specs = wanted_specs(ALL_TOPICS, settings.topic_partitions,
+    specs = wanted_specs(saga_choice.load().topics, settings.topic_partitions,
                          settings.topic_replication_factor, settings.dead_letter_retention_days,
                          settings.min_insync_replicas())
     client = admin_client(settings.kafka_bootstrap_servers, settings.kafka_client_config)

@@ -1,8 +1,6 @@
-"""The three services, as the stack launcher and the CLI see them.
-
-Each service is a package `sagaline.seed_saga.<name>` started with
-`python -m sagaline.seed_saga.<name>`; it serves HTTP on its port and answers `GET /ready` with
-200 once its database and Kafka are reachable.
+"""The default saga, the seed demo's (declared in `saga.py`), and a transitional view of
+any chosen saga's services (`ServiceSpec`, `SERVICES`) for the tools not yet reading the
+declaration itself.
 """
 
 from __future__ import annotations
@@ -10,43 +8,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING, Any
 
 from sagaline.core.middleware.faults import FaultPoints
 from sagaline.core.postgres import migrations
-from sagaline.core.postgres.session_limits import SessionLimits
+from sagaline.core.runtime import compose
 from sagaline.core.runtime.wiring import Plumbing
-from sagaline.core.saga import dead_letter_topic
-from sagaline.settings import (
-    InventorySettings,
-    OrderSettings,
-    PaymentSettings,
-    ServiceSettings,
-    SystemSettings,
-)
+from sagaline.core.saga import Saga, dead_letter_topic
+from sagaline.settings import ServiceSettings, SystemSettings, service_settings
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
-    settings: type[ServiceSettings]  # what the service reads from its environment
+
+    @property
+    def settings(self) -> type[ServiceSettings]:
+        return service_settings(_saga(), self.name)
 
     @property
     def consumer_group(self) -> str:
-        """As the saga's topology declares it (imported here: it imports the services)."""
-        from sagaline.seed_saga.topology import TOPOLOGY
-
-        return TOPOLOGY.service(self.name).consumer_group
+        return _saga().service(self.name).consumer_group
 
     @property
     def compensations(self) -> frozenset[str]:
-        """The topics whose handlers undo a step, as the topology declares them."""
-        from sagaline.seed_saga.topology import TOPOLOGY
-
-        return TOPOLOGY.service(self.name).compensations
-
-    @property
-    def module(self) -> str:
-        return f"sagaline.seed_saga.{self.name}"
+        return _saga().service(self.name).compensations
 
     def dsn(self, system: SystemSettings) -> str:
         return str(getattr(system, f"{self.name}_db_dsn"))
@@ -57,7 +43,8 @@ class ServiceSpec:
     @property
     def migrations(self) -> list[tuple[str, Traversable]]:
         """The core's tables (outbox, inbox), then the service's own `sql/NNN_*.sql`."""
-        return [migrations.CORE_MIGRATIONS, (self.name, files(self.module) / "sql")]
+        package = _saga().service(self.name).package
+        return [migrations.CORE_MIGRATIONS, (self.name, files(package) / "sql")]
 
     @property
     def dead_letter_topic(self) -> str:
@@ -65,30 +52,28 @@ class ServiceSpec:
 
     def plumbing(self, settings: ServiceSettings, faults: FaultPoints | None = None
                  ) -> Plumbing:
-        """The core's adapters as this service's settings configure them."""
-        return Plumbing(
-            name=self.name,
-            dsn=settings.db_dsn,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            kafka_config=settings.kafka_client_config,
-            compression=settings.kafka_compression_type,
-            relay_batch_size=settings.relay_batch_size,
-            relay_poll_interval_s=settings.relay_poll_interval_s,
-            outbox_retention_s=settings.outbox_retention_s,
-            inbox_retention_s=settings.inbox_retention_s,
-            consumer_batch_size=settings.consumer_batch_size,
-            instance_id=f"{self.name}-{settings.replica_id}" if settings.replica_id else None,
-            faults=faults or FaultPoints(),
-            limits=SessionLimits(
-                settings.db_lock_timeout_s, settings.db_statement_timeout_s,
-                settings.db_idle_in_transaction_timeout_s, settings.db_transaction_timeout_s,
-                settings.db_keepalives_idle_s, settings.db_keepalives_interval_s,
-                settings.db_keepalives_count, settings.db_tcp_user_timeout_s),
-            relay_lock_timeout_s=settings.relay_lock_timeout_s,
-        )
+        return compose.plumbing_for(_saga().service(self.name), settings, faults)
 
 
-ORDER = ServiceSpec("order", OrderSettings)
-PAYMENT = ServiceSpec("payment", PaymentSettings)
-INVENTORY = ServiceSpec("inventory", InventorySettings)
-SERVICES: tuple[ServiceSpec, ...] = (ORDER, PAYMENT, INVENTORY)
+if TYPE_CHECKING:  # what __getattr__ gives
+    SERVICES: tuple[ServiceSpec, ...]
+    ORDER: ServiceSpec
+    PAYMENT: ServiceSpec
+    INVENTORY: ServiceSpec
+
+
+def _saga() -> Saga:
+    from sagaline import saga_choice
+
+    return saga_choice.load()
+
+
+def __getattr__(name: str) -> Any:
+    """SERVICES, and each service's spec by its upper-case name, of the chosen saga."""
+    if not name.isupper():
+        raise AttributeError(name)  # a submodule being imported, not a spec
+    if name == "SERVICES":
+        return tuple(ServiceSpec(n) for n in _saga().names)
+    if name.lower() in _saga().names:
+        return ServiceSpec(name.lower())
+    raise AttributeError(name)

@@ -1,29 +1,16 @@
-"""The saga's topic names: the seed demo's five, the compensations ours adds, dead letters."""
+"""The saga's topics, each bound to the model of its events: the seed demo's five, and the
+compensations ours adds. Dead-letter topics and topic lists are derived from the saga
+(`seed_saga/saga.py`)."""
 
-from sagaline.core.saga import dead_letter_topic
+from sagaline.core.saga import Topic
+from sagaline.seed_saga import events
 
-ORDER_CREATED = "order.created"
-PAYMENT_CHARGED = "payment.charged"
-PAYMENT_FAILED = "payment.failed"
-PAYMENT_REFUNDED = "payment.refunded"
-INVENTORY_RESERVED = "inventory.reserved"
-INVENTORY_FAILED = "inventory.failed"
+ORDER_CREATED = Topic("order.created", events.OrderCreated)
+PAYMENT_CHARGED = Topic("payment.charged", events.PaymentCharged)
+PAYMENT_FAILED = Topic("payment.failed", events.PaymentFailed)
+PAYMENT_REFUNDED = Topic("payment.refunded", events.PaymentRefunded)
+INVENTORY_RESERVED = Topic("inventory.reserved", events.InventoryReserved)
+INVENTORY_FAILED = Topic("inventory.failed", events.InventoryFailed)
 # Saga timeouts: the order gave up waiting; payment and inventory undo what they did.
-ORDER_CANCELLED = "order.cancelled"
-INVENTORY_RELEASED = "inventory.released"
-
-
-
-DEAD_LETTER_TOPICS = tuple(dead_letter_topic(s) for s in ("order", "payment", "inventory"))
-
-ALL_TOPICS: tuple[str, ...] = (
-    ORDER_CREATED,
-    PAYMENT_CHARGED,
-    PAYMENT_FAILED,
-    PAYMENT_REFUNDED,
-    INVENTORY_RESERVED,
-    INVENTORY_FAILED,
-    ORDER_CANCELLED,
-    INVENTORY_RELEASED,
-    *DEAD_LETTER_TOPICS,
-)
+ORDER_CANCELLED = Topic("order.cancelled", events.OrderCancelled)
+INVENTORY_RELEASED = Topic("inventory.released", events.InventoryReleased)

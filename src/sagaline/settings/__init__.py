@@ -3,8 +3,8 @@
 Each process reads only what it needs, so a service's container gets only its own settings:
 
 - `ServiceSettings` (common.py): what every service reads: Kafka, HTTP, its pool, relay and
-  consumer. `OrderSettings`, `PaymentSettings`, `InventorySettings` (services.py) add the
-  service's own database, port and business knobs.
+  consumer. `service_settings(saga, name)` (services.py) adds the
+  service's own database and port, by its name, to the step's own model (its knobs).
 - `TopicSettings` (common.py): creating the topics (`sagaline topics`, compose's topic-init).
 - `FaultSettings` (common.py): the chaos tier's fault points; off unless set.
 - `SystemSettings` and `StackSettings` (system.py): the operations tools (auditor, dead
@@ -16,7 +16,7 @@ these objects: the composition roots pass them the values they need.
 """
 
 from sagaline.settings.common import FaultSettings, KafkaSettings, ServiceSettings, TopicSettings
-from sagaline.settings.services import InventorySettings, OrderSettings, PaymentSettings
+from sagaline.settings.services import env_prefix, service_settings
 from sagaline.settings.system import (
     DashboardSettings,
     StackSettings,
@@ -27,13 +27,12 @@ from sagaline.settings.system import (
 __all__ = [
     "DashboardSettings",
     "FaultSettings",
-    "InventorySettings",
     "KafkaSettings",
-    "OrderSettings",
-    "PaymentSettings",
     "ServiceSettings",
     "StackSettings",
     "SystemSettings",
     "TopicSettings",
+    "env_prefix",
+    "service_settings",
     "stack_settings",
 ]

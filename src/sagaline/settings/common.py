@@ -12,6 +12,7 @@ from sagaline.core.middleware import faults
 # Codecs librdkafka can write. KafkaJS (the seed demo's client) decodes only none and gzip
 # without plugins, so the contract's topics default to a codec every client reads.
 Compression = Literal["none", "gzip", "snappy", "lz4", "zstd"]
+Rate = float  # a probability in [0, 1]
 # Secret keys, comma-separated in the environment (several: rotate by adding, then removing).
 SecretKeys = Annotated[list[SecretStr], NoDecode]
 
@@ -36,10 +37,11 @@ class KafkaSettings(Environment):
 
 
 class ServiceSettings(KafkaSettings):
-    """What every service reads. Each service's model adds `db_dsn` and `http_port`."""
+    """What every service reads. `db_dsn` and `http_port` are read by the service's name
+    (`service_settings`); a step's own model adds its knobs."""
 
     db_dsn: str
-    http_port: int
+    http_port: int = 0
     http_host: str = "127.0.0.1"
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     db_pool_size: int = Field(8, ge=1, le=100)

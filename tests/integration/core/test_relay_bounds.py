@@ -23,8 +23,8 @@ from fastapi.testclient import TestClient
 
 from sagaline.core.postgres import db
 from sagaline.core.postgres.session_limits import SessionLimits
-from sagaline.seed_saga.order.bootstrap import bootstrap
-from sagaline.settings import OrderSettings
+from sagaline.seed_saga.order.settings import OrderSettings
+from tests.composition import order as bootstrap
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.integration.core.test_relay import event, pending, write
 
@@ -34,7 +34,7 @@ FROZEN_RELAY = """
 import threading
 from sagaline.seed_saga import ORDER
 from sagaline.core.runtime import wiring
-from sagaline.settings import OrderSettings
+from sagaline.seed_saga.order.settings import OrderSettings
 
 class NeverAcknowledged:
     def publish(self, batch, timeout_s):

@@ -19,12 +19,12 @@ from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
 from sagaline.core.saga import dead_letter_topic
 from sagaline.ops import dlq
 from sagaline.seed_saga import topics
-from sagaline.seed_saga.topology import TOPOLOGY
+from sagaline.seed_saga.saga import SAGA
 from tests.integration.saga.conftest import Saga, new_user, wait_for
 
 CREDIT = 10_000
 CONSUMERS = {  # topic -> the services consuming it
-    topic: TOPOLOGY.consumers_of(topic) for s in TOPOLOGY.services for topic in s.consumes}
+    topic: SAGA.consumers_of(topic) for s in SAGA.services for topic in s.consumes}
 
 
 def poisons(marker: str) -> dict[str, bytes]:

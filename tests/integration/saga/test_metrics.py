@@ -71,4 +71,4 @@ def test_a_poison_message_counts_as_a_dead_letter_and_lag_is_reported(saga: Saga
     # librdkafka's statistics come every 5 s; by then the group has committed offsets
     lag = wait_for(lambda: [labels for (name, labels), _ in scrape(saga.payment).items()
                             if name == "sagaline_consumer_lag_messages"], 15, "lag series")
-    assert {dict(labels)["topic"] for labels in lag} <= set(topics.ALL_TOPICS)
+    assert {dict(labels)["topic"] for labels in lag} <= set(topics.SAGA.topics)

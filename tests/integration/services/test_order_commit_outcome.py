@@ -15,9 +15,9 @@ from psycopg_pool import ConnectionPool
 from sagaline.core.postgres.db import CommitOutcomeUnknown
 from sagaline.devstack import Stack
 from sagaline.seed_saga import ORDER
-from sagaline.seed_saga.order.bootstrap import bootstrap
 from sagaline.seed_saga.order.repository import PostgresOrderUnitOfWork
-from sagaline.settings import OrderSettings
+from sagaline.seed_saga.order.settings import OrderSettings
+from tests.composition import order as bootstrap
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.integration.conftest import scratch_schema
 

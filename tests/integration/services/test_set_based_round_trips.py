@@ -24,7 +24,7 @@ from sagaline.seed_saga.inventory.sql_repository import PostgresInventoryUnitOfW
 from sagaline.seed_saga.payment.handlers import PaymentRules
 from sagaline.seed_saga.payment.repository import PaymentUnitOfWork
 from sagaline.seed_saga.payment.sql_repository import PostgresPaymentUnitOfWork
-from sagaline.seed_saga.topology import INVENTORY_TOPOLOGY, PAYMENT_TOPOLOGY
+from sagaline.seed_saga.saga import SAGA
 from tests.integration.conftest import scratch_schema
 
 ITEMS = [{"sku": "SKU-A", "quantity": 1}, {"sku": "SKU-B", "quantity": 2}]
@@ -75,7 +75,7 @@ def test_a_payment_batch_waits_twice_and_a_redelivery_changes_nothing(stack: Sta
              " VALUES ('rich', 1000, 1000), ('poor', 5, 5)")
     with one_connection(stack, PAYMENT, setup) as pool:
         processor: EventProcessor[PaymentUnitOfWork] = EventProcessor(
-            "payment", PAYMENT_TOPOLOGY.handlers(rules=PaymentRules()),
+            "payment", SAGA.service("payment").bind(rules=PaymentRules()),
             lambda: PostgresPaymentUnitOfWork(pool))
         batch = [created("rich") for _ in range(10)] + [created("poor")]
         assert run(pool, processor, batch) == (11, 2)
@@ -92,7 +92,7 @@ def test_an_inventory_batch_waits_twice(stack: Stack) -> None:
     setup = "INSERT INTO stock (sku, initial, on_hand) VALUES ('SKU-A', 4, 4), ('SKU-B', 8, 8)"
     with one_connection(stack, INVENTORY, setup) as pool:
         processor: EventProcessor[InventoryUnitOfWork] = EventProcessor(
-            "inventory", INVENTORY_TOPOLOGY.handlers(), lambda: PostgresInventoryUnitOfWork(pool))
+            "inventory", SAGA.service("inventory").bind(), lambda: PostgresInventoryUnitOfWork(pool))
         charged = [e.follow(topics.PAYMENT_CHARGED, {**e.payload, "amount": 10}) for e in
                    (created("u") for _ in range(5))]
         assert run(pool, processor, charged) == (5, 2)

@@ -7,7 +7,7 @@ at once: one applies, the others wait and find nothing left to do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
@@ -42,6 +42,13 @@ def migrate(conn: psycopg.Connection, sources: Sequence[tuple[str, Traversable]]
     return applied_now
 
 
-def migrate_dsn(dsn: str, sources: Sequence[tuple[str, Traversable]]) -> list[str]:
+def migrate_dsn(dsn: str, sources: Sequence[tuple[str, Traversable]],
+                then: Sequence[Callable[[psycopg.Connection], None]] = ()) -> list[str]:
+    """Migrate, then run `then` (DDL that follows a declaration), under the same lock."""
     with psycopg.connect(dsn) as conn:
-        return migrate(conn, sources)
+        applied = migrate(conn, sources)
+        for step in then:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
+                step(conn)
+        return applied

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from typing import Any
 
+import psycopg
 from fastapi import APIRouter, FastAPI
 
 from sagaline.core.http import app as web
@@ -41,6 +42,7 @@ class Service:
     extra_workers: dict[str, Worker] = field(default_factory=dict)
     on_start: list[Callable[[], Any]] = field(default_factory=list)  # after migrations
     on_close: list[Callable[[], Any]] = field(default_factory=list)
+    on_migrated: list[Callable[[psycopg.Connection], None]] = field(default_factory=list)
     metrics: ServiceMetrics | None = None  # None: no GET /metrics
     access: auth.Access = field(default_factory=auth.Access)  # the API keys it accepts
 
@@ -57,7 +59,7 @@ class Service:
 
     def migrate(self, wait_s: float = 60.0) -> list[str]:
         db.wait_for(self.dsn, wait_s)
-        applied = migrations.migrate_dsn(self.dsn, self.migrations)
+        applied = migrations.migrate_dsn(self.dsn, self.migrations, self.on_migrated)
         for version in applied:
             log.info("%s: applied migration %s", self.name, version)
         for starter in self.on_start:

@@ -1,11 +1,12 @@
 """Inventory's handlers: reserve every item of a paid order, or none of them; release them
-when the order is cancelled. Which topic goes to which handler: `services/topology.py`."""
+when the order is cancelled. Which topic goes to which handler: `inventory/step.py`."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.saga import read
 from sagaline.seed_saga import events, ids, topics
 from sagaline.seed_saga.inventory.repository import InventoryUnitOfWork, Reservation
 from sagaline.seed_saga.inventory.status import ReservationStatus
@@ -71,17 +72,18 @@ def _refuse(paid: events.PaymentCharged, reason: str, cause: Envelope,
 
 
 def release_for_cancelled_order(event: Envelope, uow: InventoryUnitOfWork) -> None:
-    """The order was cancelled (timed out): give reserved stock back, or make sure none is
-    taken later."""
-    cancelled = events.OrderCancelled.model_validate(event.payload)
-    order_id = ids.order_id(cancelled.orderId)
+    """The order was cancelled (timed out), or a later step failed: give reserved stock
+    back, or make sure none is taken later. The event names the order and the reason,
+    whatever its topic."""
+    cancelled = read(event).model_dump()
+    order_id = ids.order_id(cancelled["orderId"])
     reservation = uow.reservations.get(order_id, for_update=True)
     if reservation is None:  # not reserved yet: the reservation will find this and stop
         uow.reservations.add(Reservation(order_id, ReservationStatus.VOIDED, [],
-                                         cancelled.reason))
+                                         cancelled["reason"]))
     elif reservation.status == ReservationStatus.RESERVED:
         uow.stock.give_back({i["sku"]: i["quantity"] for i in reservation.items})
         uow.reservations.mark_released(order_id)
         released = events.InventoryReleased(orderId=str(order_id),
-                                            items=reservation.items, reason=cancelled.reason)
+                                            items=reservation.items, reason=cancelled["reason"])
         uow.emit(event.follow(topics.INVENTORY_RELEASED, events.payload(released)))

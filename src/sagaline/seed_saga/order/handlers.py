@@ -1,10 +1,9 @@
 """Order's side of the saga: the command that starts it, and the outcomes that end it.
 
-An order moves PENDING → PAID → CONFIRMED, or to CANCELLED (payment failed, with payment's
-reason), or through COMPENSATING (inventory failed, refund under way) to CANCELLED. Events may
-arrive late, twice, or out of order across topics: each transition names the states it may
-start from, and no event moves an order that is final. Statuses: `order/status.py`; which
-topic goes to which handler: `services/topology.py`.
+Which event moves an order from which status to which is the saga's status table
+(`StatusMachine`, declared with the saga: `seed_saga/saga.py`); `advance` applies it to every
+outcome the order hears. Events may arrive late, twice, or out of order across topics: each
+move names the statuses it may start from, and no event moves an order that is final.
 """
 
 from __future__ import annotations
@@ -15,10 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sagaline.core.messaging.envelope import Envelope, dumps
+from sagaline.core.messaging.retry import PermanentError
 from sagaline.core.observability import tracing
+from sagaline.core.saga import read
+from sagaline.core.status_machine import StatusMachine
 from sagaline.seed_saga import events, ids, topics
 from sagaline.seed_saga.order.repository import Order, OrderUnitOfWork
-from sagaline.seed_saga.order.status import NOT_FINAL, OrderStatus
+from sagaline.seed_saga.order.status import OrderStatus
 
 
 @dataclass(frozen=True)
@@ -81,46 +83,28 @@ def placed_order(command: PlaceOrder, uow: OrderUnitOfWork) -> Order | None:
     return uow.orders.get(command.order_id)
 
 
-def on_payment_charged(event: Envelope, uow: OrderUnitOfWork) -> None:
-    charged = events.PaymentCharged.model_validate(event.payload)
-    uow.orders.move(ids.order_id(charged.orderId), OrderStatus.PAID, None,
-                    allowed_from=[OrderStatus.PENDING])
+def advance(event: Envelope, uow: OrderUnitOfWork, statuses: StatusMachine) -> None:
+    """Move the order as the saga's status table says for this event's topic, from the
+    statuses the table allows (else leave it: a late, repeated or reordered outcome), with
+    the event's reason if it has one (a reason once set stays)."""
+    move = statuses.move(event.topic)
+    if move is None:
+        raise PermanentError(f"{event.topic} moves no order")
+    fields = read(event).model_dump()
+    to, allowed_from = move
+    uow.orders.move(ids.order_id(fields["orderId"]), to, fields.get("reason"), allowed_from)
 
 
-def on_payment_failed(event: Envelope, uow: OrderUnitOfWork) -> None:
-    """Cancelled, with payment's reason (INSUFFICIENT_FUNDS, INJECTED_FAILURE, ...); a seed
-    `payment.failed` has none and gives PAYMENT_FAILED."""
-    failed = events.PaymentFailed.model_validate(event.payload)
-    uow.orders.move(ids.order_id(failed.orderId), OrderStatus.CANCELLED, failed.reason,
-                    NOT_FINAL)
-
-
-def on_inventory_reserved(event: Envelope, uow: OrderUnitOfWork) -> None:
-    reserved = events.InventoryReserved.model_validate(event.payload)
-    uow.orders.move(ids.order_id(reserved.orderId), OrderStatus.CONFIRMED, None, NOT_FINAL)
-
-
-def on_inventory_failed(event: Envelope, uow: OrderUnitOfWork) -> None:
-    failed = events.InventoryFailed.model_validate(event.payload)
-    uow.orders.move(ids.order_id(failed.orderId), OrderStatus.COMPENSATING, failed.reason,
-                    NOT_FINAL)
-
-
-def on_payment_refunded(event: Envelope, uow: OrderUnitOfWork) -> None:
-    refunded = events.PaymentRefunded.model_validate(event.payload)
-    uow.orders.move(ids.order_id(refunded.orderId), OrderStatus.CANCELLED, refunded.reason,
-                    NOT_FINAL)
-
-
-def cancel_overdue(uow: OrderUnitOfWork, deadline_s: float, limit: int = 500) -> int:
+def cancel_overdue(uow: OrderUnitOfWork, deadline_s: float, statuses: StatusMachine,
+                   limit: int = 500) -> int:
     """Cancel orders not final within the deadline and announce it (`order.cancelled`), so
-    payment and inventory undo what they did. Outcomes arriving later cannot move them."""
+    the other steps undo what they did. Outcomes arriving later cannot move them."""
     overdue = uow.orders.overdue(deadline_s, limit)
     for order in overdue:
         # In the saga's trace (stored with the order), not a new one: no event causes this.
         with tracing.span("saga deadline", order.traceparent,
                           attributes={"saga.id": str(order.order_id)}):
-            uow.orders.move(order.order_id, OrderStatus.CANCELLED, "TIMEOUT", NOT_FINAL)
+            uow.orders.move(order.order_id, statuses.cancelled, "TIMEOUT", statuses.not_final)
             cancelled = events.OrderCancelled(orderId=str(order.order_id),
                                               userId=order.user_id,
                                               amount=order.total_amount, reason="TIMEOUT")

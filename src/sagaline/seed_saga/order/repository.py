@@ -15,7 +15,8 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from sagaline.core.postgres.unit_of_work import PostgresUnitOfWork, UnitOfWork
-from sagaline.seed_saga.order.status import FINAL, NOT_FINAL, OrderStatus
+from sagaline.core.status_machine import StatusMachine
+from sagaline.seed_saga.order.status import OrderStatus
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,9 @@ _OUTCOME = " RETURNING status, reason, EXTRACT(EPOCH FROM finished_at - created_
 
 
 class SqlOrders:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection, statuses: StatusMachine) -> None:
         self._conn = conn
+        self._statuses = statuses
         self._finishing: list[psycopg.Cursor[Any]] = []
 
     def add(self, order: Order) -> bool:
@@ -133,13 +135,13 @@ class SqlOrders:
                 _SELECT + " WHERE status = ANY(%s)"
                 " AND created_at < clock_timestamp() - make_interval(secs => %s)"
                 " ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED",
-                (list(NOT_FINAL), older_than_s, limit)).fetchall()
+                (list(self._statuses.not_final), older_than_s, limit)).fetchall()
 
     def move(self, order_id: uuid.UUID, to: str, reason: str | None,
              allowed_from: Collection[str]) -> None:
         # Nothing is read before the commit, so the statement shares a round trip; a move to
         # a final status returns the saga's outcome, read after the commit (`finished`).
-        final = to in FINAL
+        final = to in self._statuses.final
         cursor = self._conn.execute(
             "UPDATE orders SET status = %s, reason = COALESCE(reason, %s),"
             " updated_at = clock_timestamp(),"
@@ -156,7 +158,7 @@ class SqlOrders:
     def in_flight(self) -> tuple[int, float]:
         row = self._conn.execute(
             "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)),"
-            " 0) FROM orders WHERE status = ANY(%s)", (list(NOT_FINAL),)).fetchone()
+            " 0) FROM orders WHERE status = ANY(%s)", (list(self._statuses.not_final),)).fetchone()
         assert row is not None  # an aggregate always returns a row
         return int(row[0]), float(row[1])
 
@@ -166,13 +168,15 @@ class PostgresOrderUnitOfWork(PostgresUnitOfWork):
 
     orders: SqlOrders
 
-    def __init__(self, pool: ConnectionPool, on_commit: Callable[[], None] = lambda: None,
+    def __init__(self, pool: ConnectionPool, statuses: StatusMachine,
+                 on_commit: Callable[[], None] = lambda: None,
                  on_finished: Callable[[Finished], None] | None = None) -> None:
         super().__init__(pool, on_commit)
+        self._statuses = statuses
         self._on_finished = on_finished
 
     def bind(self, conn: psycopg.Connection) -> None:
-        self.orders = SqlOrders(conn)
+        self.orders = SqlOrders(conn, self._statuses)
 
     def commit(self) -> None:
         super().commit()

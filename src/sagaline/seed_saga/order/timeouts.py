@@ -9,6 +9,7 @@ from collections.abc import Callable
 import psycopg
 from psycopg_pool import PoolTimeout
 
+from sagaline.core.status_machine import StatusMachine
 from sagaline.seed_saga.order.handlers import cancel_overdue
 from sagaline.seed_saga.order.repository import OrderUnitOfWork
 
@@ -20,8 +21,9 @@ class SagaDeadline:
     with several replicas (overdue rows are claimed with SKIP LOCKED)."""
 
     def __init__(self, unit_of_work: Callable[[], OrderUnitOfWork], deadline_s: float,
-                 interval_s: float = 1.0) -> None:
+                 statuses: StatusMachine, interval_s: float = 1.0) -> None:
         self._unit_of_work = unit_of_work
+        self._statuses = statuses
         self.deadline_s = deadline_s
         self.interval_s = interval_s
 
@@ -36,7 +38,7 @@ class SagaDeadline:
         cancelled = 0
         while True:
             with self._unit_of_work() as uow:
-                batch = cancel_overdue(uow, self.deadline_s)
+                batch = cancel_overdue(uow, self.deadline_s, self._statuses)
             cancelled += batch
             if batch == 0:
                 break

@@ -1,5 +1,5 @@
 """Payment's handlers: charge for a new order; refund when a later step failed or the order
-was cancelled. Which topic goes to which handler: `services/topology.py`."""
+was cancelled. Which topic goes to which handler: `payment/step.py`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.saga import read
 from sagaline.seed_saga import events, ids, topics
 from sagaline.seed_saga.payment.repository import Payment, PaymentUnitOfWork
 from sagaline.seed_saga.payment.status import PaymentStatus
@@ -55,12 +56,14 @@ def _decline(order: events.OrderCreated, reason: str, cause: Envelope,
 
 
 def refund_after_failure(event: Envelope, uow: PaymentUnitOfWork) -> None:
-    """Compensation: give the money back, once, when inventory could not reserve."""
-    failure = events.InventoryFailed.model_validate(event.payload)
+    """Compensation: give the money back, once, when a later step failed (inventory could
+    not reserve; in a longer saga, any step after it). The event names the order and the
+    reason, whatever its topic."""
+    failure = read(event).model_dump()
     # Locked: a cancellation refunding it at the same time waits, then sees REFUNDED.
-    payment = uow.payments.get(ids.order_id(failure.orderId), for_update=True)
+    payment = uow.payments.get(ids.order_id(failure["orderId"]), for_update=True)
     if payment is not None and payment.status == PaymentStatus.CHARGED:
-        _refund(payment, failure.reason, event, uow)
+        _refund(payment, failure["reason"], event, uow)
 
 
 def cancel_for_order(event: Envelope, uow: PaymentUnitOfWork) -> None:
