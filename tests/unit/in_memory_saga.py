@@ -22,6 +22,7 @@ from sagaline.seed_saga.inventory.settings import InventorySettings
 from sagaline.seed_saga.order.handlers import cancel_overdue
 from sagaline.seed_saga.order.settings import OrderSettings
 from sagaline.seed_saga.payment.settings import PaymentSettings
+from sagaline.seed_saga.saga import SAGA
 from tests.composition import inventory as inventory_bootstrap
 from tests.composition import order as order_bootstrap
 from tests.composition import payment as payment_bootstrap
@@ -119,7 +120,7 @@ class Saga:
     def pass_deadline(self, deadline_s: float = 60.0) -> int:
         self.order_uow.orders.now += timedelta(seconds=deadline_s + 1)
         with self.order_uow as uow:
-            return cancel_overdue(uow, deadline_s)
+            return cancel_overdue(uow, deadline_s, SAGA.statuses)
 
     def _relay(self) -> int:
         moved = sum(relay.publish_batch() for relay in self.relays)

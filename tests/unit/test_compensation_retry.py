@@ -26,6 +26,7 @@ from sagaline.seed_saga.payment.handlers import PaymentRules, charge_for_order, 
 from sagaline.seed_saga.payment.repository import Payment
 from sagaline.seed_saga.payment.settings import PaymentSettings
 from sagaline.seed_saga.saga import SAGA
+from sagaline.settings import ServiceSettings
 from tests.composition import payment as bootstrap
 from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.fakes import FakePayments, FakePaymentUnitOfWork
@@ -85,7 +86,8 @@ def test_a_cancelled_order_is_refunded_however_often_the_refund_fails_first() ->
 
 
 def test_the_topology_declares_the_compensations() -> None:
-    assert SAGA.service("payment").compensations == {topics.INVENTORY_FAILED, topics.ORDER_CANCELLED}
+    assert SAGA.service("payment").compensations == {topics.INVENTORY_FAILED,
+                                                     topics.ORDER_CANCELLED}
     assert SAGA.service("inventory").compensations == {topics.ORDER_CANCELLED}
     assert SAGA.service("order").compensations == frozenset()
     assert PAYMENT.compensations == SAGA.service("payment").compensations
@@ -93,7 +95,8 @@ def test_the_topology_declares_the_compensations() -> None:
 
 def test_a_compensation_the_service_does_not_consume_is_an_error() -> None:
     with pytest.raises(ValueError, match=re.escape("compensations it does not consume: ['t.b']")):
-        Service("s", "g", {"t.a": lambda e, u: None}, (), frozenset({"t.b"}))
+        Service("s", "tests", "g", {"t.a": lambda e, u: None}, (), settings=ServiceSettings,
+                parts=lambda *_: None, compensations=frozenset({"t.b"}))
 
 
 def test_only_an_unreadable_compensation_is_dead_lettered() -> None:

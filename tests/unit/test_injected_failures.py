@@ -110,7 +110,7 @@ def test_an_injected_inventory_failure_takes_nothing_and_is_refunded() -> None:
 
 
 def test_the_order_keeps_the_injected_reason() -> None:
-    handlers = SAGA.service("order").bind()
+    handlers = SAGA.service("order").bind(statuses=SAGA.statuses)
     uow = FakeOrderUnitOfWork()
     with uow:
         order_id = place_order(PlaceOrder("u1", Decimal(500)), uow).order_id

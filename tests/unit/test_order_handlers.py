@@ -113,12 +113,12 @@ def test_overdue_orders_are_cancelled_once_and_announced() -> None:
     deliver(uow, done, (topics.PAYMENT_CHARGED, {}), (topics.INVENTORY_RESERVED, {}))
     uow.committed.clear()
     with uow:
-        assert cancel_overdue(uow, deadline_s=30) == 0  # nothing is old enough yet
+        assert cancel_overdue(uow, 30, SAGA.statuses) == 0  # nothing is old enough yet
     uow.orders.now += timedelta(seconds=31)
     with uow:
-        assert cancel_overdue(uow, deadline_s=30) == 1
+        assert cancel_overdue(uow, 30, SAGA.statuses) == 1
     with uow:
-        assert cancel_overdue(uow, deadline_s=30) == 0
+        assert cancel_overdue(uow, 30, SAGA.statuses) == 0
     assert (uow.orders.rows[late].status, uow.orders.rows[late].reason) == ("CANCELLED",
                                                                             "TIMEOUT")
     (announced,) = uow.committed

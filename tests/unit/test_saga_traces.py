@@ -67,7 +67,7 @@ def test_a_confirmed_saga_is_one_tree_under_its_http_span(
             assert parent is not None and parent.kind is SpanKind.INTERNAL
     handlers = {s.name for s in finished if s.kind is SpanKind.INTERNAL}
     assert {"place_order", "charge_for_order", "reserve_for_paid_order",
-            "on_payment_charged", "on_inventory_reserved"} <= handlers
+            "advance"} <= handlers
     assert saga.order_uow.orders.rows.popitem()[1].status == "CONFIRMED"
 
 

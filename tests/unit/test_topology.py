@@ -15,8 +15,10 @@ import pytest
 
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.saga import Edge, Saga, Service
-from sagaline.seed_saga import SERVICES, topics
+from sagaline.core.status_machine import StatusMachine
+from sagaline.seed_saga import topics
 from sagaline.seed_saga.saga import SAGA
+from sagaline.settings import ServiceSettings
 from tests.fakes import FakePaymentUnitOfWork
 
 pytestmark = pytest.mark.unit
@@ -59,10 +61,6 @@ def test_the_readme_topic_table_agrees_with_the_topology(
         assert set(SAGA.consumers_of(topic)) == services_named(consumed), topic
 
 
-def test_every_topic_the_stack_creates_is_declared() -> None:
-    assert set(SAGA.topics) == set(topics.SAGA.topics)
-
-
 def emitted_topics(service: str) -> set[str]:
     """The `topics.X` named inside `uow.emit(...)` calls anywhere in a service's package."""
     found = set()
@@ -90,8 +88,7 @@ def test_a_service_consumes_with_its_own_handlers(service: Service[Any]) -> None
 
 
 def test_the_services_are_the_launchers_and_their_groups_the_seeds() -> None:
-    assert [s.name for s in SERVICES] == [s.name for s in SAGA.services]
-    assert [s.consumer_group for s in SERVICES] == [
+    assert [s.consumer_group for s in SAGA.services] == [
         "order-service-group", "payment-service-group", "inventory-service-group"]
     assert SAGA.subscriptions()["order-service-group"] == tuple(sorted(
         [topics.PAYMENT_CHARGED, topics.PAYMENT_FAILED, topics.PAYMENT_REFUNDED,
@@ -104,8 +101,19 @@ def test_edges_lead_from_producer_to_each_consumer() -> None:
     assert SAGA.consumers_of(topics.INVENTORY_RELEASED) == ()
     assert not [e for e in SAGA.edges if e.topic == topics.INVENTORY_RELEASED]
     assert SAGA.producer_of("no.such.topic") is None
-    with pytest.raises(KeyError, match="no service 'shipping'"):
-        SAGA.service("shipping")
+    with pytest.raises(KeyError, match="no service 'nowhere'"):
+        SAGA.service("nowhere")
+
+
+STATUSES = StatusMachine(initial="OPEN", final=("DONE",), waits_on={"OPEN": "b"},
+                         table={("OPEN", "t.done"): "DONE"})
+
+
+def step(name: str, consumes: dict[str, Any] | None = None, produces: tuple[str, ...] = (),
+         port: int | None = None) -> Service[Any]:
+    """A service declared for a test: the given topics, no parts of its own."""
+    return Service(name, "tests", f"{name}-group", consumes or {}, produces,
+                   settings=ServiceSettings, parts=lambda *_: None, http_port=port)
 
 
 def charge(event: Envelope, uow: FakePaymentUnitOfWork, credit: Decimal) -> None:
@@ -113,16 +121,36 @@ def charge(event: Envelope, uow: FakePaymentUnitOfWork, credit: Decimal) -> None
 
 
 def test_handlers_get_their_dependencies_by_name() -> None:
-    service = Service[FakePaymentUnitOfWork]("s", "g", {"t": charge}, ())
+    service = step("s", {"t": charge})
     uow = FakePaymentUnitOfWork()
-    service.handlers(credit=Decimal(5))["t"](Envelope.first("t", "k", {"userId": "u"}), uow)
+    service.bind(credit=Decimal(5))["t"](Envelope.first("t", "k", {"userId": "u"}), uow)
     assert uow.accounts.rows["u"].balance == Decimal(4)
     with pytest.raises(TypeError, match=r"charge needs \['credit'\]"):
-        service.handlers()
+        service.bind()
     with pytest.raises(TypeError, match=r"no handler takes \['rulez'\]"):
-        service.handlers(credit=Decimal(5), rulez=1)
+        service.bind(credit=Decimal(5), rulez=1)
 
 
 def test_a_topic_with_two_producers_is_refused() -> None:
     with pytest.raises(ValueError, match=r"producer of a topic: \['t'\]"):
-        Saga((Service("a", "ga", {}, ("t",)), Service("b", "gb", {}, ("t",))))
+        Saga("two", (step("a", produces=("t",)), step("b", produces=("t",))), STATUSES, "a")
+
+
+def test_a_consumed_topic_nobody_produces_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"produced by no service: \['t.lost'\]"):
+        Saga("lost", (step("a", {"t.lost": charge, "t.done": charge}),
+                      step("b", produces=("t.done",))), STATUSES, "a")
+
+
+def test_the_owner_consumes_every_topic_that_moves_its_status() -> None:
+    with pytest.raises(ValueError, match=r"a does not consume \['t.done'\]"):
+        Saga("deaf", (step("a"), step("b", produces=("t.done",))), STATUSES, "a")
+
+
+def test_ports_follow_the_declared_order_unless_set() -> None:
+    saga = Saga("ports", (step("a", {"t.done": charge}), step("b", produces=("t.done",)),
+                          step("c", port=4100)), STATUSES, "a", first_port=5001)
+    assert [saga.http_port(n) for n in saga.names] == [5001, 5002, 4100]
+    assert [saga.db_port(n) for n in saga.names] == [5433, 5434, 5435]
+    assert SAGA.names == ("order", "payment", "inventory")  # the seed's own, with its ports
+    assert [SAGA.http_port(n) for n in SAGA.names] == [4001, 4002, 4003]

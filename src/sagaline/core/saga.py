@@ -121,8 +121,8 @@ class Service(Generic[U]):
 
     def bind(self, **dependencies: object) -> dict[str, Handler[U]]:
         """Topic -> handler (event, uow), each handler's parameters after (event, uow) filled
-        from `dependencies` by name. A dependency that a handler needs but is not given is a
-        TypeError naming it; dependencies no handler takes are left unused."""
+        from `dependencies` by name. A dependency that a handler needs but is not given, or
+        one that no handler takes (a typo), is a TypeError naming it."""
         bound: dict[str, Handler[U]] = {}
         for topic, handler in self.consumes.items():
             needs = _dependencies_of(handler)
@@ -130,6 +130,9 @@ class Service(Generic[U]):
                 raise TypeError(f"{self.name}: {_name(handler)} needs {sorted(missing)}")
             given = {name: dependencies[name] for name in needs}
             bound[topic] = functools.partial(handler, **given) if given else handler
+        used = {name for h in self.consumes.values() for name in _dependencies_of(h)}
+        if unused := dependencies.keys() - used:
+            raise TypeError(f"{self.name}: no handler takes {sorted(unused)}")
         return bound
 
 
