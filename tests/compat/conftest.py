@@ -22,7 +22,7 @@ from tests.integration.saga.conftest import Saga
 HERE = Path(__file__).parent
 
 # What our services produce that a seed service could read: the seed's five topics and ours.
-PRODUCED = [topics.ORDER_CREATED, topics.PAYMENT_CHARGED, topics.PAYMENT_FAILED,
+PRODUCED: list[str] = [topics.ORDER_CREATED, topics.PAYMENT_CHARGED, topics.PAYMENT_FAILED,
             topics.INVENTORY_RESERVED, topics.INVENTORY_FAILED, topics.PAYMENT_REFUNDED,
             topics.ORDER_CANCELLED, topics.INVENTORY_RELEASED]
 

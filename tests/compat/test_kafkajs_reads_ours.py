@@ -9,6 +9,7 @@ from sagaline.core.postgres import db
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.order.repository import PostgresOrderUnitOfWork
 from sagaline.seed_saga.order.timeouts import SagaDeadline
+from sagaline.seed_saga.saga import SAGA
 from sagaline.settings import SystemSettings
 from tests.compat import seed_fields
 from tests.compat.freezer import Freezer
@@ -79,6 +80,7 @@ def _cancel_overdue_now(settings: SystemSettings) -> int:
     every order not final, so no other saga may be in flight."""
     pool = db.make_pool(settings.order_db_dsn, 1, "compat-deadline")
     try:
-        return SagaDeadline(lambda: PostgresOrderUnitOfWork(pool), deadline_s=0.0).sweep()
+        return SagaDeadline(lambda: PostgresOrderUnitOfWork(pool, SAGA.statuses), 0.0,
+                            SAGA.statuses).sweep()
     finally:
         pool.close()

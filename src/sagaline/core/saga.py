@@ -25,7 +25,7 @@ from sagaline.core.postgres.unit_of_work import UnitOfWork
 from sagaline.core.status_machine import StatusMachine
 
 U = TypeVar("U", bound=UnitOfWork)
-E = TypeVar("E", bound=BaseModel)
+E = TypeVar("E", bound=BaseModel, covariant=True)
 
 DeclaredHandler = Callable[..., None]  # (event, uow, **dependencies) -> None
 _MODELS: dict[str, type[BaseModel]] = {}  # topic -> the model of its events

@@ -6,6 +6,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from sagaline.seed_saga import topics
+from sagaline.seed_saga.saga import SAGA
 from tests.integration.saga.conftest import Saga, new_user, wait_for
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -71,4 +72,4 @@ def test_a_poison_message_counts_as_a_dead_letter_and_lag_is_reported(saga: Saga
     # librdkafka's statistics come every 5 s; by then the group has committed offsets
     lag = wait_for(lambda: [labels for (name, labels), _ in scrape(saga.payment).items()
                             if name == "sagaline_consumer_lag_messages"], 15, "lag series")
-    assert {dict(labels)["topic"] for labels in lag} <= set(topics.SAGA.topics)
+    assert {dict(labels)["topic"] for labels in lag} <= set(SAGA.topics)
