@@ -56,7 +56,8 @@ def orders_in(dsn: str) -> list[uuid.UUID]:
 def post_order(dsn: str, uow_class: type[PostgresOrderUnitOfWork]) -> tuple[int, dict[str, str],
                                                                              dict[str, str]]:
     with ConnectionPool(dsn, min_size=1, max_size=2, kwargs={"autocommit": True}) as pool:
-        service = bootstrap(OrderSettings(db_dsn=dsn), unit_of_work=lambda: uow_class(pool, SAGA.statuses),
+        service = bootstrap(OrderSettings(db_dsn=dsn),
+                            unit_of_work=lambda: uow_class(pool, SAGA.statuses),
                             publisher=InMemoryPublisher(), source=InMemorySource())
         response = TestClient(service.app, raise_server_exceptions=False).post(
             "/orders", json=ORDER_BODY)
