@@ -1,6 +1,7 @@
 """A saga, declared once: its topics (each bound to its event's model), its services (the
 steps) and its status machine. The classes here know no particular saga;
-`sagaline.seed_saga.saga` declares the default one with them, `examples/shipping` another.
+`sagaline.seed_saga.saga` declares the default one with them; a user declares theirs in
+their own project.
 
 Everything else reads a `Saga`: the composition root wires a service from its `Service`, the
 stack starts one Postgres per service, topics, ACLs, dead-letter topics and consumer groups

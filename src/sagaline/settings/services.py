@@ -14,7 +14,7 @@ from sagaline.settings.common import ServiceSettings
 
 
 def env_prefix(service: str) -> str:
-    """A service's name as it starts its environment variables (`shipping-eu` -> SHIPPING_EU)."""
+    """A service's name as it starts its environment variables (`stock-eu` -> STOCK_EU)."""
     return service.upper().replace("-", "_")
 
 
