@@ -7,12 +7,13 @@ from typing import Generic, Protocol, TypeVar
 
 from sagaline.core.messaging import inbox
 from sagaline.core.messaging.envelope import Envelope
+from sagaline.core.messaging.handler import Handler as Handler  # re-exported
 from sagaline.core.messaging.inbox import AlreadyDelivered
-from sagaline.core.observability import logs, trace_messaging
+from sagaline.core.middleware import CORE, Middleware, chain
+from sagaline.core.observability import trace_messaging
 from sagaline.core.postgres.unit_of_work import UnitOfWork
 
 U = TypeVar("U", bound=UnitOfWork)
-Handler = Callable[[Envelope, U], None]
 
 
 class Processor(Protocol):
@@ -44,9 +45,12 @@ class EventProcessor(Generic[U]):
     """
 
     def __init__(self, consumer: str, handlers: Mapping[str, Handler[U]],
-                 unit_of_work: Callable[[], U], compensations: Collection[str] = ()) -> None:
+                 unit_of_work: Callable[[], U], compensations: Collection[str] = (),
+                 middleware: Sequence[Middleware[U]] = CORE) -> None:
+        """`middleware` (handler -> handler, the first outermost) wraps every handler: by
+        default the core's own (logging, tracing)."""
         self.consumer = consumer
-        self.handlers = handlers
+        self.handlers = {topic: chain(h, middleware) for topic, h in handlers.items()}
         self.compensations = compensations  # marked as such on their handlers' spans
         self._unit_of_work = unit_of_work
 
@@ -63,7 +67,7 @@ class EventProcessor(Generic[U]):
 
     def _handle(self, events: Sequence[Envelope], claim_blind: bool) -> int:
         # The spans (tracing on) end after the transaction, marked failed if it failed.
-        with trace_messaging.receipts(self.consumer, self.compensations) as spans, \
+        with trace_messaging.receipts(self.consumer, self.compensations), \
                 self._unit_of_work() as uow:
             if claim_blind:
                 new = inbox.distinct(events)
@@ -72,10 +76,7 @@ class EventProcessor(Generic[U]):
                 new = uow.first_deliveries(self.consumer, events)
             uow.preload(new)  # the handlers' lookups, one statement each (set-based)
             for event in new:
-                handler = self.handlers[event.topic]
-                with logs.bound(event_id=event.event_id,
-                                saga_id=event.correlation_id or event.key,
-                                traceparent=event.traceparent), spans.handling(event, handler):
-                    handler(event, uow)
+                self.handlers[event.topic](event, uow)
             uow.commit()
         return len(new)
+

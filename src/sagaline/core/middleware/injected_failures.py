@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sagaline.core.messaging.envelope import Envelope
-from sagaline.core.messaging.processor import Handler
+from sagaline.core.messaging.handler import Handler
 from sagaline.core.postgres.unit_of_work import UnitOfWork
 
 U = TypeVar("U", bound=UnitOfWork)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -144,9 +145,26 @@ class _NoReceipts:
 _NO_RECEIPTS = _NoReceipts()
 
 
-def receipts(consumer: str, compensations: Collection[str] = ()) -> Receipts | _NoReceipts:
+# The receipts of the batch being processed on this thread, for the tracing middleware.
+_BATCH: ContextVar[Receipts | _NoReceipts] = ContextVar("batch_receipts", default=_NO_RECEIPTS)
+
+
+@contextmanager
+def receipts(consumer: str, compensations: Collection[str] = ()
+             ) -> Iterator[Receipts | _NoReceipts]:
+    """The consumer spans of one batch, ended when the block is left; `batch()` gives them
+    to the handlers' tracing middleware meanwhile."""
     found = tracing.tracer()
-    return _NO_RECEIPTS if found is None else Receipts(found, consumer, compensations)
+    with _NO_RECEIPTS if found is None else Receipts(found, consumer, compensations) as spans:
+        token = _BATCH.set(spans)
+        try:
+            yield spans
+        finally:
+            _BATCH.reset(token)
+
+
+def batch() -> Receipts | _NoReceipts:
+    return _BATCH.get()
 
 
 def _message_attributes(topic: str, headers: dict[str, str], operation: str) -> dict[str, Any]:
