@@ -35,7 +35,7 @@ class BenchConfig:
     client_capacity_s: float = 3.0  # per client variant; 0 skips the measurement
     stop_when_saturated: bool = True  # skip higher steps once one falls behind
     quick: bool = False
-    out_dir: Path = Path("bench/results")
+    out_dir: Path = Path("docs/bench")
 
     def quick_mode(self) -> BenchConfig:
         """A few seconds per part, for CI: proves the harness works, measures little."""

@@ -87,7 +87,7 @@ def summarise(path: Path, top: int = 25) -> str:
 if __name__ == "__main__":
     rate = float(sys.argv[1]) if len(sys.argv) > 1 else 200.0
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
-    out = Path("bench/results/profile")
+    out = Path("docs/bench/profile")
     files, process_costs, thread_table = record(rate, seconds, out)
     cost_table = costs.table(process_costs)
     (out / "costs.txt").write_text(f"{rate:g} sagas/s offered, {seconds:g} s\n{cost_table}\n\n"

@@ -88,7 +88,7 @@ def bench(
                                           "the steps, not measured (0: a cold stack)."),
     baseline: bool = typer.Option(True, help="Also measure the seed-like baseline (restarts "
                                              "the services twice)."),
-    out: str = typer.Option("bench/results", help="Where the JSON and plots go."),
+    out: str = typer.Option("docs/bench", help="Where the JSON and plots go."),
 ) -> None:
     """Benchmark the running stack (make up ARGS=--detach first); see docs/performance.md."""
     from pathlib import Path
