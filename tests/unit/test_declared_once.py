@@ -27,7 +27,7 @@ def literal_lists(tree: ast.AST, names: set[str]) -> list[int]:
                  node.elts if isinstance(node, ast.Tuple | ast.List | ast.Set) else [])
         named = {i.value for i in items if isinstance(i, ast.Constant) and i.value in names}
         if len(named) >= 2:
-            found.append(node.lineno)
+            found.append(getattr(node, "lineno", 0))
     return found
 
 
