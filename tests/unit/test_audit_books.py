@@ -1,4 +1,5 @@
-"""The auditor's conservation and at-rest invariants, on hand-made rows."""
+"""The seed steps' books (payment's money, inventory's stock) and the at-rest invariants
+every saga has, on hand-made rows."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from sagaline.audit.book_checks import money_problems, stock_problems
 from sagaline.audit.rest_checks import dead_letter_findings, lag_problems, outbox_problems
-from sagaline.audit.rows import AccountBook, DeadLetters, OutboxState, PartitionLag, StockBook
+from sagaline.audit.rows import DeadLetters, OutboxState, PartitionLag
+from sagaline.seed_saga.inventory.audit import StockBook, stock_problems
+from sagaline.seed_saga.payment.audit import AccountBook, money_problems
+from sagaline.seed_saga.saga import SAGA
 
 pytestmark = pytest.mark.unit
 
@@ -69,5 +72,6 @@ def test_consumer_lag_is_counted_from_the_commit_or_from_the_start() -> None:
 
 
 def test_dead_letters_are_listed_per_topic_that_has_any() -> None:
-    found = dead_letter_findings([DeadLetters("dlq.order", 2), DeadLetters("dlq.payment", 0)])
-    assert [(f.subject, f.data["count"]) for f in found] == [("topic dlq.order", 2)]
+    full, empty = SAGA.dead_letter_topics[:2]
+    found = dead_letter_findings([DeadLetters(full, 2), DeadLetters(empty, 0)])
+    assert [(f.subject, f.data["count"]) for f in found] == [(f"topic {full}", 2)]

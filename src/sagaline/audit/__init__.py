@@ -1,10 +1,13 @@
-"""The consistency auditor: reads the three databases and Kafka (read-only) and verifies the
-saga's invariants. `python -m sagaline check` on the command line; from Python:
+"""The consistency auditor: reads each declared service's database and Kafka (read-only) and
+verifies the saga's invariants: the owner's (every saga ends) and each step's, declared in
+the step's folder (`Service(audit=...)`, see `audit/step.py`). `python -m sagaline check` on
+the command line; from Python:
 
     report = sagaline.audit.run(settings, since=start, wait_s=20)
     assert report.ok, report.text()
 
-`run` raises `SourceUnavailable` when a database or Kafka cannot be reached.
+`run` audits the chosen saga unless given one, and raises `SourceUnavailable` when a
+database or Kafka cannot be reached.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from sagaline.audit.auditor import audit
 from sagaline.audit.evaluate import DEFAULT_GRACE_S, DEFAULT_OUTBOX_AGE_S, AuditOptions
 from sagaline.audit.findings import Finding, Report
 from sagaline.audit.read_db import SourceUnavailable
+from sagaline.core.saga import Saga
 from sagaline.settings import SystemSettings
 
 __all__ = [
@@ -27,10 +31,10 @@ __all__ = [
 
 def run(settings: SystemSettings, since: datetime | None = None, grace_s: float = DEFAULT_GRACE_S,
         wait_s: float = 0.0, outbox_age_s: float = DEFAULT_OUTBOX_AGE_S,
-        dead_letters_fail: bool = False) -> Report:
+        dead_letters_fail: bool = False, saga: Saga | None = None) -> Report:
     """Audit once, or re-audit every second for up to `wait_s` until everything holds and
-    no order is in flight. `report.ok` is True only when no invariant is broken and no order
-    is stuck (orders in flight, younger than `grace_s`, do not count against it)."""
+    no saga is in flight. `report.ok` is True only when no invariant is broken and no saga
+    is stuck (sagas in flight, younger than `grace_s`, do not count against it)."""
     options = AuditOptions(since=since, grace_s=grace_s, outbox_age_s=outbox_age_s,
                            dead_letters_fail=dead_letters_fail)
-    return audit(settings, options, wait_s)
+    return audit(settings, options, wait_s, saga)

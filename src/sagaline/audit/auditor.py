@@ -1,8 +1,8 @@
-"""Loads a snapshot from the three databases and Kafka, evaluates it, and re-checks until it
-holds or the wait runs out.
+"""Loads a snapshot of the saga, one database per declared service and Kafka, evaluates it,
+and re-checks until it holds or the wait runs out.
 
-Order matters across sources: orders are read first, so a final order is compared with
-payment and inventory states at least as new as itself.
+Order matters across sources: the owner's records are read first, so a final saga is
+compared with step records at least as new as itself.
 """
 
 from __future__ import annotations
@@ -10,61 +10,71 @@ from __future__ import annotations
 import time
 
 from sagaline import saga_choice
-from sagaline.audit import read_db, read_events, read_kafka
+from sagaline.audit import read_db, read_events, read_kafka, sources
 from sagaline.audit.evaluate import AuditOptions, evaluate
 from sagaline.audit.findings import Report
 from sagaline.audit.read_db import SourceUnavailable
-from sagaline.audit.rows import Snapshot
+from sagaline.audit.rows import Snapshot, StepRows
+from sagaline.audit.sources import Audits
+from sagaline.core.saga import Saga
 from sagaline.ops.kafka_admin import admin_client
-from sagaline.seed_saga import INVENTORY, ORDER, PAYMENT
 from sagaline.settings import SystemSettings
 
 RECHECK_EVERY_S = 1.0
 
 
-def load(settings: SystemSettings, options: AuditOptions) -> Snapshot:
+def load(saga: Saga, settings: SystemSettings, options: AuditOptions) -> Snapshot:
     """Everything the checks need, in a handful of set-based queries per source."""
-    since, age = options.since, options.outbox_age_s
     snap = Snapshot()
-    with read_db.snapshot(ORDER.name, ORDER.dsn(settings)) as conn:
-        snap.orders = read_db.orders(conn, since)
-        snap.outboxes.append(read_db.outbox(conn, ORDER.name, since, age))
-    with read_db.snapshot(PAYMENT.name, PAYMENT.dsn(settings)) as conn:
-        snap.payments = read_db.payments(conn, since)
-        snap.accounts = read_db.accounts(conn)
-        snap.outboxes.append(read_db.outbox(conn, PAYMENT.name, since, age))
-    with read_db.snapshot(INVENTORY.name, INVENTORY.dsn(settings)) as conn:
-        snap.reservations = read_db.reservations(conn, since)
-        snap.stock = read_db.stock(conn)
-        snap.outboxes.append(read_db.outbox(conn, INVENTORY.name, since, age))
-    snap.known_order_ids = {o.order_id for o in snap.orders}
-    named = {p.order_id for p in snap.payments} | {r.order_id for r in snap.reservations}
-    if unknown := named - snap.known_order_ids:  # outside `since`, or orphans
-        with read_db.snapshot(ORDER.name, ORDER.dsn(settings)) as conn:
-            snap.known_order_ids |= read_db.existing_orders(conn, unknown)
+    load_databases(saga, settings, options, snap)
     client = admin_client(settings.kafka_bootstrap_servers, settings.kafka_client_config)
-    saga = saga_choice.load()
     snap.lags = read_kafka.lags(client, saga.subscriptions())
-    snap.dead_letters = read_kafka.dead_letters(client, saga.dead_letter_topics, since)
-    saga_topics = list(saga.event_topics)
+    snap.dead_letters = read_kafka.dead_letters(client, saga.dead_letter_topics, options.since)
     snap.events = read_events.events(client, settings.kafka_bootstrap_servers,
-                                     settings.kafka_client_config, saga_topics, since)
+                                     settings.kafka_client_config, saga, options.since)
     return snap
 
 
-def audit_once(settings: SystemSettings, options: AuditOptions) -> Report:
-    return evaluate(load(settings, options), options)
+def load_databases(saga: Saga, settings: SystemSettings, options: AuditOptions,
+                   snap: Snapshot) -> None:
+    """One snapshot per declared service, the owner's first: its audit's records and books,
+    and its outbox."""
+    audits = Audits.of(saga)
+    since, age = options.since, options.outbox_age_s
+    owner_first = [saga.owner, *(n for n in saga.names if n != saga.owner)]
+    outboxes = {}
+    for name in owner_first:
+        with read_db.snapshot(name, sources.dsn(settings, name)) as conn:
+            if name == saga.owner:
+                snap.sagas = list(audits.owner.sagas(conn, since))
+            elif (step := audits.steps.get(name)) is not None:
+                snap.steps[name] = StepRows(list(step.records(conn, since)),
+                                            list(step.books(conn)))
+            outboxes[name] = read_db.outbox(conn, name, since, age)
+    snap.outboxes = [outboxes[name] for name in saga.names]  # in the saga's order
+    snap.known_saga_ids = {s.saga_id for s in snap.sagas}
+    named = {r.saga_id for rows in snap.steps.values() for r in rows.records}
+    if unknown := named - snap.known_saga_ids:  # outside `since`, or orphans
+        with read_db.snapshot(saga.owner, sources.dsn(settings, saga.owner)) as conn:
+            snap.known_saga_ids |= audits.owner.existing(conn, unknown)
 
 
-def audit(settings: SystemSettings, options: AuditOptions, wait_s: float = 0.0) -> Report:
-    """Audit; while it fails, orders are still in flight, or a source is unreachable, and
-    `wait_s` has not passed, audit again ("wait until idle, then audit"). Returns the last
-    report; raises SourceUnavailable if the last attempt could not reach a source."""
+def audit_once(saga: Saga, settings: SystemSettings, options: AuditOptions) -> Report:
+    return evaluate(saga, load(saga, settings, options), options)
+
+
+def audit(settings: SystemSettings, options: AuditOptions, wait_s: float = 0.0,
+          saga: Saga | None = None) -> Report:
+    """Audit `saga` (the chosen one when None); while it fails, sagas are still in flight,
+    or a source is unreachable, and `wait_s` has not passed, audit again ("wait until idle,
+    then audit"). Returns the last report; raises SourceUnavailable if the last attempt
+    could not reach a source."""
+    saga = saga or saga_choice.load()
     started = time.monotonic()
     deadline = started + wait_s
     while True:
         try:
-            report = audit_once(settings, options)
+            report = audit_once(saga, settings, options)
             if report.idle or time.monotonic() >= deadline:
                 report.waited_s = time.monotonic() - started
                 return report

@@ -1,6 +1,6 @@
 """`python -m sagaline check`: the auditor on the command line.
 
-Exit status: 0 when everything holds, 1 with violations or stuck orders, 2 when a database or
+Exit status: 0 when everything holds, 1 with violations or stuck sagas, 2 when a database or
 Kafka cannot be reached (one readable line on stderr).
 """
 
@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import orjson
 import typer
 
-from sagaline import audit
+from sagaline import audit, saga_choice
+from sagaline.cli.common import SagaOption
 from sagaline.settings import SystemSettings
 
 
@@ -29,10 +30,10 @@ def parse_since(value: str | None) -> datetime | None:
 def check(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     since: str | None = typer.Option(
-        None, "--since", help="Only orders created at or after this ISO-8601 time (no zone:"
-        " UTC), and their payments and reservations; the books stay global."),
+        None, "--since", help="Only sagas created at or after this ISO-8601 time (no zone:"
+        " UTC), and the steps' records of them; the books stay global."),
     grace: float = typer.Option(audit.DEFAULT_GRACE_S, "--grace", min=0,
-                                help="Seconds an order may be in flight before it is stuck."),
+                                help="Seconds a saga may be in flight before it is stuck."),
     outbox_age: float = typer.Option(audit.DEFAULT_OUTBOX_AGE_S, "--outbox-age", min=0,
                                      help="Seconds an outbox row may wait to be published."),
     wait: float = typer.Option(
@@ -40,12 +41,17 @@ def check(
         help="Re-check for up to this many seconds until all holds and nothing is in flight."),
     strict_dead_letters: bool = typer.Option(
         False, "--strict-dead-letters", help="Count dead letters as violations."),
+    saga: SagaOption = None,
 ) -> None:
-    """Verify the saga's invariants across the three databases and Kafka."""
+    """Verify the saga's invariants across its services' databases and Kafka."""
+    try:
+        chosen = saga_choice.load(saga)
+    except saga_choice.SagaNotFound as err:
+        raise typer.BadParameter(str(err), param_hint="--saga") from None
     try:
         report = audit.run(SystemSettings(), since=parse_since(since), grace_s=grace,
                            wait_s=wait, outbox_age_s=outbox_age,
-                           dead_letters_fail=strict_dead_letters)
+                           dead_letters_fail=strict_dead_letters, saga=chosen)
     except audit.SourceUnavailable as err:
         typer.echo(f"error: cannot audit: {err}", err=True)
         raise typer.Exit(2) from None

@@ -1,4 +1,6 @@
-"""From a snapshot to a report: every check, pure, in one place."""
+"""From a snapshot to a report: every check, pure, in one place: the owner's (every saga
+ends), each step's (its records at the saga's end, its books), and the ones every saga has
+(outboxes, consumer lag, dead letters, the order of events on Kafka)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sagaline.audit import book_checks, order_checks, rest_checks, saga_checks
+from sagaline.audit import order_checks, rest_checks, saga_checks
 from sagaline.audit.findings import Report
-from sagaline.audit.rows import Snapshot
+from sagaline.audit.rows import Snapshot, StepRows
+from sagaline.audit.sources import Audits
+from sagaline.core.saga import Saga
 
 DEFAULT_GRACE_S = 30.0
 DEFAULT_OUTBOX_AGE_S = 5.0
@@ -16,8 +20,8 @@ DEFAULT_OUTBOX_AGE_S = 5.0
 
 @dataclass(frozen=True)
 class AuditOptions:
-    """`since`: only orders created at or after it (and their payments and reservations);
-    the books and Kafka are checked whole. `grace_s`: how long an order may be in flight.
+    """`since`: only sagas created at or after it (and the steps' records of them); the
+    books and Kafka are checked whole. `grace_s`: how long a saga may be in flight.
     `outbox_age_s`: how long an outbox row may wait for the relay. `dead_letters_fail`:
     count dead letters as violations instead of warnings."""
 
@@ -27,33 +31,36 @@ class AuditOptions:
     dead_letters_fail: bool = False
 
 
-def evaluate(snap: Snapshot, options: AuditOptions) -> Report:
-    in_scope = {o.order_id for o in snap.orders}
-    payments = {p.order_id: p for p in snap.payments if p.order_id in in_scope}
-    reservations = {r.order_id: r for r in snap.reservations if r.order_id in in_scope}
-    verdicts = saga_checks.check_orders(snap.orders, payments, reservations, options.grace_s)
-    report = Report(stuck=verdicts.stuck)
+def evaluate(saga: Saga, snap: Snapshot, options: AuditOptions) -> Report:
+    audits = Audits.of(saga)
+    rows = {name: snap.steps.get(name, StepRows()) for name in audits.steps}
+    every = {name: {r.saga_id: r for r in rows[name].records} for name in audits.steps}
+    in_scope = {s.saga_id for s in snap.sagas}
+    records = {name: {i: r for i, r in by_saga.items() if i in in_scope}
+               for name, by_saga in every.items()}
+    verdicts = saga_checks.check_sagas(audits, snap.sagas, records, options.grace_s)
+    report = Report(stuck=verdicts.stuck, sagas=audits.owner.plural,
+                    books=tuple((a.names.books, a.names.label) for a in audits.steps.values()))
     report.violations += verdicts.violations
-    report.violations += book_checks.money_problems(snap.accounts)
-    report.violations += book_checks.stock_problems(snap.stock)
+    for name, audit in audits.steps.items():
+        report.violations += audit.book_problems(rows[name].books)
     report.violations += rest_checks.outbox_problems(snap.outboxes, options.outbox_age_s)
     report.violations += rest_checks.lag_problems(snap.lags)
-    ordering = order_checks.check_event_order(snap.events)
+    ordering = order_checks.check_event_order(snap.events, order_checks.ordered_topics(saga))
     report.violations += ordering.violations
     dead = rest_checks.dead_letter_findings(snap.dead_letters)
     (report.violations if options.dead_letters_fail else report.warnings).extend(dead)
-    orphans = saga_checks.orphans(snap.payments, snap.reservations, snap.known_order_ids)
+    orphans = saga_checks.orphans(audits, every, snap.known_saga_ids)
     report.warnings += orphans
+    plural = audits.owner.plural
     report.counts = {
-        "orders": dict(Counter(o.status for o in snap.orders)),
-        "orders_total": len(snap.orders),
+        plural: dict(Counter(s.status for s in snap.sagas)),
+        f"{plural}_total": len(snap.sagas),
         "in_flight": verdicts.in_flight,
         "stuck": len(verdicts.stuck),
-        "payments": len(payments),
-        "reservations": len(reservations),
+        **{a.names.records: len(records[name]) for name, a in audits.steps.items()},
         "orphans": len(orphans),
-        "accounts": len(snap.accounts),
-        "skus": len(snap.stock),
+        **{a.names.books: len(rows[name].books) for name, a in audits.steps.items()},
         "dead_letters": sum(d.count for d in snap.dead_letters),
         "consumer_lag": sum(p.lag for p in snap.lags),
         "outbox_failed": sum(b.failed for b in snap.outboxes),

@@ -1,4 +1,4 @@
-"""What an audit found: violations, warnings, stuck orders and counts, as text or JSON."""
+"""What an audit found: violations, warnings, stuck sagas and counts, as text or JSON."""
 
 from __future__ import annotations
 
@@ -39,13 +39,17 @@ class Finding:
 
 @dataclass
 class Report:
-    """`ok` holds only when there is no violation and no stuck order."""
+    """`ok` holds only when there is no violation and no stuck saga. `sagas` is what the
+    owner calls its records ("orders": the counts `orders` and `orders_total`), `books`
+    each step's count of book rows and its label in the summary line."""
 
     violations: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     stuck: list[Finding] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)
     waited_s: float = 0.0
+    sagas: str = "sagas"
+    books: tuple[tuple[str, str], ...] = ()  # (count, label)
 
     @property
     def ok(self) -> bool:
@@ -53,7 +57,7 @@ class Report:
 
     @property
     def idle(self) -> bool:
-        """`ok`, and no order in flight either: the saga has come to rest."""
+        """`ok`, and no saga in flight either: the saga has come to rest."""
         return self.ok and not self.counts.get("in_flight", 0)
 
     def as_json(self) -> dict[str, Any]:
@@ -67,11 +71,11 @@ class Report:
 
     def summary(self) -> str:
         c = self.counts
-        by_status = ", ".join(f"{k} {v}" for k, v in sorted(c.get("orders", {}).items()))
-        return (f"{'OK' if self.ok else 'FAILED'}: {c.get('orders_total', 0)} orders"
-                f" ({by_status or 'none'}), in flight {c.get('in_flight', 0)},"
-                f" stuck {len(self.stuck)}, accounts {c.get('accounts', 0)},"
-                f" SKUs {c.get('skus', 0)}, dead letters {c.get('dead_letters', 0)},"
+        by_status = ", ".join(f"{k} {v}" for k, v in sorted(c.get(self.sagas, {}).items()))
+        books = "".join(f" {label} {c.get(count, 0)}," for count, label in self.books)
+        return (f"{'OK' if self.ok else 'FAILED'}: {c.get(f'{self.sagas}_total', 0)}"
+                f" {self.sagas} ({by_status or 'none'}), in flight {c.get('in_flight', 0)},"
+                f" stuck {len(self.stuck)},{books} dead letters {c.get('dead_letters', 0)},"
                 f" violations {len(self.violations)}, warnings {len(self.warnings)}")
 
     def text(self, limit: int = 50) -> str:

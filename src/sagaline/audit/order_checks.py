@@ -1,6 +1,7 @@
-"""Per-saga order on Kafka: each order's events on a topic sit in one partition, in the order
-they occurred. Copies of one event (a relay that sent a row again) are counted, not failed:
-consumers drop them by event id, and the books show whether one ever had an effect twice."""
+"""Per-saga order on Kafka: on each of the saga's event topics, the events of one saga (its
+key) sit in one partition, in the order they occurred. Copies of one event (a relay that
+sent a row again) are counted, not failed: consumers drop them by event id, and the books
+show whether one ever had an effect twice."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime
 
 from sagaline.audit.findings import Finding
 from sagaline.audit.rows import KafkaEvent
+from sagaline.core.saga import Saga
 
 
 @dataclass(frozen=True)
@@ -18,10 +20,18 @@ class OrderVerdict:
     copies: int  # messages repeating an event id already seen earlier in its partition
 
 
-def check_event_order(events: Iterable[KafkaEvent]) -> OrderVerdict:
+def ordered_topics(saga: Saga) -> tuple[str, ...]:
+    """The topics whose events must be in order per saga: every topic the saga declares but
+    its dead-letter topics, which hold what consumers gave up on, in the order they gave up."""
+    return saga.event_topics
+
+
+def check_event_order(events: Iterable[KafkaEvent], topics: Iterable[str]) -> OrderVerdict:
+    """Judges the events on `topics` (`ordered_topics` of the saga); others are skipped."""
+    judged = set(topics)
     by_key: dict[tuple[str, str], list[KafkaEvent]] = {}
     for event in events:
-        if event.key:  # a message without a key belongs to no saga
+        if event.key and event.topic in judged:  # a message without a key is of no saga
             by_key.setdefault((event.topic, event.key), []).append(event)
     violations: list[Finding] = []
     copies = 0

@@ -1,14 +1,14 @@
-"""Loads the audit's rows from the three databases: set-based queries, read-only snapshots.
+"""The auditor's access to the services' databases: one read-only snapshot each, and the
+outbox every service has. Each step's audit reads its own tables in its snapshot.
 
 Each database is read in one REPEATABLE READ, read-only transaction, so what one database
-says is consistent with itself. `since` limits orders to those created at or after it, and
-payments / reservations to rows created no more than `SKEW` before it (a clock margin between
-servers); the books (accounts, stock) are always read whole.
+says is consistent with itself. `since` limits the owner's records to sagas created at or
+after it (`SINCE` on `created_at`), and a step's records to rows created no more than `SKEW`
+before it (`widened`: a clock margin between servers); books are always read whole.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -17,19 +17,11 @@ import orjson
 import psycopg
 from psycopg.types.json import set_json_loads
 
-from sagaline.audit.rows import (
-    AccountBook,
-    OrderRow,
-    OutboxState,
-    PaymentRow,
-    ReservationRow,
-    StockBook,
-)
-from sagaline.seed_saga.inventory.status import ReservationStatus
-from sagaline.seed_saga.payment.status import PaymentStatus
+from sagaline.audit.rows import OutboxState
 
 SKEW = timedelta(minutes=1)
-_SINCE = "(%(since)s::timestamptz IS NULL OR created_at >= %(since)s::timestamptz)"
+# Rows created at or after %(since)s, or all when it is NULL.
+SINCE = "(%(since)s::timestamptz IS NULL OR created_at >= %(since)s::timestamptz)"
 
 
 class SourceUnavailable(Exception):
@@ -52,57 +44,10 @@ def snapshot(service: str, dsn: str) -> Iterator[psycopg.Connection]:
         raise SourceUnavailable(f"{service} database: {text}") from None
 
 
-def orders(conn: psycopg.Connection, since: datetime | None) -> list[OrderRow]:
-    rows = conn.execute(
-        "SELECT order_id::text, user_id, total_amount, status, items,"
-        " extract(epoch FROM now() - created_at)::float8,"
-        " extract(epoch FROM now() - finished_at)::float8"
-        f" FROM orders WHERE {_SINCE}", {"since": since}).fetchall()
-    return [OrderRow(*row) for row in rows]
-
-
-def existing_orders(conn: psycopg.Connection, order_ids: set[str]) -> set[str]:
-    """Which of `order_ids` are orders in order_db (ids that are not UUIDs never are)."""
-    uuids = [i for i in order_ids if _is_uuid(i)]
-    if not uuids:
-        return set()
-    rows = conn.execute("SELECT order_id::text FROM orders WHERE order_id = ANY(%s::uuid[])",
-                        (uuids,)).fetchall()
-    return {row[0] for row in rows}
-
-
-def payments(conn: psycopg.Connection, since: datetime | None) -> list[PaymentRow]:
-    rows = conn.execute(
-        f"SELECT order_id, user_id, amount, status FROM payments WHERE {_SINCE}",
-        {"since": since - SKEW if since else None}).fetchall()
-    return [PaymentRow(*row) for row in rows]
-
-
-def accounts(conn: psycopg.Connection) -> list[AccountBook]:
-    rows = conn.execute(
-        "WITH charged AS (SELECT user_id, sum(amount) AS total FROM payments"
-        " WHERE status = %s GROUP BY user_id)"
-        " SELECT user_id, a.balance, a.initial_credit, coalesce(c.total, 0)"
-        " FROM accounts a FULL JOIN charged c USING (user_id)",
-        (PaymentStatus.CHARGED,)).fetchall()
-    return [AccountBook(*row) for row in rows]
-
-
-def reservations(conn: psycopg.Connection, since: datetime | None) -> list[ReservationRow]:
-    rows = conn.execute(
-        f"SELECT order_id, status, items FROM reservations WHERE {_SINCE}",
-        {"since": since - SKEW if since else None}).fetchall()
-    return [ReservationRow(*row) for row in rows]
-
-
-def stock(conn: psycopg.Connection) -> list[StockBook]:
-    rows = conn.execute(
-        "WITH held AS (SELECT i->>'sku' AS sku, sum((i->>'quantity')::bigint) AS qty"
-        " FROM reservations r, jsonb_array_elements(r.items) i"
-        " WHERE r.status = %s GROUP BY 1)"
-        " SELECT sku, s.initial, s.on_hand, coalesce(h.qty, 0)::bigint"
-        " FROM stock s FULL JOIN held h USING (sku)", (ReservationStatus.RESERVED,)).fetchall()
-    return [StockBook(*row) for row in rows]
+def widened(since: datetime | None) -> datetime | None:
+    """`since` for a step's records: `SKEW` earlier, as a margin between the servers' clocks
+    (the auditor keeps only the records of sagas in scope)."""
+    return since - SKEW if since else None
 
 
 def outbox(conn: psycopg.Connection, service: str, since: datetime | None,
@@ -114,19 +59,12 @@ def outbox(conn: psycopg.Connection, service: str, since: datetime | None,
         "   AND now() - created_at > make_interval(secs => %(age)s)),"
         f" max(extract(epoch FROM now() - created_at)::float8) FILTER (WHERE {pending}),"
         " count(*) FILTER (WHERE failed_at IS NOT NULL)"
-        f" FROM outbox WHERE NOT published AND {_SINCE}",
+        f" FROM outbox WHERE NOT published AND {SINCE}",
         {"since": since, "age": max_age_s}).fetchone() or (0, None, 0)
     samples = conn.execute(
         "SELECT id, topic, coalesce(error, '') FROM outbox"
-        f" WHERE failed_at IS NOT NULL AND NOT published AND {_SINCE} ORDER BY id DESC LIMIT 3",
+        f" WHERE failed_at IS NOT NULL AND NOT published AND {SINCE} ORDER BY id DESC LIMIT 3",
         {"since": since}).fetchall()
     return OutboxState(service, stale, oldest, failed,
                        tuple(f"#{i} {topic}: {error[:200]}" for i, topic, error in samples))
 
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True

@@ -7,25 +7,28 @@ start) up to the high watermark found first; later messages are left for the nex
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
 from confluent_kafka import Consumer, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 
+from sagaline.audit.order_checks import ordered_topics
 from sagaline.audit.read_db import SourceUnavailable
 from sagaline.audit.read_kafka import offsets, partitions
 from sagaline.audit.rows import KafkaEvent
 from sagaline.core.messaging.envelope import H_EVENT_ID, H_OCCURRED_AT
+from sagaline.core.saga import Saga
 
 READ_TIMEOUT_S = 30.0
 
 
-def events(client: AdminClient, bootstrap: str, extra: Mapping[str, str],
-           topics: Iterable[str], since: datetime | None) -> list[KafkaEvent]:
-    """Every message of `topics` written at or after `since`, as (topic, partition, offset,
-    key, event id, occurred-at); in offset order per partition."""
-    tps = partitions(client, topics)
+def events(client: AdminClient, bootstrap: str, extra: Mapping[str, str], saga: Saga,
+           since: datetime | None) -> list[KafkaEvent]:
+    """Every message written at or after `since` on the topics the saga's events must be in
+    order on (`ordered_topics`), as (topic, partition, offset, key, event id, occurred-at);
+    in offset order per partition."""
+    tps = partitions(client, ordered_topics(saga))
     end = offsets(client, tps, "latest")
     start = (offsets(client, tps, "earliest") if since is None
              else offsets(client, tps, int(since.timestamp() * 1000)))

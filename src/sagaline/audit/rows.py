@@ -1,62 +1,14 @@
 """The plain data the checks read: rows as the readers load them, no connections, no clocks.
 
 Ages are seconds measured by the source's own clock (the database's `now()`), so a skewed
-host clock cannot make an order look older or younger than it is.
+host clock cannot make a saga look older or younger than it is. Each step's own rows (its
+records and books) are its audit's types, declared in its folder (`audit/step.py`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
-
-Items = list[dict[str, Any]]  # [{"sku": ..., "quantity": ...}]
-
-
-@dataclass(frozen=True)
-class OrderRow:
-    order_id: str
-    user_id: str
-    total_amount: Decimal
-    status: str
-    items: Items
-    age_s: float  # since created_at
-    finished_age_s: float | None = None  # since finished_at, None while not final
-
-
-@dataclass(frozen=True)
-class PaymentRow:
-    order_id: str
-    user_id: str
-    amount: Decimal
-    status: str
-
-
-@dataclass(frozen=True)
-class ReservationRow:
-    order_id: str
-    status: str
-    items: Items
-
-
-@dataclass(frozen=True)
-class AccountBook:
-    """One account, and the sum of its payments that are CHARGED (refunded ones excluded)."""
-
-    user_id: str
-    balance: Decimal | None  # None: CHARGED payments name a user without an account
-    initial_credit: Decimal | None
-    charged: Decimal
-
-
-@dataclass(frozen=True)
-class StockBook:
-    """One SKU, and the units RESERVED reservations hold of it."""
-
-    sku: str
-    initial: int | None  # None: a RESERVED reservation holds a SKU that is not stocked
-    on_hand: int | None
-    held: int
 
 
 @dataclass(frozen=True)
@@ -103,17 +55,23 @@ class KafkaEvent:
 
 
 @dataclass
-class Snapshot:
-    """Everything one audit looked at. `orders` are those in scope (created at or after
-    `--since`); `payments` / `reservations` may include rows of other orders, and
-    `known_order_ids` holds every order id found in order_db among the ones they name."""
+class StepRows:
+    """What one step's audit read: its records (`StepRecord`s) and its books."""
 
-    orders: list[OrderRow] = field(default_factory=list)
-    payments: list[PaymentRow] = field(default_factory=list)
-    reservations: list[ReservationRow] = field(default_factory=list)
-    known_order_ids: set[str] = field(default_factory=set)
-    accounts: list[AccountBook] = field(default_factory=list)
-    stock: list[StockBook] = field(default_factory=list)
+    records: list[Any] = field(default_factory=list)
+    books: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Snapshot:
+    """Everything one audit looked at. `sagas` are the owner's records in scope (started at
+    or after `--since`); `steps` (by service name) hold the records each step's audit read,
+    which may include records of other sagas, and `known_saga_ids` holds every id among the
+    ones they name that the owner has a record of."""
+
+    sagas: list[Any] = field(default_factory=list)  # SagaRecord
+    steps: dict[str, StepRows] = field(default_factory=dict)
+    known_saga_ids: set[str] = field(default_factory=set)
     outboxes: list[OutboxState] = field(default_factory=list)
     lags: list[PartitionLag] = field(default_factory=list)
     dead_letters: list[DeadLetters] = field(default_factory=list)

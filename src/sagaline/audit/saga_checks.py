@@ -1,148 +1,102 @@
-"""Per-order invariants: every order ends, and its end agrees with payment and inventory.
+"""Per-saga invariants: every saga ends, and its end agrees with each step's record.
 
-Pure functions over rows. An order that is not final is "in flight" while younger than the
-grace period and "stuck" after it. A CANCELLED order may still be settling for `grace_s`
-after it finished (a timeout cancels the order first; payment and inventory undo their part
-afterwards), so its mismatches count only once it finished longer ago than that.
+Pure functions over rows and the saga's declaration: the status machine says which statuses
+are final and which one is success, each step's audit says what its record must then be. A
+saga that is not final is "in flight" while younger than the grace period and "stuck" after
+it. One that ended without success may still be settling for `grace_s` after it finished (a
+timeout ends the saga first; the steps undo their part afterwards), so its mismatches count
+only once it finished longer ago than that.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from sagaline.audit.findings import Finding, plain
-from sagaline.audit.rows import Items, OrderRow, PaymentRow, ReservationRow
-from sagaline.seed_saga import topics
-from sagaline.seed_saga.inventory.status import NOT_HELD, ReservationStatus
-from sagaline.seed_saga.order.status import FINAL, OrderStatus
-from sagaline.seed_saga.payment.status import NO_NET_CHARGE, PaymentStatus
+from sagaline.audit.findings import Finding, Value
+from sagaline.audit.sources import Audits
+from sagaline.audit.step import Breach, SagaRecord, StepRecord
 
-# What a stuck order last heard, by the status it is stuck in.
-LAST_OUTCOME: dict[str, str] = {OrderStatus.PENDING: "none yet",
-                                OrderStatus.PAID: topics.PAYMENT_CHARGED,
-                                OrderStatus.COMPENSATING: topics.INVENTORY_FAILED}
+Records = Mapping[str, Mapping[str, Any]]  # service -> saga id -> its StepRecord
 
 
 @dataclass
-class OrderVerdicts:
+class SagaVerdicts:
     violations: list[Finding] = field(default_factory=list)
     stuck: list[Finding] = field(default_factory=list)
     in_flight: int = 0
 
 
-def merged(items: Items) -> dict[str, int]:
-    """Quantities per SKU, lines of the same SKU added up."""
-    total: Counter[str] = Counter()
-    for item in items:
-        total[str(item["sku"])] += int(item["quantity"])
-    return dict(total)
-
-
-def check_orders(orders: Iterable[OrderRow], payments: dict[str, PaymentRow],
-                 reservations: dict[str, ReservationRow], grace_s: float) -> OrderVerdicts:
-    verdicts = OrderVerdicts()
-    for order in orders:
-        pay, res = payments.get(order.order_id), reservations.get(order.order_id)
-        if order.status not in FINAL:
-            if order.age_s < grace_s:
+def check_sagas(audits: Audits, sagas: Iterable[SagaRecord], records: Records,
+                grace_s: float) -> SagaVerdicts:
+    statuses = audits.saga.statuses
+    verdicts = SagaVerdicts()
+    for saga in sagas:
+        held = {name: records.get(name, {}).get(saga.saga_id) for name in audits.steps}
+        if saga.status not in statuses.final:
+            if saga.age_s < grace_s:
                 verdicts.in_flight += 1
             else:
-                verdicts.stuck.append(stuck(order, pay, res))
-        elif order.status == OrderStatus.CONFIRMED:
-            verdicts.violations += confirmed_problems(order, pay, res)
-        elif settled(order, grace_s):
-            verdicts.violations += cancelled_problems(order, pay, res)
-        elif cancelled_problems(order, pay, res):
+                verdicts.stuck.append(stuck(audits, saga, held))
+        elif saga.status == statuses.final[0]:
+            verdicts.violations += succeeded_problems(audits, saga, held)
+        elif settled(saga, grace_s):
+            verdicts.violations += cancelled_problems(audits, saga, held)
+        elif cancelled_problems(audits, saga, held):
             verdicts.in_flight += 1  # compensation may still be under way
     return verdicts
 
 
-def settled(order: OrderRow, grace_s: float) -> bool:
-    return order.finished_age_s is None or order.finished_age_s >= grace_s
+def settled(saga: SagaRecord, grace_s: float) -> bool:
+    return saga.finished_age_s is None or saga.finished_age_s >= grace_s
 
 
-def stuck(order: OrderRow, pay: PaymentRow | None, res: ReservationRow | None) -> Finding:
-    payment, reservation = pay.status if pay else None, res.status if res else None
+def stuck(audits: Audits, saga: SagaRecord, held: Mapping[str, StepRecord | None]) -> Finding:
+    """A saga not final after the grace period: what it last heard (from the status table)
+    and the status of each step's record of it."""
+    outcome = audits.saga.statuses.last_outcome(saga.status)
+    steps = {audits.steps[name].names.record: record.status if record else None
+             for name, record in held.items()}
+    where = ", ".join(f"{noun} {status or 'absent'}" for noun, status in steps.items())
     return Finding(
-        "stuck", f"order {order.order_id}",
-        f"{order.status} for {order.age_s:.0f} s (last outcome: "
-        f"{LAST_OUTCOME.get(order.status, '?')}); payment {payment or 'absent'},"
-        f" reservation {reservation or 'absent'}",
-        {"order_id": order.order_id, "user_id": order.user_id, "status": order.status,
-         "age_s": round(order.age_s, 3), "last_outcome": LAST_OUTCOME.get(order.status),
-         "payment": payment, "reservation": reservation})
+        "stuck", f"{audits.owner.noun} {saga.saga_id}",
+        f"{saga.status} for {saga.age_s:.0f} s (last outcome: {outcome})"
+        + (f"; {where}" if where else ""),
+        {audits.saga.key_name: saga.saga_id, **saga.identity(), "status": saga.status,
+         "age_s": round(saga.age_s, 3), "last_outcome": outcome, **steps})
 
 
-def confirmed_problems(order: OrderRow, pay: PaymentRow | None,
-                       res: ReservationRow | None) -> list[Finding]:
-    """CONFIRMED: one CHARGED payment of the order's total; a RESERVED reservation of its
-    items (per SKU)."""
+def succeeded_problems(audits: Audits, saga: SagaRecord,
+                       held: Mapping[str, StepRecord | None]) -> list[Finding]:
+    """Each step's record as a successful saga needs it (e.g. one CHARGED payment of the
+    total)."""
+    return [_about(audits, saga, breach) for name, record in held.items()
+            for breach in audits.steps[name].when_succeeded(saga, record)]
+
+
+def cancelled_problems(audits: Audits, saga: SagaRecord,
+                       held: Mapping[str, StepRecord | None]) -> list[Finding]:
+    """Each step's record as an unsuccessful saga leaves it: nothing it did still holds; a
+    finding says which compensation did not happen."""
+    return [_about(audits, saga, breach) for name, record in held.items()
+            for breach in audits.steps[name].when_cancelled(saga, record)]
+
+
+def orphans(audits: Audits, records: Records, known_saga_ids: set[str]) -> list[Finding]:
+    """Step records of sagas the owner has no record of (warnings)."""
     found = []
-    if pay is None or pay.status != PaymentStatus.CHARGED or pay.amount != order.total_amount:
-        found.append(_about(order, "confirmed-not-charged",
-                            f"payment {_describe_payment(pay)}, order total"
-                            f" {order.total_amount}",
-                            payment=pay.status if pay else None,
-                            amount=plain(pay.amount) if pay else None))
-    if (res is None or res.status != ReservationStatus.RESERVED
-            or merged(res.items) != merged(order.items)):
-        found.append(_about(order, "confirmed-not-reserved",
-                            f"reservation {_describe_reservation(res)}, order items"
-                            f" {_skus(merged(order.items))}",
-                            reservation=res.status if res else None))
+    for name, by_saga in records.items():
+        noun = audits.steps[name].names.record
+        found += [Finding(f"orphan-{noun}", f"{noun} {saga_id}",
+                          f"{record.describe()}, no such {audits.owner.noun}",
+                          {audits.saga.key_name: saga_id, **record.facts()})
+                  for saga_id, record in by_saga.items() if saga_id not in known_saga_ids]
     return found
 
 
-def cancelled_problems(order: OrderRow, pay: PaymentRow | None,
-                       res: ReservationRow | None) -> list[Finding]:
-    """CANCELLED: no net charge, nothing held. Either one left means a compensation (the
-    refund, the release) did not happen: the finding says which."""
-    found = []
-    if pay is not None and pay.status not in NO_NET_CHARGE:
-        found.append(_about(order, "cancelled-but-charged",
-                            f"compensation not done (refund): payment"
-                            f" {_describe_payment(pay)}",
-                            payment=pay.status, amount=plain(pay.amount),
-                            compensation="refund"))
-    if res is not None and res.status not in NOT_HELD:
-        found.append(_about(order, "cancelled-but-reserved",
-                            f"compensation not done (release): reservation"
-                            f" {_describe_reservation(res)}",
-                            reservation=res.status, compensation="release"))
-    return found
-
-
-def orphans(payments: Iterable[PaymentRow], reservations: Iterable[ReservationRow],
-            known_order_ids: set[str]) -> list[Finding]:
-    """Payments and reservations whose order is not in order_db (warnings)."""
-    found = [Finding("orphan-payment", f"payment {p.order_id}",
-                     f"{p.status} {p.amount} for user {p.user_id}, no such order",
-                     {"order_id": p.order_id, "user_id": p.user_id, "status": p.status,
-                      "amount": plain(p.amount)})
-             for p in payments if p.order_id not in known_order_ids]
-    found += [Finding("orphan-reservation", f"reservation {r.order_id}",
-                      f"{r.status} {_skus(merged(r.items))}, no such order",
-                      {"order_id": r.order_id, "status": r.status})
-              for r in reservations if r.order_id not in known_order_ids]
-    return found
-
-
-def _about(order: OrderRow, kind: str, message: str, **data: object) -> Finding:
-    base = {"order_id": order.order_id, "user_id": order.user_id, "status": order.status,
-            "total_amount": plain(order.total_amount)}
-    return Finding(kind, f"order {order.order_id}", message,
-                   {**base, **{k: plain(v) for k, v in data.items()}})
-
-
-def _describe_payment(pay: PaymentRow | None) -> str:
-    return "absent" if pay is None else f"{pay.status} {pay.amount}"
-
-
-def _describe_reservation(res: ReservationRow | None) -> str:
-    return "absent" if res is None else f"{res.status} {_skus(merged(res.items))}"
-
-
-def _skus(quantities: dict[str, int]) -> str:
-    return ",".join(f"{sku}x{n}" for sku, n in sorted(quantities.items())) or "(none)"
+def _about(audits: Audits, saga: SagaRecord, breach: Breach) -> Finding:
+    data: dict[str, Value] = {audits.saga.key_name: saga.saga_id, **saga.identity(),
+                              "status": saga.status, **saga.facts(), **breach.data}
+    return Finding(f"{saga.status.lower()}-{breach.kind}", f"{audits.owner.noun} {saga.saga_id}",
+                   breach.message, data)
