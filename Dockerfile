@@ -1,4 +1,7 @@
-# The three services (and the topic initialiser) for docker-compose.yml.
+# One image for every process of a saga: its services, the topic initialiser and the dashboard
+# (docker-compose.yml and deploy/k8s, both rendered by `sagaline render`, give each container
+# its command, e.g. `python -m sagaline serve <service>`). A saga of your own: build FROM this
+# image and COPY its module into /app, where SAGALINE_SAGA=module:attr finds it.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
@@ -10,5 +13,5 @@ COPY src ./src
 RUN pip install . && useradd --system --no-create-home sagaline
 
 USER sagaline
-# docker-compose.yml picks the service: python -m sagaline.seed_saga.<order|payment|inventory>
-CMD ["python", "-m", "sagaline.seed_saga.order"]
+# No service by default: the container's command names one.
+CMD ["python", "-m", "sagaline", "--help"]

@@ -19,6 +19,7 @@ import httpx
 import pytest
 import yaml
 
+from sagaline import saga_choice
 from sagaline.devstack import Stack
 from sagaline.seed_saga import SERVICES
 
@@ -104,10 +105,11 @@ def test_compose_environments_run_a_saga_from_the_wheel(
     assert not (bare_dir / "stack" / "local.env").exists()
     run([str(wheel_python), "-m", "sagaline", "topics"], cwd=bare_dir,
         env=container_env("topic-init", stack))
-    processes = [start_service(wheel_python, spec.name, bare_dir, stack) for spec in SERVICES]
+    names = saga_choice.load().names
+    processes = [start_service(wheel_python, name, bare_dir, stack) for name in names]
     try:
-        for spec, process in zip(SERVICES, processes, strict=True):
-            wait_healthy(wheel_python, spec.name, bare_dir, stack, process)
+        for name, process in zip(names, processes, strict=True):
+            wait_healthy(wheel_python, name, bare_dir, stack, process)
         assert place_and_confirm(container_env("order", stack)["ORDER_HTTP_PORT"])
     finally:
         for process in processes:
@@ -117,8 +119,11 @@ def test_compose_environments_run_a_saga_from_the_wheel(
 
 
 def start_service(python: Path, name: str, cwd: Path, stack: Stack) -> subprocess.Popen[bytes]:
+    """The service as its compose container starts it (its `command`), on the wheel's python."""
+    command = yaml.safe_load(COMPOSE.read_text())["services"][name]["command"]
+    assert command[0] == "python", command
     log = (cwd / f"{name}.log").open("wb")
-    return subprocess.Popen([str(python), "-m", f"sagaline.seed_saga.{name}"], cwd=cwd,
+    return subprocess.Popen([str(python), *command[1:]], cwd=cwd,
                             env=container_env(name, stack), stdout=log,
                             stderr=subprocess.STDOUT)
 

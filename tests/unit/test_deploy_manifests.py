@@ -1,5 +1,6 @@
 """deploy/k8s and the compose `cluster` profile: they parse, and every environment variable
-they give a process is one its settings model reads (a misspelt name would be ignored)."""
+they give a process is one its settings model reads (a misspelt name would be ignored). The
+services are the default saga's, read from its declaration."""
 
 from __future__ import annotations
 
@@ -9,19 +10,17 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
 from sagaline import settings
-from sagaline.seed_saga.inventory.settings import InventorySettings
-from sagaline.seed_saga.order.settings import OrderSettings
-from sagaline.seed_saga.payment.settings import PaymentSettings
+from sagaline.seed_saga.saga import SAGA
+from sagaline.settings import env_prefix, service_settings
 
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
-SERVICE_MODELS: dict[str, type[BaseSettings]] = {
-    "order": OrderSettings, "payment": PaymentSettings, "inventory": InventorySettings}
 
 
 def documents(path: Path) -> list[dict[str, Any]]:
@@ -34,11 +33,15 @@ def containers(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def env_names(model: type[BaseSettings]) -> set[str]:
-    """What the model reads: each field's alias, else its name (case-insensitive)."""
+    """What the model reads: each field's aliases (a service's `<NAME>_DB_DSN`, ...), else its
+    name (case-insensitive)."""
     names = set()
     for name, info in model.model_fields.items():
         alias = info.validation_alias
-        names.add((alias if isinstance(alias, str) else name).upper())
+        if isinstance(alias, AliasChoices):
+            names |= {c.upper() for c in alias.choices if isinstance(c, str)}
+        else:
+            names.add((alias if isinstance(alias, str) else name).upper())
     return names
 
 
@@ -57,17 +60,28 @@ def test_kustomization_names_every_manifest_and_each_parses() -> None:
         assert all("kind" in d and "apiVersion" in d for d in documents(K8S / name)), name
 
 
-@pytest.mark.parametrize("service", sorted(SERVICE_MODELS))
-def test_each_service_sets_only_what_its_settings_read(service: str) -> None:
-    docs = documents(K8S / f"{service}.yaml")
+def check_service_manifest(docs: list[dict[str, Any]], model: type[BaseSettings], name: str,
+                           port: int, also_read: frozenset[str] = frozenset()) -> None:
+    """A service's manifest: it sets only what `model` (or `also_read`) reads, its own
+    database and port by name, the probes, and a StatefulSet, a Service and a PDB."""
     [container] = [c for d in docs for c in containers(d)]
-    given = {e["name"] for e in container["env"]}
-    assert given <= env_names(SERVICE_MODELS[service]), given - env_names(
-        SERVICE_MODELS[service])
-    assert {"REPLICA_ID", f"{service.upper()}_DB_DSN", "KAFKA_BOOTSTRAP_SERVERS"} <= given
+    given = {e["name"]: e.get("value") for e in container["env"]}
+    assert set(given) <= env_names(model) | also_read, set(given) - env_names(model)
+    prefix = env_prefix(name)
+    assert {"REPLICA_ID", f"{prefix}_DB_DSN", "KAFKA_BOOTSTRAP_SERVERS"} <= set(given)
+    assert given[f"{prefix}_HTTP_PORT"] == str(port)
+    assert container["ports"] == [{"name": "http", "containerPort": port}]
+    assert container["command"][-2:] == ["serve", name]
     assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
     assert {d["kind"] for d in docs} == {"StatefulSet", "Service", "PodDisruptionBudget"}
+    assert {d["metadata"]["name"] for d in docs} == {name}
+
+
+@pytest.mark.parametrize("service", SAGA.names)
+def test_each_service_sets_only_what_its_settings_read(service: str) -> None:
+    check_service_manifest(documents(K8S / f"{service}.yaml"), service_settings(SAGA, service),
+                           service, SAGA.http_port(service))
 
 
 def test_the_dashboard_sets_only_what_its_settings_read() -> None:

@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from sagaline.core.observability.metrics import Backlog
 from sagaline.core.runtime.service import Service
+from sagaline.seed_saga.saga import SAGA
 from tests.unit.test_offline_docs import SERVICES
 
 pytestmark = pytest.mark.unit
@@ -104,5 +105,6 @@ def test_compose_runs_prometheus_and_grafana_with_these_files_under_a_profile() 
     assert set(scrape["rule_files"]) <= mounted
     targets = {t for c in scrape["scrape_configs"] for s in c["static_configs"]
                for t in s["targets"]}
-    assert targets == {f"{name}:{compose[name]['environment']['PORT']}"
-                       for name in ("order", "payment", "inventory")}
+    assert targets == {f"{name}:{compose[name]['environment']['PORT']}" for name in SAGA.names}
+    assert {name: compose[name]["environment"]["PORT"] for name in SAGA.names} == {
+        name: SAGA.http_port(name) for name in SAGA.names}

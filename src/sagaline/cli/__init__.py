@@ -6,11 +6,11 @@ from __future__ import annotations
 import typer
 
 from sagaline.audit.command import check as audit_check
-from sagaline.cli import dashboard, ops, serve, stack
+from sagaline.cli import dashboard, ops, render, serve, stack
 from sagaline.cli.dlq import dlq_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-for group in (stack.app, ops.app, dashboard.app, serve.app):
+for group in (stack.app, ops.app, dashboard.app, serve.app, render.app):
     for command in group.registered_commands:
         app.registered_commands.append(command)
 app.command("check")(audit_check)  # the consistency auditor (sagaline.audit)
