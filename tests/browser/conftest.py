@@ -1,7 +1,8 @@
 """The browser tier: the dashboard, served in this process on a free port with a short
-STUCK_AFTER_S, over the real stack (`services`), in Debian's headless Chromium driven by
-Playwright. No browser is ever downloaded: without /usr/bin/chromium these tests skip, and
-under CI=true they fail (CI installs it: `make browser`)."""
+STUCK_AFTER_S, over the real stack (`services`) running the chosen saga (SAGALINE_SAGA, else
+the seed's), in Debian's headless Chromium driven by Playwright. No browser is ever
+downloaded: without /usr/bin/chromium these tests skip, and under CI=true they fail (CI
+installs it: `make browser`)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
+from sagaline.core.http.server import QuietServer
 from sagaline.dashboard.server import server
 from sagaline.devstack import Stack
 from sagaline.settings import DashboardSettings
@@ -43,19 +47,18 @@ def chromium() -> str:
 
 @pytest.fixture(scope="session")
 def dashboard(services: Stack) -> Iterator[str]:
-    """The dashboard's base URL; it reads the stack the `services` fixture runs."""
-    s = services.settings
-    settings = DashboardSettings(
-        kafka_bootstrap_servers=s.kafka_bootstrap_servers,
-        kafka_client_config=s.kafka_client_config,
-        order_db_dsn=s.order_db_dsn, payment_db_dsn=s.payment_db_dsn,
-        inventory_db_dsn=s.inventory_db_dsn, http_host=s.http_host,
-        order_http_port=s.order_http_port, payment_http_port=s.payment_http_port,
-        inventory_http_port=s.inventory_http_port, stuck_after_s=STUCK_AFTER_S,
-        service_urls={})
+    """The dashboard's base URL; it reads the stack the `services` fixture runs (every
+    service's database and port as the stack's settings name them)."""
+    settings = DashboardSettings.model_validate({
+        **services.settings.model_dump(), "stuck_after_s": STUCK_AFTER_S, "service_urls": {}})
+    yield from serving(server(settings))
+
+
+def serving(web: uvicorn.Server) -> Iterator[str]:
+    """Runs `web` on a thread, on a free port the kernel picks (never a stack's); yields its
+    base URL, and stops it after."""
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))  # a free port the kernel picks: never a stack's
-    web = server(settings)
+    sock.bind(("127.0.0.1", 0))
     thread = threading.Thread(target=web.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not web.started:
@@ -65,6 +68,11 @@ def dashboard(services: Stack) -> Iterator[str]:
     web.should_exit = True
     thread.join(timeout=15)
     sock.close()
+
+
+def quiet_server(app: FastAPI) -> uvicorn.Server:
+    """A server for an app built in a test, as `sagaline dashboard` serves its own."""
+    return QuietServer(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2))
 
 
 @pytest.fixture(scope="module")
@@ -102,9 +110,14 @@ class Watched:
 
 @pytest.fixture
 def page(browser: Browser, dashboard: str) -> Iterator[Watched]:
+    yield from opened(browser, dashboard)
+
+
+def opened(browser: Browser, base: str) -> Iterator[Watched]:
+    """The dashboard's page at `base`, once it has shown its first snapshot."""
     context = browser.new_context(viewport={"width": 1400, "height": 1300})
-    watched = Watched(context.new_page(), dashboard)
-    watched.page.goto(dashboard)
+    watched = Watched(context.new_page(), base)
+    watched.page.goto(base)
     watched.page.wait_for_function("document.querySelector('#updated').textContent"
                                    ".startsWith('updated')", timeout=10_000)
     yield watched

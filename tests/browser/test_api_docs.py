@@ -9,24 +9,26 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
+from sagaline import saga_choice
+from sagaline.dashboard import sources
 from sagaline.devstack import Stack
-from sagaline.seed_saga import SERVICES, ServiceSpec
 from tests.browser.conftest import Watched
 
 # What each page draws once its script has read /openapi.json.
 RENDERED = {"/docs": ".swagger-ui .opblock", "/redoc": "[data-section-id^='operation']"}
+SAGA = saga_choice.load()  # the saga the stack runs
 
 
 @pytest.fixture
-def docs_page(browser: Browser, services: Stack, spec: ServiceSpec) -> Iterator[Watched]:
-    base = f"http://127.0.0.1:{spec.http_port(services.settings)}"
+def docs_page(browser: Browser, services: Stack, service: str) -> Iterator[Watched]:
+    base = f"http://127.0.0.1:{sources.http_port(services.settings, SAGA, service)}"
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     yield Watched(context.new_page(), base)
     context.close()
 
 
 @pytest.mark.parametrize("path", sorted(RENDERED))
-@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+@pytest.mark.parametrize("service", SAGA.names)
 def test_the_api_docs_render_from_the_service_alone(docs_page: Watched, path: str) -> None:
     docs_page.page.goto(docs_page.base + path)
     docs_page.page.wait_for_selector(RENDERED[path], timeout=15_000)

@@ -1,5 +1,7 @@
-"""The dashboard in a real browser: a clean page, a new saga and its steps, a stuck saga on a
-stopped service, a poison message, charts under load, and the README's screenshot."""
+"""The dashboard in a real browser over the stack running the chosen saga: a clean page with
+a lane, a card and a box per declared service, a new saga and its steps in every lane, a
+stuck saga on a stopped service, a poison message, charts under load, and the README's
+screenshot."""
 
 from __future__ import annotations
 
@@ -14,21 +16,24 @@ import httpx
 import pytest
 from confluent_kafka import Producer
 
-from sagaline import demo
+from sagaline import demo, saga_choice
+from sagaline.dashboard import sources
 from sagaline.devstack import Stack
-from sagaline.seed_saga import topics
 from tests.browser.conftest import STUCK_AFTER_S, Watched
 
 # The README's picture is refreshed on request (UPDATE_SCREENSHOT=1), so a test run leaves the
 # working tree as it was; otherwise the screenshot lands with the stack's other run files.
 README_SCREENSHOT = Path(__file__).parents[2] / "docs" / "img" / "dashboard.png"
 BURST = 300  # orders in the load test: bounded in count, a few seconds
+SAGA = saga_choice.load()  # the saga the stack runs
+NAMES = list(SAGA.names)
 
 
 @pytest.fixture(scope="module")
 def orders(services: Stack) -> Iterator[httpx.Client]:
-    url = f"http://127.0.0.1:{services.settings.order_http_port}"
-    with httpx.Client(base_url=url, timeout=10) as client:
+    """The saga's owner, which starts a saga (POST /orders: the order step's API)."""
+    port = sources.http_port(services.settings, SAGA, SAGA.owner)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
         yield client
 
 
@@ -39,10 +44,19 @@ def place(orders: httpx.Client, user: str = "browser", amount: float = 5) -> str
     return str(response.json()["orderId"])
 
 
+def lanes(page: Watched) -> list[str]:
+    """The timeline's lanes, as its header names them."""
+    return page.page.locator("#timeline thead th[data-service]").all_inner_texts()
+
+
 def test_the_page_loads_clean_and_stays_on_its_origin(page: Watched) -> None:
     page.page.wait_for_selector("#topology svg g.service", timeout=5_000)
     page.page.wait_for_timeout(1_500)  # a few snapshots and list fetches
-    assert page.page.locator("#topology g.service").count() == 3
+    boxes = page.page.locator("#topology g.service")
+    assert [boxes.nth(i).get_attribute("data-service") for i in range(boxes.count())] == NAMES
+    assert lanes(page) == NAMES
+    cards = page.page.locator("#services .card")
+    assert [cards.nth(i).get_attribute("data-service") for i in range(cards.count())] == NAMES
     assert page.errors == []
     assert page.foreign == []
 
@@ -51,7 +65,7 @@ def test_a_new_order_appears_with_its_steps_within_3_s(page: Watched,
                                                        orders: httpx.Client) -> None:
     begin = time.monotonic()
     order_id = place(orders)
-    row = page.page.locator(f'#sagas tr[data-order-id="{order_id}"]')
+    row = page.page.locator(f'#sagas tr[data-saga-id="{order_id}"]')
     row.wait_for(timeout=3_000)
     row.click()
     left_ms = max(100, 3_000 - (time.monotonic() - begin) * 1000)
@@ -59,40 +73,47 @@ def test_a_new_order_appears_with_its_steps_within_3_s(page: Watched,
     steps.wait_for(timeout=left_ms)
     assert page.page.locator("#timeline tr.step").first.inner_text().strip().endswith(
         "order placed")
-    # It goes on to the end: payment and inventory handle their events, the order confirms.
-    page.page.locator("#timeline tr.step", has_text="order CONFIRMED").wait_for(timeout=10_000)
-    lanes = {page.page.locator("#timeline tr.step").nth(i).get_attribute("data-service")
-             for i in range(page.page.locator("#timeline tr.step").count())}
-    assert lanes == {"order", "payment", "inventory"}
+    # It goes on to the end: every step handles its events, the saga ends successfully.
+    success = SAGA.statuses.final[0]
+    page.page.locator("#timeline tr.step-final", has_text=success).wait_for(timeout=10_000)
+    steps = page.page.locator("#timeline tr.step")
+    assert {steps.nth(i).get_attribute("data-service") for i in range(steps.count())} == set(
+        NAMES)
     assert page.errors == []
 
 
-def test_a_saga_waiting_on_a_stopped_payment_is_stuck_until_it_is_back(
+def test_a_saga_waiting_on_a_stopped_first_step_is_stuck_until_it_is_back(
         page: Watched, orders: httpx.Client, services: Stack) -> None:
-    services.stop("payment")
+    first = SAGA.statuses.waiting_on(SAGA.statuses.initial)  # what a new saga waits on
+    assert first is not None
+    services.stop(first)
     try:
         order_id = place(orders)
-        stuck = page.page.locator(f'#stuck li[data-order-id="{order_id}"]')
+        stuck = page.page.locator(f'#stuck li[data-saga-id="{order_id}"]')
         stuck.wait_for(timeout=(STUCK_AFTER_S + 8) * 1000)
         text = stuck.inner_text()
-        assert "waiting on payment since" in text
-        assert "payment is not ready" in text
+        assert f"waiting on {first} since" in text
+        assert f"{first} is not ready" in text
     finally:
-        services.start("payment")
+        services.start(first)
     stuck.wait_for(state="detached", timeout=30_000)
 
 
 def test_a_poison_message_appears_in_the_dead_letter_panel(page: Watched,
                                                            services: Stack) -> None:
     key = str(uuid.uuid4())
+    first = SAGA.edges[0]  # the saga's first event, and a service that consumes it
     producer = Producer({"bootstrap.servers": services.settings.kafka_bootstrap_servers,
                          **services.settings.kafka_client_config})
-    producer.produce(topics.ORDER_CREATED, value=b"{not json", key=key.encode())
+    producer.produce(first.topic, value=b"{not json", key=key.encode())
     assert producer.flush(10) == 0
-    letter = page.page.locator("#dead-letters tbody tr", has_text=key[:8])
-    letter.wait_for(timeout=20_000)
-    assert "payment" in letter.inner_text()
-    assert letter.locator("td").nth(4).inner_text() in ("no", "unreadable")
+    letter = page.page.locator("#dead-letters tbody tr", has_text=key[:8]).filter(
+        has=page.page.locator("td", has_text=first.consumer))
+    letter.first.wait_for(timeout=20_000)
+    assert letter.first.locator("td").nth(0).inner_text() == first.consumer
+    assert letter.first.locator("td").nth(4).inner_text() in ("no", "unreadable")
+    card = page.page.locator(f'#services .card[data-service="{first.consumer}"]')
+    assert "dead letters 0" not in card.inner_text()
 
 
 def test_the_charts_draw_data_under_load(page: Watched, orders: httpx.Client) -> None:
@@ -103,6 +124,9 @@ def test_the_charts_draw_data_under_load(page: Watched, orders: httpx.Client) ->
             f"(window.sagaDashboard.charts['{chart}']?.plot.data || []).slice(1)"
             ".flat().some((v) => v > 0)", timeout=15_000)
     assert page.page.locator("#chart-finished canvas").count() == 1
+    for chart in ("backlog", "oldest", "lag"):  # a line per declared service
+        assert page.page.evaluate(f"window.sagaDashboard.charts['{chart}'].names") == "|".join(
+            NAMES)
     assert page.errors == []
 
 
@@ -120,7 +144,7 @@ def test_screenshot_after_a_demo_like_run(page: Watched, services: Stack) -> Non
     refunded = next(p.order_id for p in reversed(placed)  # the newest: on the first page
                     if (p.outcome or {}).get("reason") == "OUT_OF_STOCK")
     page.page.wait_for_timeout(2_000)
-    page.page.locator(f'#sagas tr[data-order-id="{refunded}"]').click()
+    page.page.locator(f'#sagas tr[data-saga-id="{refunded}"]').click()
     page.page.locator("#timeline tr.step-compensation").first.wait_for(timeout=5_000)
     shot = (README_SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") == "1"
             else Path(services.settings.stack_dir).resolve() / "screenshots" / "dashboard.png")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sagaline.dashboard import stuck, timeline
+from sagaline.dashboard import sources, stuck, timeline
 from sagaline.dashboard.cache import TtlCache
 from sagaline.dashboard.series import Series
 from sagaline.seed_saga import topics
@@ -22,8 +22,17 @@ ORDER_ID = str(uuid.uuid4())
 
 def order(status: str = "CONFIRMED", reason: str | None = None,
           finished: float | None = T0 + 0.3, updated: float = T0 + 0.3) -> dict[str, Any]:
-    return {"order_id": ORDER_ID, "status": status, "reason": reason, "created_at": T0,
+    """The saga's record, as the dashboard reads it from the owner (and the order step's
+    timeline from its own row)."""
+    return {"saga_id": ORDER_ID, "status": status, "reason": reason, "created_at": T0,
             "updated_at": updated, "finished_at": finished}
+
+
+def records(saga: dict[str, Any], events: dict[str, list[dict[str, Any]]] | None = None,
+            handled: dict[tuple[str, uuid.UUID], float] | None = None,
+            **steps: dict[str, Any]) -> timeline.SagaRecords:
+    """What the databases hold: the order's row is also the order step's own record."""
+    return timeline.SagaRecords(saga, events or {}, handled or {}, {"order": saga, **steps})
 
 
 def event(topic: str, at: float, published: float | None) -> dict[str, Any]:
@@ -36,9 +45,8 @@ def test_timeline_has_commit_publish_and_every_consumer_in_time_order() -> None:
     handled = {("payment", created["event_id"]): T0 + 0.05,
                ("order", charged["event_id"]): T0 + 0.15,
                ("inventory", charged["event_id"]): T0 + 0.16}
-    records = timeline.SagaRecords(order(), {"order": [created], "payment": [charged]},
-                                   handled, None, None)
-    steps = timeline.build(records, SAGA, saga_timeout_s=60)
+    found = records(order(), {"order": [created], "payment": [charged]}, handled)
+    steps = timeline.build(found, SAGA, saga_timeout_s=60)
     assert [(s.service, s.label) for s in steps] == [
         ("order", "order placed"),
         ("order", "order.created committed"), ("order", "order.created published"),
@@ -49,27 +57,52 @@ def test_timeline_has_commit_publish_and_every_consumer_in_time_order() -> None:
     assert [s.at for s in steps] == sorted(s.at for s in steps)
 
 
-def test_purged_outbox_falls_back_to_business_rows_with_compensations() -> None:
-    payment = {"status": "REFUNDED", "reason": "OUT_OF_STOCK", "created_at": T0 + 0.1,
-               "refunded_at": T0 + 0.5}
-    reservation = {"status": "FAILED", "reason": "OUT_OF_STOCK", "created_at": T0 + 0.3,
-                   "released_at": None}
-    records = timeline.SagaRecords(order("CANCELLED", "OUT_OF_STOCK", T0 + 0.6), {}, {},
-                                   payment, reservation)
-    steps = timeline.build(records, SAGA, saga_timeout_s=60)
-    assert [(s.service, s.kind) for s in steps] == [
-        ("order", "placed"), ("payment", "record"), ("inventory", "record"),
-        ("payment", "compensation"), ("order", "final")]
+PAYMENT = {"status": "REFUNDED", "reason": "OUT_OF_STOCK", "created_at": T0 + 0.1,
+           "refunded_at": T0 + 0.5}
+RESERVATION = {"status": "FAILED", "reason": "OUT_OF_STOCK", "created_at": T0 + 0.3,
+               "released_at": None}
+
+
+def test_purged_outbox_falls_back_to_each_steps_own_rows_with_compensations() -> None:
+    found = records(order("CANCELLED", "OUT_OF_STOCK", T0 + 0.6), payment=PAYMENT,
+                    inventory=RESERVATION)
+    steps = timeline.build(found, SAGA, saga_timeout_s=60)
+    assert [(s.service, s.kind, s.label) for s in steps] == [
+        ("order", "placed", "order placed"),
+        ("payment", "record", "payment refunded (from its row)"),
+        ("inventory", "record", "inventory failed (from its row)"),
+        ("payment", "compensation", "payment refunded (from its row)"),
+        ("order", "final", "order CANCELLED (OUT_OF_STOCK)")]
+
+
+def test_a_steps_row_is_left_out_while_the_outbox_still_has_its_events() -> None:
+    charged = event(topics.PAYMENT_CHARGED, T0 + 0.1, T0 + 0.11)
+    refunded = event(topics.PAYMENT_REFUNDED, T0 + 0.5, T0 + 0.51)
+    found = records(order("CANCELLED", "OUT_OF_STOCK", T0 + 0.6),
+                    {"payment": [charged, refunded]}, payment=PAYMENT)
+    payment = [(s.kind, s.label) for s in timeline.build(found, SAGA, 60)
+               if s.service == "payment"]
+    assert payment == [("commit", "payment.charged committed"),
+                       ("publish", "payment.charged published"),
+                       ("compensation", "payment.refunded committed"),  # its timeline's kind
+                       ("publish", "payment.refunded published")]
+    only_refund = records(order("CANCELLED", "OUT_OF_STOCK", T0 + 0.6),
+                          {"payment": [refunded]}, payment=PAYMENT)
+    assert [s.kind for s in timeline.build(only_refund, SAGA, 60)
+            if s.service == "payment"] == ["record", "compensation", "publish"]
+
+
+def test_a_step_without_a_record_adds_no_row() -> None:
+    found = records(order("PENDING", finished=None))
+    assert [s.service for s in timeline.build(found, SAGA, 60)] == ["order", "order"]
 
 
 def test_a_saga_in_flight_shows_its_deadline_ahead_and_a_timeout_is_a_deadline_step() -> None:
-    steps = timeline.build(timeline.SagaRecords(order("PENDING", finished=None), {}, {}, None,
-                                                None), SAGA, saga_timeout_s=60)
+    steps = timeline.build(records(order("PENDING", finished=None)), SAGA, saga_timeout_s=60)
     assert steps[-1].kind == "deadline" and steps[-1].expected and steps[-1].at == T0 + 60
     cancelled = event(topics.ORDER_CANCELLED, T0 + 60, T0 + 60.1)
-    records = timeline.SagaRecords(order("CANCELLED", "TIMEOUT", T0 + 60),
-                                   {"order": [cancelled]}, {}, None, None)
-    kinds = [s.kind for s in timeline.build(records, SAGA, saga_timeout_s=60)]
+    found = records(order("CANCELLED", "TIMEOUT", T0 + 60), {"order": [cancelled]})
+    kinds = [s.kind for s in timeline.build(found, SAGA, saga_timeout_s=60)]
     assert kinds.count("deadline") == 2 and "final" not in kinds
 
 
@@ -120,8 +153,10 @@ def test_cache_shares_one_read_per_interval() -> None:
 def test_dashboard_settings_defaults_and_service_urls(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("DASHBOARD_HOST", "DASHBOARD_PORT", "STUCK_AFTER_S", "HTTP_HOST"):
         monkeypatch.delenv(name, raising=False)
-    s = DashboardSettings(order_db_dsn="x", payment_db_dsn="y", inventory_db_dsn="z",
-                          service_urls={"payment": "http://payment:4002"})
+    dsns = {f"{name}_db_dsn": f"postgresql://{name}" for name in SAGA.names}
+    s = DashboardSettings.model_validate({**dsns,
+                                          "service_urls": {"payment": "http://payment:4002"}})
     assert (s.dashboard_host, s.dashboard_port, s.stuck_after_s) == ("127.0.0.1", 4000, 10.0)
-    assert s.service_url("payment") == "http://payment:4002"
-    assert s.service_url("order") == f"http://127.0.0.1:{s.order_http_port}"
+    assert sources.service_url(s, SAGA, "payment") == "http://payment:4002"
+    assert sources.service_url(s, SAGA, "order") == f"http://127.0.0.1:{SAGA.http_port('order')}"
+    assert [sources.dsn(s, name) for name in SAGA.names] == list(dsns.values())

@@ -17,13 +17,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sagaline import saga_choice
 from sagaline.core.saga import Saga
-from sagaline.dashboard import order_queries, saga_reads, timeline
+from sagaline.dashboard import order_queries, saga_reads, sources, timeline
 from sagaline.dashboard.cache import TtlCache
 from sagaline.dashboard.collector import Collector
+from sagaline.dashboard.declaration import describe
+from sagaline.dashboard.kafka_view import KafkaView
 from sagaline.dashboard.sources import Databases, Unavailable
 from sagaline.dashboard.watchers import Watchers
-from sagaline.seed_saga import SERVICES
-from sagaline.seed_saga.order.status import OrderStatus
 from sagaline.settings import DashboardSettings
 
 STATIC = Path(__file__).parent / "static"
@@ -33,10 +33,13 @@ SETTLED_KEEP_S = 30.0  # a settled saga's timeline (only outbox purges change it
 UNWATCHED = frozenset({"/healthz"})  # the stack's liveness probe is nobody watching
 
 
-def create_app(settings: DashboardSettings, topology: Saga | None = None) -> FastAPI:
+def create_app(settings: DashboardSettings, topology: Saga | None = None,
+               dbs: Databases | None = None, kafka: KafkaView | None = None) -> FastAPI:
+    """The app over the chosen saga (`topology`, else sagaline.saga_choice's); `dbs` and
+    `kafka` are made from `settings` unless given."""
     topology = topology or saga_choice.load()
-    dbs = Databases({s.name: s.dsn(settings) for s in SERVICES})
-    collector = Collector(settings, topology, dbs)
+    dbs = dbs or sources.databases(settings, topology)
+    collector = Collector(settings, topology, dbs, kafka=kafka)
     cache = TtlCache(settings.dashboard_refresh_s)
 
     @asynccontextmanager
@@ -71,40 +74,42 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None) -> Fas
         return StreamingResponse(_stream(collector, request), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
 
+    @app.get("/api/saga")
+    def declared() -> dict[str, Any]:
+        """The declared saga: its services in order, statuses and edges (the page's lanes,
+        cards, charts, filter and graph)."""
+        return describe(topology)
+
     @app.get("/api/sagas")
-    def sagas(status: OrderStatus | None = None,
+    def sagas(status: str | None = None,
               limit: int = Query(50, ge=1, le=200)) -> list[dict[str, Any]]:
+        statuses = topology.statuses.statuses
+        if status is not None and status not in statuses:
+            raise HTTPException(422, f"unknown status {status!r}; one of {list(statuses)}")
+
         def read() -> list[dict[str, Any]]:
-            with dbs.read("order") as conn:
-                return order_queries.recent(conn, status, limit)
+            with dbs.read(topology.owner) as conn:
+                return order_queries.recent(conn, [status] if status else statuses, limit)
         return _or_503(lambda: cache.get(("sagas", status, limit), read))
 
     def keep_s(found: dict[str, Any] | None) -> float:
         """A saga final for longer than its compensations can follow: its timeline is kept."""
-        finished = (found or {}).get("order", {}).get("finished_at")
+        finished = (found or {}).get("saga", {}).get("finished_at")
         done = finished is not None and time.time() - finished > saga_reads.AFTER_FINAL_S
         return SETTLED_KEEP_S if done else cache.ttl_s
 
-    @app.get("/api/sagas/{order_id}")
-    def saga(order_id: uuid.UUID) -> dict[str, Any]:
+    @app.get("/api/sagas/{saga_id}")
+    def saga(saga_id: uuid.UUID) -> dict[str, Any]:
         def read() -> dict[str, Any] | None:
-            records = saga_reads.read(dbs, topology, str(order_id))
+            records = saga_reads.read(dbs, topology, str(saga_id))
             if records is None:
                 return None
             steps = timeline.build(records, topology, settings.saga_timeout_s)
-            return {"order": records.order, "steps": timeline.as_json(steps)}
-        found = _or_503(lambda: cache.get(("saga", order_id), read, keep_s))
+            return {"saga": records.saga, "steps": timeline.as_json(steps)}
+        found = _or_503(lambda: cache.get(("saga", saga_id), read, keep_s))
         if found is None:
-            raise HTTPException(404, f"no order {order_id}")
+            raise HTTPException(404, f"no saga {saga_id}")
         return found
-
-    @app.get("/api/topology")
-    def topology_json() -> dict[str, Any]:
-        return {"services": [{"name": s.name, "consumer_group": s.consumer_group,
-                              "consumes": list(s.consumes), "produces": list(s.produces),
-                              "dead_letter_topic": s.dead_letter_topic}
-                             for s in topology.services],
-                "edges": [vars(e) for e in topology.edges]}
 
     app.state.collector = collector
     return app

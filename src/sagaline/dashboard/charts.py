@@ -4,6 +4,7 @@ the latest seconds (rows of the few before may still be committing) instead of t
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from sagaline.dashboard.series import Series
@@ -17,8 +18,11 @@ BACKFILL_S = 30.0
 
 
 class Charts:
-    def __init__(self) -> None:
-        self.series = {name: Series() for name in ("finished", "backlog", "oldest", "lag")}
+    def __init__(self, services: Sequence[str] = ()) -> None:
+        """`services`: the declared ones, in order: a line each in the per-service charts
+        (outbox backlog, its oldest row, consumer lag), drawn from the start."""
+        self.series = {name: Series(tuple(services)) for name in ("backlog", "oldest", "lag")}
+        self.series["finished"] = Series()  # a line per outcome, as they come
         self.series["latency"] = Series(QUANTILES)
         self._generation = 0  # the watchers' generation the finished chart was read in
 
@@ -40,6 +44,7 @@ class Charts:
         self._generation = generation
 
     def put_backlog(self, services: dict[str, dict[str, Any]], now: float) -> None:
+        """`core_queries.backlog` of each service read (one not read has no point)."""
         self.series["backlog"].put(int(now), {n: s["pending"] for n, s in services.items()})
         self.series["oldest"].put(int(now), {n: s["oldest_s"] or 0.0
                                              for n, s in services.items()})

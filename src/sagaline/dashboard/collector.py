@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
+from typing import Any
 
 import orjson
 
 from sagaline.core.saga import Saga
-from sagaline.dashboard import core_queries, kafka_view, order_queries, stuck
+from sagaline.dashboard import core_queries, kafka_view, order_queries, sources, stuck
 from sagaline.dashboard.charts import Charts
 from sagaline.dashboard.published import Published
 from sagaline.dashboard.slow_reads import SlowReads
@@ -30,13 +32,14 @@ SLOW_WAIT_S = 2.0
 
 class Collector:
     def __init__(self, settings: DashboardSettings, topology: Saga, dbs: Databases,
-                 watchers: Watchers | None = None) -> None:
+                 watchers: Watchers | None = None,
+                 kafka: kafka_view.KafkaView | None = None) -> None:
         self.settings, self.topology, self.dbs = settings, topology, dbs
         self.watchers = watchers or Watchers(settings.dashboard_linger_s)
-        self.charts = Charts()
-        kafka = kafka_view.KafkaView(settings.kafka_bootstrap_servers,
-                                     settings.kafka_client_config, topology)
-        urls = {s.name: settings.service_url(s.name) for s in topology.services}
+        self.charts = Charts(topology.names)
+        kafka = kafka or kafka_view.KafkaView(settings.kafka_bootstrap_servers,
+                                              settings.kafka_client_config, topology)
+        urls = {name: sources.service_url(settings, topology, name) for name in topology.names}
         self.slow = SlowReads(kafka, urls, topology, dbs, self.charts.series["lag"])
         self.published = Published(self.watchers)
         self.interval_s = settings.dashboard_refresh_s  # longer after a slow refresh
@@ -69,33 +72,50 @@ class Collector:
         now, errors, began = time.time(), list(slow.errors), time.monotonic()
         if slow.generation < generation:
             errors.append("Kafka and readiness: not read yet since the page opened")
-        in_flight, idle, services = {}, [], {}
-        try:
-            with self.dbs.read("order") as conn:
-                in_flight = order_queries.in_flight(conn)
-                idle = order_queries.not_moving(conn, self.settings.stuck_after_s, STUCK_SHOWN)
-                since = self.charts.finished_since(generation, now)
-                self.charts.put_finished(generation, since, now,
-                                         order_queries.finished(conn, since))
-        except Unavailable as exc:
-            errors.append(str(exc))
-        pending = {}
-        for name in self.dbs.names:
-            try:
-                with self.dbs.read(name) as conn:
-                    services[name] = core_queries.backlog(conn)
-                    pending[name] = core_queries.pending_for(conn, [o["order_id"] for o in idle])
-            except Unavailable as exc:
-                errors.append(str(exc))
-        self.charts.put_backlog(services, now)
+        in_flight, idle = self._read_records(generation, now, errors)
+        backlog, pending = self._read_outboxes([s["saga_id"] for s in idle], errors)
+        self.charts.put_backlog(backlog, now)
         evidence = stuck.Evidence(slow.keys, pending, slow.lag, slow.ready)
         stuck_sagas = stuck.analyse(idle, self.topology, evidence, now)
-        for name in self.slow.urls:
-            services.setdefault(name, {}).update(ready=slow.ready.get(name),
-                                                 lag=slow.lag.get(name))
+        letters = Counter(letter["service"] for letter in slow.letters)
+        services = {name: {**backlog.get(name, {}), "ready": slow.ready.get(name),
+                           "lag": slow.lag.get(name), "dead_letters": letters[name]}
+                    for name in self.topology.names}
         self.published.put(generation, orjson.dumps({
             "at": now, "stuck_after_s": self.settings.stuck_after_s, "in_flight": in_flight,
             "services": services, "errors": errors, "stuck": [s.as_json() for s in stuck_sagas],
             "dead_letters": slow.letters,
             "charts": self.charts.columns()}))
         self.interval_s = backed_off(self.settings.dashboard_refresh_s, time.monotonic() - began)
+
+    def _read_records(self, generation: int, now: float, errors: list[str]
+                      ) -> tuple[dict[str, int], list[dict[str, Any]]]:
+        """From the owner's saga records: how many sagas are in each status not final, the
+        ones not moving, and the finished ones of the latest seconds (into the charts)."""
+        not_final = self.topology.statuses.not_final
+        try:
+            with self.dbs.read(self.topology.owner) as conn:
+                in_flight = order_queries.in_flight(conn, not_final)
+                idle = order_queries.not_moving(conn, not_final, self.settings.stuck_after_s,
+                                                STUCK_SHOWN)
+                since = self.charts.finished_since(generation, now)
+                self.charts.put_finished(generation, since, now,
+                                         order_queries.finished(conn, since))
+        except Unavailable as exc:
+            errors.append(str(exc))
+            return {}, []
+        return in_flight, idle
+
+    def _read_outboxes(self, keys: list[str], errors: list[str]
+                       ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, float]]]:
+        """Each service's outbox backlog, and which of `keys` (the stuck candidates) it
+        still holds unpublished rows of."""
+        backlog, pending = {}, {}
+        for name in self.topology.names:
+            try:
+                with self.dbs.read(name) as conn:
+                    backlog[name] = core_queries.backlog(conn)
+                    pending[name] = core_queries.pending_for(conn, keys)
+            except Unavailable as exc:
+                errors.append(str(exc))
+        return backlog, pending

@@ -1,13 +1,19 @@
-"""Read-only connections to the three databases: small pools, every transaction read-only and
-time-bounded on the server, so the dashboard can neither write nor hold a service up."""
+"""Read-only connections to every declared service's database: small pools, every
+transaction read-only and time-bounded on the server, so the dashboard can neither write nor
+hold a service up. Where each service's database and HTTP port are is looked up here only
+(`dsn`, `service_url`)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
+
+from sagaline.core.saga import Saga
+from sagaline.settings import DashboardSettings, SystemSettings, env_prefix
 
 # Read-only at the server; a slow query is cut off rather than left running.
 _OPTIONS = "-c default_transaction_read_only=on -c statement_timeout=3000"
@@ -46,3 +52,38 @@ class Databases:
     def close(self) -> None:
         for pool in self._pools.values():
             pool.close()
+
+
+def databases(settings: SystemSettings, saga: Saga) -> Databases:
+    """A pool per service of `saga`, in its order."""
+    return Databases({name: dsn(settings, name) for name in saga.names})
+
+
+def dsn(settings: SystemSettings, name: str) -> str:
+    """Service `name`'s database (`<NAME>_DB_DSN`)."""
+    found = _by_name(settings, name, "db_dsn")
+    if not found:
+        raise ValueError(f"no database for service {name}: set {env_prefix(name)}_DB_DSN")
+    return found
+
+
+def service_url(settings: DashboardSettings, saga: Saga, name: str) -> str:
+    """Where service `name` answers GET /ready: its SERVICE_URLS entry, else HTTP_HOST and
+    its port (`<NAME>_HTTP_PORT`, else the saga's port for it)."""
+    if name in settings.service_urls:
+        return settings.service_urls[name]
+    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::", "") else settings.http_host
+    return f"http://{host}:{http_port(settings, saga, name)}"
+
+
+def http_port(settings: SystemSettings, saga: Saga, name: str) -> int:
+    """Service `name`'s HTTP port: `<NAME>_HTTP_PORT`, else the saga's port for it."""
+    return int(_by_name(settings, name, "http_port") or saga.http_port(name))
+
+
+def _by_name(settings: SystemSettings, name: str, what: str) -> str | None:
+    # SystemSettings still has a field per seed service (`order_db_dsn`...) until it reads
+    # these by name; meanwhile a service without one is read from its environment variable.
+    field = f"{env_prefix(name)}_{what}".lower()
+    found = getattr(settings, field, None) or os.environ.get(field.upper())
+    return str(found) if found else None

@@ -1,7 +1,7 @@
 """Which sagas are stuck, on which service, and why where that can be known.
 
-A saga not final whose order row has not changed for STUCK_AFTER_S is stuck. The service it
-waits on is the one the saga's status table names for its status.
+A saga not final whose record (the owner's row) has not changed for STUCK_AFTER_S is stuck.
+The service it waits on is the one the saga's status table names for its status.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sagaline.core.saga import Saga
 
 @dataclass(frozen=True)
 class Evidence:
-    """What else is known when the snapshot is taken. `dead_letters`: order id -> where its
-    letters are ("dlq.payment 0:3"); `pending`: service -> order id -> age of its oldest
+    """What else is known when the snapshot is taken. `dead_letters`: saga id -> where its
+    letters are ("dlq.<service> 0:3"); `pending`: service -> saga id -> age of its oldest
     unpublished outbox row; `lag`: service -> messages its consumer group is behind;
     `ready`: service -> answers /ready."""
 
@@ -28,7 +28,7 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Stuck:
-    order_id: str
+    saga_id: str
     status: str
     waiting_on: str
     since_s: float
@@ -48,16 +48,16 @@ def waiting_on(status: str, topology: Saga) -> str:
     return topology.statuses.waiting_on(status) or topology.owner
 
 
-def analyse(orders: Sequence[Mapping[str, Any]], topology: Saga, evidence: Evidence,
+def analyse(sagas: Sequence[Mapping[str, Any]], topology: Saga, evidence: Evidence,
             now: float) -> list[Stuck]:
-    """Each order (not final, not moving) as a stuck saga with its likely causes."""
-    return [_one(o, topology, evidence, now) for o in orders]
+    """Each saga record (not final, not moving) as a stuck saga with its likely causes."""
+    return [_one(s, topology, evidence, now) for s in sagas]
 
 
-def _one(order: Mapping[str, Any], topology: Saga, evidence: Evidence,
+def _one(saga: Mapping[str, Any], topology: Saga, evidence: Evidence,
          now: float) -> Stuck:
-    key = order["order_id"]
-    service = waiting_on(order["status"], topology)
+    key = saga["saga_id"]
+    service = waiting_on(saga["status"], topology)
     causes = [f"dead letter on {where}" for where in evidence.dead_letters.get(key, [])]
     causes += [f"unpublished outbox row in {s} ({keys[key]:.0f} s old)"
                for s, keys in evidence.pending.items() if key in keys]
@@ -65,5 +65,5 @@ def _one(order: Mapping[str, Any], topology: Saga, evidence: Evidence,
         causes.append(f"{service} is not ready")
     if (lag := evidence.lag.get(service, 0)) > 0:
         causes.append(f"{service} consumer lag: {lag} messages")
-    return Stuck(key, order["status"], service, max(0.0, now - order["updated_at"]),
+    return Stuck(key, saga["status"], service, max(0.0, now - saga["updated_at"]),
                  tuple(causes))

@@ -1,7 +1,9 @@
 // The dashboard page: one server-sent stream of shared snapshots; the saga list and the open
 // timeline are fetched again with each snapshot (the server caches them per interval).
+// Everything about the saga itself (its services: lanes, cards, graph; its statuses: filter,
+// colours, in-flight cards) comes from GET /api/saga: nothing here names a service or status.
 "use strict";
-const state = { open: null, status: "", charts: {}, snapshot: null };
+const state = { open: null, status: "", charts: {}, snapshot: null, saga: null };
 window.sagaDashboard = state; // for the browser tests
 
 const $ = (sel) => document.querySelector(sel);
@@ -43,15 +45,28 @@ function drawChart(name, cols) {
   state.charts[name] = { names: cols.names.join("|"), plot: new uPlot(opts, data, el) };
 }
 
+// A status's colour from the declaration: the successful final status, another final one,
+// or one still in flight.
+function statusClass(status) {
+  const final = state.saga.statuses.final;
+  return status === final[0] ? "status-success" : final.includes(status) ? "status-failed" : "status-open";
+}
+
+const lanes = () => state.saga.services.map((s) => s.name);
+
+function serviceCard(name, v) {
+  const title = `${name}: ${v.ready === false ? "NOT READY" : "ready"}; lag ${v.lag ?? "?"}; ` +
+    `oldest ${v.oldest_s ? v.oldest_s.toFixed(1) + " s" : "-"}; dead letters ${v.dead_letters ?? "?"}`;
+  const div = card(title, `${v.pending ?? "?"} pending`, v.ready === false);
+  div.dataset.service = name;
+  return div;
+}
+
 function renderOverview(s) {
   const inFlight = $("#in-flight");
-  inFlight.replaceChildren(...Object.entries(s.in_flight).map(([k, v]) => card(`in flight: ${k}`, v)),
+  inFlight.replaceChildren(...state.saga.statuses.not_final.map((k) => card(`in flight: ${k}`, s.in_flight[k] ?? "?")),
                            card("stuck", s.stuck.length, s.stuck.length > 0));
-  const services = $("#services");
-  services.replaceChildren(...Object.entries(s.services).map(([name, v]) =>
-    card(`${name}: ${v.ready === false ? "NOT READY" : "ready"}; lag ${v.lag ?? "?"}; ` +
-         `oldest ${v.oldest_s ? v.oldest_s.toFixed(1) + " s" : "-"}`, `${v.pending ?? "?"} pending`,
-         v.ready === false)));
+  $("#services").replaceChildren(...lanes().map((name) => serviceCard(name, s.services[name] || {})));
   markServices($("#topology"), s.services);
   $("#errors").replaceChildren(...s.errors.map((e) => { const li = document.createElement("li"); li.textContent = e; return li; }));
 }
@@ -59,10 +74,10 @@ function renderOverview(s) {
 function renderStuck(stuck) {
   const items = stuck.map((x) => {
     const li = document.createElement("li");
-    li.dataset.orderId = x.order_id;
+    li.dataset.sagaId = x.saga_id;
     const a = document.createElement("a");
-    a.textContent = short(x.order_id);
-    a.onclick = () => openSaga(x.order_id);
+    a.textContent = short(x.saga_id);
+    a.onclick = () => openSaga(x.saga_id);
     const label = document.createElement("span");
     label.className = "label";
     label.textContent = ` ${x.label} `;
@@ -100,29 +115,27 @@ async function getJson(url) {
 async function refreshSagas() {
   const rows = await getJson(state.status ? `/api/sagas?limit=25&status=${encodeURIComponent(state.status)}` : "/api/sagas?limit=25");
   if (!rows) return;
-  const stuck = new Set((state.snapshot?.stuck || []).map((x) => x.order_id));
+  const stuck = new Set((state.snapshot?.stuck || []).map((x) => x.saga_id));
   const body = $("#sagas tbody");
   body.replaceChildren();
   for (const o of rows) {
     const row = body.insertRow();
-    row.dataset.orderId = o.order_id;
-    if (o.order_id === state.open) row.className = "open";
-    row.onclick = () => openSaga(o.order_id);
-    cell(row, short(o.order_id));
-    cell(row, o.status + (stuck.has(o.order_id) ? " (stuck)" : ""), `status-${o.status}`);
+    row.dataset.sagaId = o.saga_id;
+    if (o.saga_id === state.open) row.className = "open";
+    row.onclick = () => openSaga(o.saga_id);
+    cell(row, short(o.saga_id));
+    cell(row, o.status + (stuck.has(o.saga_id) ? " (stuck)" : ""), statusClass(o.status));
     cell(row, o.reason); cell(row, o.total_amount); cell(row, fmtTime(o.created_at));
     cell(row, o.finished_at ? `${Math.round((o.finished_at - o.created_at) * 1000)} ms` : "…");
   }
 }
 
-const LANES = ["order", "payment", "inventory"];
-
 async function refreshTimeline() {
   if (!state.open) return;
   const saga = await getJson(`/api/sagas/${state.open}`);
   if (!saga) return;
-  const o = saga.order;
-  $("#timeline-title").textContent = `${short(o.order_id)}: ${o.status}${o.reason ? " (" + o.reason + ")" : ""}`;
+  const o = saga.saga;
+  $("#timeline-title").textContent = `${short(o.saga_id)}: ${o.status}${o.reason ? " (" + o.reason + ")" : ""}`;
   const body = $("#timeline tbody");
   body.replaceChildren();
   for (const s of saga.steps) {
@@ -130,7 +143,7 @@ async function refreshTimeline() {
     row.className = `step step-${s.kind}` + (s.expected ? " step-expected" : "");
     row.dataset.service = s.service;
     cell(row, Math.round((s.at - o.created_at) * 1000));
-    for (const lane of LANES) cell(row, lane === s.service ? s.label : "");
+    for (const lane of lanes()) cell(row, lane === s.service ? s.label : "");
   }
 }
 
@@ -151,10 +164,33 @@ function onSnapshot(s) {
   refreshTimeline();
 }
 
+// What follows from the declaration alone: the filter's statuses, the timeline's lanes (one
+// per service, in the saga's order) and the topology graph.
+function renderDeclared(saga) {
+  const filter = $("#status-filter");
+  for (const status of saga.statuses.all) {
+    const option = document.createElement("option");
+    option.textContent = status;
+    filter.append(option);
+  }
+  filter.onchange = (e) => { state.status = e.target.value; refreshSagas(); };
+  const head = $("#timeline thead tr");
+  for (const lane of lanes()) {
+    const th = document.createElement("th");
+    th.textContent = lane;
+    th.dataset.service = lane;
+    head.append(th);
+  }
+  drawTopology($("#topology"), saga);
+}
+
 async function main() {
-  $("#status-filter").onchange = (e) => { state.status = e.target.value; refreshSagas(); };
-  const topo = await getJson("/api/topology");
-  if (topo) drawTopology($("#topology"), topo);
+  // Nothing can be drawn without the declaration; the server answers it without any read.
+  while (!(state.saga = await getJson("/api/saga").catch(() => null))) {
+    $("#updated").textContent = "waiting for the dashboard…";
+    await new Promise((done) => setTimeout(done, 1000));
+  }
+  renderDeclared(state.saga);
   const events = new EventSource("/api/events");
   events.onmessage = (e) => onSnapshot(JSON.parse(e.data));
   events.onerror = () => { $("#updated").textContent = "reconnecting…"; };

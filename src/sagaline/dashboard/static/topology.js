@@ -1,5 +1,6 @@
-// Draws the declared topology (GET /api/topology) as an SVG: one box per service, one arrow
-// per producer -> consumer pair labelled with its topics (forward above, backward below).
+// Draws the declared topology (GET /api/saga: its services and edges) as an SVG: one box per
+// service in the saga's order, one arrow per producer -> consumer pair labelled with its
+// topics (forward above, backward below).
 "use strict";
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -11,7 +12,7 @@ function svgEl(name, attrs, text) {
 }
 
 function drawTopology(container, topo) {
-  const width = 700, height = 220, y = 110;
+  const width = Math.max(700, 200 * topo.services.length), height = 220, y = 110;
   const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
   const defs = svgEl("defs", {});
   const marker = svgEl("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5,

@@ -15,7 +15,7 @@ from sagaline.core.runtime.compose import Parts
 from sagaline.core.saga import Saga, Service
 from sagaline.core.status_machine import StatusMachine
 from sagaline.seed_saga import topics
-from sagaline.seed_saga.order import api, audit
+from sagaline.seed_saga.order import api, audit, timeline
 from sagaline.seed_saga.order.handlers import advance
 from sagaline.seed_saga.order.metrics import InFlight, SagaMetrics
 from sagaline.seed_saga.order.repository import OrderUnitOfWork, PostgresOrderUnitOfWork
@@ -58,4 +58,4 @@ def declare(statuses: StatusMachine) -> Service[OrderUnitOfWork]:
         produces=(topics.ORDER_CREATED,  # place_order (POST /orders)
                   topics.ORDER_CANCELLED),  # cancel_overdue (the saga deadline)
         settings=OrderSettings, parts=parts, http_port=4001,
-        audit=audit.AUDIT)
+        audit=audit.AUDIT, timeline=timeline.TIMELINE)
