@@ -9,7 +9,7 @@ from sagaline.core.observability.metrics import ServiceMetrics
 from sagaline.core.runtime.compose import Parts
 from sagaline.core.saga import Saga, Service
 from sagaline.seed_saga import topics
-from shipping import api
+from shipping import api, audit, timeline
 from shipping.events import SHIPPING_FAILED, SHIPPING_SCHEDULED
 from shipping.fakes import FakeShippingUnitOfWork
 from shipping.handlers import (
@@ -41,4 +41,5 @@ SERVICE = Service[ShippingUnitOfWork](
     },
     produces=(SHIPPING_SCHEDULED, SHIPPING_FAILED),
     compensations=frozenset({topics.ORDER_CANCELLED}),  # cancel or void
-    settings=ShippingSettings, parts=parts, fake=FakeShippingUnitOfWork)
+    settings=ShippingSettings, parts=parts, fake=FakeShippingUnitOfWork,
+    audit=audit.AUDIT, timeline=timeline.TIMELINE)
