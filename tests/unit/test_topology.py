@@ -1,6 +1,6 @@
-"""The declared topology agrees with the README's topic table, with topics.SAGA.topics, with
-the services' code (what they emit, where their handlers live) and with their consumer
-groups; and its API refuses what cannot be wired."""
+"""The declared saga agrees with the topic table of docs/reference.md, with the services'
+code (what they emit, where their handlers live) and with the seed's consumer groups; and
+its API refuses what cannot be wired."""
 
 from __future__ import annotations
 
@@ -22,14 +22,14 @@ from sagaline.settings import ServiceSettings
 from tests.fakes import FakePaymentUnitOfWork
 
 pytestmark = pytest.mark.unit
-README = Path(__file__).parents[2] / "README.md"
+REFERENCE = Path(__file__).parents[2] / "docs" / "reference.md"
 NAMES = [s.name for s in SAGA.services]
 
 
-def readme_topic_rows() -> list[tuple[list[str], str, str]]:
-    """(topics, produced by, consumed by) of each row of the README's topic table."""
-    text = README.read_text()
-    section = text[text.index("| topic |", text.index("**Topics**")):]
+def reference_topic_rows() -> list[tuple[list[str], str, str]]:
+    """(topics, produced by, consumed by) of each row of the reference's topic table."""
+    text = REFERENCE.read_text()
+    section = text[text.index("| topic |", text.index("### Topics")):]
     rows = []
     for line in section[:section.index("\n\n")].splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -42,14 +42,14 @@ def services_named(cell: str) -> set[str]:
     return {name for name in NAMES if re.search(rf"\b{name}\b(?!')", cell)}
 
 
-def test_the_readme_names_every_declared_topic_once() -> None:
-    named = [t for row_topics, _, _ in readme_topic_rows() for t in row_topics]
+def test_the_reference_names_every_declared_topic_once() -> None:
+    named = [t for row_topics, _, _ in reference_topic_rows() for t in row_topics]
     assert sorted(named) == sorted(SAGA.topics)
 
 
-@pytest.mark.parametrize(("row_topics", "produced", "consumed"), readme_topic_rows(),
-                         ids=[",".join(row[0]) for row in readme_topic_rows()])
-def test_the_readme_topic_table_agrees_with_the_topology(
+@pytest.mark.parametrize(("row_topics", "produced", "consumed"), reference_topic_rows(),
+                         ids=[",".join(row[0]) for row in reference_topic_rows()])
+def test_the_reference_topic_table_agrees_with_the_topology(
         row_topics: list[str], produced: str, consumed: str) -> None:
     for topic in row_topics:
         producer = SAGA.producer_of(topic)
