@@ -152,13 +152,7 @@ def test_every_cited_repository_path_exists(doc: Path) -> None:
 
 
 # Docs others are bringing up to date: strict, so the mark must go when they are.
-STALE_MODULES = {"deploy.md": "names sagaline.seed_saga.topics.ALL_TOPICS and "
-                              "sagaline.seed_saga.topology, both gone: for deploy.md's owner"}
-
-
-@pytest.mark.parametrize("doc", [
-    pytest.param(d, marks=pytest.mark.xfail(strict=True, reason=STALE_MODULES[d.name]))
-    if d.name in STALE_MODULES else d for d in DOCS], ids=lambda d: d.name)
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
 def test_every_cited_module_exists(doc: Path) -> None:
     names = [c for c in CODE.findall(prose(doc)) if MODULE.fullmatch(c)]
     assert [m for name in names if (m := missing_module(name))] == []
