@@ -19,6 +19,7 @@ from confluent_kafka import Producer
 from sagaline import demo, saga_choice
 from sagaline.dashboard import sources
 from sagaline.devstack import Stack
+from sagaline.ops import stock, targets
 from tests.browser.conftest import STUCK_AFTER_S, Watched
 
 # The README's picture is refreshed on request (UPDATE_SCREENSHOT=1), so a test run leaves the
@@ -131,17 +132,14 @@ def test_the_charts_draw_data_under_load(page: Watched, orders: httpx.Client) ->
 
 
 def test_screenshot_after_a_demo_like_run(page: Watched, services: Stack) -> None:
-    s = services.settings
-    host = "http://127.0.0.1"
-    with httpx.Client(base_url=f"{host}:{s.order_http_port}", timeout=10) as order, \
-            httpx.Client(base_url=f"{host}:{s.inventory_http_port}", timeout=10,
-                         headers=s.admin_headers()) as inventory:
-        scarce = f"DEMO-SCARCE-{uuid.uuid4().hex[:6]}"
-        inventory.post(f"/stock/{scarce}", json={"quantity": 2}).raise_for_status()
-        placed = demo.plan(uuid.uuid4().hex[:6], 30, s.starting_credit, scarce)
-        demo.place_all(order, placed)
-        demo.follow(order, placed, timeout_s=30)
-    refunded = next(p.order_id for p in reversed(placed)  # the newest: on the first page
+    s, saga = services.settings, saga_choice.load()
+    scarce = f"DEMO-SCARCE-{uuid.uuid4().hex[:6]}"
+    stock.add(s, saga, scarce, 2)
+    placed = demo.plan(saga, uuid.uuid4().hex[:6], 30, s.starting_credit, scarce)
+    with httpx.Client(base_url=targets.base_url(s, saga, saga.owner), timeout=10) as owner:
+        demo.place_all(owner, saga, placed)
+        demo.follow(owner, saga, placed, timeout_s=30)
+    refunded = next(p.saga_id for p in reversed(placed)  # the newest: on the first page
                     if (p.outcome or {}).get("reason") == "OUT_OF_STOCK")
     page.page.wait_for_timeout(2_000)
     page.page.locator(f'#sagas tr[data-saga-id="{refunded}"]').click()

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from sagaline import audit
-from sagaline.chaos.load import OrderStream
+from sagaline.chaos.load import SagaStream
 from sagaline.devstack import Stack
 from sagaline.devstack.shape import replica_port
 from sagaline.seed_saga import ORDER, SERVICES
@@ -27,7 +27,7 @@ RESULTS = "failover.jsonl"  # in the stack dir: one line per case, for docs/perf
 class Run:
     stack: Stack
     started: datetime
-    streams: list[OrderStream]
+    streams: list[SagaStream]
     marks: dict[str, datetime] = field(default_factory=dict)
 
     def mark(self, name: str) -> datetime:
@@ -40,7 +40,7 @@ def under_load(stack: Stack, replicas: int = 1, warm_s: float = 2.0) -> Iterator
     """Orders from `replicas` streams (one per order replica) while the block runs; then
     everything the case must end with is checked."""
     base = stack.settings.order_http_port
-    streams = [OrderStream(f"http://127.0.0.1:{replica_port(base, r)}", RATE_PER_S).start()
+    streams = [SagaStream(f"http://127.0.0.1:{replica_port(base, r)}", RATE_PER_S).start()
                for r in range(1, replicas + 1)]
     run = Run(stack, datetime.now(UTC) - timedelta(seconds=1), streams)
     time.sleep(warm_s)

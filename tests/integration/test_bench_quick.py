@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sagaline import saga_choice
+from sagaline.bench import measure
 from sagaline.bench.config import BenchConfig
 from sagaline.bench.harness import run
 from sagaline.devstack import Stack
@@ -26,7 +28,8 @@ def number(value: object) -> bool:
 @pytest.mark.timeout(180)
 def test_quick_run_writes_well_formed_results(services: Stack, tmp_path: Path) -> None:
     config = BenchConfig(out_dir=tmp_path).quick_mode()
-    run(services.settings, config, say=lambda _line: None)
+    saga = saga_choice.load()
+    run(services.settings, config, say=lambda _line: None, saga=saga)
 
     latest = json.loads((tmp_path / "latest.json").read_text())
     assert all(key in latest for key in TOP_FIELDS)
@@ -37,9 +40,15 @@ def test_quick_run_writes_well_formed_results(services: Stack, tmp_path: Path) -
     for key in ("max_sustained_sagas_per_s", "baseline_max_sagas_per_s",
                 "postgres_insert_tps", "commits_per_saga", "idle_cpu_pct_of_one_core"):
         assert number(latest[key]), key
-    assert {"kafka", "order", "payment", "inventory"} <= set(latest["peak_rss_mb"])
+    assert {"kafka", *saga.names} <= set(latest["peak_rss_mb"])
     assert latest["machine"]["cores"] >= 1
-    assert {"kafka", "order", "postgres-order"} <= set(latest["idle"]["pct_of_one_core"])
+    assert {"kafka", *saga.names, *(f"postgres-{name}" for name in saga.names)} \
+        <= set(latest["idle"]["pct_of_one_core"])
+    hops = latest["steps"][0]["hops"]  # every service's relay, the owner's first edge
+    first = next(e for e in saga.edges if e.producer == saga.owner)
+    assert {f"outbox_{name}_commit_to_broker_ack" for name in saga.names} <= set(hops)
+    assert hops[f"http_send_to_{saga.owner}_row"]["count"] > 0
+    assert hops[measure.hop_name(first)]["count"] > 0
     assert latest["relay_drain"][0]["complete"]
     assert latest["warm_up"]["sagas_finished"] > 0  # the stack was warmed, unmeasured
     assert (tmp_path / "latest-latency.png").stat().st_size > 0

@@ -15,7 +15,7 @@ __all__ = ["SEED_LIKE", "seed_like_services"]
 
 @contextmanager
 def seed_like_services(settings: StackSettings) -> Iterator[Stack]:
-    """Run the block with the three services in the seed-like configuration; always restore
+    """Run the block with every service in the seed-like configuration; always restore
     the normal one afterwards. Yields the Stack that started the seed-like services."""
     normal = Stack(settings)
     seed_like = normal.with_services(module="sagaline.bench.seed_like")

@@ -8,12 +8,15 @@ from pathlib import Path
 
 from sagaline.bench.config import BenchConfig
 from sagaline.bench.harness import run
+from sagaline.core.saga import Saga
 from sagaline.devstack import Stack, StackError
 from sagaline.settings import stack_settings
 
 
 def main(quick: bool, steps: str, step_seconds: float, baseline: bool, out_dir: Path,
-         say: Callable[[str], None], warm_up_seconds: float = 30.0) -> int:
+         say: Callable[[str], None], warm_up_seconds: float = 30.0,
+         saga: Saga | None = None) -> int:
+    """`saga`: the one the running stack runs (the chosen one when None)."""
     config = BenchConfig(step_s=step_seconds, baseline=baseline, out_dir=out_dir,
                          warm_up_s=warm_up_seconds)
     if quick:
@@ -22,7 +25,7 @@ def main(quick: bool, steps: str, step_seconds: float, baseline: bool, out_dir: 
         config = replace(config, steps=tuple(int(s) for s in steps.split(",") if s.strip()))
     try:
         # As the running stack's shape has them: every Kafka node, its replication factor.
-        run(Stack(stack_settings()).settings, config, say)
+        run(Stack(stack_settings()).settings, config, say, saga)
     except StackError as err:
         say(f"error: {err}")
         return 1

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import httpx
 
-from sagaline.bench.loadgen import JSON, body
+from sagaline.bench.loadgen import JSON
 
 _CTX = mp.get_context("spawn")
 _BODY = b'{"orderId":"00000000-0000-0000-0000-000000000000","status":"PENDING"}'
@@ -45,10 +45,9 @@ def _serve(port: int, seconds: float) -> None:
     asyncio.run(main())
 
 
-async def _hammer(lib: str, url: str, seconds: float, concurrency: int) -> int:
+async def _hammer(lib: str, url: str, payload: bytes, seconds: float, concurrency: int) -> int:
     done = 0
     end = time.monotonic() + seconds
-    payload = body("cap-user")
 
     async def worker(send: Any) -> None:
         nonlocal done
@@ -71,13 +70,14 @@ async def _hammer(lib: str, url: str, seconds: float, concurrency: int) -> int:
     return done
 
 
-def _client(lib: str, url: str, seconds: float, concurrency: int, out: Any) -> None:
-    out.put(asyncio.run(_hammer(lib, url, seconds, concurrency)))
+def _client(lib: str, url: str, payload: bytes, seconds: float, concurrency: int,
+            out: Any) -> None:
+    out.put(asyncio.run(_hammer(lib, url, payload, seconds, concurrency)))
 
 
-def _rate(lib: str, url: str, seconds: float, processes: int) -> float:
+def _rate(lib: str, url: str, payload: bytes, seconds: float, processes: int) -> float:
     out: Any = _CTX.Queue()
-    kids = [_CTX.Process(target=_client, args=(lib, url, seconds, 64, out))
+    kids = [_CTX.Process(target=_client, args=(lib, url, payload, seconds, 64, out))
             for _ in range(processes)]
     for k in kids:
         k.start()
@@ -87,15 +87,17 @@ def _rate(lib: str, url: str, seconds: float, processes: int) -> float:
     return round(total / seconds, 1)
 
 
-def measure(seconds: float, port: int = 4099) -> dict[str, float]:
-    """Requests per second for each client variant against the stub (one core serves it)."""
+def measure(seconds: float, path: str, payload: bytes, port: int = 4099) -> dict[str, float]:
+    """Requests per second for each client variant posting `payload` (a saga's request) to
+    `path` of the stub (one core serves it)."""
     variants = [("aiohttp", 1), ("httpx", 1), ("aiohttp", 2)]
     server = _CTX.Process(target=_serve, args=(port, (seconds + 3) * len(variants) + 10))
     server.start()
     time.sleep(1.0)
     try:
-        url = f"http://127.0.0.1:{port}/orders"
-        return {f"{lib}_x{n}_req_per_s": _rate(lib, url, seconds, n) for lib, n in variants}
+        url = f"http://127.0.0.1:{port}{path}"
+        return {f"{lib}_x{n}_req_per_s": _rate(lib, url, payload, seconds, n)
+                for lib, n in variants}
     finally:
         server.kill()
         server.join(5)

@@ -23,7 +23,7 @@ class BenchConfig:
     closed_window: int = 400  # sagas in flight in the closed loop
     processes: int = 1  # load-generator processes (see docs/performance.md for why one)
     max_inflight: int = 512  # HTTP requests in flight per load process
-    users: int = 2000  # orders spread over this many new users per run
+    users: int = 2000  # sagas spread over this many new users per run
     baseline: bool = True
     baseline_s: float = 30.0
     baseline_window: int = 300  # > 33/s x ~3 s latency, or Little's law caps it

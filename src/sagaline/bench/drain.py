@@ -1,6 +1,6 @@
 """How fast the core's relay drains an outbox backlog to Kafka: N rows inserted at once into
-a scratch schema of the order database (the service's own outbox is untouched), then the
-relay's own `publish_batch` called until nothing is pending, timed."""
+a scratch schema of one service's database (its own outbox is untouched), then the relay's
+own `publish_batch` called until nothing is pending, timed."""
 
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ FROM generate_series(1, %(rows)s) AS g
 """
 
 
-def relay_drain(settings: StackSettings, rows: int, batch_size: int,
+def relay_drain(settings: StackSettings, base: str, rows: int, batch_size: int,
                 timeout_s: float = 300.0) -> dict[str, Any]:
-    """Events per second the relay publishes (and marks) while draining `rows` rows."""
-    base = settings.order_db_dsn
+    """Events per second the relay publishes (and marks) while draining `rows` rows from a
+    scratch schema in the database at `base`."""
     schema = f"bench_drain_{uuid.uuid4().hex[:10]}"
     ensure_topics(settings.kafka_bootstrap_servers, [DRAIN_TOPIC],
                   settings.topic_partitions, settings.kafka_client_config,

@@ -36,11 +36,11 @@ class Fleet:
         self._out: Any = _CTX.Queue()
         self.start_at = time.time() + lead_s
         share = 1.0 / processes
-        users = plan.users
+        bodies = plan.bodies
         self._children = []
         for n in range(processes):
             part = replace(
-                plan, start_at=self.start_at, users=users[n::processes] or users,
+                plan, start_at=self.start_at, bodies=bodies[n::processes] or bodies,
                 rate=plan.rate * share if plan.rate else None,
                 window=max(1, round(plan.window * share)),
                 max_requests=max(1, plan.max_requests // processes))

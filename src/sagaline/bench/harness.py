@@ -10,19 +10,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
+from sagaline import saga_choice
 from sagaline.bench import baseline, clientcap, dbstats, drain, idle, limits, machine
 from sagaline.bench import summary as report
 from sagaline.bench.config import BenchConfig
 from sagaline.bench.procstats import ProcSampler
 from sagaline.bench.steps import Harness
+from sagaline.core.saga import Saga
 from sagaline.devstack import Stack, StackError
+from sagaline.ops import targets
 from sagaline.settings import ServiceSettings, StackSettings
 
 Say = Callable[[str], None]
 
 
-def run(settings: StackSettings, config: BenchConfig, say: Say = print) -> dict[str, Any]:
-    """Run everything against the already running stack; returns (and writes) the results."""
+def run(settings: StackSettings, config: BenchConfig, say: Say = print,
+        saga: Saga | None = None) -> dict[str, Any]:
+    """Run everything against the already running stack of `saga` (the chosen one when
+    None); returns (and writes) the results."""
+    saga = saga or saga_choice.load()
     stack = Stack(settings)
     machine.require_running(stack)
     result: dict[str, Any] = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -32,22 +40,24 @@ def run(settings: StackSettings, config: BenchConfig, say: Say = print) -> dict[
         result["idle"] = idle.measure(stack, config.idle_s)
     if config.client_capacity_s:
         say("client capacity (stub server) ...")
-        result["client_capacity"] = clientcap.measure(config.client_capacity_s)
+        sample = orjson.dumps(saga.sample_request("cap-user"))
+        result["client_capacity"] = clientcap.measure(config.client_capacity_s,
+                                                      saga.start_path, sample)
     if config.limits:
-        _limits(settings, config, result, say)
-    machine.ensure_stock(settings, 2_000_000)
+        _limits(settings, saga, config, result, say)
+    machine.ensure_stock(settings, saga, 2_000_000)
     tag = f"bench-{uuid.uuid4().hex[:8]}-"
     users = tuple(f"{tag}{n}" for n in range(config.users))
     sampler = ProcSampler(machine.pids(stack)).start()
     try:
-        harness = Harness(settings, config, sampler, users, tag)
+        harness = Harness(settings, saga, config, sampler, users, tag)
         if config.warm_up_s:
             result["warm_up"] = _warm_up(harness, config, say)
         result["steps"] = _open_steps(harness, config, say)
         say("closed loop ...")
         result["closed_loop"] = harness.closed_run(config.closed_loop_s, config.closed_window)
         if config.drain_rows:
-            result["relay_drain"] = _drains(settings, config, say)
+            result["relay_drain"] = _drains(settings, saga, config, say)
         if config.baseline:
             result["baseline"] = _baseline(harness, stack, say)
         result["peak_rss_mb"] = sampler.peaks()
@@ -60,10 +70,11 @@ def run(settings: StackSettings, config: BenchConfig, say: Say = print) -> dict[
     return result
 
 
-def _limits(settings: StackSettings, config: BenchConfig, result: dict[str, Any], say: Say) -> None:
+def _limits(settings: StackSettings, saga: Saga, config: BenchConfig, result: dict[str, Any],
+            say: Say) -> None:
     say("pgbench single-row inserts ...")
     result["postgres_insert"] = limits.pgbench_insert_tps(
-        settings.order_db_dsn, config.pgbench_s, config.pgbench_clients)
+        targets.dsn(settings, saga.owner), config.pgbench_s, config.pgbench_clients)
     say("kafka round trip ...")
     result["kafka_round_trip"] = limits.kafka_round_trip(settings, config.kafka_rtt_messages)
 
@@ -95,12 +106,14 @@ def _saturated(step: dict[str, Any]) -> bool:
                 or step["sagas_unfinished"])
 
 
-def _drains(settings: StackSettings, config: BenchConfig, say: Say) -> list[dict[str, Any]]:
+def _drains(settings: StackSettings, saga: Saga, config: BenchConfig,
+            say: Say) -> list[dict[str, Any]]:
     out = []
     default_batch = ServiceSettings.model_fields["relay_batch_size"].default
     for batch in sorted({default_batch, 5000}):
         say(f"relay drain of {config.drain_rows} rows, batch {batch} ...")
-        out.append(drain.relay_drain(settings, config.drain_rows, batch))
+        out.append(drain.relay_drain(settings, targets.dsn(settings, saga.owner),
+                                     config.drain_rows, batch))
     return out
 
 
@@ -115,8 +128,8 @@ def _baseline(harness: Harness, stack: Stack, say: Say) -> dict[str, Any]:
     finally:
         harness.sampler.targets.update(machine.pids(stack))
     result["settings"] = baseline.SEED_LIKE
-    left = dbstats.wait_drained(harness.settings, time.time() - 3600, harness.run_tag,
-                                c.drain_timeout_s)
+    left = dbstats.wait_drained(harness.settings, harness.saga, time.time() - 3600,
+                                harness.run_tag, c.drain_timeout_s)
     result["unfinished_after_restore"] = left
     return result
 

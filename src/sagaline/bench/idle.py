@@ -1,5 +1,5 @@
 """What the stack costs with nothing to do: CPU of each process tree (the services, Kafka,
-the three Postgres servers; the dashboard, a reader, apart) over a quiet stretch, from the
+the Postgres servers; the dashboard, a reader, apart) over a quiet stretch, from the
 kernel's counters. Measured first in a run, before any load leaves work behind (a
 checkpoint, autovacuum, a JIT still compiling)."""
 

@@ -1,12 +1,13 @@
-"""Load against `POST /orders`: open loop at a fixed rate, or closed loop with a bounded number
-of sagas in flight. Each load process runs one asyncio loop on aiohttp with keep-alive
-connections. Every loop is bounded in count and time; traffic goes only to 127.0.0.1."""
+"""Load against the saga's owner (`POST /orders` for the seed's): open loop at a fixed rate,
+or closed loop with a bounded number of sagas in flight. Each load process runs one asyncio
+loop on aiohttp with keep-alive connections. Every loop is bounded in count and time; traffic
+goes only to 127.0.0.1."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,13 +15,23 @@ from urllib.parse import urlsplit
 import aiohttp
 import orjson
 
+from sagaline.core.saga import Saga
+from sagaline.ops import targets
+from sagaline.settings import SystemSettings
+
 JSON = {"Content-Type": "application/json"}
+
+
+def bodies(saga: Saga, users: Sequence[str]) -> tuple[bytes, ...]:
+    """An ordinary saga's request for each user (`Saga.sample_request`), encoded once."""
+    return tuple(orjson.dumps(saga.sample_request(user)) for user in users)
 
 
 @dataclass(frozen=True)
 class LoadPlan:
-    url: str  # http://127.0.0.1:4001/orders
-    users: tuple[str, ...]
+    url: str  # the owner's start path, e.g. http://127.0.0.1:4001/orders
+    bodies: tuple[bytes, ...]  # sent in turn (one per user: see `bodies`)
+    id_field: str  # where the answer names the saga (Saga.key_field)
     duration_s: float
     start_at: float  # wall clock (time.time()) at which to begin
     rate: float | None = None  # open loop: requests per second from this process
@@ -33,9 +44,17 @@ class LoadPlan:
             raise ValueError(f"load goes only to 127.0.0.1, not {self.url}")
 
 
+def plan_for(saga: Saga, settings: SystemSettings, users: Sequence[str], duration_s: float,
+             **how: Any) -> LoadPlan:
+    """A plan that starts ordinary sagas of `users` at the saga's owner; `how`: the rest of
+    LoadPlan's fields (rate or window, limits)."""
+    return LoadPlan(targets.owner_url(settings, saga), bodies(saga, users), saga.key_field,
+                    duration_s, 0.0, **how)
+
+
 @dataclass
 class LoadResult:
-    sent: list[tuple[str, float]] = field(default_factory=list)  # (orderId, wall send time)
+    sent: list[tuple[str, float]] = field(default_factory=list)  # (saga id, wall send time)
     lag_ms: list[float] = field(default_factory=list)  # open loop: send time - schedule
     errors: int = 0
     error_sample: list[str] = field(default_factory=list)
@@ -46,19 +65,14 @@ class LoadResult:
             self.error_sample.append(what)
 
 
-def body(user: str) -> bytes:
-    return orjson.dumps(
-        {"userId": user, "totalAmount": 1, "items": [{"sku": "SKU-1", "quantity": 1}]})
-
-
-async def _post(session: aiohttp.ClientSession, plan: LoadPlan, user: str,
+async def _post(session: aiohttp.ClientSession, plan: LoadPlan, body: bytes,
                 result: LoadResult, slots: asyncio.Semaphore) -> None:
     sent = time.time()
     try:
-        async with session.post(plan.url, data=body(user), headers=JSON) as resp:
+        async with session.post(plan.url, data=body, headers=JSON) as resp:
             raw = await resp.read()
             if resp.status == 201:
-                result.sent.append((orjson.loads(raw)["orderId"], sent))
+                result.sent.append((orjson.loads(raw)[plan.id_field], sent))
             else:
                 result.error(f"HTTP {resp.status}: {raw[:200]!r}")
     except (aiohttp.ClientError, TimeoutError) as exc:
@@ -78,7 +92,7 @@ async def _open_loop(session: aiohttp.ClientSession, plan: LoadPlan, result: Loa
             await asyncio.sleep(delay)
         await slots.acquire()
         result.lag_ms.append((time.time() - due) * 1000)
-        _spawn(tasks, _post(session, plan, plan.users[i % len(plan.users)], result, slots))
+        _spawn(tasks, _post(session, plan, plan.bodies[i % len(plan.bodies)], result, slots))
 
 
 async def _closed_loop(session: aiohttp.ClientSession, plan: LoadPlan, result: LoadResult,
@@ -87,13 +101,14 @@ async def _closed_loop(session: aiohttp.ClientSession, plan: LoadPlan, result: L
     end = plan.start_at + plan.duration_s
     issued = 0
     while time.time() < end and issued < plan.max_requests:
-        # In flight: requests not answered yet, plus accepted orders not final yet.
+        # In flight: requests not answered yet, plus accepted sagas not final yet.
         unanswered = issued - len(result.sent) - result.errors
         if unanswered + unfinished() >= plan.window:
             await asyncio.sleep(0.002)
             continue
         await slots.acquire()
-        _spawn(tasks, _post(session, plan, plan.users[issued % len(plan.users)], result, slots))
+        body = plan.bodies[issued % len(plan.bodies)]
+        _spawn(tasks, _post(session, plan, body, result, slots))
         issued += 1
 
 
@@ -105,7 +120,7 @@ def _spawn(tasks: set[asyncio.Task[None]], coro: Coroutine[Any, Any, None]) -> N
 
 async def drive(plan: LoadPlan, unfinished: Callable[[], float] | None = None) -> LoadResult:
     """Run one plan to its end; `unfinished()` (closed loop) is this process's share of the
-    accepted orders that are not final yet."""
+    accepted sagas that are not final yet."""
     result = LoadResult()
     slots = asyncio.Semaphore(plan.max_inflight)
     tasks: set[asyncio.Task[None]] = set()

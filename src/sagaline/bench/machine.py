@@ -7,10 +7,11 @@ import platform
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psutil
 
+from sagaline.core.saga import Saga
 from sagaline.devstack import Stack, StackError
+from sagaline.ops import stock
 from sagaline.settings import StackSettings
 
 
@@ -49,11 +50,7 @@ def require_running(stack: Stack) -> None:
         raise StackError(f"not running: {', '.join(down)} (start the stack: make up ARGS=--detach)")
 
 
-def ensure_stock(settings: StackSettings, at_least: int, sku: str = "SKU-1") -> None:
-    """Top SKU-1 up through the inventory API so that no bench order runs out of stock."""
-    base = f"http://127.0.0.1:{settings.inventory_http_port}"
-    with httpx.Client(base_url=base, timeout=10, headers=settings.admin_headers()) as client:
-        level = client.get(f"/stock/{sku}")
-        on_hand = level.json()["onHand"] if level.status_code == 200 else 0
-        if on_hand < at_least:
-            client.post(f"/stock/{sku}", json={"quantity": at_least - on_hand}).raise_for_status()
+def ensure_stock(settings: StackSettings, saga: Saga, at_least: int) -> None:
+    """Top up what an ordinary saga asks for, so that no bench saga runs out of stock."""
+    for sku in stock.sample_skus(saga):
+        stock.top_up(settings, saga, sku, at_least)

@@ -1,5 +1,5 @@
-"""Turning one load window into numbers: saga latency and throughput from the order table,
-per-hop latency from the outboxes and inboxes, commits per saga, CPU per process."""
+"""Turning one load window into numbers: saga latency and throughput from the owner's
+records, per-hop latency from the outboxes and inboxes, commits per saga, CPU per process."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from typing import Any
 from sagaline.bench import dbstats
 from sagaline.bench.loadgen import LoadResult
 from sagaline.bench.stats import percentile, summary
-from sagaline.seed_saga import SERVICES
+from sagaline.core.saga import Edge, Saga
 from sagaline.settings import StackSettings
 
 
-def window_metrics(settings: StackSettings, load: LoadResult, start: float, end: float,
-                   step_skip_s: float) -> dict[str, Any]:
+def window_metrics(settings: StackSettings, saga: Saga, load: LoadResult, start: float,
+                   end: float, step_skip_s: float) -> dict[str, Any]:
     """Numbers for the sagas this load started between `start` and `end` (wall clock)."""
     sent_at = dict(load.sent)
-    ours = [o for o in dbstats.orders_since(settings, start - 1) if o[0] in sent_at]
+    ours = [o for o in dbstats.sagas_since(settings, saga, start - 1) if o[0] in sent_at]
     done = [(created, fin) for _, created, fin in ours if fin is not None]
     latency = [(fin - created) * 1000 for created, fin in done]
     counted_from = start + step_skip_s
@@ -31,23 +31,31 @@ def window_metrics(settings: StackSettings, load: LoadResult, start: float, end:
         "p50_ms": lat["p50_ms"], "p95_ms": lat["p95_ms"], "p99_ms": lat["p99_ms"],
         "max_ms": lat["max_ms"],
         "generator_lag_p99_ms": _r(percentile(load.lag_ms, 99)),
-        "hops": hops(settings, ours, sent_at, start),
+        "hops": hops(settings, saga, ours, sent_at, start),
     }
 
 
-def hops(settings: StackSettings, ours: list[tuple[str, float, float | None]],
+def hops(settings: StackSettings, saga: Saga, ours: list[tuple[str, float, float | None]],
          sent_at: dict[str, float], start: float) -> dict[str, Any]:
+    """Latency of each part of a saga's way: the owner's HTTP request to its row, each
+    service's outbox to the broker, and each edge of the saga that the window's events took
+    (a load of ordinary sagas takes no failure path: those edges are left out)."""
     since = start - 1
     out: dict[str, Any] = {
-        "http_send_to_order_row": summary([(c - sent_at[o]) * 1000 for o, c, _ in ours]),
+        f"http_send_to_{saga.owner}_row": summary([(c - sent_at[o]) * 1000
+                                                   for o, c, _ in ours]),
     }
-    for spec in SERVICES:
-        out[f"outbox_{spec.name}_commit_to_broker_ack"] = summary(
-            dbstats.outbox_lags_ms(settings, spec.name, since))
-    for producer, consumer, topic in dbstats.HOPS:
-        out[f"{topic}_{producer}_broker_to_{consumer}_handler"] = summary(
-            dbstats.hop_lags_ms(settings, producer, consumer, topic, since))
+    for name in saga.names:
+        out[f"outbox_{name}_commit_to_broker_ack"] = summary(
+            dbstats.outbox_lags_ms(settings, name, since))
+    for edge in saga.edges:
+        if lags := dbstats.hop_lags_ms(settings, edge, since):
+            out[hop_name(edge)] = summary(lags)
     return out
+
+
+def hop_name(edge: Edge) -> str:
+    return f"{edge.topic}_{edge.producer}_broker_to_{edge.consumer}_handler"
 
 
 def commits_per_saga(before: dict[str, int], after: dict[str, int],

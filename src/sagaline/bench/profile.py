@@ -18,39 +18,40 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from sagaline import saga_choice
 from sagaline.bench import costs, machine, thread_costs
 from sagaline.bench.fanout import Fleet
-from sagaline.bench.loadgen import LoadPlan
+from sagaline.bench.loadgen import plan_for
+from sagaline.core.saga import Saga
 from sagaline.devstack import Stack
 from sagaline.settings import stack_settings
 
-SERVICES = ("order", "payment", "inventory")
 
-
-def record(rate: float, seconds: float, out_dir: Path
+def record(rate: float, seconds: float, out_dir: Path, saga: Saga | None = None
            ) -> tuple[dict[str, Path], dict[str, dict[str, float]], str]:
-    """py-spy files per service, the costs per saga by process (`costs.table` prints them),
-    and the table of costs per saga by thread."""
+    """py-spy files per service of `saga` (the chosen one when None), the costs per saga by
+    process (`costs.table` prints them), and the table of costs per saga by thread."""
+    saga = saga or saga_choice.load()
     settings = stack_settings()
     stack = Stack(settings)
     pids = machine.pids(stack)
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    url = f"http://127.0.0.1:{settings.order_http_port}/orders"
     users = tuple(f"prof-{n}" for n in range(500))
-    fleet = Fleet(LoadPlan(url, users, seconds + 4, 0.0, rate=rate,
+    fleet = Fleet(plan_for(saga, settings, users, seconds + 4, rate=rate,
                            max_requests=int(rate * (seconds + 4))), 1)
     time.sleep(max(0.0, fleet.start_at - time.time()) + 2)  # let the load settle
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = {name: out_dir / f"{name}.txt" for name in SERVICES}
+    services = saga.names
+    files = {name: out_dir / f"{name}.txt" for name in services}
     watched = {**pids, **{f"loadgen-{n}": pid for n, pid in enumerate(fleet.pids)}}
-    threaded = {name: pids[name] for name in ("kafka", *SERVICES)}
-    names = {name: thread_costs.python_names(_dump(spy, pids[name])) for name in SERVICES}
+    threaded = {name: pids[name] for name in ("kafka", *services)}
+    names = {name: thread_costs.python_names(_dump(spy, pids[name])) for name in services}
     before, threads_before = costs.snapshot(watched), thread_costs.snapshot(threaded)
     procs = [subprocess.Popen([spy, "record", "--pid", str(pids[name]), "--duration",
                                str(int(seconds)), "--rate", "50", "--nonblocking", "--threads",
                                "--format", "raw", "--output", str(files[name])],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for name in SERVICES]
+             for name in services]
     for p in procs:
         p.wait(timeout=seconds + 60)
     after, threads_after = costs.snapshot(watched), thread_costs.snapshot(threaded)

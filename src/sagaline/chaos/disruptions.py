@@ -5,17 +5,17 @@ from __future__ import annotations
 import signal
 import time
 
-from sagaline.core.middleware.faults import CRASH_MARK, POINTS
+from sagaline.chaos.fault_plan import FaultPoint
+from sagaline.core.middleware.faults import CRASH_MARK
 from sagaline.devstack import Stack, StackError
 from sagaline.devstack.proc import tail
 
-SERVICE_NAMES = ("order", "payment", "inventory")
 
-
-def crash_at(stack: Stack, service: str, point: str, timeout_s: float = 30.0) -> bool:
-    """Run `service` with `point` armed until it kills itself there (os._exit, as kill -9
-    would), then start it normally. True if it crashed there within the timeout."""
-    assert point in POINTS, point
+def crash_at(stack: Stack, fault: FaultPoint, timeout_s: float = 30.0) -> bool:
+    """Run the fault's service with its point armed until it kills itself there (os._exit,
+    as kill -9 would), then start it normally. True if it crashed there within the
+    timeout."""
+    service, point = fault.service, fault.point
     armed = stack.with_services(crash_points=f"{point}:1.0")
     stack.stop(service)
     component = armed.component(service)
@@ -37,8 +37,11 @@ def kill_kafka(stack: Stack, down_s: float = 2.0) -> None:
     stack.start("kafka")
 
 
-def restart_postgres(stack: Stack, service: str) -> None:
-    stack.restart(f"postgres-{service}")
+def restart_postgres(stack: Stack, service: str) -> str:
+    """Restart the service's database server; returns its component's name."""
+    name = f"postgres-{service}"
+    stack.restart(name)
+    return name
 
 
 def all_running(stack: Stack) -> list[str]:

@@ -1,5 +1,6 @@
-"""A steady stream of orders that survives the order service going away: each order has an
-Idempotency-Key and is retried with it until accepted, so no order is placed twice."""
+"""A steady stream of sagas that survives the owner going away: each saga's request
+(`Saga.sample_request`, at the owner's `start_path`) has an Idempotency-Key and is retried
+with it until accepted, so no saga is started twice."""
 
 from __future__ import annotations
 
@@ -10,28 +11,32 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from sagaline import saga_choice
+from sagaline.core.saga import Saga
+
 
 @dataclass
 class StreamCounts:
-    accepted: list[str] = field(default_factory=list)
+    accepted: list[str] = field(default_factory=list)  # the sagas' ids
     retries: int = 0
     given_up: int = 0
 
 
-class OrderStream:
-    """Posts about `rate_per_s` orders per second from a thread until `stop()`."""
+class SagaStream:
+    """Starts about `rate_per_s` sagas per second at `owner` (the base URL of one owner
+    process) from a thread until `stop()`; `saga`: the chosen one when None."""
 
-    def __init__(self, base_url: str, rate_per_s: float, sku: str = "SKU-1",
+    def __init__(self, owner: str, rate_per_s: float, saga: Saga | None = None,
                  give_up_after_s: float = 60.0) -> None:
-        self._client = httpx.Client(base_url=base_url, timeout=5.0)
+        self._saga = saga or saga_choice.load()
+        self._client = httpx.Client(base_url=owner, timeout=5.0)
         self._interval = 1.0 / rate_per_s
-        self._sku = sku
         self._give_up_after_s = give_up_after_s
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="order-stream", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="saga-stream", daemon=True)
         self.counts = StreamCounts()
 
-    def start(self) -> OrderStream:
+    def start(self) -> SagaStream:
         self._thread.start()
         return self
 
@@ -51,15 +56,14 @@ class OrderStream:
 
     def _place(self, n: int) -> None:
         key = str(uuid.uuid4())
-        body = {"userId": f"chaos-{n % 50}", "totalAmount": 1 + n % 7,
-                "items": [{"sku": self._sku, "quantity": 1}]}
+        body = self._saga.sample_request(f"chaos-{n % 50}")
         deadline = time.monotonic() + self._give_up_after_s
         while time.monotonic() < deadline:
             try:
-                response = self._client.post("/orders", json=body,
+                response = self._client.post(self._saga.start_path, json=body,
                                              headers={"Idempotency-Key": key})
                 if response.status_code == 201:
-                    self.counts.accepted.append(response.json()["orderId"])
+                    self.counts.accepted.append(response.json()[self._saga.key_field])
                     return
             except httpx.HTTPError:
                 pass

@@ -1,52 +1,62 @@
-"""`sagaline dlq list SERVICE` and `sagaline dlq replay SERVICE --ref P:O | --all`."""
+"""`sagaline dlq list SERVICE` and `sagaline dlq replay SERVICE --ref P:O | --all`: the
+dead letters of a declared service's consumer (its dead-letter topic and consumer group, as
+the saga declares them)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import psycopg
 import typer
 from confluent_kafka import KafkaException
 
+from sagaline import saga_choice
+from sagaline.cli.common import SagaOption
 from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
 from sagaline.core.postgres import db
+from sagaline.core.saga import Service
 from sagaline.ops import dlq as dead_letters
-from sagaline.seed_saga import SERVICES, ServiceSpec
+from sagaline.ops import targets
 from sagaline.settings import SystemSettings
 
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list them, replay them.")
-Service = Annotated[str, typer.Argument(help="order, payment or inventory")]
+ServiceName = Annotated[str, typer.Argument(help="A service of the saga.")]
 
 
 def _say(text: str) -> None:
     typer.echo(text, err=True)
 
 
-def _spec(service: str) -> ServiceSpec:
-    for spec in SERVICES:
-        if spec.name == service:
-            return spec
-    _say(f"error: unknown service {service!r}; one of {', '.join(s.name for s in SERVICES)}")
-    raise typer.Exit(2)
-
-
-def _letters(settings: SystemSettings, spec: ServiceSpec) -> list[dead_letters.DeadLetter]:
+def _service(saga_ref: str | None, name: str) -> Service[Any]:
     try:
-        return dead_letters.read_all(settings.kafka_bootstrap_servers, spec.dead_letter_topic,
+        saga = saga_choice.load(saga_ref)
+    except saga_choice.SagaNotFound as err:
+        _say(f"error: {err}")
+        raise typer.Exit(2) from None
+    if name not in saga.names:
+        _say(f"error: unknown service {name!r}; one of {', '.join(saga.names)}")
+        raise typer.Exit(2)
+    return saga.service(name)
+
+
+def _letters(settings: SystemSettings, service: Service[Any]) -> list[dead_letters.DeadLetter]:
+    topic = service.dead_letter_topic
+    try:
+        return dead_letters.read_all(settings.kafka_bootstrap_servers, topic,
                                      settings.kafka_client_config)
     except (KafkaException, TimeoutError) as err:
-        _say(f"error: cannot read {spec.dead_letter_topic}: {err}")
+        _say(f"error: cannot read {topic}: {err}")
         raise typer.Exit(1) from None
 
 
-def _handled(settings: SystemSettings, spec: ServiceSpec,
+def _handled(settings: SystemSettings, service: Service[Any],
              letters: list[dead_letters.DeadLetter]) -> dict[str, bool | None]:
     try:
-        with db.connect(spec.dsn(settings), "sagaline-dlq") as conn:
-            return dead_letters.handled(conn, spec.consumer_group, letters)
-    except psycopg.Error as err:
-        _say(f"error: cannot read the inbox of {spec.name}: {err}")
+        with db.connect(targets.dsn(settings, service.name), "sagaline-dlq") as conn:
+            return dead_letters.handled(conn, service.consumer_group, letters)
+    except (psycopg.Error, LookupError) as err:
+        _say(f"error: cannot read the inbox of {service.name}: {err}")
         raise typer.Exit(1) from None
 
 
@@ -54,13 +64,14 @@ STATUS = {True: "handled", False: "not handled", None: "unreadable"}
 
 
 @dlq_app.command("list")
-def dlq_list(service: Service,
-             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def dlq_list(service: ServiceName,
+             as_json: Annotated[bool, typer.Option("--json")] = False,
+             saga: SagaOption = None) -> None:
     """Each dead letter of a service's consumer: where from, why, its value, and whether its
     event was handled since (replayed and handled: its event id is in the inbox)."""
-    settings, spec = SystemSettings(), _spec(service)
-    letters = _letters(settings, spec)
-    handled = _handled(settings, spec, letters)
+    settings, declared = SystemSettings(), _service(saga, service)
+    letters = _letters(settings, declared)
+    handled = _handled(settings, declared, letters)
     if as_json:
         rows = [{**vars(d), "ref": d.ref, "value": d.value.decode("utf-8", "replace"),
                  "event_id": d.event_id(), "handled": handled[d.ref]} for d in letters]
@@ -72,20 +83,21 @@ def dlq_list(service: Service,
                    f"[{h.get('dlq-source-partition')}]@{h.get('dlq-source-offset')} "
                    f"key={d.key} {h.get('dlq-error-type')}: {h.get('dlq-error', '')[:120]}"
                    f"\n         value: {d.value[:200]!r}")
-    _say(f"{len(letters)} dead letters on {spec.dead_letter_topic}, "
+    _say(f"{len(letters)} dead letters on {declared.dead_letter_topic}, "
          f"{sum(1 for v in handled.values() if v)} handled since")
 
 
 @dlq_app.command("replay")
 def dlq_replay(
-    service: Service,
+    service: ServiceName,
     refs: Annotated[list[str] | None, typer.Option("--ref", help="partition:offset")] = None,
     replay_all: Annotated[bool, typer.Option("--all", help="Every dead letter.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Even past inbox retention.")] = False,
+    saga: SagaOption = None,
 ) -> None:
     """Send dead letters back to their source topic (same key, value, event id)."""
-    settings, spec = SystemSettings(), _spec(service)
-    letters = _letters(settings, spec)
+    settings, declared = SystemSettings(), _service(saga, service)
+    letters = _letters(settings, declared)
     wanted = set(refs or [])
     chosen = letters if replay_all else [d for d in letters if d.ref in wanted]
     missing = wanted - {d.ref for d in letters}

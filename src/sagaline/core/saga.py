@@ -146,11 +146,23 @@ class Edge:
     consumer: str
 
 
+def ordinary_order(user: str) -> dict[str, Any]:
+    """The request body of an ordinary saga of the seed's order step (the default owner):
+    one unit of SKU-1 for 1."""
+    return {"userId": user, "totalAmount": 1, "items": [{"sku": "SKU-1", "quantity": 1}]}
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity
 class Saga:
     """The services in order (their ports and databases follow it), the status machine of
     the saga's record, the service that owns that record, and the payload field that names
-    the saga (its Kafka key when a producer sent none)."""
+    the saga (its Kafka key when a producer sent none).
+
+    `start_path` and `sample_request`: how the tools that drive a saga from outside (the
+    demo, the chaos load, the benchmark) start one through the owner's HTTP API: POST
+    `start_path` with `sample_request(user)` answers 201 with the saga's id in `key_field`;
+    GET `start_path`/{id} answers its `status` and `reason`. The defaults are the seed's
+    order step's, as `key_field`'s is."""
 
     name: str
     services: tuple[Service[Any], ...]
@@ -160,6 +172,8 @@ class Saga:
     key_name: str = "order_id"  # how logs and tools name the saga's id
     first_port: int = 4001  # the first service's HTTP port; the next ones follow
     first_db_port: int = 5433  # the local stack's Postgres of the first service; likewise
+    start_path: str = "/orders"
+    sample_request: Callable[[str], dict[str, Any]] = ordinary_order
     notes: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

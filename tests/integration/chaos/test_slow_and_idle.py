@@ -3,25 +3,25 @@ and a handler slower than the consumer's poll interval."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
 import psycopg
 import pytest
 
-from sagaline import audit
-from sagaline.chaos.load import OrderStream
+from sagaline import audit, saga_choice
+from sagaline.chaos.load import SagaStream
 from sagaline.devstack import Stack
-from sagaline.devstack.services import service_env
-from sagaline.seed_saga import PAYMENT
+from sagaline.ops import targets
 
 pytestmark = pytest.mark.chaos
+SAGA = saga_choice.load()
+# The first step after the owner: it handles what the owner emits when a saga starts.
+FIRST_STEP = next(e.consumer for e in SAGA.edges if e.producer == SAGA.owner)
 
 
 def pending(dsn: str) -> int:
@@ -33,14 +33,15 @@ def pending(dsn: str) -> int:
 def test_an_idle_transaction_does_not_hold_the_relay_back(services: Stack) -> None:
     s = services.settings
     started = audit_start()
-    idle = psycopg.connect(s.order_db_dsn)
+    owner_db = targets.dsn(s, SAGA.owner)
+    idle = psycopg.connect(owner_db)
     idle.execute("INSERT INTO outbox (event_id, topic, payload) VALUES (%s, 'x', '{}')",
                  (uuid.uuid4(),))  # takes an id and sits on it, uncommitted
-    stream = OrderStream(f"http://127.0.0.1:{s.order_http_port}", rate_per_s=40).start()
+    stream = SagaStream(targets.base_url(s, SAGA, SAGA.owner), 40, SAGA).start()
     most = 0
     for _ in range(40):
         time.sleep(0.2)
-        most = max(most, pending(s.order_db_dsn))
+        most = max(most, pending(owner_db))
     accepted = stream.stop().accepted
     idle.rollback()
     idle.close()
@@ -51,38 +52,38 @@ def test_an_idle_transaction_does_not_hold_the_relay_back(services: Stack) -> No
 
 
 @pytest.fixture
-def slow_payment_and_a_second_replica(services: Stack) -> Iterator[Stack]:
-    """Payment restarted with one 8 s pause before a commit and a 7 s poll interval, plus a
-    second payment replica to take its partitions while it is slow."""
+def slow_first_step_and_a_second_replica(services: Stack) -> Iterator[Stack]:
+    """The first step restarted with one 8 s pause before a commit and a 7 s poll interval,
+    plus a second replica of it (without the pause) to take its partitions while it is
+    slow."""
     slow = services.with_services(delay_points="consumer.before_commit:8",
                                   kafka_client_config='{"max.poll.interval.ms": "7000"}')
     own = Stack(services.settings)  # restarts outside the session fixture's record
-    own.stop("payment")
-    slow.start("payment")
-    env = {**os.environ, **service_env(PAYMENT, services.settings), "PAYMENT_HTTP_PORT": "0"}
-    replica = subprocess.Popen([sys.executable, "-m", "sagaline.seed_saga.payment"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    own.stop(FIRST_STEP)
+    slow.start(FIRST_STEP)
+    two = Stack(services.settings, shape=replace(services.shape, replicas=2))
+    second = f"{FIRST_STEP}-2"
+    two.start(second)
     yield slow
-    replica.terminate()
-    replica.wait(30)
-    own.stop("payment")
-    own.start("payment")
+    two.stop(second)
+    own.stop(FIRST_STEP)
+    own.start(FIRST_STEP)
 
 
 def test_a_handler_slower_than_the_poll_interval_has_no_double_effect(
-        services: Stack, slow_payment_and_a_second_replica: Stack) -> None:
+        services: Stack, slow_first_step_and_a_second_replica: Stack) -> None:
     s = services.settings
     started = audit_start()
-    users = [f"slow-{uuid.uuid4().hex[:8]}" for _ in range(20)]
-    with httpx.Client(base_url=f"http://127.0.0.1:{s.order_http_port}") as client:
-        for user in users:
-            assert client.post("/orders", json={"userId": user, "totalAmount": 10}
-                               ).status_code == 201
-    report = audit.run(s, since=started, wait_s=90)
-    assert report.ok, report.text()  # money conserved: each user charged exactly once
-    with httpx.Client(base_url=f"http://127.0.0.1:{s.payment_http_port}") as client:
-        balances = {client.get(f"/accounts/{u}").json()["balance"] for u in users}
-    assert balances == {s.starting_credit - 10}
+    url = targets.owner_url(s, SAGA)
+    with httpx.Client() as client:
+        placed = [client.post(url, json=SAGA.sample_request(f"slow-{uuid.uuid4().hex[:8]}"))
+                  for _ in range(20)]
+        assert {p.status_code for p in placed} == {201}
+        report = audit.run(s, since=started, wait_s=90)
+        assert report.ok, report.text()  # each effect once: the auditor's books balance
+        outcomes = {client.get(f"{url}/{p.json()[SAGA.key_field]}").json()["status"]
+                    for p in placed}
+    assert outcomes == {SAGA.statuses.final[0]}  # every saga succeeded, none twice undone
 
 
 def audit_start() -> datetime:

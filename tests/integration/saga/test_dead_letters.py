@@ -16,8 +16,7 @@ from typer.testing import CliRunner
 
 from sagaline.cli import app
 from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
-from sagaline.core.saga import dead_letter_topic
-from sagaline.ops import dlq
+from sagaline.ops import dlq, targets
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.saga import SAGA
 from tests.integration.saga.conftest import Saga, new_user, wait_for
@@ -25,6 +24,9 @@ from tests.integration.saga.conftest import Saga, new_user, wait_for
 CREDIT = 10_000
 CONSUMERS = {  # topic -> the services consuming it
     topic: SAGA.consumers_of(topic) for s in SAGA.services for topic in s.consumes}
+# The replay cases dead-letter an order.created as its consumer would (the charge is their
+# visible effect).
+CHARGER = SAGA.service(SAGA.consumers_of(topics.ORDER_CREATED)[0])
 
 
 def poisons(marker: str) -> dict[str, bytes]:
@@ -41,7 +43,8 @@ def poisons(marker: str) -> dict[str, bytes]:
 
 def letters_with(saga: Saga, service: str, marker: str) -> list[dlq.DeadLetter]:
     s = saga.stack.settings
-    return [d for d in dlq.read_all(s.kafka_bootstrap_servers, dead_letter_topic(service))
+    return [d for d in dlq.read_all(s.kafka_bootstrap_servers,
+                                    SAGA.service(service).dead_letter_topic)
             if marker.encode() in d.value]
 
 
@@ -59,7 +62,8 @@ def test_poison_is_dead_lettered_and_the_saga_goes_on(saga: Saga, topic: str) ->
         found = wait_for(partial(six_letters_with, saga, service, marker), 30,
                          f"6 dead letters of {service}")
         assert {d.source_topic for d in found} == {topic}
-        assert all(d.headers["dlq-consumer"] == f"{service}-service-group" for d in found)
+        group = SAGA.service(service).consumer_group
+        assert all(d.headers["dlq-consumer"] == group for d in found)
         assert all(d.headers["dlq-error"] and d.headers["dlq-source-offset"] for d in found)
     order = saga.final(saga.place(new_user(), 3), timeout_s=15)  # others are unaffected
     assert order["status"] == "CONFIRMED"
@@ -70,10 +74,10 @@ def test_an_order_id_that_is_no_uuid_is_dead_lettered_before_any_effect(saga: Sa
     value = orjson.dumps({"orderId": "not-a-uuid", "userId": user, "totalAmount": 30,
                           "createdAt": datetime.now(UTC).isoformat(), "marker": marker})
     saga.produce(topics.ORDER_CREATED, value, key=b"not-a-uuid")  # a foreign producer's
-    (letter,) = wait_for(lambda: letters_with(saga, "payment", marker), 30, "a dead letter")
+    (letter,) = wait_for(lambda: letters_with(saga, CHARGER.name, marker), 30, "a dead letter")
     assert letter.headers["dlq-error-type"] == "PermanentError"
     assert "not a UUID" in letter.headers["dlq-error"]
-    with psycopg.connect(saga.stack.settings.payment_db_dsn) as conn:
+    with psycopg.connect(targets.dsn(saga.stack.settings, CHARGER.name)) as conn:
         row = conn.execute("SELECT count(*) FROM payments WHERE user_id = %s",
                            (user,)).fetchone()
     assert row == (0,)  # no payment, and no account opened or debited:
@@ -81,14 +85,15 @@ def test_an_order_id_that_is_no_uuid_is_dead_lettered_before_any_effect(saga: Sa
 
 
 def _dead_order_created(saga: Saga, user: str, occurred: datetime) -> None:
-    """A valid order.created as if payment had dead-lettered it (say, a bug since fixed)."""
+    """A valid order.created as if its consumer had dead-lettered it (say, a bug since
+    fixed)."""
     order_id = str(uuid.uuid4())
     value = orjson.dumps({"orderId": order_id, "userId": user, "totalAmount": 30,
                           "createdAt": occurred.isoformat()})
     headers = {"event-id": str(uuid.uuid4()), "occurred-at": occurred.isoformat(),
                "correlation-id": order_id, "dlq-source-topic": topics.ORDER_CREATED,
-               "dlq-error": "RuntimeError: bug", "dlq-consumer": "payment-service-group"}
-    saga.produce(dead_letter_topic("payment"), value, order_id.encode(), headers)
+               "dlq-error": "RuntimeError: bug", "dlq-consumer": CHARGER.consumer_group}
+    saga.produce(CHARGER.dead_letter_topic, value, order_id.encode(), headers)
 
 
 def test_replay_has_one_effect_however_often(saga: Saga) -> None:
@@ -96,7 +101,8 @@ def test_replay_has_one_effect_however_often(saga: Saga) -> None:
     _dead_order_created(saga, user, datetime.now(UTC))
     s = saga.stack.settings
     letter = wait_for(lambda: [d for d in dlq.read_all(
-        s.kafka_bootstrap_servers, "dlq.payment") if user.encode() in d.value], 10, "letter")
+        s.kafka_bootstrap_servers, CHARGER.dead_letter_topic) if user.encode() in d.value],
+        10, "letter")
     publisher = KafkaPublisher(producer_config(s.kafka_bootstrap_servers))
     assert dlq.replay(letter, publisher, s.inbox_retention_s) == 1
     wait_for(lambda: saga.balance(user) == CREDIT - 30, 15, "charged by the replay")
@@ -111,7 +117,8 @@ def test_replay_of_a_message_older_than_the_inbox_retention_is_refused(saga: Sag
     _dead_order_created(saga, user, datetime.now(UTC) - timedelta(days=30))
     s = saga.stack.settings
     letter = wait_for(lambda: [d for d in dlq.read_all(
-        s.kafka_bootstrap_servers, "dlq.payment") if user.encode() in d.value], 10, "letter")
+        s.kafka_bootstrap_servers, CHARGER.dead_letter_topic) if user.encode() in d.value],
+        10, "letter")
     publisher = KafkaPublisher(producer_config(s.kafka_bootstrap_servers))
     with pytest.raises(dlq.TooOld):
         dlq.replay(letter, publisher, s.inbox_retention_s)
@@ -127,7 +134,7 @@ def dlq_cli(*args: str) -> str:
 
 
 def listed(user: str) -> list[dict[str, Any]]:
-    return [row for row in orjson.loads(dlq_cli("list", "payment", "--json"))
+    return [row for row in orjson.loads(dlq_cli("list", CHARGER.name, "--json"))
             if user in row["value"]]
 
 
@@ -150,8 +157,8 @@ def test_list_shows_a_letter_handled_once_replayed(saga: Saga) -> None:
     _dead_order_created(saga, user, datetime.now(UTC))
     (letter,) = wait_for(lambda: listed(user), 10, "the dead letter")
     assert letter["handled"] is False and letter["event_id"]
-    assert "not handled" in dlq_cli("list", "payment")
-    dlq_cli("replay", "payment", "--ref", letter["ref"])
+    assert "not handled" in dlq_cli("list", CHARGER.name)
+    dlq_cli("replay", CHARGER.name, "--ref", letter["ref"])
     wait_for(lambda: saga.balance(user) == CREDIT - 30, 15, "charged by the replay")
     (again,) = listed(user)
     assert again["handled"] is True and again["event_id"] == letter["event_id"]
