@@ -17,7 +17,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from sagaline.core.saga import Saga, Service
+from sagaline.core.saga import Saga, SagaStart, Service
 from sagaline.core.status_machine import ANY, StatusMachine
 from sagaline.dashboard import api, core_queries, order_queries, readiness, sources
 from sagaline.dashboard.collector import Collector
@@ -62,6 +62,10 @@ def service(name: str, consumes: list[str], produces: tuple[str, ...],
                    settings=object, parts=ignore, **more)
 
 
+START = SagaStart(path="/desks", key_field="deskId", key_name="desk_id",
+                  sample=lambda user: {"user": user})
+
+
 STATUSES = StatusMachine(
     initial="OPEN", final=("DONE", "DROPPED"),
     waits_on={"OPEN": "bank", "PAID": "store", "PACKED": "courier", "UNDOING": "bank"},
@@ -71,7 +75,7 @@ STATUSES = StatusMachine(
            (ANY, "bank.refunded"): "DROPPED"})
 COURIER = CourierTimeline()
 FOUR = Saga(name="four", owner="desk", statuses=STATUSES, first_port=6101, services=(
-    service("desk", list(STATUSES.topics), ("desk.opened", "desk.dropped")),
+    service("desk", list(STATUSES.topics), ("desk.opened", "desk.dropped"), start=START),
     service("bank", ["desk.opened", "store.failed", "courier.failed"],
             ("bank.paid", "bank.failed", "bank.refunded"),
             compensations=frozenset({"store.failed", "courier.failed"})),

@@ -20,7 +20,7 @@ from sagaline.chaos import run as chaos_run
 from sagaline.chaos.fault_plan import CONSUMER_POINTS, RELAY_POINTS, FaultPoint, fault_points
 from sagaline.cli import app
 from sagaline.core.middleware.faults import POINTS
-from sagaline.core.saga import Edge, Saga, Service
+from sagaline.core.saga import Edge, Saga, SagaStart, Service
 from sagaline.core.status_machine import ANY, StatusMachine
 from sagaline.ops import stock, targets
 from sagaline.seed_saga.saga import SAGA as SEED
@@ -33,11 +33,16 @@ def ignore(event: object, uow: object) -> None:
     """A handler: what it does is not these tools' business."""
 
 
+TRIP = SagaStart(path="/trips", key_field="tripId", key_name="trip_id",
+                 sample=lambda user: {"traveller": user})
+
+
 def step(name: str, consumes: list[str], produces: tuple[str, ...] = (),
-         compensations: frozenset[str] = frozenset()) -> Service[Any]:
+         compensations: frozenset[str] = frozenset(), start: SagaStart | None = None
+         ) -> Service[Any]:
     return Service(name, f"tests.{name}", f"{name}-group", dict.fromkeys(consumes, ignore),
                    produces, settings=object, parts=lambda *args, **kwargs: None,
-                   compensations=compensations)
+                   compensations=compensations, start=start)
 
 
 # A trip: the desk asks the hotel, then the flight; a failed flight releases the hotel; the
@@ -50,14 +55,13 @@ STATUSES = StatusMachine(
            (ANY, "hotel.released"): "CANCELLED"})
 SAGA = Saga(
     name="trip",
-    services=(step("desk", list(STATUSES.topics), ("trip.requested",)),
+    services=(step("desk", list(STATUSES.topics), ("trip.requested",), start=TRIP),
               step("hotel", ["trip.requested", "flight.failed"],
                    ("hotel.booked", "hotel.failed", "hotel.released"),
                    frozenset({"flight.failed"})),
               step("flight", ["hotel.booked"], ("flight.booked", "flight.failed")),
               step("mailer", ["flight.booked"])),
-    statuses=STATUSES, owner="desk", key_field="tripId", key_name="trip_id",
-    first_port=4501, start_path="/trips", sample_request=lambda user: {"traveller": user})
+    statuses=STATUSES, owner="desk", first_port=4501)
 REF = f"{__name__}:SAGA"
 
 

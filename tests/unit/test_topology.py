@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from sagaline.core.messaging.envelope import Envelope
-from sagaline.core.saga import Edge, Saga, Service
+from sagaline.core.saga import Edge, Saga, SagaStart, Service
 from sagaline.core.status_machine import StatusMachine
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.saga import SAGA
@@ -113,7 +113,8 @@ def step(name: str, consumes: dict[str, Any] | None = None, produces: tuple[str,
          port: int | None = None) -> Service[Any]:
     """A service declared for a test: the given topics, no parts of its own."""
     return Service(name, "tests", f"{name}-group", consumes or {}, produces,
-                   settings=ServiceSettings, parts=lambda *_: None, http_port=port)
+                   settings=ServiceSettings, parts=lambda *_: None, http_port=port,
+                   start=SagaStart("/s", "id", "id", lambda user: {}))
 
 
 def charge(event: Envelope, uow: FakePaymentUnitOfWork, credit: Decimal) -> None:

@@ -69,6 +69,20 @@ def model_of(topic: str) -> type[BaseModel]:
     return _MODELS[topic]
 
 
+@dataclass(frozen=True)
+class SagaStart:
+    """How a saga starts, as the owner declares it: the tools that drive a saga from outside
+    (the demo, the chaos load, the benchmark) POST `path` with `sample(user)`, which answers
+    201 with the saga's id in `key_field`; GET `path`/{id} answers its `status` and `reason`.
+    `key_field` also names the saga of a message that came without a Kafka key; `key_name`
+    is how logs and tools name the id."""
+
+    path: str
+    key_field: str
+    key_name: str
+    sample: Callable[[str], dict[str, Any]]
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity
 class Service(Generic[U]):
     """One step of the saga, as its own folder declares it.
@@ -81,7 +95,8 @@ class Service(Generic[U]):
     `<NAME>_HTTP_PORT`). `http_port`: None takes the next port in the saga's order.
     `parts(settings, metrics)`: its adapters and extras for the composition root
     (sagaline.core.runtime.compose.Parts). `fake`: its in-memory unit of work.
-    `audit` and `timeline`: what the step adds to the auditor and to the dashboard."""
+    `audit` and `timeline`: what the step adds to the auditor and to the dashboard.
+    `start`: the owner's, how a saga starts."""
 
     name: str
     package: str
@@ -95,6 +110,7 @@ class Service(Generic[U]):
     fake: Callable[[], U] | None = None
     audit: Any = None  # sagaline.audit.step.StepAudit
     timeline: Any = None  # sagaline.dashboard.step.StepTimeline
+    start: SagaStart | None = None  # the owner's: how a saga starts
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "consumes", {str(t): h for t, h in self.consumes.items()})
@@ -146,34 +162,19 @@ class Edge:
     consumer: str
 
 
-def ordinary_order(user: str) -> dict[str, Any]:
-    """The request body of an ordinary saga of the seed's order step (the default owner):
-    one unit of SKU-1 for 1."""
-    return {"userId": user, "totalAmount": 1, "items": [{"sku": "SKU-1", "quantity": 1}]}
-
-
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity
 class Saga:
     """The services in order (their ports and databases follow it), the status machine of
     the saga's record, the service that owns that record, and the payload field that names
-    the saga (its Kafka key when a producer sent none).
-
-    `start_path` and `sample_request`: how the tools that drive a saga from outside (the
-    demo, the chaos load, the benchmark) start one through the owner's HTTP API: POST
-    `start_path` with `sample_request(user)` answers 201 with the saga's id in `key_field`;
-    GET `start_path`/{id} answers its `status` and `reason`. The defaults are the seed's
-    order step's, as `key_field`'s is."""
+    the saga (its Kafka key when a producer sent none). How a saga starts is the owner's:
+    its `Service.start`."""
 
     name: str
     services: tuple[Service[Any], ...]
     statuses: StatusMachine
     owner: str
-    key_field: str = "orderId"
-    key_name: str = "order_id"  # how logs and tools name the saga's id
     first_port: int = 4001  # the first service's HTTP port; the next ones follow
     first_db_port: int = 5433  # the local stack's Postgres of the first service; likewise
-    start_path: str = "/orders"
-    sample_request: Callable[[str], dict[str, Any]] = ordinary_order
     notes: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -186,6 +187,8 @@ class Saga:
                 raise ValueError(f"{self.name}: more than one {kind}: {twice}")
         if self.owner not in names:
             raise ValueError(f"{self.name}: owner {self.owner!r} is not one of {names}")
+        if self.service(self.owner).start is None:
+            raise ValueError(f"{self.name}: the owner {self.owner!r} declares no `start`")
         if unknown := set(self.statuses.waits_on.values()) - set(names):
             raise ValueError(f"{self.name}: statuses wait on unknown services {sorted(unknown)}")
         owner = self.service(self.owner)
@@ -201,6 +204,27 @@ class Saga:
             if service.name == name:
                 return service
         raise KeyError(f"no service {name!r}; one of {self.names}")
+
+    @property
+    def start(self) -> SagaStart:
+        start = self.service(self.owner).start
+        assert start is not None  # checked when declared
+        return start
+
+    @property
+    def key_field(self) -> str:
+        return self.start.key_field
+
+    @property
+    def key_name(self) -> str:
+        return self.start.key_name
+
+    @property
+    def start_path(self) -> str:
+        return self.start.path
+
+    def sample_request(self, user: str) -> dict[str, Any]:
+        return self.start.sample(user)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from psycopg_pool import ConnectionPool
 
 from sagaline.core.observability.metrics import ServiceMetrics
 from sagaline.core.runtime.compose import Parts
-from sagaline.core.saga import Saga, Service
+from sagaline.core.saga import Saga, SagaStart, Service
 from sagaline.core.status_machine import StatusMachine
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.order import api, audit, timeline
@@ -48,6 +48,15 @@ def check_statuses(conn: psycopg.Connection, statuses: StatusMachine) -> None:
         sql.SQL(", ").join(sql.Literal(s) for s in statuses.statuses)))
 
 
+def ordinary_order(user: str) -> dict[str, Any]:
+    """An ordinary order's request body: one unit of SKU-1 for 1."""
+    return {"userId": user, "totalAmount": 1, "items": [{"sku": "SKU-1", "quantity": 1}]}
+
+
+START = SagaStart(path="/orders", key_field="orderId", key_name="order_id",
+                  sample=ordinary_order)
+
+
 def declare(statuses: StatusMachine) -> Service[OrderUnitOfWork]:
     """The order step of a saga whose order moves as `statuses` says: it consumes every
     topic of the table."""
@@ -58,4 +67,4 @@ def declare(statuses: StatusMachine) -> Service[OrderUnitOfWork]:
         produces=(topics.ORDER_CREATED,  # place_order (POST /orders)
                   topics.ORDER_CANCELLED),  # cancel_overdue (the saga deadline)
         settings=OrderSettings, parts=parts, http_port=4001,
-        audit=audit.AUDIT, timeline=timeline.TIMELINE)
+        audit=audit.AUDIT, timeline=timeline.TIMELINE, start=START)

@@ -1,0 +1,3 @@
+from tests.doubles import InMemoryUnitOfWork  # TEMPORARY, not committed
+
+__all__ = ["InMemoryUnitOfWork"]
