@@ -125,3 +125,22 @@ def test_unarmed_points_add_no_wrapper_at_all() -> None:
     assert faults.before_commit(make, points) is make
     assert faults.after_process(processor, points) is processor
     assert faults.around_publish(publisher, points) is publisher
+
+
+def test_a_handler_point_crashes_that_handler_alone_before_it_runs(no_exit: None) -> None:
+    points = faults.FaultPoints(faults.parse("handler.t.b:1"))
+    ran: list[str] = []
+    wrap_a = faults.before_handler(points, "t.a")
+    wrap_b = faults.before_handler(points, "t.b")
+    handle_a = wrap_a(lambda event, uow: ran.append(event.topic))
+    handle_b = wrap_b(lambda event, uow: ran.append(event.topic))
+    handle_a(Envelope.first("t.a", "k", {}), InMemoryUnitOfWork())
+    with pytest.raises(Crashed):
+        handle_b(Envelope.first("t.b", "k", {}), InMemoryUnitOfWork())
+    assert ran == ["t.a"]  # the crashed handler did nothing
+
+
+def test_handler_points_name_a_topic() -> None:
+    assert faults.parse("handler.inventory.reserved:0.5") == {"handler.inventory.reserved": 0.5}
+    with pytest.raises(ValueError, match=r"handler\.<topic>"):
+        faults.parse("handler.:1")

@@ -11,7 +11,8 @@ The points are not calls inside the core's classes: they are wrappers around the
 middleware is (core.wiring puts them on only when a point is armed):
 `consumer.before_commit` wraps the unit of work's commit, `consumer.after_commit` the
 processor (its batch committed, the consumer has not acknowledged it), `relay.after_claim` and
-`relay.after_ack` the relay's publisher (rows are claimed before, and marked after, it).
+`relay.after_ack` the relay's publisher (rows are claimed before, and marked after, it);
+`handler.<topic>` one handler (crashing inside its transaction, so nothing it did commits).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ POINTS = (
     "relay.after_claim",  # rows selected and locked, nothing sent
     "relay.after_ack",  # broker acknowledged, rows not marked published
 )
+# `handler.<topic>`: inside the transaction, before the handler of <topic> runs (one step's
+# handler, e.g. `handler.inventory.reserved`), as middleware around that handler.
+HANDLER_POINT = "handler."
 EXIT_CODE = 137
 CRASH_MARK = "fault point hit, exiting: "
 
@@ -46,8 +50,10 @@ def parse(spec: str) -> dict[str, float]:
     points: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         name, _, chance = item.partition(":")
-        if name not in POINTS:
-            raise ValueError(f"unknown crash point {name!r}; known: {', '.join(POINTS)}")
+        if name not in POINTS and not (name.startswith(HANDLER_POINT)
+                                       and len(name) > len(HANDLER_POINT)):
+            raise ValueError(f"unknown crash point {name!r}; known: {', '.join(POINTS)}, "
+                             f"{HANDLER_POINT}<topic>")
         points[name] = float(chance or 1.0)
     return points
 
@@ -71,6 +77,23 @@ class FaultPoints:
         if probability and self._random.random() < probability:
             os.write(2, f"{CRASH_MARK}{name}\n".encode())  # unbuffered: the process dies next
             os._exit(EXIT_CODE)
+
+
+def before_handler(faults: FaultPoints, topic: str) -> Callable[[Any], Any]:
+    """Middleware: the point `handler.<topic>` hit before the handler of `topic` runs (the
+    handler unchanged when the point is not armed)."""
+    point = HANDLER_POINT + topic
+    if not faults.armed(point):
+        return lambda handler: handler
+
+    def wrap(handler: Callable[[Envelope, U], None]) -> Callable[[Envelope, U], None]:
+        def handle(event: Envelope, uow: U) -> None:
+            faults.hit(point)
+            handler(event, uow)
+
+        return handle
+
+    return wrap
 
 
 class _CommitFaults:

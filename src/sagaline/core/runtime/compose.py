@@ -25,6 +25,7 @@ from sagaline.core.messaging.messages import MessageSource
 from sagaline.core.messaging.processor import Handler
 from sagaline.core.messaging.publisher import Publisher
 from sagaline.core.middleware import Middleware
+from sagaline.core.middleware import faults as faults_
 from sagaline.core.middleware.faults import FaultPoints
 from sagaline.core.observability.metrics import ServiceMetrics
 from sagaline.core.outbox import health as outbox_health
@@ -60,11 +61,15 @@ class Parts(Generic[U]):
     on_migrated: Callable[[psycopg.Connection], None] | None = None
 
 
-def handlers(service: Service[U], parts: Parts[U]) -> dict[str, Handler[U]]:
-    """The service's handlers, dependencies bound and middleware applied."""
+def handlers(service: Service[U], parts: Parts[U], points: FaultPoints | None = None
+             ) -> dict[str, Handler[U]]:
+    """The service's handlers, dependencies bound, the step's middleware applied and the
+    chaos tier's `handler.<topic>` fault points around them."""
     bound = service.bind(**parts.dependencies)
     for topic, wrap in parts.middleware.items():
         bound[topic] = wrap(bound[topic])
+    for topic in bound:
+        bound[topic] = faults_.before_handler(points or FaultPoints(), topic)(bound[topic])
     return bound
 
 
@@ -124,8 +129,9 @@ def compose(
     if metrics is not None and parts.collectors:
         for collector in parts.collectors(uow):
             metrics.registry.register(collector)
-    processor = wiring.event_processor(p, service.consumer_group, handlers(service, parts),
-                                       uow, service.compensations)
+    processor = wiring.event_processor(p, service.consumer_group,
+                                       handlers(service, parts, p.faults), uow,
+                                       service.compensations)
     consumer = wiring.consumer_loop(p, processor, kafka, service.dead_letter_topic, source,
                                     saga_key=saga.saga_key, compensations=service.compensations)
     checks.append(consumer.problem)  # fenced, failed or stuck: not ready
