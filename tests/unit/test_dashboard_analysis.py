@@ -124,4 +124,4 @@ def test_dashboard_settings_defaults_and_service_urls(monkeypatch: pytest.Monkey
                           service_urls={"payment": "http://payment:4002"})
     assert (s.dashboard_host, s.dashboard_port, s.stuck_after_s) == ("127.0.0.1", 4000, 10.0)
     assert s.service_url("payment") == "http://payment:4002"
-    assert s.service_url("order") == f"http://127.0.0.1:{s.order_http_port}"
+    assert s.service_url("order") == f"http://127.0.0.1:{s.http_port('order')}"
