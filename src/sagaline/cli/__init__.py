@@ -7,11 +7,14 @@ import typer
 
 from sagaline.audit.command import check as audit_check
 from sagaline.cli import dashboard, ops, serve, stack
+from sagaline.cli.common import with_saga_option
 from sagaline.cli.dlq import dlq_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 for group in (stack.app, ops.app, dashboard.app, serve.app):
     for command in group.registered_commands:
         app.registered_commands.append(command)
-app.command("check")(audit_check)  # the consistency auditor (sagaline.audit)
+app.command("check")(with_saga_option(audit_check))  # the consistency auditor (sagaline.audit)
+for command in dlq_app.registered_commands:
+    command.callback = with_saga_option(command.callback) if command.callback else None
 app.add_typer(dlq_app, name="dlq")

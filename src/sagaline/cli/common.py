@@ -1,26 +1,74 @@
-"""Helpers the command modules share: messages on stderr, readable failures, timings."""
+"""Helpers the command modules share: choosing the saga, messages on stderr, readable
+failures, timings."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+import os
 import time
+import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import psycopg
 import typer
 
+from sagaline import saga_choice
+from sagaline.core.saga import Saga
 from sagaline.devstack import Stack, StackError
+from sagaline.devstack.shape import Shape
+from sagaline.settings import stack_settings
+
+R = TypeVar("R")
 
 # Every command that works on a saga takes it so (or from SAGALINE_SAGA); the seed's default.
 SagaOption = Annotated[str | None, typer.Option(
     "--saga", envvar="SAGALINE_SAGA", show_envvar=True,
-    help="The saga to work on, as module:attribute (default: the seed's, "
-         "sagaline.seed_saga.saga:SAGA).")]
+    help="The saga to work on, as module:attribute (default: on a local stack, the one `up` "
+         "was given; else the seed's, sagaline.seed_saga.saga:SAGA).")]
 
 
 def say(text: str) -> None:
     typer.echo(text, err=True)
+
+
+def choose_saga(ref: str | None) -> Saga:
+    """The saga `--saga` names (else SAGALINE_SAGA's, else the seed's), made the chosen one
+    for this process and those it starts; a reference that names none exits 2 saying why."""
+    try:
+        return saga_choice.choose(ref)
+    except saga_choice.SagaNotFound as err:
+        raise typer.BadParameter(str(err), param_hint="--saga") from None
+
+
+def choose_stack_saga(ref: str | None) -> Saga:
+    """For a command on a running local stack: the saga `--saga` (or SAGALINE_SAGA) names,
+    else the one `up` recorded in the stack dir, else the seed's; made the chosen one."""
+    recorded = Shape.load(stack_settings().stack_dir.resolve()).saga
+    return choose_saga(ref or os.environ.get(saga_choice.ENV) or recorded)
+
+
+def with_saga_option(command: Callable[..., R]) -> Callable[..., R]:
+    """`command` with a `--saga` option added: the saga is chosen (choose_stack_saga), then
+    the command runs. For commands defined elsewhere that read the chosen saga themselves
+    (`check`, `dlq`)."""
+    hints = typing.get_type_hints(command, include_extras=True)
+    signature = inspect.signature(command)
+    params = [p.replace(annotation=hints.get(p.name, p.annotation))
+              for p in signature.parameters.values()]
+    saga = inspect.Parameter("saga", inspect.Parameter.KEYWORD_ONLY, default=None,
+                             annotation=SagaOption)
+
+    @functools.wraps(command)
+    def chosen(*args: Any, saga: str | None = None, **kwargs: Any) -> R:
+        choose_stack_saga(saga)
+        return command(*args, **kwargs)
+
+    chosen.__signature__ = signature.replace(parameters=[*params, saga])  # type: ignore[attr-defined]
+    chosen.__annotations__ = {**hints, "saga": SagaOption}
+    return chosen
 
 
 @contextmanager

@@ -132,6 +132,8 @@ class StackSettings(SystemSettings, TopicSettings):
     model_config = _WITH_NAMED
 
     stack_dir: Path = Path(".stack")
+    # Where Kafka's jars are fetched (devstack.kafka_jars); unset: the user's cache dir.
+    sagaline_kafka_home: Path | None = None
     # A service's own KAFKA_CLIENT_CONFIG, by service name (the secure stack fills it with
     # each service's Kafka user); a service not named gets KAFKA_CLIENT_CONFIG.
     kafka_service_configs: dict[str, dict[str, str]] = Field(default_factory=dict)
