@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev,bench,stack]'
 	touch $@
 
-# Kafka's jars from Maven Central into stack/kafka/libs (once per pom.xml version).
+# Kafka's jars from Maven Central into the user's cache, once per the packaged pom:
+# ~/.cache/sagaline/kafka-<version> (XDG_CACHE_HOME or SAGALINE_KAFKA_HOME move it).
 jars: $(STAMP)
 	$(PY) -m sagaline fetch
 

@@ -1,10 +1,11 @@
 """Session fixtures for the real local stack (see sagaline.devstack.Stack).
 
-`stack`: Kafka (KRaft) + the three Postgres servers, topics, roles and databases. Started once
-per session; a stack that already runs (from `make up`, or reachable at the configured
-addresses) is reused and left running. Only what the fixture started is stopped at the end.
+`stack`: Kafka (KRaft) + a Postgres server per service of the saga, topics, roles and
+databases. Started once per session; a stack that already runs (from `make up`, or reachable
+at the configured addresses) is reused and left running. Only what the fixture started is
+stopped at the end.
 
-`services`: `stack` plus the three services, each answering GET /ready.
+`services`: `stack` plus the saga's services, each answering GET /ready.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def stack() -> Iterator[Stack]:
 
 @pytest.fixture(scope="session")
 def services(stack: Stack) -> Iterator[Stack]:
-    """`stack` with the three services started too (those already running are reused)."""
+    """`stack` with the services started too (those already running are reused)."""
     before = set(stack.started)
     try:
         stack.start_services()

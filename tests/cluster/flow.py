@@ -39,7 +39,7 @@ class Run:
 def under_load(stack: Stack, replicas: int = 1, warm_s: float = 2.0) -> Iterator[Run]:
     """Orders from `replicas` streams (one per order replica) while the block runs; then
     everything the case must end with is checked."""
-    base = stack.settings.order_http_port
+    base = stack.settings.http_port("order")
     streams = [SagaStream(f"http://127.0.0.1:{replica_port(base, r)}", RATE_PER_S).start()
                for r in range(1, replicas + 1)]
     run = Run(stack, datetime.now(UTC) - timedelta(seconds=1), streams)

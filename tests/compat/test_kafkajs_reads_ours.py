@@ -78,7 +78,7 @@ def _cancel_overdue_now(settings: SystemSettings) -> int:
     """The order service's deadline sweep (SagaDeadline) with a deadline of zero: what the
     service does after SAGA_TIMEOUT_S (a minute by default, too long for a test). It cancels
     every order not final, so no other saga may be in flight."""
-    pool = db.make_pool(settings.order_db_dsn, 1, "compat-deadline")
+    pool = db.make_pool(settings.dsn("order"), 1, "compat-deadline")
     try:
         return SagaDeadline(lambda: PostgresOrderUnitOfWork(pool, SAGA.statuses), 0.0,
                             SAGA.statuses).sweep()

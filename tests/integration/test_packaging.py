@@ -1,7 +1,14 @@
-"""The package as users deploy it: a wheel in a fresh virtual environment (not editable), each
-service and `topic-init` started with exactly the environment docker-compose.yml gives its
-container, from a directory without `stack/local.env`, against the local stack. A saga runs
-through them, and the compose health checks pass with the runtime dependencies alone."""
+"""The package as users install it: a wheel in a fresh virtual environment (not editable),
+run from a directory outside the checkout.
+
+- A user's saga in the user's own project: from an empty directory, `sagaline fetch`, `up
+  --saga mysaga:SAGA --detach`, `status` and `down` on a saga declared there (a copy of the
+  seed's declaration module, on ports of its own so that it runs beside the session's stack);
+  an order placed on it is confirmed.
+- Each service (`sagaline serve NAME`) and `topic-init` started with exactly the environment
+  docker-compose.yml gives its container, against the session's stack: a saga runs through
+  them, and the compose health checks pass with the runtime dependencies alone.
+"""
 
 from __future__ import annotations
 
@@ -19,13 +26,108 @@ import httpx
 import pytest
 import yaml
 
-from sagaline import saga_choice
 from sagaline.devstack import Stack
-from sagaline.seed_saga import SERVICES
+from sagaline.seed_saga.saga import SAGA
+from sagaline.settings import env_prefix
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 _DEFAULT = re.compile(r"\$\{(\w+):-([^}]*)\}")
+# The user's stack: its Kafka, dashboard, first service and first Postgres ports.
+USER_KAFKA, USER_DASHBOARD, USER_HTTP, USER_DB = 9292, 4200, 4201, 5633
+# A copy of the seed's declaration module (its steps imported from the package), with ports
+# of its own taken from its place in the order: it runs beside the session's stack.
+MYSAGA = (ROOT / "src" / "sagaline" / "seed_saga" / "saga.py").read_text() + f"""
+import dataclasses
+
+SAGA = dataclasses.replace(
+    SAGA, name="mysaga", first_port={USER_HTTP}, first_db_port={USER_DB},
+    services=tuple(dataclasses.replace(s, http_port=None) for s in SAGA.services))
+"""
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from this checkout."""
+    work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"  # a copy: a build in the checkout would leave build/ behind
+    shutil.copytree(ROOT / "src", source / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for part in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / part, source / part)
+    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work), str(source)])
+    (built,) = work.glob("sagaline-*.whl")
+    return built
+
+
+def venv_with(wheel: Path, where: Path, extras: str = "") -> Path:
+    """python of a fresh venv holding the wheel (with `extras`) and its dependencies."""
+    run([sys.executable, "-m", "venv", str(where)])
+    python = where / "bin" / "python"
+    run([str(python), "-m", "pip", "install", "-q", f"{wheel}{extras}"])
+    return python
+
+
+@pytest.fixture(scope="module")
+def runtime_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The runtime dependencies alone: what the image holds."""
+    return venv_with(wheel, tmp_path_factory.mktemp("runtime") / "venv")
+
+
+@pytest.fixture(scope="module")
+def stack_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """With the `stack` extra: what a user running the local stack installs."""
+    return venv_with(wheel, tmp_path_factory.mktemp("stack") / "venv", "[stack]")
+
+
+def run(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False,
+                          **kwargs)
+    assert done.returncode == 0, f"{argv}: {done.stdout}\n{done.stderr}"
+    return done
+
+
+# --- a user's saga in the user's own project -------------------------------------------------
+
+
+def user_env() -> dict[str, str]:
+    """A user's shell: nothing of this checkout or of the session's stack (no PYTHONPATH, no
+    DSN, no STACK_DIR); Kafka and the dashboard on ports of their own."""
+    kept = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "XDG_CACHE_HOME",
+                                                          "LANG", "JAVA_HOME", "M2_HOME")}
+    return {**kept, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{USER_KAFKA}",
+            "DASHBOARD_PORT": str(USER_DASHBOARD), "COLUMNS": "300"}
+
+
+def status_rows(out: str) -> dict[str, str]:
+    return dict(line.split()[:2] for line in out.splitlines()[1:])
+
+
+@pytest.mark.timeout(900)
+def test_a_users_saga_runs_from_their_own_project(stack_python: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mysaga.py").write_text(MYSAGA)
+
+    def sagaline(*args: str) -> subprocess.CompletedProcess[str]:
+        return run([str(stack_python), "-m", "sagaline", *args], cwd=project, env=user_env())
+
+    fetched = sagaline("fetch").stderr
+    assert "sagaline/kafka-" in fetched and str(ROOT) not in fetched, fetched
+    components = ["kafka", *(f"postgres-{n}" for n in SAGA.names), *SAGA.names, "dashboard"]
+    try:
+        sagaline("up", "--saga", "mysaga:SAGA", "--detach")
+        status = sagaline("status").stdout  # no --saga: the one `up` recorded
+        assert status_rows(status) == dict.fromkeys(components, "running"), status
+        assert f"127.0.0.1:{USER_DB + len(SAGA.names) - 1}/" in status
+        assert place_and_confirm(str(USER_HTTP + SAGA.names.index(SAGA.owner)))
+    finally:
+        sagaline("down")
+    assert status_rows(sagaline("status").stdout) == dict.fromkeys(components, "stopped")
+    assert not (project / "stack").exists()  # the jars went to the user's cache
+
+
+# --- the compose environments ----------------------------------------------------------------
 
 
 def compose_environment(name: str) -> dict[str, str]:
@@ -39,9 +141,9 @@ def on_this_host(env: dict[str, str], stack: Stack) -> dict[str, str]:
     """Compose's network names, mapped to where the local stack serves the same things."""
     s = stack.settings
     hosts = {"kafka:29092": s.kafka_bootstrap_servers, "0.0.0.0": "127.0.0.1"}
-    for spec in SERVICES:
-        local = spec.dsn(s).split("@", 1)[1].split("/", 1)[0]  # host:port of the local server
-        hosts[f"postgres-{spec.name}:5432"] = local
+    for name in SAGA.names:
+        local = s.dsn(name).split("@", 1)[1].split("/", 1)[0]  # host:port of the local server
+        hosts[f"postgres-{name}:5432"] = local
     mapped = {}
     for key, value in env.items():
         for compose_name, local in hosts.items():
@@ -50,34 +152,9 @@ def on_this_host(env: dict[str, str], stack: Stack) -> dict[str, str]:
     return mapped
 
 
-@pytest.fixture(scope="module")
-def wheel_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """python of a fresh venv holding the wheel built from this checkout and its runtime
-    dependencies (no extras, no editable install)."""
-    work = tmp_path_factory.mktemp("wheel")
-    source = work / "source"  # a copy: a build in the checkout would leave build/ behind
-    shutil.copytree(ROOT / "src", source / "src",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for part in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / part, source / part)
-    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work), str(source)])
-    (wheel,) = work.glob("sagaline-*.whl")
-    run([sys.executable, "-m", "venv", str(work / "venv")])
-    python = work / "venv" / "bin" / "python"
-    run([str(python), "-m", "pip", "install", "-q", str(wheel)])
-    return python
-
-
-def run(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False,
-                          **kwargs)
-    assert done.returncode == 0, f"{argv}: {done.stdout}\n{done.stderr}"
-    return done
-
-
 @pytest.fixture
 def bare_dir(tmp_path: Path) -> Path:
-    """A working directory with nothing in it: no stack/local.env, no .env."""
+    """A working directory with nothing in it: no .env, no saga."""
     return tmp_path
 
 
@@ -100,17 +177,16 @@ def container_env(name: str, stack: Stack) -> dict[str, str]:
 
 
 def test_compose_environments_run_a_saga_from_the_wheel(
-        wheel_python: Path, bare_dir: Path, stack_without_its_services: Stack) -> None:
+        runtime_python: Path, bare_dir: Path, stack_without_its_services: Stack) -> None:
     stack = stack_without_its_services
-    assert not (bare_dir / "stack" / "local.env").exists()
-    run([str(wheel_python), "-m", "sagaline", "topics"], cwd=bare_dir,
+    run([str(runtime_python), "-m", "sagaline", "topics"], cwd=bare_dir,
         env=container_env("topic-init", stack))
-    names = saga_choice.load().names
-    processes = [start_service(wheel_python, name, bare_dir, stack) for name in names]
+    processes = [start_service(runtime_python, name, bare_dir, stack) for name in SAGA.names]
     try:
-        for name, process in zip(names, processes, strict=True):
-            wait_healthy(wheel_python, name, bare_dir, stack, process)
-        assert place_and_confirm(container_env("order", stack)["ORDER_HTTP_PORT"])
+        for name, process in zip(SAGA.names, processes, strict=True):
+            wait_healthy(runtime_python, name, bare_dir, stack, process)
+        owner = container_env(SAGA.owner, stack)
+        assert place_and_confirm(owner[f"{env_prefix(SAGA.owner)}_HTTP_PORT"])
     finally:
         for process in processes:
             process.terminate()
@@ -153,6 +229,7 @@ def wait_healthy(python: Path, name: str, cwd: Path, stack: Stack,
 
 
 def place_and_confirm(port: str, timeout_s: float = 30) -> bool:
+    """An order placed at the seed's order API ends CONFIRMED."""
     base = f"http://127.0.0.1:{port}"
     answer = httpx.post(f"{base}/orders", json={"userId": "wheel-user", "totalAmount": 5,
                                                 "items": [{"sku": "SKU-1", "quantity": 1}]})

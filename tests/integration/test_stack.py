@@ -1,4 +1,4 @@
-"""The local stack, for real: Kafka in KRaft mode, the topics, the three databases.
+"""The local stack, for real: Kafka in KRaft mode, the topics, a database per service.
 
 The `unit` tests at the end cover the launcher's pure pieces and need nothing running.
 """
@@ -17,15 +17,15 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from pydantic import ValidationError
 
+from sagaline import saga_choice
 from sagaline.devstack import Stack, kafka_config, pgconfig, ports, proc
 from sagaline.devstack import status_table as report
-from sagaline.devstack.kafka import Kafka, kafka_home
+from sagaline.devstack.kafka import Kafka
 from sagaline.devstack.postgres import Postgres
 from sagaline.devstack.services import service_env
 from sagaline.ops.kafka_admin import admin_client
-from sagaline.seed_saga import PAYMENT, SERVICES, ServiceSpec
 from sagaline.seed_saga.saga import SAGA
-from sagaline.settings import StackSettings
+from sagaline.settings import StackSettings, env_prefix, service_settings
 
 QUORUM_CHECK = """
 import java.util.Properties;
@@ -77,7 +77,7 @@ def test_produce_then_consume_through_the_broker(stack: Stack, topic: str) -> No
 
 
 def test_broker_runs_in_kraft_mode(stack: Stack, tmp_path: Path) -> None:
-    libs = kafka_home() / "libs"
+    libs = stack.kafka.jars / "libs"
     if not (libs / ".fetched").exists():
         pytest.skip("Kafka jars not fetched here (external broker)")
     source = tmp_path / "QuorumCheck.java"
@@ -88,9 +88,9 @@ def test_broker_runs_in_kraft_mode(stack: Stack, tmp_path: Path) -> None:
     assert "leader=1 voters=1" in out.stdout
 
 
-@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
-def test_each_database_with_its_own_role(stack: Stack, spec: ServiceSpec) -> None:
-    dsn = spec.dsn(stack.settings)
+@pytest.mark.parametrize("name", SAGA.names)
+def test_each_database_with_its_own_role(stack: Stack, name: str) -> None:
+    dsn = stack.settings.dsn(name)
     target = pgconfig.parse_dsn(dsn)
     note = f"stack-test {uuid.uuid4()}"
     with psycopg.connect(dsn) as conn:
@@ -106,13 +106,14 @@ def test_each_database_with_its_own_role(stack: Stack, spec: ServiceSpec) -> Non
 
 
 def test_postgres_survives_sigkill_and_restarts(stack: Stack) -> None:
-    pg = stack.component("postgres-inventory")
+    last = SAGA.names[-1]
+    pg = stack.component(f"postgres-{last}")
     if pg.pid() is None:
         pytest.skip("Postgres is not ours to kill (reused external stack)")
-    stack.kill("postgres-inventory")
+    stack.kill(pg.name)
     assert proc.wait_gone(proc.read_pid(pg.pid_file), 10)
-    stack.start("postgres-inventory")
-    with psycopg.connect(SERVICES[2].dsn(stack.settings)) as conn:
+    stack.start(pg.name)
+    with psycopg.connect(stack.settings.dsn(last)) as conn:
         assert conn.execute("SELECT count(*) FROM pg_class").fetchone() is not None
 
 
@@ -120,7 +121,9 @@ def test_status_command_exits_zero(stack: Stack) -> None:
     out = subprocess.run([sys.executable, "-m", "sagaline", "status"], capture_output=True,
                          text=True, timeout=60, check=False)  # fmt: skip
     assert out.returncode == 0, out.stderr
-    assert "kafka" in out.stdout and "postgres-order" in out.stdout
+    rows = [line.split()[0] for line in out.stdout.splitlines()[1:]]
+    assert rows == [*stack.infra_names, *stack.service_names, "dashboard"]
+    assert rows[1:1 + len(SAGA.names)] == [f"postgres-{name}" for name in SAGA.names]
 
 
 # --- unit: the pure pieces -----------------------------------------------------------------
@@ -209,35 +212,37 @@ def test_remote_addresses_are_external_and_never_started(tmp_path: Path) -> None
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+@pytest.mark.parametrize("name", SAGA.names)
 def test_a_service_reads_what_the_launcher_gives_it_and_no_other_dsn(
-        spec: ServiceSpec, monkeypatch: pytest.MonkeyPatch) -> None:
-    stack = StackSettings(order_http_port=4101, kafka_bootstrap_servers="h1:1,h2:2",
-                          kafka_client_config={"client.id": "x"})
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         monkeypatch.delenv(key)
-    env = service_env(spec, stack)
-    assert [k for k in env if k.endswith("_DB_DSN")] == [f"{spec.name.upper()}_DB_DSN"]
+    stack = StackSettings(kafka_bootstrap_servers="h1:1,h2:2",
+                          kafka_client_config={"client.id": "x"},
+                          ).with_services(http_ports={SAGA.names[0]: 4101})
+    env = service_env(name, stack, saga_choice.DEFAULT)
+    assert [k for k in env if k.endswith("_DB_DSN")] == [f"{env_prefix(name)}_DB_DSN"]
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    settings = spec.settings()
-    assert settings.db_dsn == spec.dsn(stack)
-    assert settings.http_port == spec.http_port(stack)
+    settings = service_settings(SAGA, name)()
+    assert settings.db_dsn == stack.dsn(name)
+    assert settings.http_port == stack.http_port(name)
     assert settings.kafka_bootstrap_servers == "h1:1,h2:2"
     assert settings.kafka_client_config == {"client.id": "x"}
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("name", SAGA.names)
 def test_a_service_without_its_dsn_says_which_variable_is_missing(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PAYMENT_DB_DSN", raising=False)
-    with pytest.raises(ValidationError, match="PAYMENT_DB_DSN"):
-        PAYMENT.settings()
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(f"{env_prefix(name)}_DB_DSN", raising=False)
+    with pytest.raises(ValidationError, match=f"{env_prefix(name)}_DB_DSN"):
+        service_settings(SAGA, name)()
 
 
 @pytest.mark.unit
 def test_status_table_has_a_row_per_component(tmp_path: Path) -> None:
     stack = Stack(StackSettings(stack_dir=tmp_path))
     lines = report.table(stack.status()).splitlines()
-    assert len(lines) == 1 + 8  # Kafka, three Postgres, three services, the dashboard
+    assert len(lines) == 1 + 1 + 2 * len(SAGA.names) + 1  # Kafka, Postgres and service each
     assert lines[1].split()[:2] == ["kafka", "stopped"] or "running" in lines[1]

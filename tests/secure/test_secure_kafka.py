@@ -36,11 +36,11 @@ def _settings(stack_dir: Path) -> StackSettings:
     host, port = s.kafka_bootstrap_servers.split(",")[0].rsplit(":", 1)
     return s.model_copy(update={
         "stack_dir": stack_dir, "kafka_bootstrap_servers": f"{host}:{int(port) + OFFSET}",
-        "order_db_dsn": _moved(s.order_db_dsn), "payment_db_dsn": _moved(s.payment_db_dsn),
-        "inventory_db_dsn": _moved(s.inventory_db_dsn),
-        "order_http_port": s.order_http_port + OFFSET,
-        "payment_http_port": s.payment_http_port + OFFSET,
-        "inventory_http_port": s.inventory_http_port + OFFSET})
+        "order_db_dsn": _moved(s.dsn("order")), "payment_db_dsn": _moved(s.dsn("payment")),
+        "inventory_db_dsn": _moved(s.dsn("inventory")),
+        "order_http_port": s.http_port("order") + OFFSET,
+        "payment_http_port": s.http_port("payment") + OFFSET,
+        "inventory_http_port": s.http_port("inventory") + OFFSET})
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def test_a_saga_runs_end_to_end(secure: Stack) -> None:
     s = secure.settings
     order = {"userId": f"secure-{uuid.uuid4().hex[:8]}", "totalAmount": 5,
              "items": [{"sku": "SKU-1", "quantity": 1}]}
-    with httpx.Client(base_url=f"http://127.0.0.1:{s.order_http_port}", timeout=10) as http:
+    with httpx.Client(base_url=f"http://127.0.0.1:{s.http_port('order')}", timeout=10) as http:
         order_id = http.post("/orders", json=order).json()["orderId"]
         deadline = time.monotonic() + 60
         while (status := http.get(f"/orders/{order_id}").json()["status"]) not in FINAL:

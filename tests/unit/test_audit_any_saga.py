@@ -256,14 +256,17 @@ def test_the_loader_reads_one_snapshot_per_declared_service_owner_first(
     assert [s.saga_id for s in snap.sagas] == ["o1"]
 
 
-def test_a_service_without_a_dsn_is_a_source_unavailable(
+def test_a_services_dsn_comes_by_its_name_else_the_local_stacks(
         monkeypatch: pytest.MonkeyPatch) -> None:
     variable = f"{env_prefix(FOURTH)}_DB_DSN"
     monkeypatch.delenv(variable, raising=False)
-    with pytest.raises(read_db.SourceUnavailable, match=f"{FOURTH} database: .*{variable}"):
-        sources.dsn(SystemSettings(), FOURTH)
+    port = WITH_RECEIPT.db_port(FOURTH)
+    assert sources.dsn(SystemSettings(), FOURTH, WITH_RECEIPT) == (
+        f"postgresql://{FOURTH}_user:{FOURTH}_pass@127.0.0.1:{port}/{FOURTH}_db")
     monkeypatch.setenv(variable, "postgresql:///fourth")
-    assert sources.dsn(SystemSettings(), FOURTH) == "postgresql:///fourth"
+    assert sources.dsn(SystemSettings(), FOURTH, WITH_RECEIPT) == "postgresql:///fourth"
+    with pytest.raises(read_db.SourceUnavailable, match="nowhere database"):
+        sources.dsn(SystemSettings(), "nowhere", WITH_RECEIPT)
 
 
 def test_an_owner_without_an_audit_is_refused() -> None:

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from sagaline.core.postgres.session_limits import SessionLimits
+from sagaline.core.runtime.compose import plumbing_for
 from sagaline.devstack import pgconfig
-from sagaline.seed_saga import ORDER
-from sagaline.seed_saga.order.settings import OrderSettings
+from sagaline.seed_saga.saga import SAGA
+from sagaline.settings import env_prefix, service_settings
 
 pytestmark = pytest.mark.unit
 DSN = "postgresql://u:p@127.0.0.1:5433/db?options=-c%20search_path%3Dtest_x"
@@ -30,14 +31,16 @@ def test_a_zero_transaction_timeout_is_not_sent_for_servers_before_17() -> None:
     assert "transaction_timeout" not in options and "-c lock_timeout=250" in options
 
 
+@pytest.mark.parametrize("name", SAGA.names)
 def test_a_services_settings_reach_its_sessions_and_its_relay(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ORDER_DB_DSN", DSN)
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{env_prefix(name)}_DB_DSN", DSN)
     monkeypatch.setenv("DB_LOCK_TIMEOUT_S", "2.5")
     monkeypatch.setenv("DB_TRANSACTION_TIMEOUT_S", "0")
     monkeypatch.setenv("DB_TCP_USER_TIMEOUT_S", "7")
     monkeypatch.setenv("RELAY_LOCK_TIMEOUT_S", "4")
-    plumbing = ORDER.plumbing(OrderSettings())
+    plumbing = plumbing_for(SAGA.service(name), service_settings(SAGA, name)())
+    assert plumbing.dsn == DSN
     assert plumbing.limits == SessionLimits(lock_timeout_s=2.5, transaction_timeout_s=0,
                                             tcp_user_timeout_s=7)
     assert plumbing.relay_lock_timeout_s == 4

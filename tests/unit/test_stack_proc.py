@@ -29,7 +29,7 @@ class _Child:
 def test_waits_while_a_fresh_child_command_line_is_still_empty(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    reads = iter(["", "", "python -m sagaline.seed_saga.payment"])
+    reads = iter(["", "", "python -m sagaline serve payment"])
     seen: list[int] = []
 
     def command_line(pid: int) -> str:
@@ -37,7 +37,7 @@ def test_waits_while_a_fresh_child_command_line_is_still_empty(
         return next(reads)
 
     monkeypatch.setattr(proc, "command_line", command_line)
-    proc.wait_exec_shows(_Child(), "sagaline.seed_saga.payment")  # type: ignore[arg-type]
+    proc.wait_exec_shows(_Child(), "sagaline serve payment")  # type: ignore[arg-type]
     assert seen == [4242, 4242, 4242]
 
 

@@ -9,16 +9,16 @@ import pytest
 from sagaline.devstack import Stack, StackError, kafka_config
 from sagaline.devstack.services import Service
 from sagaline.devstack.shape import Shape, node_addresses, replica_port
+from sagaline.seed_saga.saga import SAGA
 from sagaline.settings import StackSettings
 
 pytestmark = pytest.mark.unit
 
 
 def local_settings(stack_dir: Path) -> StackSettings:
-    """The default addresses, whatever the environment of this test run says."""
+    """The declaration's addresses, whatever the environment of this test run says."""
     return StackSettings(stack_dir=stack_dir, kafka_bootstrap_servers="127.0.0.1:9092",
-                         order_http_port=4001, payment_http_port=4002,
-                         inventory_http_port=4003)
+                         ).with_services(http_ports={n: SAGA.http_port(n) for n in SAGA.names})
 
 
 def props(text: str) -> dict[str, str]:
@@ -68,12 +68,12 @@ def test_up_records_the_shape_and_later_commands_see_every_node_and_replica(
     Stack(settings, shape=Shape(3, 2)).record_shape()
     later = Stack(settings)  # as `status` or `down` would build it
     assert later.infra_names[:3] == ["kafka-1", "kafka-2", "kafka-3"]
-    assert later.service_names == ["order", "payment", "inventory",
-                                   "order-2", "payment-2", "inventory-2"]
+    assert later.service_names == [*SAGA.names, *(f"{name}-2" for name in SAGA.names)]
     assert later.settings.kafka_bootstrap_servers.count(",") == 2
     assert later.settings.topic_replication_factor == 3
-    second = later.component("payment-2")
-    assert isinstance(second, Service) and second.port == 4012
+    name = SAGA.names[1]
+    second = later.component(f"{name}-2")
+    assert isinstance(second, Service) and second.port == SAGA.http_port(name) + 10
     assert second.extra_env["REPLICA_ID"] == "2"
 
 
@@ -84,6 +84,5 @@ def test_dynamic_membership_leaves_replica_ids_empty(tmp_path: Path) -> None:
 
 def test_one_node_and_one_replica_stays_the_default(tmp_path: Path) -> None:
     stack = Stack(local_settings(tmp_path))
-    assert stack.infra_names[0] == "kafka" and stack.service_names == [
-        "order", "payment", "inventory"]
+    assert stack.infra_names[0] == "kafka" and stack.service_names == list(SAGA.names)
     assert stack.services[0].extra_env["REPLICA_ID"] == ""

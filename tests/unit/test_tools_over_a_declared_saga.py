@@ -161,17 +161,16 @@ def test_load_starts_the_sagas_own_requests_at_its_owner(
 
 
 def test_each_service_is_found_by_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = SystemSettings()
     monkeypatch.setenv("FLIGHT_DB_DSN", "postgresql://flight/db")
     monkeypatch.setenv("MAILER_HTTP_PORT", "4999")
     monkeypatch.delenv("HOTEL_DB_DSN", raising=False)
-    assert targets.dsn(settings, "flight") == "postgresql://flight/db"
-    with pytest.raises(LookupError, match="HOTEL_DB_DSN"):
-        targets.dsn(settings, "hotel")
+    monkeypatch.delenv("DESK_HTTP_PORT", raising=False)
+    settings = SystemSettings()
+    assert targets.dsn(settings, "flight", SAGA) == "postgresql://flight/db"
+    assert targets.dsn(settings, "hotel", SAGA) == (  # the local stack's, from its place
+        f"postgresql://hotel_user:hotel_pass@127.0.0.1:{SAGA.db_port('hotel')}/hotel_db")
     assert targets.http_port(settings, SAGA, "mailer") == 4999
     assert targets.owner_url(settings, SAGA).endswith(f":{SAGA.http_port('desk')}/trips")
-    for name in SEED.names:  # the seed's still come from the settings' own fields
-        assert targets.dsn(settings, name) == getattr(settings, f"{name}_db_dsn")
 
 
 def test_stock_is_kept_only_by_the_seeds_inventory_step() -> None:

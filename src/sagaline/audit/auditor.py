@@ -44,7 +44,7 @@ def load_databases(saga: Saga, settings: SystemSettings, options: AuditOptions,
     owner_first = [saga.owner, *(n for n in saga.names if n != saga.owner)]
     outboxes = {}
     for name in owner_first:
-        with read_db.snapshot(name, sources.dsn(settings, name)) as conn:
+        with read_db.snapshot(name, sources.dsn(settings, name, saga)) as conn:
             if name == saga.owner:
                 snap.sagas = list(audits.owner.sagas(conn, since))
             elif (step := audits.steps.get(name)) is not None:
@@ -55,7 +55,7 @@ def load_databases(saga: Saga, settings: SystemSettings, options: AuditOptions,
     snap.known_saga_ids = {s.saga_id for s in snap.sagas}
     named = {r.saga_id for rows in snap.steps.values() for r in rows.records}
     if unknown := named - snap.known_saga_ids:  # outside `since`, or orphans
-        with read_db.snapshot(saga.owner, sources.dsn(settings, saga.owner)) as conn:
+        with read_db.snapshot(saga.owner, sources.dsn(settings, saga.owner, saga)) as conn:
             snap.known_saga_ids |= audits.owner.existing(conn, unknown)
 
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import orjson
 import typer
 
-from sagaline import audit, saga_choice
-from sagaline.cli.common import SagaOption
+from sagaline import audit
+from sagaline.cli.common import SagaOption, choose_stack_saga
 from sagaline.settings import SystemSettings
 
 
@@ -44,10 +44,7 @@ def check(
     saga: SagaOption = None,
 ) -> None:
     """Verify the saga's invariants across its services' databases and Kafka."""
-    try:
-        chosen = saga_choice.load(saga)
-    except saga_choice.SagaNotFound as err:
-        raise typer.BadParameter(str(err), param_hint="--saga") from None
+    chosen = choose_stack_saga(saga)
     try:
         report = audit.run(SystemSettings(), since=parse_since(since), grace_s=grace,
                            wait_s=wait, outbox_age_s=outbox_age,

@@ -1,29 +1,26 @@
 """What the auditor reads for each declared service: its database, by the service's name
 (`dsn`), and the audit its declaration attaches (`Audits`).
 
-`dsn` is the one place the auditor asks for a DSN. `SystemSettings` still holds one field per
-seed service (`<name>_db_dsn`); a service it has no field for (a step the user added) is read
-from `<NAME>_DB_DSN` in the environment, as the service itself reads it.
+`dsn` is the one place the auditor asks for a DSN: `SystemSettings.dsn(name)` (the
+service's `<NAME>_DB_DSN`, else the local stack's).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from sagaline.audit.read_db import SourceUnavailable
 from sagaline.audit.step import AnyStepAudit, OwnerAudit, StepAudit
 from sagaline.core.saga import Saga
-from sagaline.settings import SystemSettings, env_prefix
+from sagaline.settings import SystemSettings
 
 
-def dsn(settings: SystemSettings, name: str) -> str:
-    """Service `name`'s database; SourceUnavailable when none is set."""
-    variable = f"{env_prefix(name)}_DB_DSN"
-    found = getattr(settings, variable.lower(), None) or os.environ.get(variable)
-    if not found:
-        raise SourceUnavailable(f"{name} database: no DSN (set {variable})")
-    return str(found)
+def dsn(settings: SystemSettings, name: str, saga: Saga | None = None) -> str:
+    """Service `name`'s database; SourceUnavailable when it has none."""
+    try:
+        return settings.dsn(name, saga)
+    except (KeyError, ValueError) as exc:
+        raise SourceUnavailable(f"{name} database: {exc}") from None
 
 
 @dataclass(frozen=True)

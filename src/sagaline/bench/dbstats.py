@@ -34,7 +34,8 @@ def sagas_since(settings: StackSettings, saga: Saga,
     `since`."""
     sql = (f"SELECT order_id::text, {EPOCH.format('created_at')}, {EPOCH.format('finished_at')}"
            " FROM orders WHERE created_at >= to_timestamp(%s)")
-    return [(r[0], r[1], r[2]) for r in rows(targets.dsn(settings, saga.owner), sql, (since,))]
+    owner = targets.dsn(settings, saga.owner, saga)
+    return [(r[0], r[1], r[2]) for r in rows(owner, sql, (since,))]
 
 
 _UNFINISHED = ("SELECT count(*) FROM orders WHERE status = ANY(%s)"
@@ -52,7 +53,7 @@ def unfinished_counter(settings: StackSettings, saga: Saga, since: float,
                        users: str) -> Iterator[Callable[[], int]]:
     """`unfinished_count` as a function on one open connection, for frequent calls."""
     params = (list(saga.statuses.not_final), since, users + "%")
-    with psycopg.connect(targets.dsn(settings, saga.owner), autocommit=True,
+    with psycopg.connect(targets.dsn(settings, saga.owner, saga), autocommit=True,
                          connect_timeout=5) as conn:
         def count() -> int:
             row = conn.execute(_UNFINISHED, params).fetchone()
@@ -99,4 +100,4 @@ def write_transactions(settings: StackSettings, saga: Saga) -> dict[str, int]:
     that wrote (read-only ones get no id), unlike pg_stat_database.xact_commit, which counts
     every transaction and is reported by each backend only now and then."""
     sql = "SELECT pg_current_xact_id()::text::bigint"
-    return {name: int(rows(targets.dsn(settings, name), sql)[0][0]) for name in saga.names}
+    return {name: int(rows(targets.dsn(settings, name, saga), sql)[0][0]) for name in saga.names}

@@ -5,15 +5,16 @@ from __future__ import annotations
 import typer
 from pydantic import ValidationError
 
-from sagaline.cli.common import say
+from sagaline.cli.common import SagaOption, choose_stack_saga, say
 from sagaline.settings import DashboardSettings
 
 app = typer.Typer()
 
 
 @app.command()
-def dashboard() -> None:
+def dashboard(saga: SagaOption = None) -> None:
     """Serve the saga dashboard on DASHBOARD_HOST:DASHBOARD_PORT until stopped."""
+    choose_stack_saga(saga)
     try:
         settings = DashboardSettings()
     except ValidationError as err:

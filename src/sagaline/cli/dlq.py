@@ -11,8 +11,7 @@ import psycopg
 import typer
 from confluent_kafka import KafkaException
 
-from sagaline import saga_choice
-from sagaline.cli.common import SagaOption
+from sagaline.cli.common import SagaOption, choose_stack_saga
 from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
 from sagaline.core.postgres import db
 from sagaline.core.saga import Service
@@ -29,11 +28,7 @@ def _say(text: str) -> None:
 
 
 def _service(saga_ref: str | None, name: str) -> Service[Any]:
-    try:
-        saga = saga_choice.load(saga_ref)
-    except saga_choice.SagaNotFound as err:
-        _say(f"error: {err}")
-        raise typer.Exit(2) from None
+    saga = choose_stack_saga(saga_ref)
     if name not in saga.names:
         _say(f"error: unknown service {name!r}; one of {', '.join(saga.names)}")
         raise typer.Exit(2)

@@ -2,39 +2,52 @@
 
 from __future__ import annotations
 
+from importlib.abc import Traversable
+from importlib.resources import files
+from typing import Any
+
 import orjson
 import psycopg
 import typer
 
 from sagaline import demo as demo_run
-from sagaline.cli.common import readable_errors, say, timed
+from sagaline.cli.common import SagaOption, choose_stack_saga, readable_errors, say, timed
 from sagaline.core.outbox import store as outbox
+from sagaline.core.postgres import migrations
 from sagaline.core.postgres.migrations import migrate_dsn
+from sagaline.core.saga import Service
 from sagaline.devstack import Stack
-from sagaline.seed_saga import SERVICES
 
 app = typer.Typer()
 
 
 @app.command()
-def migrate() -> None:
+def migrate(saga: SagaOption = None) -> None:
     """Apply each service's pending SQL migrations to its database (services do it on start)."""
+    chosen = choose_stack_saga(saga)
     stack = Stack()
     with readable_errors(stack):
-        for spec in SERVICES:
-            applied = migrate_dsn(spec.dsn(stack.settings), spec.migrations)
-            say(f"{spec.name}: {', '.join(applied) or 'up to date'}")
+        for name in chosen.names:
+            applied = migrate_dsn(stack.settings.dsn(name), _sources(chosen.service(name)))
+            say(f"{name}: {', '.join(applied) or 'up to date'}")
+
+
+def _sources(service: Service[Any]) -> list[tuple[str, Traversable]]:
+    """The core's tables (outbox, inbox), then the step's own `sql/NNN_*.sql`, as the
+    service applies them on start (core.runtime.compose)."""
+    return [migrations.CORE_MIGRATIONS, (service.name, files(service.package) / "sql")]
 
 
 @app.command("outbox-requeue")
-def outbox_requeue(service: str = typer.Argument(..., help="order, payment or inventory")) -> None:
+def outbox_requeue(service: str = typer.Argument(..., help="A service of the saga."),
+                   saga: SagaOption = None) -> None:
     """Send the outbox rows the broker refused for good once more (after fixing the cause)."""
-    spec = next((s for s in SERVICES if s.name == service), None)
-    if spec is None:
-        say(f"error: unknown service {service!r}")
+    chosen = choose_stack_saga(saga)
+    if service not in chosen.names:
+        say(f"error: unknown service {service!r}; one of {', '.join(chosen.names)}")
         raise typer.Exit(2)
     stack = Stack()
-    with readable_errors(stack), psycopg.connect(spec.dsn(stack.settings)) as conn:
+    with readable_errors(stack), psycopg.connect(stack.settings.dsn(service)) as conn:
         say(f"{service}: {outbox.requeue_failed(conn)} failed outbox rows queued again")
 
 
@@ -42,8 +55,10 @@ def outbox_requeue(service: str = typer.Argument(..., help="order, payment or in
 def demo(
     orders: int = typer.Option(30, min=1, max=10_000, help="How many orders to place."),
     keep: bool = typer.Option(False, "--keep", help="Leave the stack running afterwards."),
+    saga: SagaOption = None,
 ) -> None:
     """Bring the system up, run a batch of orders through every path, report, shut down."""
+    choose_stack_saga(saga)
     stack = Stack()
     with readable_errors(stack, cleanup=True):
         timed("infrastructure", stack.start_infra)
@@ -63,11 +78,13 @@ def demo(
 def soak(
     minutes: float = typer.Option(10.0, min=0.1, help="How long to keep breaking things."),
     rate: float = typer.Option(20.0, min=1, max=500, help="Orders per second meanwhile."),
+    saga: SagaOption = None,
 ) -> None:
     """The chaos tier for as long as asked (not run in CI): crashes at every fault point,
     Kafka killed, databases restarted, under load; then an audit and a summary."""
     from sagaline.chaos import run as chaos_run
 
+    choose_stack_saga(saga)
     stack = Stack()
     with readable_errors(stack, cleanup=True):
         stack.start_infra()
@@ -89,10 +106,12 @@ def bench(
     baseline: bool = typer.Option(True, help="Also measure the seed-like baseline (restarts "
                                              "the services twice)."),
     out: str = typer.Option("docs/bench", help="Where the JSON and plots go."),
+    saga: SagaOption = None,
 ) -> None:
     """Benchmark the running stack (make up ARGS=--detach first); see docs/performance.md."""
     from pathlib import Path
 
     from sagaline.bench.cli import main
 
+    choose_stack_saga(saga)
     raise typer.Exit(main(quick, steps, step_seconds, baseline, Path(out), say, warm_up_seconds))

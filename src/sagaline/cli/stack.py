@@ -6,14 +6,21 @@ import time
 
 import typer
 
-from sagaline.cli.common import readable_errors, say, timed
+from sagaline.cli.common import (
+    SagaOption,
+    choose_saga,
+    choose_stack_saga,
+    readable_errors,
+    say,
+    timed,
+)
 from sagaline.devstack import Stack, StackError
 from sagaline.devstack.foreground import supervise
-from sagaline.devstack.kafka import ensure_jars, kafka_home
+from sagaline.devstack.kafka_jars import default_home, ensure_jars
 from sagaline.devstack.shape import Shape
 from sagaline.devstack.status_table import table
 from sagaline.devstack.topics import broker_ready, ensure_saga_topics, saga_topic_drift
-from sagaline.settings import TopicSettings
+from sagaline.settings import TopicSettings, stack_settings
 
 app = typer.Typer()
 
@@ -30,10 +37,13 @@ def up(
     dynamic: bool = typer.Option(False, "--dynamic-membership", help="Replicas join their "
                                  "groups without a REPLICA_ID (default: static membership)."),
     secure: bool = typer.Option(False, "--secure", help="Kafka with SASL/SCRAM-SHA-512, one "
-                                "user per service and ACLs from the topology (users and "
-                                "passwords: <stack dir>/kafka-users.json)."),
+                                "user per service and ACLs from the saga's declaration (users "
+                                "and passwords: <stack dir>/kafka-users.json)."),
+    saga: SagaOption = None,
 ) -> None:
-    """Start Kafka, three Postgres servers and the services; foreground unless --detach."""
+    """Start Kafka, a Postgres server per service and the services of the saga; foreground
+    unless --detach."""
+    choose_saga(saga)
     with readable_errors():
         stack = Stack(shape=Shape(brokers, replicas, static_membership=not dynamic,
                                   secure=secure))
@@ -54,8 +64,10 @@ def up(
 
 
 @app.command()
-def down(wipe: bool = typer.Option(False, "--wipe", help="Also delete the stack dir.")) -> None:
+def down(wipe: bool = typer.Option(False, "--wipe", help="Also delete the stack dir."),
+         saga: SagaOption = None) -> None:
     """Stop everything the stack started (services, Kafka, Postgres); data stays."""
+    choose_stack_saga(saga)
     stack = Stack()
     with readable_errors(stack):
         stack.wipe() if wipe else stack.stop_all()
@@ -63,8 +75,9 @@ def down(wipe: bool = typer.Option(False, "--wipe", help="Also delete the stack 
 
 
 @app.command()
-def status() -> None:
+def status(saga: SagaOption = None) -> None:
     """Each component: running or not, pid, address, data dir, log file."""
+    choose_stack_saga(saga)
     stack = Stack()
     with readable_errors(stack):
         typer.echo(table(stack.status()))
@@ -72,17 +85,18 @@ def status() -> None:
 
 @app.command()
 def fetch() -> None:
-    """Fetch Kafka's jars with Maven (once per pom.xml version)."""
-    stack = Stack()
-    with readable_errors(stack):
-        say(f"Kafka jars in {ensure_jars(kafka_home())}")
+    """Fetch Kafka's jars with Maven into the user's cache (once per packaged pom)."""
+    home = stack_settings().sagaline_kafka_home or default_home()
+    with readable_errors():
+        say(f"Kafka jars in {ensure_jars(home)}")
 
 
 @app.command()
-def topics() -> None:
+def topics(saga: SagaOption = None) -> None:
     """Create the saga's missing topics at KAFKA_BOOTSTRAP_SERVERS (idempotent; used by
     compose) and report existing ones that differ from the settings (they are left as they
     are, but for the dead letters' retention, which is set)."""
+    choose_stack_saga(saga)
     s = TopicSettings()  # needs only Kafka: compose's topic-init gets nothing else
     with readable_errors():
         wait_for_broker(s.kafka_bootstrap_servers, s.kafka_client_config, timeout_s=120)

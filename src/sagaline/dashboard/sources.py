@@ -5,7 +5,6 @@ hold a service up. Where each service's database and HTTP port are is looked up 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,7 +12,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sagaline.core.saga import Saga
-from sagaline.settings import DashboardSettings, SystemSettings, env_prefix
+from sagaline.settings import DashboardSettings, SystemSettings
 
 # Read-only at the server; a slow query is cut off rather than left running.
 _OPTIONS = "-c default_transaction_read_only=on -c statement_timeout=3000"
@@ -56,15 +55,12 @@ class Databases:
 
 def databases(settings: SystemSettings, saga: Saga) -> Databases:
     """A pool per service of `saga`, in its order."""
-    return Databases({name: dsn(settings, name) for name in saga.names})
+    return Databases({name: dsn(settings, name, saga) for name in saga.names})
 
 
-def dsn(settings: SystemSettings, name: str) -> str:
-    """Service `name`'s database (`<NAME>_DB_DSN`)."""
-    found = _by_name(settings, name, "db_dsn")
-    if not found:
-        raise ValueError(f"no database for service {name}: set {env_prefix(name)}_DB_DSN")
-    return found
+def dsn(settings: SystemSettings, name: str, saga: Saga | None = None) -> str:
+    """Service `name`'s database (`<NAME>_DB_DSN`, else the local stack's)."""
+    return settings.dsn(name, saga)
 
 
 def service_url(settings: DashboardSettings, saga: Saga, name: str) -> str:
@@ -78,12 +74,4 @@ def service_url(settings: DashboardSettings, saga: Saga, name: str) -> str:
 
 def http_port(settings: SystemSettings, saga: Saga, name: str) -> int:
     """Service `name`'s HTTP port: `<NAME>_HTTP_PORT`, else the saga's port for it."""
-    return int(_by_name(settings, name, "http_port") or saga.http_port(name))
-
-
-def _by_name(settings: SystemSettings, name: str, what: str) -> str | None:
-    # SystemSettings still has a field per seed service (`order_db_dsn`...) until it reads
-    # these by name; meanwhile a service without one is read from its environment variable.
-    field = f"{env_prefix(name)}_{what}".lower()
-    found = getattr(settings, field, None) or os.environ.get(field.upper())
-    return str(found) if found else None
+    return settings.http_port(name, saga)

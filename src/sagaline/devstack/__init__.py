@@ -1,4 +1,5 @@
-"""The local stack: Kafka (KRaft) + three PostgreSQL servers + the services, one command."""
+"""The local stack: Kafka (KRaft) + a PostgreSQL server per service + the services of the
+chosen saga, one command."""
 
 from sagaline.devstack.component import ComponentStatus
 from sagaline.devstack.errors import StackError

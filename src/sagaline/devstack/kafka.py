@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import time
@@ -14,17 +13,12 @@ from confluent_kafka.admin import AdminClient
 from sagaline.devstack import kafka_config, kafka_secure, proc
 from sagaline.devstack.component import Component
 from sagaline.devstack.errors import StackError
+from sagaline.devstack.kafka_jars import default_home, ensure_jars
 from sagaline.devstack.topics import broker_ready
 
 CLUSTER_FORMING_TIMEOUT_S = 60.0
 
 MIN_JAVA = 17
-KAFKA_HOME = Path(__file__).resolve().parents[3] / "stack" / "kafka"
-
-
-def kafka_home() -> Path:
-    """Where pom.xml and libs/ live: the repo's stack/kafka (falls back to ./stack/kafka)."""
-    return KAFKA_HOME if (KAFKA_HOME / "pom.xml").exists() else Path.cwd() / "stack" / "kafka"
 
 
 def check_java() -> None:
@@ -35,29 +29,6 @@ def check_java() -> None:
     major = kafka_config.parse_java_major(out.stderr + out.stdout)
     if major is None or major < MIN_JAVA:
         raise StackError(f"java {major or '?'} found, Kafka needs {MIN_JAVA}+ (`java -version`).")
-
-
-def ensure_jars(home: Path) -> Path:
-    """Fetch Kafka's jars with Maven once per pom.xml version; return the libs dir.
-
-    libs/.fetched holds the pom's hash: a changed pom refetches into an emptied libs/.
-    """
-    libs = home / "libs"
-    marker = libs / ".fetched"
-    digest = hashlib.sha256((home / "pom.xml").read_bytes()).hexdigest()
-    if marker.exists() and marker.read_text().strip() == digest:
-        return libs
-    if shutil.which("mvn") is None:
-        raise StackError("mvn not found on PATH: install Maven 3.8+ to fetch Kafka's jars.")
-    shutil.rmtree(libs, ignore_errors=True)
-    argv = ["mvn", "-q", "-B", "-f", str(home / "pom.xml"), "dependency:copy-dependencies"]
-    out = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise StackError(
-            "fetching Kafka's jars with Maven failed", (out.stdout + out.stderr)[-3000:]
-        )
-    marker.write_text(digest + "\n")
-    return libs
 
 
 class Kafka(Component):
@@ -73,8 +44,9 @@ class Kafka(Component):
     def __init__(self, stack_dir: Path, bootstrap: str, client_config: dict[str, str],
                  node: kafka_config.Node | None = None,
                  voters: list[kafka_config.Node] | None = None,
-                 users: dict[str, str] | None = None) -> None:
-        """`users`: SCRAM users and their passwords (a secure node: kafka_secure.py)."""
+                 users: dict[str, str] | None = None, jars: Path | None = None) -> None:
+        """`users`: SCRAM users and their passwords (a secure node: kafka_secure.py).
+        `jars`: where Kafka's jars are fetched (kafka_jars; None: the user's cache)."""
         if node is None:
             host, port = kafka_config.parse_bootstrap(bootstrap)
             node = kafka_config.Node(1, host, port)
@@ -89,6 +61,7 @@ class Kafka(Component):
         self.client_config = client_config
         self.controller_port = node.controller_port
         self.users = users
+        self.jars = jars or default_home()
 
     @property
     def address(self) -> str:
@@ -115,7 +88,7 @@ class Kafka(Component):
 
     def _launch(self) -> subprocess.Popen[bytes]:
         check_java()
-        libs = ensure_jars(kafka_home())
+        libs = ensure_jars(self.jars)
         self._write_config()
         self._format(libs)
         log4j = self.home / "log4j2.properties"

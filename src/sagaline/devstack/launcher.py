@@ -1,15 +1,18 @@
 """`Stack`: the local stack's public API (used by the CLI, the test fixtures and chaos tests).
 
-Component names: "kafka", "postgres-order", "postgres-payment", "postgres-inventory",
-"order", "payment", "inventory", "dashboard". Every method raises `StackError` for a failure a
-user can act on (port taken, Java missing, component died during start, timeout).
+Components, for the chosen saga's services in their declared order: "kafka" (or "kafka-1"
+to "kafka-3"), "postgres-<service>" each, "<service>" each (and "<service>-<r>" for further
+replicas), "dashboard". Every method raises `StackError` for a failure a user can act on (port
+taken, Java missing, component died during start, timeout).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from sagaline import saga_choice
@@ -24,7 +27,8 @@ from sagaline.settings import StackSettings, stack_settings
 
 
 class Stack:
-    """Kafka (KRaft), three Postgres servers and the three services, driven by pid files.
+    """Kafka (KRaft), a Postgres server per service and the services of the chosen saga
+    (sagaline.saga_choice), driven by pid files.
 
     State lives in `settings.stack_dir`, so a `Stack` built by another process (the CLI's
     `down`, a test session) sees and controls what an earlier one started.
@@ -36,18 +40,28 @@ class Stack:
         """`service_env` adds environment variables for the services (a chaos test's fault
         points, a short saga deadline); `service_module` runs another entry point for each
         service (`<module> <name>`: the benchmark's seed-like baseline). `shape` (Kafka
-        nodes, service replicas) defaults to what `up` recorded in the stack dir."""
+        nodes, service replicas, the saga) defaults to what `up` recorded in the stack dir.
+
+        The saga is the shape's. Without a `shape`, one chosen explicitly (--saga,
+        SAGALINE_SAGA) wins over the recorded one. Every service's DSN and port are pinned in
+        `settings` for it (the local stack's where unset); services get it as SAGALINE_SAGA."""
         settings = settings or stack_settings()
         self.dir = Path(settings.stack_dir).resolve()
-        self.shape = shape or Shape.load(self.dir)
-        self.settings = layout.for_shape(settings, self.shape, self.dir)
+        if shape is None:
+            shape = Shape.load(self.dir)
+            if os.environ.get(saga_choice.ENV):
+                shape = replace(shape, saga=saga_choice.reference())
+        self.shape = shape
+        self.saga = saga_choice.load(shape.saga)
+        self.settings = layout.for_shape(settings.for_saga(self.saga), shape, self.dir,
+                                         self.saga)
         self.service_env = dict(service_env or {})
-        self.kafka_nodes = layout.kafka_nodes(self.settings, self.shape, self.dir)
+        self.kafka_nodes = layout.kafka_nodes(self.settings, self.shape, self.dir, self.saga)
         self.kafka = self.kafka_nodes[0]
-        self.postgres = layout.databases(self.settings, self.dir)
-        self.services = layout.service_replicas(self.settings, self.shape, self.dir,
+        self.postgres = layout.databases(self.settings, self.dir, self.saga)
+        self.services = layout.service_replicas(self.settings, self.shape, self.dir, self.saga,
                                                 self.service_env, service_module)
-        self.dashboard = Dashboard(self.settings, self.dir)  # started by `up` and `demo`
+        self.dashboard = Dashboard(self.settings, self.dir, self.shape.saga)  # `up`, `demo`
         self.components: dict[str, Component] = {
             c.name: c for c in [*self.kafka_nodes, *self.postgres, *self.services,
                                 self.dashboard]
@@ -83,12 +97,12 @@ class Stack:
         ensure_saga_topics(self.settings)
         if self.shape.secure:
             kafka_secure.grant(self.settings.kafka_bootstrap_servers,
-                               self.settings.kafka_client_config, saga_choice.load())
+                               self.settings.kafka_client_config, self.saga)
         for pg in self.postgres:
             pg.provision()
 
     def start_services(self) -> None:
-        """Start the three services (reusing running ones) and wait for each `/ready`."""
+        """Start every service's replicas (reusing running ones) and wait for each `/ready`."""
         for name in self.service_names:
             self._spawn(name)
         for name in self.service_names:

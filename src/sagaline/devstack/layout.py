@@ -1,34 +1,35 @@
-"""The components a stack of a given shape is made of: Kafka nodes, the Postgres servers,
-and each service's replicas."""
+"""The components a stack of a given shape is made of, for the saga's declaration: Kafka
+nodes, one Postgres server per service, and each service's replicas."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
 
+from sagaline.core.saga import Saga
 from sagaline.devstack import kafka_secure
 from sagaline.devstack.kafka import Kafka
 from sagaline.devstack.kafka_config import Node
 from sagaline.devstack.postgres import Postgres
 from sagaline.devstack.services import Service
 from sagaline.devstack.shape import Shape, node_addresses
-from sagaline.seed_saga import SERVICES
 from sagaline.settings import StackSettings
 
 CLUSTER_REPLICATION_FACTOR = 3
 
 
-def for_shape(settings: StackSettings, shape: Shape, stack_dir: Path) -> StackSettings:
+def for_shape(settings: StackSettings, shape: Shape, stack_dir: Path,
+              saga: Saga) -> StackSettings:
     """The settings as the stack's clients need them: every node in the bootstrap list, and
     topics at replication factor 3 on a cluster; secure, the launcher logs in as the admin
     and each service as its own user."""
     if shape.secure:
-        users = kafka_secure.users(stack_dir, [s.name for s in SERVICES])
+        users = kafka_secure.users(stack_dir, list(saga.names))
         settings = settings.model_copy(update={
             "kafka_client_config": kafka_secure.client_config(
                 kafka_secure.ADMIN, users[kafka_secure.ADMIN]),
-            "kafka_service_configs": {s.name: kafka_secure.client_config(s.name, users[s.name])
-                                      for s in SERVICES}})
+            "kafka_service_configs": {name: kafka_secure.client_config(name, users[name])
+                                      for name in saga.names}})
     if not shape.cluster:
         return settings
     nodes = node_addresses(settings.kafka_bootstrap_servers, shape.brokers)
@@ -38,26 +39,30 @@ def for_shape(settings: StackSettings, shape: Shape, stack_dir: Path) -> StackSe
     })
 
 
-def kafka_nodes(settings: StackSettings, shape: Shape, stack_dir: Path) -> list[Kafka]:
+def kafka_nodes(settings: StackSettings, shape: Shape, stack_dir: Path,
+                saga: Saga) -> list[Kafka]:
     bootstrap, extra = settings.kafka_bootstrap_servers, settings.kafka_client_config
-    users = kafka_secure.users(stack_dir, [s.name for s in SERVICES]) if shape.secure else None
+    users = kafka_secure.users(stack_dir, list(saga.names)) if shape.secure else None
+    jars = settings.sagaline_kafka_home
     if not shape.cluster:
-        return [Kafka(stack_dir, bootstrap, extra, users=users)]
+        return [Kafka(stack_dir, bootstrap, extra, users=users, jars=jars)]
     voters = [Node(n + 1, host, port)
               for n, (host, port) in enumerate(node_addresses(bootstrap, shape.brokers))]
-    return [Kafka(stack_dir, bootstrap, extra, node, voters, users) for node in voters]
+    return [Kafka(stack_dir, bootstrap, extra, node, voters, users, jars) for node in voters]
 
 
-def databases(settings: StackSettings, stack_dir: Path) -> list[Postgres]:
-    return [Postgres(s.name, stack_dir, s.dsn(settings)) for s in SERVICES]
+def databases(settings: StackSettings, stack_dir: Path, saga: Saga) -> list[Postgres]:
+    """A server per service: its port, role and database from its DSN (settings.dsn)."""
+    return [Postgres(name, stack_dir, settings.dsn(name)) for name in saga.names]
 
 
-def service_replicas(settings: StackSettings, shape: Shape, stack_dir: Path,
+def service_replicas(settings: StackSettings, shape: Shape, stack_dir: Path, saga: Saga,
                      env: Mapping[str, str], module: str | None) -> list[Service]:
     """Replica 1 of every service, then replica 2 of every service, and so on. Several
     replicas name themselves for static membership unless the shape says dynamic."""
     def replica_id(replica: int) -> str:
         return str(replica) if shape.replicas > 1 and shape.static_membership else ""
 
-    return [Service(spec, settings, stack_dir, env, module, replica, replica_id(replica))
-            for replica in range(1, shape.replicas + 1) for spec in SERVICES]
+    return [Service(name, settings, stack_dir, shape.saga, env, module, replica,
+                    replica_id(replica))
+            for replica in range(1, shape.replicas + 1) for name in saga.names]

@@ -1,15 +1,18 @@
-"""The stack's shape: how many Kafka nodes and how many replicas of each service.
+"""The stack's shape: how many Kafka nodes, how many replicas of each service, and which
+saga's services they are.
 
-`sagaline up --brokers 3 --replicas 2` records it in the stack dir, so later commands
-(`status`, `down`, the test fixtures) see every node and replica that `up` started.
+`sagaline up --brokers 3 --replicas 2 --saga m:SAGA` records it in the stack dir, so later
+commands (`status`, `down`, the test fixtures) see every node, service and replica that `up`
+started, without being told again.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from sagaline import saga_choice
 from sagaline.devstack import kafka_config
 from sagaline.devstack.errors import StackError
 
@@ -26,6 +29,8 @@ class Shape:
     static_membership: bool = True
     # SASL/SCRAM and ACLs on the broker, one Kafka user per service (stack/kafka_secure.py).
     secure: bool = False
+    # The saga (module:attribute) whose services run: the one chosen when `up` ran.
+    saga: str = field(default_factory=saga_choice.reference)
 
     def __post_init__(self) -> None:
         if self.brokers not in (1, 3):
@@ -43,7 +48,7 @@ class Shape:
 
     @classmethod
     def load(cls, stack_dir: Path) -> Shape:
-        """What `up` recorded, or one node and one replica."""
+        """What `up` recorded, or one node and one replica of the chosen saga."""
         try:
             return cls(**json.loads((stack_dir / FILE).read_text()))
         except FileNotFoundError:

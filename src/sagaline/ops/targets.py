@@ -1,40 +1,24 @@
 """Where each declared service of a saga is, for the tools that reach it from outside (the
-demo, chaos, the benchmark, the dead letters): its database and its HTTP address.
-
-Transitional: `SystemSettings` still has a field per seed service (`order_db_dsn`,
-`order_http_port`, ...). Until it reads them by service name, these functions do: the
-settings' field when it has one, else the variable `<NAME>_DB_DSN` / `<NAME>_HTTP_PORT`,
-else (for a port) the saga's own. The tools go through here only, so they switch at once.
-"""
+demo, chaos, the benchmark, the dead letters): its database and its HTTP address, by the
+service's name (`SystemSettings.dsn` / `http_port`: `<NAME>_DB_DSN` / `<NAME>_HTTP_PORT`,
+else the local stack's)."""
 
 from __future__ import annotations
 
-import os
-
 from sagaline.core.saga import Saga
-from sagaline.settings import SystemSettings, env_prefix
+from sagaline.settings import SystemSettings
 
 LOCAL_HOST = "127.0.0.1"  # the tools reach the local stack's services here
 
 
-def _named(settings: SystemSettings, name: str, what: str) -> str | None:
-    variable = f"{env_prefix(name)}_{what}"
-    value = getattr(settings, variable.lower(), None) or os.environ.get(variable)
-    return None if value is None else str(value)
-
-
-def dsn(settings: SystemSettings, name: str) -> str:
-    """The database of service `name`."""
-    found = _named(settings, name, "DB_DSN")
-    if not found:
-        raise LookupError(f"no database for service {name!r}: set {env_prefix(name)}_DB_DSN")
-    return found
+def dsn(settings: SystemSettings, name: str, saga: Saga | None = None) -> str:
+    """The database of service `name` (of `saga`, by default the chosen one)."""
+    return settings.dsn(name, saga)
 
 
 def http_port(settings: SystemSettings, saga: Saga, name: str) -> int:
     """The HTTP port of service `name`: as set, else the saga's declared one."""
-    found = _named(settings, name, "HTTP_PORT")
-    return int(found) if found else saga.http_port(name)
+    return settings.http_port(name, saga)
 
 
 def base_url(settings: SystemSettings, saga: Saga, name: str) -> str:

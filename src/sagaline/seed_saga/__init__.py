@@ -35,10 +35,10 @@ class ServiceSpec:
         return _saga().service(self.name).compensations
 
     def dsn(self, system: SystemSettings) -> str:
-        return str(getattr(system, f"{self.name}_db_dsn"))
+        return system.dsn(self.name)
 
     def http_port(self, system: SystemSettings) -> int:
-        return int(getattr(system, f"{self.name}_http_port"))
+        return system.http_port(self.name)
 
     @property
     def migrations(self) -> list[tuple[str, Traversable]]:

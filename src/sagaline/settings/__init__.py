@@ -8,8 +8,10 @@ Each process reads only what it needs, so a service's container gets only its ow
 - `TopicSettings` (common.py): creating the topics (`sagaline topics`, compose's topic-init).
 - `FaultSettings` (common.py): the chaos tier's fault points; off unless set.
 - `SystemSettings` and `StackSettings` (system.py): the operations tools (auditor, dead
-  letters, demo, benchmark) see all three databases; the local stack also runs them.
-  `DashboardSettings` (system.py): the saga dashboard adds its address and thresholds.
+  letters, demo, benchmark) see every service's database and port, by its name
+  (`dsn(name)`, `http_port(name)`; unset, the local stack's, derived from the declaration by
+  local_stack.py); the local stack also runs them. `DashboardSettings` (system.py): the saga
+  dashboard adds its address and thresholds.
 
 Field names are the environment variable names (case-insensitive). Core modules never read
 these objects: the composition roots pass them the values they need.

@@ -21,7 +21,7 @@ TEST_TOPICS = ("test.contract.a", "test.contract.b")
 
 @pytest.fixture
 def core_dsn(stack: Stack) -> Iterator[str]:
-    with scratch_schema(stack.settings.order_db_dsn, [migrations.CORE_MIGRATIONS]) as dsn:
+    with scratch_schema(stack.settings.dsn("order"), [migrations.CORE_MIGRATIONS]) as dsn:
         yield dsn
 
 

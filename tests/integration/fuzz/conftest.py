@@ -41,7 +41,7 @@ def apis(services: Stack) -> Apis:
     s = services.settings
     assert s.admin_headers(), "the stack has no admin key (ADMIN_API_KEY, stack/local.env)"
     order, payment, inventory = (f"http://127.0.0.1:{port}" for port in (
-        s.order_http_port, s.payment_http_port, s.inventory_http_port))
+        s.http_port("order"), s.http_port("payment"), s.http_port("inventory")))
     return Apis(order, payment, inventory, s.admin_headers())
 
 
@@ -53,13 +53,13 @@ def _footprint(dsn: str, query: str) -> Iterator[Footprint]:
 @pytest.fixture(scope="session")
 def order_writes(services: Stack) -> Iterator[Footprint]:
     """Only POST /orders inserts orders (the saga updates them)."""
-    yield from _footprint(services.settings.order_db_dsn, "SELECT count(*) FROM orders")
+    yield from _footprint(services.settings.dsn("order"), "SELECT count(*) FROM orders")
 
 
 @pytest.fixture(scope="session")
 def stock_writes(services: Stack) -> Iterator[Footprint]:
     """Only POST /stock/{sku} adds SKUs and raises `initial` (reservations move `on_hand`)."""
-    yield from _footprint(services.settings.inventory_db_dsn,
+    yield from _footprint(services.settings.dsn("inventory"),
                           "SELECT count(*), coalesce(sum(initial), 0) FROM stock")
 
 

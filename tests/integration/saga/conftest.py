@@ -23,10 +23,10 @@ class Saga:
         # Restarts go through a launcher of their own, so the session fixture's record of
         # what it started (and will stop) stays what it started.
         self.stack = Stack(s)
-        self.order = httpx.Client(base_url=f"http://127.0.0.1:{s.order_http_port}", timeout=10)
-        self.payment = httpx.Client(base_url=f"http://127.0.0.1:{s.payment_http_port}",
+        self.order = httpx.Client(base_url=f"http://127.0.0.1:{s.http_port('order')}", timeout=10)
+        self.payment = httpx.Client(base_url=f"http://127.0.0.1:{s.http_port('payment')}",
                                     timeout=10)
-        self.inventory = httpx.Client(base_url=f"http://127.0.0.1:{s.inventory_http_port}",
+        self.inventory = httpx.Client(base_url=f"http://127.0.0.1:{s.http_port('inventory')}",
                                       timeout=10, headers=s.admin_headers())  # to restock
         self.producer = Producer({"bootstrap.servers": s.kafka_bootstrap_servers})
 

@@ -14,7 +14,7 @@ CREDIT = 10_000
 
 
 def handled_by_order(saga: Saga, event_id: uuid.UUID) -> bool:
-    with psycopg.connect(saga.stack.settings.order_db_dsn) as conn:
+    with psycopg.connect(saga.stack.settings.dsn("order")) as conn:
         row = conn.execute("SELECT count(*) FROM inbox WHERE consumer = %s AND event_id = %s",
                            ("order-service-group", event_id)).fetchone()
     return row == (1,)
