@@ -1,3 +1,0 @@
-from tests.doubles import InMemoryUnitOfWork  # TEMPORARY, not committed
-
-__all__ = ["InMemoryUnitOfWork"]
