@@ -52,12 +52,14 @@ status: $(STAMP)
 check: $(STAMP)
 	$(PY) -m sagaline check $(ARGS)
 
-# Every tier: first all but the cluster tier against the session's stack (which it then stops),
-# then the cluster tier in a stack of its own (three Kafka nodes, two replicas per service,
-# ports 19001-19096 by default, see tests/cluster/conftest.py).
+# Every tier: first all but the cluster and example tiers against the session's stack (which
+# it then stops), then the cluster tier in a stack of its own (three Kafka nodes, two replicas
+# per service, ports 19001-19096 by default, see tests/cluster/conftest.py), then the shipping
+# example end to end from a copy outside the checkout (examples/shipping/tests).
 test: setup browser-deps
-	$(PY) -m pytest tests -m "not cluster"
+	$(PY) -m pytest tests examples -m "not cluster and not example"
 	$(PY) -m pytest tests/cluster -m cluster
+	$(PY) -m pytest examples -m example
 
 # The cluster tier alone.
 test-cluster: setup
