@@ -25,7 +25,8 @@ from tests.doubles import InMemoryPublisher
 
 
 def relay_on(dsn: str, publisher: Publisher, **kw: float) -> OutboxRelay:
-    return OutboxRelay(lambda: db.connect(dsn, "test-relay"), publisher, **kw)  # type: ignore[arg-type]
+    return OutboxRelay(outbox.PostgresOutbox(lambda: db.connect(dsn, "test-relay")), publisher,
+                       **kw)  # type: ignore[arg-type]
 
 
 def write(dsn: str, *events: Envelope) -> None:
