@@ -16,8 +16,8 @@ import pytest
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.saga import Edge, Saga, Service
 from sagaline.seed_saga import SERVICES, topics
+from sagaline.seed_saga.payment.fakes import FakePaymentUnitOfWork
 from sagaline.seed_saga.saga import SAGA
-from tests.fakes import FakePaymentUnitOfWork
 
 pytestmark = pytest.mark.unit
 README = Path(__file__).parents[2] / "README.md"

@@ -21,7 +21,7 @@ from sagaline.core.postgres import db
 from sagaline.core.postgres.unit_of_work import PostgresUnitOfWork
 from sagaline.core.runtime import wiring
 from sagaline.devstack import Stack
-from tests.doubles import InMemoryPublisher
+from sagaline.testing.messaging import InMemoryPublisher
 
 
 def relay_on(dsn: str, publisher: Publisher, **kw: float) -> OutboxRelay:

@@ -12,10 +12,10 @@ from psycopg import errors
 
 from sagaline.devstack import Stack
 from sagaline.seed_saga import INVENTORY
+from sagaline.seed_saga.inventory.fakes import FakeInventoryUnitOfWork
 from sagaline.seed_saga.inventory.repository import InventoryUnitOfWork, Reservation, StockLevel
 from sagaline.seed_saga.inventory.sql_repository import PostgresInventoryUnitOfWork
 from sagaline.seed_saga.inventory.status import ReservationStatus
-from tests.fakes import FakeInventoryUnitOfWork
 from tests.integration.services.conftest import IMPLEMENTATIONS, Storage, new_name, sql_storage
 
 RELEASED = ReservationStatus.RELEASED

@@ -17,8 +17,9 @@ from sagaline.devstack import Stack
 from sagaline.seed_saga import ORDER
 from sagaline.seed_saga.order.repository import PostgresOrderUnitOfWork
 from sagaline.seed_saga.order.settings import OrderSettings
+from sagaline.seed_saga.saga import SAGA
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from tests.composition import order as bootstrap
-from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.integration.conftest import scratch_schema
 
 ORDER_BODY = {"userId": "u-commit-outcome", "totalAmount": 20}
@@ -55,7 +56,8 @@ def orders_in(dsn: str) -> list[uuid.UUID]:
 def post_order(dsn: str, uow_class: type[PostgresOrderUnitOfWork]) -> tuple[int, dict[str, str],
                                                                              dict[str, str]]:
     with ConnectionPool(dsn, min_size=1, max_size=2, kwargs={"autocommit": True}) as pool:
-        service = bootstrap(OrderSettings(db_dsn=dsn), unit_of_work=lambda: uow_class(pool),
+        service = bootstrap(OrderSettings(db_dsn=dsn),
+                            unit_of_work=lambda: uow_class(pool, SAGA.statuses),
                             publisher=InMemoryPublisher(), source=InMemorySource())
         response = TestClient(service.app, raise_server_exceptions=False).post(
             "/orders", json=ORDER_BODY)

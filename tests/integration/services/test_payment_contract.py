@@ -13,10 +13,10 @@ from psycopg import errors
 
 from sagaline.devstack import Stack
 from sagaline.seed_saga import PAYMENT
+from sagaline.seed_saga.payment.fakes import FakePaymentUnitOfWork
 from sagaline.seed_saga.payment.repository import Account, Payment, PaymentUnitOfWork
 from sagaline.seed_saga.payment.sql_repository import PostgresPaymentUnitOfWork
 from sagaline.seed_saga.payment.status import PaymentStatus
-from tests.fakes import FakePaymentUnitOfWork
 from tests.integration.services.conftest import IMPLEMENTATIONS, Storage, new_name, sql_storage
 
 CHARGED = PaymentStatus.CHARGED

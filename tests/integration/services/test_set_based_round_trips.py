@@ -92,7 +92,8 @@ def test_an_inventory_batch_waits_twice(stack: Stack) -> None:
     setup = "INSERT INTO stock (sku, initial, on_hand) VALUES ('SKU-A', 4, 4), ('SKU-B', 8, 8)"
     with one_connection(stack, INVENTORY, setup) as pool:
         processor: EventProcessor[InventoryUnitOfWork] = EventProcessor(
-            "inventory", SAGA.service("inventory").bind(), lambda: PostgresInventoryUnitOfWork(pool))
+            "inventory", SAGA.service("inventory").bind(),
+            lambda: PostgresInventoryUnitOfWork(pool))
         charged = [e.follow(topics.PAYMENT_CHARGED, {**e.payload, "amount": 10}) for e in
                    (created("u") for _ in range(5))]
         assert run(pool, processor, charged) == (5, 2)

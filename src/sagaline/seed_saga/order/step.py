@@ -16,6 +16,7 @@ from sagaline.core.saga import Saga, Service
 from sagaline.core.status_machine import StatusMachine
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.order import api
+from sagaline.seed_saga.order.fakes import FakeOrderUnitOfWork
 from sagaline.seed_saga.order.handlers import advance
 from sagaline.seed_saga.order.metrics import InFlight, SagaMetrics
 from sagaline.seed_saga.order.repository import OrderUnitOfWork, PostgresOrderUnitOfWork
@@ -57,4 +58,5 @@ def declare(statuses: StatusMachine) -> Service[OrderUnitOfWork]:
         consumes={topic: advance for topic in statuses.topics},
         produces=(topics.ORDER_CREATED,  # place_order (POST /orders)
                   topics.ORDER_CANCELLED),  # cancel_overdue (the saga deadline)
-        settings=OrderSettings, parts=parts, http_port=4001)
+        settings=OrderSettings, parts=parts, http_port=4001,
+        fake=lambda: FakeOrderUnitOfWork(statuses))

@@ -12,6 +12,7 @@ from sagaline.core.runtime.compose import Parts
 from sagaline.core.saga import Saga, Service
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.payment import api
+from sagaline.seed_saga.payment.fakes import FakePaymentUnitOfWork
 from sagaline.seed_saga.payment.handlers import (
     PaymentRules,
     cancel_for_order,
@@ -45,4 +46,4 @@ SERVICE = Service[PaymentUnitOfWork](
     produces=(topics.PAYMENT_CHARGED, topics.PAYMENT_FAILED, topics.PAYMENT_REFUNDED),
     compensations=frozenset({topics.INVENTORY_FAILED,  # refund
                              topics.ORDER_CANCELLED}),  # refund or void
-    settings=PaymentSettings, parts=parts, http_port=4002)
+    settings=PaymentSettings, parts=parts, http_port=4002, fake=FakePaymentUnitOfWork)
