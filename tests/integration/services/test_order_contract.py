@@ -27,7 +27,13 @@ from sagaline.seed_saga.order.repository import (
 )
 from sagaline.seed_saga.order.status import NOT_FINAL, OrderStatus
 from sagaline.seed_saga.saga import SAGA
-from tests.integration.services.conftest import IMPLEMENTATIONS, Storage, new_name, sql_storage
+from tests.integration.services.conftest import (
+    IMPLEMENTATIONS,
+    Storage,
+    declared_fake,
+    new_name,
+    sql_storage,
+)
 
 CANCELLED = OrderStatus.CANCELLED
 COMPENSATING = OrderStatus.COMPENSATING
@@ -50,7 +56,7 @@ class OrderStorage:
 @pytest.fixture(params=IMPLEMENTATIONS)
 def orders(request: pytest.FixtureRequest) -> Iterator[OrderStorage]:
     if request.param == "fake":
-        fake = FakeOrderUnitOfWork(SAGA.statuses)
+        fake: FakeOrderUnitOfWork = declared_fake("order")
 
         def age_fake(order_id: uuid.UUID, seconds: float) -> None:
             row = fake.orders.rows[order_id]
