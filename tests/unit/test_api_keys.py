@@ -11,12 +11,14 @@ from pydantic import ValidationError
 
 from sagaline.core.http import app as web
 from sagaline.core.http import auth
+from sagaline.seed_saga.inventory.fakes import FakeInventoryUnitOfWork
 from sagaline.seed_saga.inventory.settings import InventorySettings
+from sagaline.seed_saga.order.fakes import FakeOrderUnitOfWork
 from sagaline.seed_saga.order.settings import OrderSettings
+from sagaline.seed_saga.saga import SAGA
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from tests.composition import inventory as inventory
 from tests.composition import order as order
-from tests.doubles import InMemoryPublisher, InMemorySource
-from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork
 from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit
@@ -32,7 +34,7 @@ def _inventory(**keys: str) -> tuple[TestClient, FakeInventoryUnitOfWork]:
 
 
 def _order(**settings: object) -> TestClient:
-    uow = FakeOrderUnitOfWork()
+    uow = FakeOrderUnitOfWork(SAGA.statuses)
     service = order(settings_for(OrderSettings, **settings), unit_of_work=lambda: uow,
                     publisher=InMemoryPublisher(), source=InMemorySource())
     return TestClient(service.app)

@@ -22,14 +22,14 @@ from sagaline.core.messaging.retry import Decision, RetryPolicy
 from sagaline.core.observability import alerts
 from sagaline.core.saga import Service
 from sagaline.seed_saga import PAYMENT, topics
+from sagaline.seed_saga.payment.fakes import FakePayments, FakePaymentUnitOfWork
 from sagaline.seed_saga.payment.handlers import PaymentRules, charge_for_order, refund_after_failure
 from sagaline.seed_saga.payment.repository import Payment
 from sagaline.seed_saga.payment.settings import PaymentSettings
 from sagaline.seed_saga.saga import SAGA
 from sagaline.settings import ServiceSettings
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from tests.composition import payment as bootstrap
-from tests.doubles import InMemoryPublisher, InMemorySource
-from tests.fakes import FakePayments, FakePaymentUnitOfWork
 from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit

@@ -13,7 +13,8 @@ from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.messages import IncomingMessage
 from sagaline.core.messaging.processor import EventProcessor
 from sagaline.core.messaging.retry import Decision, RetryPolicy
-from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
+from sagaline.testing.unit_of_work import InMemoryUnitOfWork
 
 pytestmark = pytest.mark.unit
 

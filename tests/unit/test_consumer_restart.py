@@ -13,7 +13,8 @@ from sagaline.core.messaging.messages import IncomingMessage, SourceFailed
 from sagaline.core.messaging.processor import EventProcessor
 from sagaline.core.messaging.retry import RetryPolicy
 from sagaline.core.observability import alerts
-from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
+from sagaline.testing.unit_of_work import InMemoryUnitOfWork
 from tests.unit.test_consumer_loop import Recorder, event_message
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,7 @@ import pytest
 
 from sagaline.core.messaging.consumer_stall import StallWatch
 from sagaline.core.messaging.messages import IncomingMessage
-from tests.doubles import InMemorySource
+from sagaline.testing.messaging import InMemorySource
 from tests.unit.test_consumer_loop import Recorder, event_message
 from tests.unit.test_consumer_restart import Clock, loop_on
 

@@ -14,7 +14,8 @@ from sagaline.core.messaging.processor import EventProcessor
 from sagaline.core.messaging.publisher import Delivery, OutgoingMessage
 from sagaline.core.messaging.retry import RetryPolicy
 from sagaline.core.observability import alerts
-from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
+from sagaline.testing.unit_of_work import InMemoryUnitOfWork
 
 pytestmark = pytest.mark.unit
 

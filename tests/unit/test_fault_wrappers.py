@@ -17,7 +17,8 @@ from sagaline.core.messaging.processor import EventProcessor
 from sagaline.core.messaging.publisher import OutgoingMessage
 from sagaline.core.middleware import faults
 from sagaline.core.runtime import wiring
-from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
+from sagaline.testing.unit_of_work import InMemoryUnitOfWork
 
 pytestmark = pytest.mark.unit
 

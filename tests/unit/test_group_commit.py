@@ -10,7 +10,7 @@ import pytest
 
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.postgres.group_commit import GroupCommit, run_together
-from tests.doubles import InMemoryUnitOfWork
+from sagaline.testing.unit_of_work import InMemoryUnitOfWork
 
 pytestmark = pytest.mark.unit
 

@@ -15,16 +15,18 @@ from sagaline.core.messaging.messages import IncomingMessage
 from sagaline.core.middleware.injected_failures import INJECTED_FAILURE, RandomFailure
 from sagaline.core.runtime.service import Service
 from sagaline.seed_saga import topics
+from sagaline.seed_saga.inventory.fakes import FakeInventoryUnitOfWork
 from sagaline.seed_saga.inventory.handlers import refuse_reservation
 from sagaline.seed_saga.inventory.settings import InventorySettings
+from sagaline.seed_saga.order.fakes import FakeOrderUnitOfWork
 from sagaline.seed_saga.order.handlers import PlaceOrder, place_order
+from sagaline.seed_saga.payment.fakes import FakePaymentUnitOfWork
 from sagaline.seed_saga.payment.handlers import PaymentRules, decline_order
 from sagaline.seed_saga.payment.settings import PaymentSettings
 from sagaline.seed_saga.saga import SAGA
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from tests.composition import inventory as inventory_bootstrap
 from tests.composition import payment as payment_bootstrap
-from tests.doubles import InMemoryPublisher, InMemorySource
-from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork, FakePaymentUnitOfWork
 from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit
@@ -111,7 +113,7 @@ def test_an_injected_inventory_failure_takes_nothing_and_is_refunded() -> None:
 
 def test_the_order_keeps_the_injected_reason() -> None:
     handlers = SAGA.service("order").bind(statuses=SAGA.statuses)
-    uow = FakeOrderUnitOfWork()
+    uow = FakeOrderUnitOfWork(SAGA.statuses)
     with uow:
         order_id = place_order(PlaceOrder("u1", Decimal(500)), uow).order_id
         for topic in (topics.PAYMENT_CHARGED, topics.INVENTORY_FAILED, topics.PAYMENT_REFUNDED):

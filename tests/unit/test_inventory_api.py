@@ -7,12 +7,12 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
+from sagaline.seed_saga.inventory.fakes import FakeInventoryUnitOfWork
 from sagaline.seed_saga.inventory.repository import Reservation
 from sagaline.seed_saga.inventory.settings import InventorySettings
 from sagaline.seed_saga.inventory.status import ReservationStatus
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from tests.composition import inventory as bootstrap
-from tests.doubles import InMemoryPublisher, InMemorySource
-from tests.fakes import FakeInventoryUnitOfWork
 from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit

@@ -7,13 +7,13 @@ import pytest
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.retry import PermanentError
 from sagaline.seed_saga import topics
+from sagaline.seed_saga.inventory.fakes import FakeInventoryUnitOfWork
 from sagaline.seed_saga.inventory.handlers import (
     refuse_reservation,
     release_for_cancelled_order,
     reserve_for_paid_order,
 )
 from sagaline.seed_saga.saga import SAGA
-from tests.fakes import FakeInventoryUnitOfWork
 
 O1 = uuid.UUID("00000000-0000-4000-8000-000000000001")
 

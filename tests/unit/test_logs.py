@@ -15,7 +15,7 @@ from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.processor import EventProcessor
 from sagaline.core.observability import logs
 from sagaline.seed_saga.order.settings import OrderSettings
-from tests.doubles import InMemoryUnitOfWork
+from sagaline.testing.unit_of_work import InMemoryUnitOfWork
 from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit

@@ -19,13 +19,15 @@ from sagaline.core.messaging.processor import EventProcessor
 from sagaline.core.messaging.retry import RetryPolicy
 from sagaline.core.observability import alerts
 from sagaline.core.observability.metrics import Backlog, OutboxBacklog, ServiceMetrics
+from sagaline.seed_saga.order.fakes import FakeOrderUnitOfWork
 from sagaline.seed_saga.order.handlers import PlaceOrder, place_order
 from sagaline.seed_saga.order.metrics import InFlight, SagaMetrics, reason_label
 from sagaline.seed_saga.order.repository import Finished
 from sagaline.seed_saga.order.settings import OrderSettings
+from sagaline.seed_saga.saga import SAGA
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
+from sagaline.testing.unit_of_work import InMemoryUnitOfWork
 from tests.composition import order as bootstrap
-from tests.doubles import InMemoryPublisher, InMemorySource, InMemoryUnitOfWork
-from tests.fakes import FakeOrderUnitOfWork
 from tests.service_settings import settings_for
 from tests.unit.test_consumer_loop import Recorder, event_message, message
 
@@ -58,7 +60,7 @@ def test_the_consumer_counts_each_outcome() -> None:
 @pytest.fixture
 def order_app() -> tuple[TestClient, ServiceMetrics]:
     metrics = ServiceMetrics()
-    service = bootstrap(settings_for(OrderSettings), unit_of_work=FakeOrderUnitOfWork,
+    service = bootstrap(settings_for(OrderSettings), unit_of_work=SAGA.service("order").fake,
                         publisher=InMemoryPublisher(), source=InMemorySource(), metrics=metrics)
     return TestClient(service.app), metrics
 
@@ -93,7 +95,7 @@ def test_get_metrics_serves_the_registry_in_prometheus_text(
 
 def test_metrics_disabled_means_no_route_and_nothing_counted() -> None:
     service = bootstrap(settings_for(OrderSettings, metrics_enabled=False),
-                        unit_of_work=FakeOrderUnitOfWork, publisher=InMemoryPublisher(),
+                        unit_of_work=SAGA.service("order").fake, publisher=InMemoryPublisher(),
                         source=InMemorySource())
     assert service.metrics is None and service.consumer is not None
     assert service.consumer.metrics is None
@@ -159,10 +161,11 @@ def test_sagas_finished_count_by_status_and_a_bounded_reason() -> None:
 
 
 def test_sagas_in_flight_come_from_the_orders() -> None:
-    uow = FakeOrderUnitOfWork()
+    uow = FakeOrderUnitOfWork(SAGA.statuses)
     with uow:
         for _ in range(2):
             place_order(PlaceOrder("u", Decimal(1)), uow)
+        uow.commit()
     registry = CollectorRegistry()
     registry.register(InFlight(lambda: uow))
     assert value(registry, "sagaline_sagas_in_flight") == 2

@@ -6,34 +6,31 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from sagaline.core.http import api_docs
 from sagaline.core.http.app import create_app
+from sagaline.core.runtime.compose import compose
 from sagaline.core.runtime.service import Service
-from sagaline.seed_saga.inventory.settings import InventorySettings
-from sagaline.seed_saga.order.settings import OrderSettings
-from sagaline.seed_saga.payment.settings import PaymentSettings
-from tests.composition import inventory as inventory
-from tests.composition import order as order
-from tests.composition import payment as payment
-from tests.doubles import InMemoryPublisher, InMemorySource
-from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork, FakePaymentUnitOfWork
+from sagaline.core.saga import Service as Declared
+from sagaline.seed_saga.saga import SAGA
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit
-SERVICES: dict[str, Callable[[], Service]] = {
-    "order": lambda: order(settings_for(OrderSettings), unit_of_work=FakeOrderUnitOfWork,
-                           publisher=InMemoryPublisher(), source=InMemorySource()),
-    "payment": lambda: payment(settings_for(PaymentSettings),
-                               unit_of_work=FakePaymentUnitOfWork,
-                               publisher=InMemoryPublisher(), source=InMemorySource()),
-    "inventory": lambda: inventory(settings_for(InventorySettings),
-                                   unit_of_work=FakeInventoryUnitOfWork,
-                                   publisher=InMemoryPublisher(), source=InMemorySource()),
-}
+
+
+def _composer(service: Declared[Any]) -> Callable[[], Service]:
+    return lambda: compose(SAGA, service.name, settings_for(service.settings),
+                           unit_of_work=service.fake, publisher=InMemoryPublisher(),
+                           source=InMemorySource())
+
+
+# Each service of the saga as its composition root builds it, on its declared fake.
+SERVICES: dict[str, Callable[[], Service]] = {s.name: _composer(s) for s in SAGA.services}
 # Any absolute or protocol-relative URL, in an attribute or in a script.
 OFF_ORIGIN = re.compile(r"(?:https?:)?//[\w.-]+\.\w+", re.IGNORECASE)
 

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from sagaline.seed_saga.order.fakes import FakeOrderUnitOfWork
 from sagaline.seed_saga.order.settings import OrderSettings
+from sagaline.seed_saga.saga import SAGA
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from tests.composition import order as bootstrap
-from tests.doubles import InMemoryPublisher, InMemorySource
-from tests.fakes import FakeOrderUnitOfWork
 from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.unit
 
 @pytest.fixture
 def uow() -> FakeOrderUnitOfWork:
-    return FakeOrderUnitOfWork()
+    return FakeOrderUnitOfWork(SAGA.statuses)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +10,7 @@ from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.retry import PermanentError
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.events import Item
+from sagaline.seed_saga.order.fakes import FakeOrderUnitOfWork
 from sagaline.seed_saga.order.handlers import (
     IdempotencyConflict,
     PlaceOrder,
@@ -18,7 +18,6 @@ from sagaline.seed_saga.order.handlers import (
     place_order,
 )
 from sagaline.seed_saga.saga import SAGA
-from tests.fakes import FakeOrderUnitOfWork
 
 pytestmark = pytest.mark.unit
 HANDLERS = SAGA.service("order").bind(statuses=SAGA.statuses)
@@ -46,7 +45,7 @@ def deliver(uow: FakeOrderUnitOfWork, order_id: uuid.UUID, *steps: Step) -> str:
 
 
 def test_placing_an_order_writes_it_pending_with_its_event() -> None:
-    uow = FakeOrderUnitOfWork()
+    uow = FakeOrderUnitOfWork(SAGA.statuses)
     order_id = placed(uow)
     assert uow.orders.rows[order_id].status == "PENDING"
     (created,) = uow.committed
@@ -57,13 +56,13 @@ def test_placing_an_order_writes_it_pending_with_its_event() -> None:
 
 
 def test_an_idempotency_key_returns_the_first_order() -> None:
-    uow = FakeOrderUnitOfWork()
+    uow = FakeOrderUnitOfWork(SAGA.statuses)
     assert placed(uow, key="k1") == placed(uow, key="k1")
     assert len(uow.orders.rows) == 1 and len(uow.committed) == 1
 
 
 def test_an_idempotency_key_reused_for_another_request_is_refused() -> None:
-    uow = FakeOrderUnitOfWork()
+    uow = FakeOrderUnitOfWork(SAGA.statuses)
     placed(uow, key="k1")
     with pytest.raises(IdempotencyConflict):
         placed(uow, key="k1", amount=7)
@@ -85,7 +84,7 @@ def test_an_idempotency_key_reused_for_another_request_is_refused() -> None:
      "CANCELLED", "UNKNOWN_SKU"),
 ])
 def test_outcomes_move_the_order(steps: list[Step], status: str, reason: str | None) -> None:
-    uow = FakeOrderUnitOfWork()
+    uow = FakeOrderUnitOfWork(SAGA.statuses)
     order_id = placed(uow)
     assert deliver(uow, order_id, *steps) == status
     assert uow.orders.rows[order_id].reason == reason
@@ -94,27 +93,27 @@ def test_outcomes_move_the_order(steps: list[Step], status: str, reason: str | N
 @pytest.mark.parametrize("late", [topics.PAYMENT_FAILED, topics.INVENTORY_FAILED,
                                   topics.PAYMENT_REFUNDED, topics.PAYMENT_CHARGED])
 def test_a_late_event_never_moves_a_final_order(late: str) -> None:
-    uow = FakeOrderUnitOfWork()
+    uow = FakeOrderUnitOfWork(SAGA.statuses)
     order_id = placed(uow)
     deliver(uow, order_id, (topics.PAYMENT_CHARGED, {}), (topics.INVENTORY_RESERVED, {}))
     assert deliver(uow, order_id, (late, {})) == "CONFIRMED"
 
 
 def test_an_order_id_that_is_no_uuid_is_a_permanent_error() -> None:
-    uow = FakeOrderUnitOfWork()
+    uow = FakeOrderUnitOfWork(SAGA.statuses)
     with pytest.raises(PermanentError), uow:
         HANDLERS[topics.PAYMENT_FAILED](
             Envelope.first(topics.PAYMENT_FAILED, "x", {"orderId": "x", "amount": 1}), uow)
 
 
 def test_overdue_orders_are_cancelled_once_and_announced() -> None:
-    uow = FakeOrderUnitOfWork()
+    uow = FakeOrderUnitOfWork(SAGA.statuses)
     late, done = placed(uow), placed(uow)
     deliver(uow, done, (topics.PAYMENT_CHARGED, {}), (topics.INVENTORY_RESERVED, {}))
     uow.committed.clear()
     with uow:
         assert cancel_overdue(uow, 30, SAGA.statuses) == 0  # nothing is old enough yet
-    uow.orders.now += timedelta(seconds=31)
+    uow.clock.advance(31)
     with uow:
         assert cancel_overdue(uow, 30, SAGA.statuses) == 1
     with uow:

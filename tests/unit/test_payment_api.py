@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
+from sagaline.seed_saga.payment.fakes import FakePaymentUnitOfWork
 from sagaline.seed_saga.payment.repository import Payment
 from sagaline.seed_saga.payment.settings import PaymentSettings
 from sagaline.seed_saga.payment.status import PaymentStatus
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from tests.composition import payment as bootstrap
-from tests.doubles import InMemoryPublisher, InMemorySource
-from tests.fakes import FakePaymentUnitOfWork
 from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit

@@ -9,6 +9,7 @@ import pytest
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.retry import PermanentError
 from sagaline.seed_saga import topics
+from sagaline.seed_saga.payment.fakes import FakePaymentUnitOfWork
 from sagaline.seed_saga.payment.handlers import (
     PaymentRules,
     cancel_for_order,
@@ -17,7 +18,6 @@ from sagaline.seed_saga.payment.handlers import (
     refund_after_failure,
 )
 from sagaline.seed_saga.saga import SAGA
-from tests.fakes import FakePaymentUnitOfWork
 
 O1 = uuid.UUID("00000000-0000-4000-8000-000000000001")
 

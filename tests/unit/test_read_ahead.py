@@ -13,10 +13,11 @@ from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.processor import EventProcessor
 from sagaline.core.messaging.read_ahead import ReadAhead
 from sagaline.seed_saga import ids, topics
+from sagaline.seed_saga.inventory.fakes import FakeReservations, FakeStock
 from sagaline.seed_saga.inventory.sql_repository import PostgresInventoryUnitOfWork
+from sagaline.seed_saga.payment.fakes import FakeAccounts, FakePayments
 from sagaline.seed_saga.payment.sql_repository import PostgresPaymentUnitOfWork
-from tests.doubles import InMemoryUnitOfWork
-from tests.fakes import FakeAccounts, FakePayments, FakeReservations, FakeStock
+from sagaline.testing.unit_of_work import InMemoryUnitOfWork
 
 pytestmark = pytest.mark.unit
 

@@ -1,21 +1,21 @@
-"""The relay's rules without a database: which acknowledged rows may be marked, and that it
-reads whatever is pending each time (no id cursor), over an in-memory outbox table."""
+"""The relay's rules without a database: which acknowledged rows may be marked, that it
+reads whatever is pending each time (no id cursor), that an unsettled batch marks nothing, and
+that a lock held elsewhere shows in its readiness; over the in-memory outbox (the relay's
+store port, sagaline.testing.outbox)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
 
 import pytest
 
 from sagaline.core.messaging.publisher import Delivery, OutgoingMessage
-from sagaline.core.outbox import store as outbox
+from sagaline.core.outbox.port import OutboxLocked, OutboxRow
 from sagaline.core.outbox.relay import OutboxRelay, PartialDelivery, in_order_prefix
-from sagaline.core.outbox.store import OutboxRow
-from sagaline.core.postgres import db
 from sagaline.core.runtime.workers import Workers
-from tests.doubles import InMemoryPublisher, NoTransaction
+from sagaline.testing.messaging import InMemoryPublisher
+from sagaline.testing.outbox import InMemoryOutbox
 
 pytestmark = pytest.mark.unit
 
@@ -41,80 +41,83 @@ def test_keyless_rows_share_one_order() -> None:
     assert in_order_prefix(batch, [Delivery(1, "x"), Delivery(2), Delivery(3)]) == [3]
 
 
-class OutboxTable:
-    """Rows visible to the relay (committed), by id; what the relay marked."""
-
-    def __init__(self) -> None:
-        self.rows: dict[int, OutboxRow] = {}
-        self.published: set[int] = set()
-        self.failed: set[int] = set()
-
-    def commit(self, *ids: int) -> None:
-        for row_id in ids:
-            self.rows[row_id] = OutboxRow(row_id, "t", f"k{row_id}", b"v", {})
-
-    def pending(self, _conn: Any, limit: int) -> list[OutboxRow]:
-        ids = sorted(set(self.rows) - self.published - self.failed)
-        return [self.rows[i] for i in ids[:limit]]
-
-    def mark_published(self, _conn: Any, ids: Sequence[int]) -> None:
-        self.published |= set(ids)
-
-    def mark_failed(self, _conn: Any, failures: Sequence[tuple[int, str]]) -> None:
-        self.failed |= {row_id for row_id, _ in failures}
+def table(*ids: int) -> InMemoryOutbox:
+    """An outbox whose committed rows are these ids (the relay sees only committed rows)."""
+    store = InMemoryOutbox()
+    commit(store, *ids)
+    return store
 
 
-class Connection:
-    closed = False
-
-    def execute(self, *_args: Any) -> None: ...
-
-    def close(self) -> None:
-        self.closed = True
-
-
-@pytest.fixture
-def table(monkeypatch: pytest.MonkeyPatch) -> OutboxTable:
-    fake = OutboxTable()
-    for name in ("pending", "mark_published", "mark_failed"):
-        monkeypatch.setattr(outbox, name, getattr(fake, name))
-    monkeypatch.setattr(db, "PipelinedTransaction", NoTransaction)
-    return fake
+def commit(store: InMemoryOutbox, *ids: int) -> None:
+    for row_id in ids:
+        store.add(OutboxRow(row_id, "t", f"k{row_id}", b"v", {}))
 
 
 def sent_refs(publisher: InMemoryPublisher) -> list[int]:
     return [m.ref for m in publisher.sent]
 
 
-def test_a_row_committed_late_with_a_lower_id_is_still_published(table: OutboxTable) -> None:
-    publisher = InMemoryPublisher()
-    relay = OutboxRelay(Connection, publisher)  # type: ignore[arg-type]
-    table.commit(1, 3)  # id 2 was taken by a transaction still open
+def test_a_row_committed_late_with_a_lower_id_is_still_published() -> None:
+    publisher, store = InMemoryPublisher(), table(1, 3)  # id 2: a transaction still open
+    relay = OutboxRelay(store, publisher)
     assert relay.publish_batch() == 2
-    table.commit(2)  # it commits now, after 3 was published: a cursor past 3 would skip it
+    commit(store, 2)  # it commits now, after 3 was published: a cursor past 3 would skip it
     assert relay.publish_batch() == 1
-    assert sent_refs(publisher) == [1, 3, 2] and table.published == {1, 2, 3}
+    assert sent_refs(publisher) == [1, 3, 2] and store.published == {1, 2, 3}
 
 
-def test_unacknowledged_rows_stay_pending_and_go_out_again(table: OutboxTable) -> None:
-    publisher = InMemoryPublisher()
-    relay = OutboxRelay(Connection, publisher)  # type: ignore[arg-type]
-    table.commit(1, 2)
+def test_unacknowledged_rows_stay_pending_and_go_out_again() -> None:
+    publisher, store = InMemoryPublisher(), table(1, 2)
+    relay = OutboxRelay(store, publisher)
     publisher.unavailable = True
     with pytest.raises(PartialDelivery):
         relay.publish_batch()
-    assert table.published == set()
+    assert store.published == set()
     publisher.unavailable = False
     publisher.refuse = {2}
     assert relay.publish_batch() == 2
-    assert (table.published, table.failed, relay.failed_rows) == ({1}, {2}, 1)
+    assert (store.published, set(store.failed), relay.failed_rows) == ({1}, {2}, 1)
+    assert store.failed[2] == "refused"
     assert relay.publish_batch() == 0  # a refused row is not retried
 
 
-def test_stopping_ends_an_idle_relays_wait_at_once(table: OutboxTable) -> None:
+class Crashed(BaseException):
+    """Where a fault point would have ended the process."""
+
+
+class CrashingPublisher(InMemoryPublisher):
+    def publish(self, batch: Sequence[OutgoingMessage], timeout_s: float) -> list[Delivery]:
+        super().publish(batch, timeout_s)  # the broker has them; the marks never happen
+        raise Crashed
+
+
+def test_a_batch_that_ends_unsettled_marks_nothing_and_frees_the_lock() -> None:
+    store = table(1, 2)
+    with pytest.raises(Crashed):
+        OutboxRelay(store, CrashingPublisher()).publish_batch()
+    assert store.published == set() and store.claimed == []
+    publisher = InMemoryPublisher()
+    assert OutboxRelay(store, publisher).publish_batch() == 2  # sent again, at least once
+    assert sent_refs(publisher) == [1, 2]
+
+
+def test_a_lock_held_elsewhere_is_reported_until_the_relay_gets_it() -> None:
+    store, publisher = table(1), InMemoryPublisher()
+    store.lock_timeout_s = 0.0
+    relay = OutboxRelay(store, publisher)
+    with store.claim(10):  # another relay's batch, under way
+        with pytest.raises(OutboxLocked):
+            relay.publish_batch()
+        problem = relay.check()
+        assert problem is not None and problem.startswith(
+            "relay: could not take the outbox lock within 0 ms")
+    assert relay.publish_batch() == 1 and relay.check() is None
+
+
+def test_stopping_ends_an_idle_relays_wait_at_once() -> None:
     # The relay idles on a wait of its own (up to its poll interval, 2 s by default): the
     # service's stop interrupts it, so a stop is not held up by the poll interval.
-    relay = OutboxRelay(Connection, InMemoryPublisher(), poll_interval_s=60)  # type: ignore[arg-type]
+    relay = OutboxRelay(InMemoryOutbox(), InMemoryPublisher(), poll_interval_s=60)
     workers = Workers({"relay": relay})
     workers.start()
     time.sleep(0.2)  # idle by now: nothing pending

@@ -1,11 +1,13 @@
 """One saga is one trace: the HTTP span, the work placing the order, a producer span per
 relayed row, a consumer span per message with its handler's span, the compensations and the
-deadline's cancellation, all in one tree (the SDK's in-memory exporter; services built by
-their bootstraps with fakes, the real relay over in-memory outboxes)."""
+deadline's cancellation, all in one tree (the SDK's in-memory exporter; the seed saga in
+sagaline.testing's harness: each service composed with its fake, the real relay over
+in-memory outboxes)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -14,20 +16,31 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from sagaline.core.observability import trace_setup, tracing
-from tests.unit.in_memory_saga import Saga, in_memory_outbox
+from sagaline.seed_saga.saga import SAGA
+from sagaline.testing.harness import SagaHarness
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-def spans(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:
-    in_memory_outbox(monkeypatch)
+def spans() -> Iterator[InMemorySpanExporter]:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     trace_setup.install(provider)
     yield exporter
     trace_setup.stop()
+
+
+def seed_saga(stock: dict[str, int]) -> SagaHarness:
+    return SagaHarness(SAGA, settings_overrides={"inventory": {"initial_stock": stock}})
+
+
+def place(saga: SagaHarness, body: dict[str, Any],
+          headers: dict[str, str] | None = None) -> str:
+    placed = saga.post("/orders", body, headers)
+    assert placed.status_code == 201, placed.text
+    return str(placed.json()["orderId"])
 
 
 def one_tree(finished: tuple[ReadableSpan, ...]) -> ReadableSpan:
@@ -47,8 +60,8 @@ def names(finished: tuple[ReadableSpan, ...], kind: SpanKind) -> list[str]:
 
 def test_a_confirmed_saga_is_one_tree_under_its_http_span(
         spans: InMemorySpanExporter) -> None:
-    saga = Saga({"A": 5})
-    saga.place({"userId": "u1", "totalAmount": 10, "items": [{"sku": "A", "quantity": 1}]})
+    saga = seed_saga({"A": 5})
+    place(saga, {"userId": "u1", "totalAmount": 10, "items": [{"sku": "A", "quantity": 1}]})
     saga.run()
     finished = spans.get_finished_spans()
     root = one_tree(finished)
@@ -66,20 +79,19 @@ def test_a_confirmed_saga_is_one_tree_under_its_http_span(
         if span.kind is SpanKind.PRODUCER:
             assert parent is not None and parent.kind is SpanKind.INTERNAL
     handlers = {s.name for s in finished if s.kind is SpanKind.INTERNAL}
-    assert {"place_order", "charge_for_order", "reserve_for_paid_order",
-            "advance"} <= handlers
-    assert saga.order_uow.orders.rows.popitem()[1].status == "CONFIRMED"
+    assert {"place_order", "charge_for_order", "reserve_for_paid_order", "advance"} <= handlers
+    assert saga.fake("order").orders.rows.popitem()[1].status == "CONFIRMED"
 
 
 def test_a_producer_span_starts_when_its_row_was_written(spans: InMemorySpanExporter) -> None:
-    saga = Saga({})
-    saga.place({"userId": "u1", "totalAmount": 10})
+    saga = seed_saga({})
+    place(saga, {"userId": "u1", "totalAmount": 10})
     saga.run()
     finished = spans.get_finished_spans()
     placed = next(s for s in finished if s.name == "place_order")
     sent = next(s for s in finished if s.name == "send order.created")
     assert sent.parent is not None and sent.parent.span_id == placed.context.span_id
-    event = saga.order_uow.committed[0]
+    event = saga.fake("order").committed[0]
     assert sent.start_time == int(event.occurred_at.timestamp() * 1e9)
     assert [e.name for e in sent.events] == ["read from the outbox"]
     received = next(s for s in finished if s.name == "process order.created")
@@ -88,8 +100,8 @@ def test_a_producer_span_starts_when_its_row_was_written(spans: InMemorySpanExpo
 
 def test_a_callers_traceparent_is_the_sagas_parent(spans: InMemorySpanExporter) -> None:
     caller = tracing.new_traceparent()
-    saga = Saga({})
-    saga.place({"userId": "u1", "totalAmount": 10}, headers={"traceparent": caller})
+    saga = seed_saga({})
+    place(saga, {"userId": "u1", "totalAmount": 10}, headers={"traceparent": caller})
     saga.run()
     finished = spans.get_finished_spans()
     root = next(s for s in finished if s.name == "POST /orders")
@@ -99,8 +111,8 @@ def test_a_callers_traceparent_is_the_sagas_parent(spans: InMemorySpanExporter) 
 
 def test_out_of_stock_the_refund_is_a_compensation_in_the_same_trace(
         spans: InMemorySpanExporter) -> None:
-    saga = Saga({"A": 0})
-    saga.place({"userId": "u1", "totalAmount": 10, "items": [{"sku": "A", "quantity": 1}]})
+    saga = seed_saga({"A": 0})
+    place(saga, {"userId": "u1", "totalAmount": 10, "items": [{"sku": "A", "quantity": 1}]})
     saga.run()
     finished = spans.get_finished_spans()
     one_tree(finished)
@@ -111,10 +123,10 @@ def test_out_of_stock_the_refund_is_a_compensation_in_the_same_trace(
 
 def test_the_deadlines_cancellation_continues_the_sagas_trace(
         spans: InMemorySpanExporter) -> None:
-    saga = Saga({"A": 5})
-    saga.place({"userId": "u1", "totalAmount": 10, "items": [{"sku": "A", "quantity": 1}]})
-    saga.run(stopped=frozenset({"inventory"}))  # charged; the reservation never comes
-    assert saga.pass_deadline() == 1
+    saga = seed_saga({"A": 5})
+    place(saga, {"userId": "u1", "totalAmount": 10, "items": [{"sku": "A", "quantity": 1}]})
+    saga.run(paused={"inventory"})  # charged; the reservation never comes
+    saga.advance(61)  # past the deadline: its sweep cancels the order
     saga.run()  # payment refunds; inventory reserves late, then releases
     finished = spans.get_finished_spans()
     one_tree(finished)
@@ -128,13 +140,13 @@ def test_the_deadlines_cancellation_continues_the_sagas_trace(
 
 def test_each_relayed_row_is_parented_by_its_own_saga_not_the_ambient_span(
         spans: InMemorySpanExporter) -> None:
-    saga = Saga({})
-    first = saga.place({"userId": "u1", "totalAmount": 10})
-    second = saga.place({"userId": "u2", "totalAmount": 20})
+    saga = seed_saga({})
+    first = place(saga, {"userId": "u1", "totalAmount": 10})
+    second = place(saga, {"userId": "u2", "totalAmount": 20})
     with tracing.span("unrelated work", None):  # current while the relay runs its batch
-        assert saga.relays[0].publish_batch() == 2
+        assert saga.steps["order"].relay.publish_batch() == 2
     finished = spans.get_finished_spans()
-    traces = {o.order_id: o.traceparent for o in saga.order_uow.orders.rows.values()}
+    traces = {o.order_id: o.traceparent for o in saga.fake("order").orders.rows.values()}
     for order_id in (first, second):
         sent = next(s for s in finished if s.name == "send order.created"
                     and s.attributes is not None and s.attributes["saga.id"] == order_id)

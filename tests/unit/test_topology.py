@@ -17,9 +17,9 @@ from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.saga import Edge, Saga, SagaStart, Service
 from sagaline.core.status_machine import StatusMachine
 from sagaline.seed_saga import topics
+from sagaline.seed_saga.payment.fakes import FakePaymentUnitOfWork
 from sagaline.seed_saga.saga import SAGA
 from sagaline.settings import ServiceSettings
-from tests.fakes import FakePaymentUnitOfWork
 
 pytestmark = pytest.mark.unit
 REFERENCE = Path(__file__).parents[2] / "docs" / "reference.md"

@@ -11,7 +11,8 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 
 from sagaline.core.observability import trace_setup, tracing
-from tests.unit.in_memory_saga import Saga, in_memory_outbox
+from sagaline.seed_saga.saga import SAGA
+from sagaline.testing.harness import SagaHarness
 
 pytestmark = pytest.mark.unit
 OTEL_VARIABLES = ("OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT",
@@ -84,17 +85,19 @@ class SpanCount:
         return counted
 
 
-def a_whole_saga(monkeypatch: pytest.MonkeyPatch) -> Saga:
-    in_memory_outbox(monkeypatch)
-    saga = Saga({"A": 0})  # out of stock: a compensation too
-    saga.place({"userId": "u1", "totalAmount": 10, "items": [{"sku": "A", "quantity": 1}]})
+def a_whole_saga() -> SagaHarness:
+    saga = SagaHarness(SAGA, settings_overrides={"inventory": {"initial_stock": {"A": 0}}})
+    # out of stock: a compensation too
+    placed = saga.post("/orders", {"userId": "u1", "totalAmount": 10,
+                                   "items": [{"sku": "A", "quantity": 1}]})
+    assert placed.status_code == 201
     saga.run()
     return saga
 
 
 def test_with_traces_off_a_saga_makes_no_span_object(monkeypatch: pytest.MonkeyPatch) -> None:
     count = SpanCount(monkeypatch)
-    saga = a_whole_saga(monkeypatch)
+    saga = a_whole_saga()
     assert len(saga.broker.sent) == 4  # created, charged, inventory failed, refunded
     assert count.made == 0 and not tracing.enabled()
 
@@ -102,5 +105,5 @@ def test_with_traces_off_a_saga_makes_no_span_object(monkeypatch: pytest.MonkeyP
 def test_with_traces_on_the_same_saga_makes_spans(monkeypatch: pytest.MonkeyPatch) -> None:
     count = SpanCount(monkeypatch)  # the counter above can see spans: it could fail
     trace_setup.install(TracerProvider())
-    a_whole_saga(monkeypatch)
+    a_whole_saga()
     assert count.made > 10

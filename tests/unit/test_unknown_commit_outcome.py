@@ -14,12 +14,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sagaline.core.postgres.db import CommitOutcomeUnknown
+from sagaline.seed_saga.inventory.fakes import FakeInventoryUnitOfWork
 from sagaline.seed_saga.inventory.settings import InventorySettings
+from sagaline.seed_saga.order.fakes import FakeOrderUnitOfWork
 from sagaline.seed_saga.order.settings import OrderSettings
+from sagaline.seed_saga.saga import SAGA
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from tests.composition import inventory as inventory_service
 from tests.composition import order as order_service
-from tests.doubles import InMemoryPublisher, InMemorySource
-from tests.fakes import FakeInventoryUnitOfWork, FakeOrderUnitOfWork
 from tests.service_settings import settings_for
 
 pytestmark = pytest.mark.unit
@@ -29,6 +31,9 @@ ORDER = {"userId": "u1", "totalAmount": 20}
 class CommitLostAfterWriting(FakeOrderUnitOfWork):
     """The server committed, then the connection broke before the client heard it."""
 
+    def __init__(self) -> None:
+        super().__init__(SAGA.statuses)
+
     def commit(self) -> None:
         super().commit()
         raise CommitOutcomeUnknown("server closed the connection during COMMIT")
@@ -36,6 +41,9 @@ class CommitLostAfterWriting(FakeOrderUnitOfWork):
 
 class CommitLostBeforeWriting(FakeOrderUnitOfWork):
     """The connection broke before the server committed: the transaction rolled back."""
+
+    def __init__(self) -> None:
+        super().__init__(SAGA.statuses)
 
     def __enter__(self) -> CommitLostBeforeWriting:
         self._before = dict(self.orders.rows)

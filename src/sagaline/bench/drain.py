@@ -14,6 +14,7 @@ from psycopg.conninfo import make_conninfo
 
 from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
 from sagaline.core.outbox.relay import OutboxRelay
+from sagaline.core.outbox.store import PostgresOutbox
 from sagaline.core.postgres import db, migrations
 from sagaline.devstack.topics import ensure_topics
 from sagaline.settings import StackSettings
@@ -60,7 +61,8 @@ def _timed_drain(settings: StackSettings, dsn: str, rows: int, batch_size: int,
     kafka = KafkaPublisher(producer_config(settings.kafka_bootstrap_servers,
                                            settings.kafka_client_config,
                                            settings.kafka_compression_type))
-    relay = OutboxRelay(lambda: db.connect(dsn, "bench-drain"), kafka, batch_size=batch_size)
+    relay = OutboxRelay(PostgresOutbox(lambda: db.connect(dsn, "bench-drain")), kafka,
+                        batch_size=batch_size)
     done, batches = 0, 0
     begin = time.perf_counter()
     deadline = begin + timeout_s

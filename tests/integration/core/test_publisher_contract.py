@@ -11,7 +11,7 @@ from confluent_kafka import Consumer
 from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
 from sagaline.core.messaging.publisher import OutgoingMessage, Publisher
 from sagaline.devstack import Stack
-from tests.doubles import InMemoryPublisher
+from sagaline.testing.messaging import InMemoryPublisher
 
 TOPIC = "test.contract.a"
 

@@ -21,11 +21,12 @@ from sagaline.core.postgres import db
 from sagaline.core.postgres.unit_of_work import PostgresUnitOfWork
 from sagaline.core.runtime import wiring
 from sagaline.devstack import Stack
-from tests.doubles import InMemoryPublisher
+from sagaline.testing.messaging import InMemoryPublisher
 
 
 def relay_on(dsn: str, publisher: Publisher, **kw: float) -> OutboxRelay:
-    return OutboxRelay(lambda: db.connect(dsn, "test-relay"), publisher, **kw)  # type: ignore[arg-type]
+    return OutboxRelay(outbox.PostgresOutbox(lambda: db.connect(dsn, "test-relay")), publisher,
+                       **kw)  # type: ignore[arg-type]
 
 
 def write(dsn: str, *events: Envelope) -> None:

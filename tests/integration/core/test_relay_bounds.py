@@ -24,8 +24,8 @@ from fastapi.testclient import TestClient
 from sagaline.core.postgres import db
 from sagaline.core.postgres.session_limits import SessionLimits
 from sagaline.seed_saga.order.settings import OrderSettings
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from tests.composition import order as bootstrap
-from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.integration.core.test_relay import event, pending, write
 
 TRANSACTION_S = 3  # the frozen replica's backend ends after this

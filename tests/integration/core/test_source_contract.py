@@ -13,7 +13,7 @@ from sagaline.core.kafka.source import KafkaSource, consumer_config
 from sagaline.core.messaging.messages import IncomingMessage, MessageSource
 from sagaline.core.messaging.publisher import OutgoingMessage
 from sagaline.devstack import Stack
-from tests.doubles import InMemorySource
+from sagaline.testing.messaging import InMemorySource
 
 TOPIC = "test.contract.b"
 Opener = Callable[[], MessageSource]

@@ -12,7 +12,7 @@ from psycopg_pool import ConnectionPool
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.inbox import AlreadyDelivered
 from sagaline.core.postgres.unit_of_work import PostgresUnitOfWork
-from tests.doubles import InMemoryUnitOfWork
+from sagaline.testing.unit_of_work import InMemoryUnitOfWork
 
 
 class Probe:

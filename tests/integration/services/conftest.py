@@ -1,8 +1,10 @@
 """The services' repositories, each behind its Protocol, as the contract suites open them.
 
-A suite's tests take a `Storage` and run twice: on the tests' fakes (unit tier: no services)
-and on the SQL repositories against real Postgres (integration tier), each time from nothing:
-a fresh fake, or a fresh schema of the service's database with its migrations applied.
+A suite's tests take a `Storage` and run twice: on the fake the seed saga declares for the
+service (`Service.fake`; unit tier: no services) and on the SQL repositories against real
+Postgres (integration tier), each time from nothing: a fresh fake, or a fresh schema of the
+service's database with its migrations applied. A suite is `test_<service>_*contract.py`
+(test_declared_fakes.py checks that every declared service has one its fake passes).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import pytest
 from psycopg_pool import ConnectionPool
@@ -19,6 +21,7 @@ from psycopg_pool import ConnectionPool
 from sagaline.core.postgres.unit_of_work import UnitOfWork
 from sagaline.devstack import Stack
 from sagaline.seed_saga import ServiceSpec
+from sagaline.seed_saga.saga import SAGA
 from tests.integration.conftest import scratch_schema
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -42,6 +45,13 @@ class Storage(Generic[U_co]):
             result = work(uow)
             uow.commit()
         return result
+
+
+def declared_fake(name: str) -> Any:
+    """A new instance of the fake the seed saga declares for service `name`."""
+    make = SAGA.service(name).fake
+    assert make is not None, f"{name} declares no fake (Service.fake)"
+    return make()
 
 
 @contextmanager

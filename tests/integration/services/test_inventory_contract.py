@@ -15,8 +15,13 @@ from sagaline.seed_saga import INVENTORY
 from sagaline.seed_saga.inventory.repository import InventoryUnitOfWork, Reservation, StockLevel
 from sagaline.seed_saga.inventory.sql_repository import PostgresInventoryUnitOfWork
 from sagaline.seed_saga.inventory.status import ReservationStatus
-from tests.fakes import FakeInventoryUnitOfWork
-from tests.integration.services.conftest import IMPLEMENTATIONS, Storage, new_name, sql_storage
+from tests.integration.services.conftest import (
+    IMPLEMENTATIONS,
+    Storage,
+    declared_fake,
+    new_name,
+    sql_storage,
+)
 
 RELEASED = ReservationStatus.RELEASED
 RESERVED = ReservationStatus.RESERVED
@@ -28,7 +33,7 @@ Inventory = Storage[InventoryUnitOfWork]
 @pytest.fixture(params=IMPLEMENTATIONS)
 def inventory(request: pytest.FixtureRequest) -> Iterator[Inventory]:
     if request.param == "fake":
-        fake = FakeInventoryUnitOfWork()
+        fake = declared_fake("inventory")
         yield Storage(lambda: fake)
         return
     stack: Stack = request.getfixturevalue("stack")

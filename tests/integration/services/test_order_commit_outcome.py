@@ -18,8 +18,8 @@ from sagaline.seed_saga import ORDER
 from sagaline.seed_saga.order.repository import PostgresOrderUnitOfWork
 from sagaline.seed_saga.order.settings import OrderSettings
 from sagaline.seed_saga.saga import SAGA
+from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from tests.composition import order as bootstrap
-from tests.doubles import InMemoryPublisher, InMemorySource
 from tests.integration.conftest import scratch_schema
 
 ORDER_BODY = {"userId": "u-commit-outcome", "totalAmount": 20}

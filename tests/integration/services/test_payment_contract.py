@@ -16,8 +16,13 @@ from sagaline.seed_saga import PAYMENT
 from sagaline.seed_saga.payment.repository import Account, Payment, PaymentUnitOfWork
 from sagaline.seed_saga.payment.sql_repository import PostgresPaymentUnitOfWork
 from sagaline.seed_saga.payment.status import PaymentStatus
-from tests.fakes import FakePaymentUnitOfWork
-from tests.integration.services.conftest import IMPLEMENTATIONS, Storage, new_name, sql_storage
+from tests.integration.services.conftest import (
+    IMPLEMENTATIONS,
+    Storage,
+    declared_fake,
+    new_name,
+    sql_storage,
+)
 
 CHARGED = PaymentStatus.CHARGED
 FAILED = PaymentStatus.FAILED
@@ -29,7 +34,7 @@ CREDIT = Decimal(100)
 @pytest.fixture(params=IMPLEMENTATIONS)
 def payment(request: pytest.FixtureRequest) -> Iterator[Storage[PaymentUnitOfWork]]:
     if request.param == "fake":
-        fake = FakePaymentUnitOfWork()
+        fake = declared_fake("payment")
         yield Storage(lambda: fake)
         return
     stack: Stack = request.getfixturevalue("stack")

@@ -2,13 +2,14 @@
 
 Guarantees: every committed row is published at least once, oldest first, and marked published
 only after the broker acknowledged it. Several relays (threads or replicas) may run on one
-table: each batch runs under a transaction-scoped advisory lock, so one batch runs at a time,
-each row is published once in normal operation, and rows keep their order. A relay wakes
-within milliseconds when told a commit happened (`wake`) and polls as a fallback.
+table: each batch is claimed under the outbox lock (`OutboxStore`, port.py; on Postgres a
+transaction-scoped advisory lock), so one batch runs at a time, each row is published once in
+normal operation, and rows keep their order. A relay wakes within milliseconds when told a
+commit happened (`wake`) and polls as a fallback.
 
-A relay waits at most `lock_timeout_s` for that lock. When another session holds it longer
-(a replica's relay whose host vanished mid-batch, until its backend's idle-in-transaction
-bound ends it), the relay says so in the log and in `check()` (readiness), and tries again.
+The store waits a bounded time for that lock. When another session holds it longer (a
+replica's relay whose host vanished mid-batch, until its backend's idle-in-transaction bound
+ends it), the relay says so in the log and in `check()` (readiness), and tries again.
 """
 
 from __future__ import annotations
@@ -16,19 +17,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 
 import psycopg
-from psycopg import errors
 
 from sagaline.core.messaging.publisher import Delivery, OutgoingMessage, Publisher
 from sagaline.core.observability import logs, trace_messaging
 from sagaline.core.observability.metrics import RelayMetrics
-from sagaline.core.outbox import store as outbox
-from sagaline.core.postgres import db
+from sagaline.core.outbox.port import OutboxBatch, OutboxLocked, OutboxStore
 
 log = logging.getLogger(__name__)
-_LOCK_KEY = "sagaline.outbox.relay"
 
 
 class PartialDelivery(OSError):
@@ -55,14 +52,13 @@ def in_order_prefix(batch: list[OutgoingMessage], deliveries: list[Delivery]) ->
 class OutboxRelay:
     def __init__(
         self,
-        connect: Callable[[], psycopg.Connection],
+        store: OutboxStore,
         publisher: Publisher,
         batch_size: int = 500,
         poll_interval_s: float = 2.0,
         publish_timeout_s: float = 15.0,  # above the producer's message.timeout.ms
         one_at_a_time: bool = False,
         always_wait: bool = False,
-        lock_timeout_s: float = 20.0,
         metrics: RelayMetrics | None = None,
     ) -> None:
         self._metrics = metrics
@@ -71,24 +67,22 @@ class OutboxRelay:
         # poll interval after every batch, even with a backlog) are the seed demo's way, kept
         # only so the benchmark can measure that baseline side by side.
         self._one_at_a_time = one_at_a_time
-        self._connect = connect
+        self.store = store
         self._publisher = publisher
         self._batch_size = batch_size
         self._poll_interval_s = poll_interval_s
         self._publish_timeout_s = publish_timeout_s
-        self._lock_timeout_ms = str(round(lock_timeout_s * 1000))
         self._wakeup = threading.Event()
-        self._conn: psycopg.Connection | None = None
-        self._lock_refused_since: float | None = None  # monotonic; None while it gets the lock
+        # Since when (monotonic) and why the store refused the lock; None while it gets it.
+        self._lock_refused: tuple[float, OutboxLocked] | None = None
         self.failed_rows = 0
 
     def check(self) -> str | None:
         """Readiness: None, or that the relay cannot take the outbox lock."""
-        since = self._lock_refused_since
-        if since is None:
+        if self._lock_refused is None:
             return None
-        return (f"relay: could not take the outbox lock within {self._lock_timeout_ms} ms "
-                f"(another session holds it), for {time.monotonic() - since:.0f} s")
+        since, refused = self._lock_refused
+        return f"relay: {refused}, for {time.monotonic() - since:.0f} s"
 
     def wake(self) -> None:
         """Tell the relay that outbox rows were committed. Cheap; call from any thread."""
@@ -105,7 +99,7 @@ class OutboxRelay:
             try:
                 handled = self.publish_batch()
                 backoff = 0.1
-            except (psycopg.Error, OSError) as exc:
+            except (psycopg.Error, OSError, OutboxLocked) as exc:
                 if isinstance(exc, PartialDelivery) and exc.settled:
                     backoff = 0.1  # the broker works; only some rows wait for a retry
                 log.warning("relay: %s; retrying in %.1fs", exc, backoff)
@@ -122,12 +116,10 @@ class OutboxRelay:
     def publish_batch(self) -> int:
         """Publish one batch of pending rows; returns how many rows it settled."""
         started = time.perf_counter()
-        conn = self._connection()
-        # Two round trips: BEGIN, the lock and the query; then the marks and COMMIT.
-        with db.PipelinedTransaction(conn) as transaction:
-            rows = self._lock_and_read(conn)
+        with self._claim() as claimed:
+            rows = claimed.rows
             if not rows:
-                transaction.commit()
+                claimed.settle((), ())
                 return 0
             with trace_messaging.sends(rows) as sends:  # each row's span, parented by its row
                 batch = [OutgoingMessage(r.id, r.topic, r.key, r.value, sends.headers(r))
@@ -135,10 +127,8 @@ class OutboxRelay:
                 deliveries = self._publish(batch)
                 sends.end(deliveries)
             published = in_order_prefix(batch, deliveries)
-            outbox.mark_published(conn, published)
             refused = [(d.ref, d.error or "") for d in deliveries if d.permanent]
-            outbox.mark_failed(conn, refused)
-            transaction.commit()
+            claimed.settle(published, refused)
         self.failed_rows += len(refused)
         if self._metrics is not None:
             self._metrics.batch(*_topics(batch, published, refused),
@@ -154,34 +144,24 @@ class OutboxRelay:
             raise PartialDelivery(settled, len(rows))
         return settled
 
-    def _lock_and_read(self, conn: psycopg.Connection) -> list[outbox.OutboxRow]:
-        conn.execute("SELECT set_config('lock_timeout', %s, true)", (self._lock_timeout_ms,))
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
+    def _claim(self) -> OutboxBatch:
         try:
-            rows = outbox.pending(conn, self._batch_size)
-        except (errors.LockNotAvailable, errors.QueryCanceled):
-            if self._lock_refused_since is None:
-                self._lock_refused_since = time.monotonic()
-            log.error("relay: could not take the outbox lock within %s ms; another session "
-                      "holds it (a stalled replica?)", self._lock_timeout_ms)
+            claimed = self.store.claim(self._batch_size)
+        except OutboxLocked as refused:
+            if self._lock_refused is None:
+                self._lock_refused = (time.monotonic(), refused)
+            log.error("relay: %s (a stalled replica?)", refused)
             raise
-        self._lock_refused_since = None
-        return rows
+        self._lock_refused = None
+        return claimed
 
     def _publish(self, batch: list[OutgoingMessage]) -> list[Delivery]:
         if not self._one_at_a_time:
             return self._publisher.publish(batch, self._publish_timeout_s)
         return [d for m in batch for d in self._publisher.publish([m], self._publish_timeout_s)]
 
-    def _connection(self) -> psycopg.Connection:
-        if self._conn is None or self._conn.closed:
-            self._conn = self._connect()
-        return self._conn
-
     def _reset(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self.store.reset()
 
 
 def _topics(batch: list[OutgoingMessage], published: list[int],

@@ -2,19 +2,27 @@
 
 Writers only append. The relay reads pending rows oldest first with no cursor: a row whose
 transaction commits late, after rows with higher ids were published, is still pending, so it is
-found by the next batch and never skipped.
+found by the next batch and never skipped. `PostgresOutbox` is the relay's port (port.py) on
+this table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+import sys
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Self
 
 import orjson
 import psycopg
+from psycopg import errors
 
 from sagaline.core.messaging.envelope import Envelope, dumps
+from sagaline.core.outbox.port import OutboxLocked, OutboxRow
+from sagaline.core.postgres import db
+
+__all__ = ["OutboxRow", "PostgresOutbox", "append", "backlog", "mark_failed", "mark_published",
+           "pending", "purge_published", "requeue_failed"]
 
 # One statement however many events: ids follow the events' order (the relay's order). The
 # arrays go in binary (%b): in text form psycopg escapes every quote of the JSON with a regex,
@@ -29,16 +37,7 @@ _PENDING = (
     "SELECT id, topic, msg_key, payload::text, headers::text, created_at FROM outbox"
     " WHERE NOT published AND failed_at IS NULL ORDER BY id LIMIT %s"
 )
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    topic: str
-    key: str | None
-    value: bytes
-    headers: dict[str, str]
-    created_at: datetime | None = None  # when it was written: the start of its send's span
+_LOCK_KEY = "sagaline.outbox.relay"
 
 
 def append(conn: psycopg.Connection, events: Sequence[Envelope]) -> None:
@@ -96,3 +95,60 @@ def backlog(conn: psycopg.Connection) -> tuple[int, float]:
         " FROM outbox WHERE NOT published AND failed_at IS NULL").fetchone()
     assert row is not None  # an aggregate always returns a row
     return int(row[0]), float(row[1])
+
+
+class PostgresOutbox:
+    """The relay's port on the outbox table: one connection of its own (`connect`), each
+    batch one pipelined transaction under a transaction-scoped advisory lock. Two round
+    trips a batch: BEGIN, the lock and the read; then the marks and COMMIT."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection],
+                 lock_timeout_s: float = 20.0) -> None:
+        self._connect = connect
+        self._lock_timeout_ms = str(round(lock_timeout_s * 1000))
+        self._conn: psycopg.Connection | None = None
+
+    def claim(self, limit: int) -> _Batch:
+        conn = self._connection()
+        transaction = db.PipelinedTransaction(conn).__enter__()
+        try:
+            conn.execute("SELECT set_config('lock_timeout', %s, true)", (self._lock_timeout_ms,))
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
+            rows = pending(conn, limit)
+        except BaseException as exc:
+            transaction.__exit__(*sys.exc_info())
+            if isinstance(exc, errors.LockNotAvailable | errors.QueryCanceled):
+                raise OutboxLocked(f"could not take the outbox lock within "
+                                   f"{self._lock_timeout_ms} ms (another session holds it)"
+                                   ) from exc
+            raise
+        return _Batch(conn, transaction, rows)
+
+    def reset(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = self._connect()
+        return self._conn
+
+
+class _Batch:
+    def __init__(self, conn: psycopg.Connection, transaction: db.PipelinedTransaction,
+                 rows: list[OutboxRow]) -> None:
+        self._conn, self._transaction, self.rows = conn, transaction, rows
+
+    def settle(self, published: Sequence[int], failed: Sequence[tuple[int, str]]) -> None:
+        if self.rows:  # an empty batch only commits
+            mark_published(self._conn, published)
+            mark_failed(self._conn, failed)
+        self._transaction.commit()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._transaction.__exit__(exc_type, exc, tb)

@@ -21,6 +21,7 @@ from sagaline.core.middleware import faults
 from sagaline.core.middleware.faults import FaultPoints
 from sagaline.core.observability.metrics import Backlog, ServiceMetrics
 from sagaline.core.outbox import store as outbox
+from sagaline.core.outbox.port import OutboxStore
 from sagaline.core.outbox.relay import OutboxRelay
 from sagaline.core.outbox.retention import Housekeeper
 from sagaline.core.postgres import db
@@ -52,6 +53,8 @@ class Plumbing:
     limits: SessionLimits = field(default_factory=SessionLimits)  # every database session's
     relay_lock_timeout_s: float = 20.0
     metrics: ServiceMetrics | None = None  # None: METRICS_ENABLED=false, nothing counted
+    outbox: OutboxStore | None = None  # None: the outbox table of the database at `dsn`
+    pause: Callable[[float], object] | None = None  # a consumer's back-off (None: a real wait)
 
 
 def kafka_publisher(p: Plumbing) -> KafkaPublisher:
@@ -59,12 +62,12 @@ def kafka_publisher(p: Plumbing) -> KafkaPublisher:
 
 
 def outbox_relay(p: Plumbing, publisher: Publisher) -> OutboxRelay:
+    store = p.outbox or outbox.PostgresOutbox(
+        lambda: db.connect(p.dsn, f"{p.name}-relay", p.limits), p.relay_lock_timeout_s)
     return OutboxRelay(
-        lambda: db.connect(p.dsn, f"{p.name}-relay", p.limits),
-        faults.around_publish(publisher, p.faults),
+        store, faults.around_publish(publisher, p.faults),
         batch_size=p.relay_batch_size, poll_interval_s=p.relay_poll_interval_s,
         one_at_a_time=p.relay_one_at_a_time, always_wait=p.relay_always_wait,
-        lock_timeout_s=p.relay_lock_timeout_s,
         metrics=p.metrics.relay if p.metrics else None)
 
 
@@ -99,7 +102,7 @@ def consumer_loop(p: Plumbing, processor: Processor, publisher: Publisher,
     return ConsumerLoop(source, faults.after_process(processor, p.faults),
                         TopicDeadLetters(publisher, dead_letter_topic), RetryPolicy(),
                         batch_size=p.consumer_batch_size, saga_key=saga_key,
-                        compensations=compensations, reopen=reopen,
+                        compensations=compensations, reopen=reopen, sleep=p.pause,
                         metrics=p.metrics.consumer if p.metrics else None)
 
 

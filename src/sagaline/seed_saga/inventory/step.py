@@ -12,6 +12,7 @@ from sagaline.core.runtime.compose import Parts
 from sagaline.core.saga import Saga, Service
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.inventory import api, audit, timeline
+from sagaline.seed_saga.inventory.fakes import FakeInventoryUnitOfWork
 from sagaline.seed_saga.inventory.handlers import (
     refuse_reservation,
     release_for_cancelled_order,
@@ -48,4 +49,5 @@ SERVICE = Service[InventoryUnitOfWork](
     produces=(topics.INVENTORY_RESERVED, topics.INVENTORY_FAILED, topics.INVENTORY_RELEASED),
     compensations=frozenset({topics.ORDER_CANCELLED}),  # release or void
     settings=InventorySettings, parts=parts, http_port=4003,
-    audit=audit.AUDIT, timeline=timeline.TIMELINE)
+    audit=audit.AUDIT, timeline=timeline.TIMELINE,
+    fake=FakeInventoryUnitOfWork)

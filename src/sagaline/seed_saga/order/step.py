@@ -16,6 +16,7 @@ from sagaline.core.saga import Saga, SagaStart, Service
 from sagaline.core.status_machine import StatusMachine
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.order import api, audit, timeline
+from sagaline.seed_saga.order.fakes import FakeOrderUnitOfWork
 from sagaline.seed_saga.order.handlers import advance
 from sagaline.seed_saga.order.metrics import InFlight, SagaMetrics
 from sagaline.seed_saga.order.repository import OrderUnitOfWork, PostgresOrderUnitOfWork
@@ -67,4 +68,5 @@ def declare(statuses: StatusMachine) -> Service[OrderUnitOfWork]:
         produces=(topics.ORDER_CREATED,  # place_order (POST /orders)
                   topics.ORDER_CANCELLED),  # cancel_overdue (the saga deadline)
         settings=OrderSettings, parts=parts, http_port=4001,
-        audit=audit.AUDIT, timeline=timeline.TIMELINE, start=START)
+        audit=audit.AUDIT, timeline=timeline.TIMELINE, start=START,
+        fake=lambda: FakeOrderUnitOfWork(statuses))

@@ -12,6 +12,7 @@ from sagaline.core.runtime.compose import Parts
 from sagaline.core.saga import Saga, Service
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.payment import api, audit, timeline
+from sagaline.seed_saga.payment.fakes import FakePaymentUnitOfWork
 from sagaline.seed_saga.payment.handlers import (
     PaymentRules,
     cancel_for_order,
@@ -46,4 +47,5 @@ SERVICE = Service[PaymentUnitOfWork](
     compensations=frozenset({topics.INVENTORY_FAILED,  # refund
                              topics.ORDER_CANCELLED}),  # refund or void
     settings=PaymentSettings, parts=parts, http_port=4002,
-    audit=audit.AUDIT, timeline=timeline.TIMELINE)
+    audit=audit.AUDIT, timeline=timeline.TIMELINE,
+    fake=FakePaymentUnitOfWork)

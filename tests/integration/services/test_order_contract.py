@@ -17,6 +17,7 @@ from psycopg import errors
 from sagaline.core.observability import tracing
 from sagaline.devstack import Stack
 from sagaline.seed_saga import ORDER
+from sagaline.seed_saga.order.fakes import FakeOrderUnitOfWork
 from sagaline.seed_saga.order.repository import (
     Finished,
     Order,
@@ -25,8 +26,14 @@ from sagaline.seed_saga.order.repository import (
     PostgresOrderUnitOfWork,
 )
 from sagaline.seed_saga.order.status import NOT_FINAL, OrderStatus
-from tests.fakes import FakeOrderUnitOfWork
-from tests.integration.services.conftest import IMPLEMENTATIONS, Storage, new_name, sql_storage
+from sagaline.seed_saga.saga import SAGA
+from tests.integration.services.conftest import (
+    IMPLEMENTATIONS,
+    Storage,
+    declared_fake,
+    new_name,
+    sql_storage,
+)
 
 CANCELLED = OrderStatus.CANCELLED
 COMPENSATING = OrderStatus.COMPENSATING
@@ -49,7 +56,7 @@ class OrderStorage:
 @pytest.fixture(params=IMPLEMENTATIONS)
 def orders(request: pytest.FixtureRequest) -> Iterator[OrderStorage]:
     if request.param == "fake":
-        fake = FakeOrderUnitOfWork()
+        fake: FakeOrderUnitOfWork = declared_fake("order")
 
         def age_fake(order_id: uuid.UUID, seconds: float) -> None:
             row = fake.orders.rows[order_id]
@@ -60,7 +67,8 @@ def orders(request: pytest.FixtureRequest) -> Iterator[OrderStorage]:
         yield OrderStorage(Storage(lambda: fake), age_fake)
         return
     stack: Stack = request.getfixturevalue("stack")
-    with sql_storage(stack, ORDER, PostgresOrderUnitOfWork) as storage:
+    with sql_storage(stack, ORDER,
+                     lambda pool: PostgresOrderUnitOfWork(pool, SAGA.statuses)) as storage:
         def age_row(order_id: uuid.UUID, seconds: float) -> None:
             assert storage.dsn is not None
             with psycopg.connect(storage.dsn, autocommit=True) as conn:
@@ -208,7 +216,8 @@ def test_a_final_move_reports_the_outcome_after_commit(stack: Stack) -> None:
     order that became final in the committed transaction, none for a move that did not."""
     heard: list[Finished] = []
     with sql_storage(stack, ORDER,
-                     lambda pool: PostgresOrderUnitOfWork(pool, on_finished=heard.append)
+                     lambda pool: PostgresOrderUnitOfWork(pool, SAGA.statuses,
+                                                          on_finished=heard.append)
                      ) as storage:
         order = new_order()
         storage.run(lambda uow: uow.orders.add(order))
