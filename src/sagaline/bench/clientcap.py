@@ -8,7 +8,6 @@ import multiprocessing as mp
 import time
 from typing import Any
 
-import aiohttp
 import httpx
 
 from sagaline.bench.loadgen import JSON
@@ -56,6 +55,8 @@ async def _hammer(lib: str, url: str, payload: bytes, seconds: float, concurrenc
             done += 1
 
     if lib == "aiohttp":
+        import aiohttp  # the `bench` extra
+
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as s:
             async def send_a() -> None:
                 async with s.post(url, data=payload, headers=JSON) as r:

@@ -9,15 +9,17 @@ import asyncio
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import aiohttp
 import orjson
 
 from sagaline.core.saga import Saga
 from sagaline.ops import targets
 from sagaline.settings import SystemSettings
+
+if TYPE_CHECKING:  # the `bench` extra: imported where the load runs, so tools load without it
+    import aiohttp
 
 JSON = {"Content-Type": "application/json"}
 
@@ -67,6 +69,8 @@ class LoadResult:
 
 async def _post(session: aiohttp.ClientSession, plan: LoadPlan, body: bytes,
                 result: LoadResult, slots: asyncio.Semaphore) -> None:
+    import aiohttp  # loaded by `drive` already: a lookup
+
     sent = time.time()
     try:
         async with session.post(plan.url, data=body, headers=JSON) as resp:
@@ -124,6 +128,8 @@ async def drive(plan: LoadPlan, unfinished: Callable[[], float] | None = None) -
     result = LoadResult()
     slots = asyncio.Semaphore(plan.max_inflight)
     tasks: set[asyncio.Task[None]] = set()
+    import aiohttp
+
     connector = aiohttp.TCPConnector(limit=plan.max_inflight)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:

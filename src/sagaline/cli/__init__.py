@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import typer
 
-from sagaline.audit.command import check as audit_check
 from sagaline.cli import dashboard, ops, render, serve, stack
+from sagaline.cli.check import check as audit_check
 from sagaline.cli.dlq import dlq_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
