@@ -10,13 +10,27 @@ stopped at the end.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
+from sagaline import saga_choice
 from sagaline.devstack import Stack, StackError
 from sagaline.devstack.topics import ensure_saga_topics
 from sagaline.settings import stack_settings
+
+
+@pytest.fixture(autouse=True)
+def _chosen_saga_kept() -> Iterator[None]:
+    """A test that chooses a saga (a CLI command with --saga sets SAGALINE_SAGA for the
+    processes it starts) leaves the session's choice as it found it."""
+    before = os.environ.get(saga_choice.ENV)
+    yield
+    if before is None:
+        os.environ.pop(saga_choice.ENV, None)
+    else:
+        os.environ[saga_choice.ENV] = before
 
 
 def _fail(stack: Stack, err: StackError) -> None:

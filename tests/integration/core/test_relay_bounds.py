@@ -32,15 +32,17 @@ TRANSACTION_S = 3  # the frozen replica's backend ends after this
 # A replica's relay, built from its settings, whose broker never acknowledges.
 FROZEN_RELAY = """
 import threading
-from sagaline.seed_saga import ORDER
-from sagaline.core.runtime import wiring
-from sagaline.seed_saga.order.settings import OrderSettings
+from sagaline.core.runtime import compose, wiring
+from sagaline.seed_saga.saga import SAGA
+from sagaline.settings import service_settings
 
 class NeverAcknowledged:
     def publish(self, batch, timeout_s):
         threading.Event().wait()
 
-relay = wiring.outbox_relay(ORDER.plumbing(OrderSettings()), NeverAcknowledged())
+settings = service_settings(SAGA, "order")()
+relay = wiring.outbox_relay(compose.plumbing_for(SAGA.service("order"), settings),
+                            NeverAcknowledged())
 while not relay.publish_batch():  # hangs in the first batch with rows
     pass
 """
