@@ -16,7 +16,7 @@ from sagaline import audit
 from sagaline.chaos.load import SagaStream
 from sagaline.devstack import Stack
 from sagaline.devstack.shape import replica_port
-from sagaline.seed_saga import ORDER, SERVICES
+from sagaline.seed_saga.saga import SAGA
 from tests.cluster.kafka_state import wait_fully_replicated
 
 RATE_PER_S = 15.0  # per order replica the load is sent to
@@ -60,7 +60,7 @@ def settle(run: Run, accepted: list[str]) -> None:
     print(f"audit after {report.waited_s:.1f} s: {json.dumps(report.counts)}")
     assert report.ok, report.text()
     assert report.counts["outbox_failed"] == 0
-    with psycopg.connect(ORDER.dsn(run.stack.settings)) as conn:
+    with psycopg.connect(run.stack.settings.dsn(SAGA.owner)) as conn:
         final = conn.execute("SELECT count(*) FROM orders WHERE order_id = ANY(%s::uuid[])"
                              " AND finished_at IS NOT NULL", (accepted,)).fetchone()
     assert final == (len(accepted),), f"{len(accepted)} accepted, {final} final"
@@ -70,7 +70,7 @@ def settle(run: Run, accepted: list[str]) -> None:
 def saga_stall_s(stack: Stack, at: datetime, window_s: float = 1.0) -> float:
     """How long after `at` the last saga placed within `window_s` either side of it was
     final: the time from the disruption until sagas flow again (normal latency included)."""
-    with psycopg.connect(ORDER.dsn(stack.settings)) as conn:
+    with psycopg.connect(stack.settings.dsn(SAGA.owner)) as conn:
         row = conn.execute(
             "SELECT extract(epoch FROM max(finished_at) - %s) FROM orders"
             " WHERE created_at BETWEEN %s AND %s",
@@ -81,8 +81,8 @@ def saga_stall_s(stack: Stack, at: datetime, window_s: float = 1.0) -> float:
 
 def pending_outbox_rows(stack: Stack) -> int:
     total = 0
-    for spec in SERVICES:
-        with psycopg.connect(spec.dsn(stack.settings)) as conn:
+    for name in SAGA.names:
+        with psycopg.connect(stack.settings.dsn(name)) as conn:
             row = conn.execute("SELECT count(*) FROM outbox WHERE NOT published"
                                " AND failed_at IS NULL").fetchone()
             total += int(row[0]) if row else 0

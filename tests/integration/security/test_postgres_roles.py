@@ -9,14 +9,14 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from sagaline.devstack import Stack
-from sagaline.seed_saga import SERVICES
+from sagaline.seed_saga.saga import SAGA
 
 
 def _dsns(stack: Stack) -> dict[str, str]:
-    return {spec.name: spec.dsn(stack.settings) for spec in SERVICES}
+    return {name: stack.settings.dsn(name) for name in SAGA.names}
 
 
-@pytest.mark.parametrize("service", [s.name for s in SERVICES])
+@pytest.mark.parametrize("service", list(SAGA.names))
 def test_the_role_has_no_rights_beyond_its_own_database(stack: Stack, service: str) -> None:
     with psycopg.connect(_dsns(stack)[service]) as conn:
         rights = conn.execute(
@@ -28,7 +28,7 @@ def test_the_role_has_no_rights_beyond_its_own_database(stack: Stack, service: s
     assert owner == (True,)
 
 
-@pytest.mark.parametrize("service", [s.name for s in SERVICES])
+@pytest.mark.parametrize("service", list(SAGA.names))
 def test_the_role_cannot_connect_to_any_other_database(stack: Stack, service: str) -> None:
     dsns = _dsns(stack)
     own = conninfo_to_dict(dsns[service])

@@ -19,8 +19,8 @@ import pytest
 from psycopg_pool import ConnectionPool
 
 from sagaline.core.postgres.unit_of_work import UnitOfWork
+from sagaline.core.runtime.compose import migrations_of
 from sagaline.devstack import Stack
-from sagaline.seed_saga import ServiceSpec
 from sagaline.seed_saga.saga import SAGA
 from tests.integration.conftest import scratch_schema
 
@@ -55,9 +55,9 @@ def declared_fake(name: str) -> Any:
 
 
 @contextmanager
-def sql_storage(stack: Stack, spec: ServiceSpec,
+def sql_storage(stack: Stack, name: str,
                 unit_of_work: Callable[[ConnectionPool], U]) -> Iterator[Storage[U]]:
-    with (scratch_schema(spec.dsn(stack.settings), spec.migrations) as dsn,
+    with (scratch_schema(stack.settings.dsn(name), migrations_of(SAGA.service(name))) as dsn,
           ConnectionPool(dsn, min_size=1, max_size=2, open=True) as pool):
         yield Storage(lambda: unit_of_work(pool), dsn)
 

@@ -11,7 +11,6 @@ import pytest
 from psycopg import errors
 
 from sagaline.devstack import Stack
-from sagaline.seed_saga import INVENTORY
 from sagaline.seed_saga.inventory.repository import InventoryUnitOfWork, Reservation, StockLevel
 from sagaline.seed_saga.inventory.sql_repository import PostgresInventoryUnitOfWork
 from sagaline.seed_saga.inventory.status import ReservationStatus
@@ -37,7 +36,7 @@ def inventory(request: pytest.FixtureRequest) -> Iterator[Inventory]:
         yield Storage(lambda: fake)
         return
     stack: Stack = request.getfixturevalue("stack")
-    with sql_storage(stack, INVENTORY, PostgresInventoryUnitOfWork) as storage:
+    with sql_storage(stack, "inventory", PostgresInventoryUnitOfWork) as storage:
         yield storage
 
 

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from psycopg_pool import ConnectionPool
 
 from sagaline.core.postgres.db import CommitOutcomeUnknown
+from sagaline.core.runtime.compose import migrations_of
 from sagaline.devstack import Stack
-from sagaline.seed_saga import ORDER
 from sagaline.seed_saga.order.repository import PostgresOrderUnitOfWork
 from sagaline.seed_saga.order.settings import OrderSettings
 from sagaline.seed_saga.saga import SAGA
@@ -44,7 +44,7 @@ class LostBeforeCommitting(PostgresOrderUnitOfWork):
 
 @pytest.fixture
 def order_dsn(stack: Stack) -> Iterator[str]:
-    with scratch_schema(ORDER.dsn(stack.settings), ORDER.migrations) as dsn:
+    with scratch_schema(stack.settings.dsn("order"), migrations_of(SAGA.service("order"))) as dsn:
         yield dsn
 
 

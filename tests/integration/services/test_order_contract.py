@@ -16,7 +16,6 @@ from psycopg import errors
 
 from sagaline.core.observability import tracing
 from sagaline.devstack import Stack
-from sagaline.seed_saga import ORDER
 from sagaline.seed_saga.order.fakes import FakeOrderUnitOfWork
 from sagaline.seed_saga.order.repository import (
     Finished,
@@ -67,7 +66,7 @@ def orders(request: pytest.FixtureRequest) -> Iterator[OrderStorage]:
         yield OrderStorage(Storage(lambda: fake), age_fake)
         return
     stack: Stack = request.getfixturevalue("stack")
-    with sql_storage(stack, ORDER,
+    with sql_storage(stack, "order",
                      lambda pool: PostgresOrderUnitOfWork(pool, SAGA.statuses)) as storage:
         def age_row(order_id: uuid.UUID, seconds: float) -> None:
             assert storage.dsn is not None
@@ -215,7 +214,7 @@ def test_a_final_move_reports_the_outcome_after_commit(stack: Stack) -> None:
     """Only the SQL unit of work reports outcomes (the saga metrics read them): once per
     order that became final in the committed transaction, none for a move that did not."""
     heard: list[Finished] = []
-    with sql_storage(stack, ORDER,
+    with sql_storage(stack, "order",
                      lambda pool: PostgresOrderUnitOfWork(pool, SAGA.statuses,
                                                           on_finished=heard.append)
                      ) as storage:

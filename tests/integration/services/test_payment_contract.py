@@ -12,7 +12,6 @@ import pytest
 from psycopg import errors
 
 from sagaline.devstack import Stack
-from sagaline.seed_saga import PAYMENT
 from sagaline.seed_saga.payment.repository import Account, Payment, PaymentUnitOfWork
 from sagaline.seed_saga.payment.sql_repository import PostgresPaymentUnitOfWork
 from sagaline.seed_saga.payment.status import PaymentStatus
@@ -38,7 +37,7 @@ def payment(request: pytest.FixtureRequest) -> Iterator[Storage[PaymentUnitOfWor
         yield Storage(lambda: fake)
         return
     stack: Stack = request.getfixturevalue("stack")
-    with sql_storage(stack, PAYMENT, PostgresPaymentUnitOfWork) as storage:
+    with sql_storage(stack, "payment", PostgresPaymentUnitOfWork) as storage:
         yield storage
 
 

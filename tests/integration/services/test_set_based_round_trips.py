@@ -17,8 +17,9 @@ from psycopg_pool import ConnectionPool
 
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.processor import EventProcessor
+from sagaline.core.runtime.compose import migrations_of
 from sagaline.devstack import Stack
-from sagaline.seed_saga import INVENTORY, PAYMENT, ServiceSpec, topics
+from sagaline.seed_saga import topics
 from sagaline.seed_saga.inventory.repository import InventoryUnitOfWork
 from sagaline.seed_saga.inventory.sql_repository import PostgresInventoryUnitOfWork
 from sagaline.seed_saga.payment.handlers import PaymentRules
@@ -31,8 +32,8 @@ ITEMS = [{"sku": "SKU-A", "quantity": 1}, {"sku": "SKU-B", "quantity": 2}]
 
 
 @contextmanager
-def one_connection(stack: Stack, spec: ServiceSpec, setup: str) -> Iterator[ConnectionPool]:
-    with scratch_schema(spec.dsn(stack.settings), spec.migrations) as dsn, \
+def one_connection(stack: Stack, name: str, setup: str) -> Iterator[ConnectionPool]:
+    with scratch_schema(stack.settings.dsn(name), migrations_of(SAGA.service(name))) as dsn, \
             ConnectionPool(dsn, min_size=1, max_size=1, kwargs={"autocommit": True}) as pool:
         with pool.connection() as conn:
             conn.execute(setup)
@@ -73,7 +74,7 @@ def run(pool: ConnectionPool, processor: EventProcessor[Any],
 def test_a_payment_batch_waits_twice_and_a_redelivery_changes_nothing(stack: Stack) -> None:
     setup = ("INSERT INTO accounts (user_id, balance, initial_credit)"
              " VALUES ('rich', 1000, 1000), ('poor', 5, 5)")
-    with one_connection(stack, PAYMENT, setup) as pool:
+    with one_connection(stack, "payment", setup) as pool:
         processor: EventProcessor[PaymentUnitOfWork] = EventProcessor(
             "payment", SAGA.service("payment").bind(rules=PaymentRules()),
             lambda: PostgresPaymentUnitOfWork(pool))
@@ -90,7 +91,7 @@ def test_a_payment_batch_waits_twice_and_a_redelivery_changes_nothing(stack: Sta
 
 def test_an_inventory_batch_waits_twice(stack: Stack) -> None:
     setup = "INSERT INTO stock (sku, initial, on_hand) VALUES ('SKU-A', 4, 4), ('SKU-B', 8, 8)"
-    with one_connection(stack, INVENTORY, setup) as pool:
+    with one_connection(stack, "inventory", setup) as pool:
         processor: EventProcessor[InventoryUnitOfWork] = EventProcessor(
             "inventory", SAGA.service("inventory").bind(),
             lambda: PostgresInventoryUnitOfWork(pool))

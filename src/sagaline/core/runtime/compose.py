@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any, Generic, TypeVar
 
 import psycopg
@@ -71,6 +72,11 @@ def handlers(service: Service[U], parts: Parts[U], points: FaultPoints | None = 
     for topic in bound:
         bound[topic] = faults_.before_handler(points or FaultPoints(), topic)(bound[topic])
     return bound
+
+
+def migrations_of(service: Service[Any]) -> list[tuple[str, Traversable]]:
+    """The core's tables (outbox, inbox), then the service's own `sql/NNN_*.sql`."""
+    return [migrations.CORE_MIGRATIONS, (service.name, files(service.package) / "sql")]
 
 
 def plumbing_for(service: Service[Any], settings: Any, faults: FaultPoints | None = None
@@ -138,7 +144,7 @@ def compose(
     on_start = parts.on_start
     return Running(
         name=name, dsn=p.dsn,
-        migrations=[migrations.CORE_MIGRATIONS, (name, files(service.package) / "sql")],
+        migrations=migrations_of(service),
         routers=[parts.routes(uow)] if parts.routes else [], checks=checks,
         max_body_bytes=settings.max_body_bytes, relay=relay, consumer=consumer,
         extra_workers={"housekeeping": wiring.housekeeper(p),
