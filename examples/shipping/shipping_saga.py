@@ -11,7 +11,7 @@ from sagaline.core.saga import Saga
 from sagaline.core.status_machine import ANY, StatusMachine
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.inventory import step as inventory
-from sagaline.seed_saga.inventory.handlers import release_for_cancelled_order
+from sagaline.seed_saga.inventory.handlers import release_for_order
 from sagaline.seed_saga.order import step as order
 from sagaline.seed_saga.payment import step as payment
 from sagaline.seed_saga.payment.handlers import refund_after_failure
@@ -41,7 +41,7 @@ SAGA = Saga(
         order.declare(STATUSES),
         payment.SERVICE.consuming({SHIPPING_FAILED: refund_after_failure},
                                   compensations=[SHIPPING_FAILED]),
-        inventory.SERVICE.consuming({SHIPPING_FAILED: release_for_cancelled_order},
+        inventory.SERVICE.consuming({SHIPPING_FAILED: release_for_order},
                                     compensations=[SHIPPING_FAILED]),
         shipping.SERVICE,
     ),

@@ -10,7 +10,7 @@ from sagaline.seed_saga import topics
 from sagaline.seed_saga.inventory.fakes import FakeInventoryUnitOfWork
 from sagaline.seed_saga.inventory.handlers import (
     refuse_reservation,
-    release_for_cancelled_order,
+    release_for_order,
     reserve_for_paid_order,
 )
 from sagaline.seed_saga.saga import SAGA
@@ -89,8 +89,8 @@ def test_a_cancelled_order_gives_its_stock_back_once() -> None:
     uow = FakeInventoryUnitOfWork({"A": 5})
     with uow:
         reserve_for_paid_order(paid(O1, ("A", 2)), uow)
-        release_for_cancelled_order(cancel(O1), uow)
-        release_for_cancelled_order(cancel(O1), uow)
+        release_for_order(cancel(O1), uow)
+        release_for_order(cancel(O1), uow)
         uow.commit()
     assert on_hand(uow, "A") == 5
     assert uow.reservations.rows[O1].status == "RELEASED"
@@ -102,7 +102,7 @@ def test_a_cancellation_before_the_reservation_voids_it() -> None:
     uow = FakeInventoryUnitOfWork({"A": 5})
     run(uow, cancel(O1), paid(O1, ("A", 2)))
     with uow:
-        release_for_cancelled_order(cancel(O1), uow)
+        release_for_order(cancel(O1), uow)
     assert on_hand(uow, "A") == 5
     assert uow.reservations.rows[O1].status == "VOIDED" and uow.committed == []
 

@@ -135,7 +135,7 @@ def test_the_deadlines_cancellation_continues_the_sagas_trace(
     assert deadline.parent is not None and deadline.parent.span_id == placed.context.span_id
     compensations = {s.name for s in finished
                      if s.attributes is not None and s.attributes.get("saga.compensation")}
-    assert compensations == {"cancel_for_order", "release_for_cancelled_order"}
+    assert compensations == {"cancel_for_order", "release_for_order"}
 
 
 def test_each_relayed_row_is_parented_by_its_own_saga_not_the_ambient_span(

@@ -71,7 +71,7 @@ def _refuse(paid: events.PaymentCharged, reason: str, cause: Envelope,
     uow.emit(cause.follow(topics.INVENTORY_FAILED, events.payload(failed)))
 
 
-def release_for_cancelled_order(event: Envelope, uow: InventoryUnitOfWork) -> None:
+def release_for_order(event: Envelope, uow: InventoryUnitOfWork) -> None:
     """The order was cancelled (timed out), or a later step failed: give reserved stock
     back, or make sure none is taken later. The event names the order and the reason,
     whatever its topic."""

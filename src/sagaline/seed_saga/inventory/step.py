@@ -15,7 +15,7 @@ from sagaline.seed_saga.inventory import api, audit, timeline
 from sagaline.seed_saga.inventory.fakes import FakeInventoryUnitOfWork
 from sagaline.seed_saga.inventory.handlers import (
     refuse_reservation,
-    release_for_cancelled_order,
+    release_for_order,
     reserve_for_paid_order,
 )
 from sagaline.seed_saga.inventory.repository import InventoryUnitOfWork
@@ -44,7 +44,7 @@ SERVICE = Service[InventoryUnitOfWork](
     consumer_group="inventory-service-group",
     consumes={
         topics.PAYMENT_CHARGED: reserve_for_paid_order,
-        topics.ORDER_CANCELLED: release_for_cancelled_order,
+        topics.ORDER_CANCELLED: release_for_order,
     },
     produces=(topics.INVENTORY_RESERVED, topics.INVENTORY_FAILED, topics.INVENTORY_RELEASED),
     compensations=frozenset({topics.ORDER_CANCELLED}),  # release or void
