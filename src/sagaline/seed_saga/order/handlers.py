@@ -90,7 +90,7 @@ def advance(event: Envelope, uow: OrderUnitOfWork, statuses: StatusMachine) -> N
     move = statuses.move(event.topic)
     if move is None:
         raise PermanentError(f"{event.topic} moves no order")
-    fields = read(event).model_dump()
+    fields = vars(read(event))  # the validated model's fields, without a copy
     to, allowed_from = move
     uow.orders.move(ids.order_id(fields["orderId"]), to, fields.get("reason"), allowed_from)
 
