@@ -74,7 +74,7 @@ browser-deps:
 	else echo "no /usr/bin/chromium: apt-get install chromium (the browser tests skip)"; fi
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests
+	$(PY) -m ruff check src tests examples
 	$(PY) -m mypy
 
 # Benchmark the running stack (make up ARGS=--detach first); ARGS=--quick for a smoke run.
