@@ -13,7 +13,6 @@ run from a directory outside the checkout.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -29,10 +28,14 @@ import yaml
 from sagaline.devstack import Stack
 from sagaline.seed_saga.saga import SAGA
 from sagaline.settings import env_prefix
+from tests import compose_env
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
-_DEFAULT = re.compile(r"\$\{(\w+):-([^}]*)\}")
+# What a compose user sets (docker-compose.yml refuses to start without it); the services
+# then require the key (X-API-Key) on every route but health and metrics.
+CLIENT_KEY = "packaging-client-key"
+COMPOSE_SHELL = {"API_KEYS": CLIENT_KEY}
 # The user's stack: its Kafka, dashboard, first service and first Postgres ports.
 USER_KAFKA, USER_DASHBOARD, USER_HTTP, USER_DB = 9292, 4200, 4201, 5633
 # A copy of the seed's declaration module (its steps imported from the package), with ports
@@ -131,10 +134,10 @@ def test_a_users_saga_runs_from_their_own_project(stack_python: Path, tmp_path: 
 
 
 def compose_environment(name: str) -> dict[str, str]:
-    """A compose service's `environment`, with `${VAR:-default}` taken as its default."""
+    """A compose service's `environment` as `docker compose up` gives it from a shell that
+    sets only the keys compose requires (API_KEYS): every other variable at its default."""
     spec = yaml.safe_load(COMPOSE.read_text())["services"][name]
-    return {key: _DEFAULT.sub(lambda m: m.group(2), str(value))
-            for key, value in spec.get("environment", {}).items()}
+    return compose_env.environment(spec.get("environment", {}), COMPOSE_SHELL)
 
 
 def on_this_host(env: dict[str, str], stack: Stack) -> dict[str, str]:
@@ -229,15 +232,17 @@ def wait_healthy(python: Path, name: str, cwd: Path, stack: Stack,
 
 
 def place_and_confirm(port: str, timeout_s: float = 30) -> bool:
-    """An order placed at the seed's order API ends CONFIRMED."""
+    """An order placed at the seed's order API ends CONFIRMED. The compose environments'
+    key goes with every request (the local stack, which requires none, ignores it)."""
     base = f"http://127.0.0.1:{port}"
-    answer = httpx.post(f"{base}/orders", json={"userId": "wheel-user", "totalAmount": 5,
-                                                "items": [{"sku": "SKU-1", "quantity": 1}]})
+    key = {"X-API-Key": CLIENT_KEY}
+    answer = httpx.post(f"{base}/orders", headers=key, json={
+        "userId": "wheel-user", "totalAmount": 5, "items": [{"sku": "SKU-1", "quantity": 1}]})
     assert answer.status_code == 201, answer.text
     order_id = answer.json()["orderId"]
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if httpx.get(f"{base}/orders/{order_id}").json()["status"] == "CONFIRMED":
+        if httpx.get(f"{base}/orders/{order_id}", headers=key).json()["status"] == "CONFIRMED":
             return True
         time.sleep(0.2)
     return False

@@ -4,9 +4,10 @@ services are the default saga's, read from its declaration."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import yaml
@@ -21,6 +22,9 @@ pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
+API_KEYS_SECRET = "sagaline-api-keys"
+BY_NAME = ("_DB_DSN", "_HTTP_PORT")  # the variables read by a service's name
+S = TypeVar("S", bound=BaseSettings)
 
 
 def documents(path: Path) -> list[dict[str, Any]]:
@@ -76,6 +80,50 @@ def check_service_manifest(docs: list[dict[str, Any]], model: type[BaseSettings]
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
     assert {d["kind"] for d in docs} == {"StatefulSet", "Service", "PodDisruptionBudget"}
     assert {d["metadata"]["name"] for d in docs} == {name}
+    check_not_open(container, name)
+
+
+def secret_refs(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each variable given from a Secret: its secretKeyRef."""
+    return {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]
+            if "secretKeyRef" in e.get("valueFrom", {})}
+
+
+def check_not_open(container: dict[str, Any], name: str) -> None:
+    """A service requires a client key, its keys come from a Secret, and its Kafka
+    credentials from a Secret of its own, named after it."""
+    given = {e["name"]: e.get("value") for e in container["env"]}
+    secrets = secret_refs(container)
+    assert given["REQUIRE_API_KEY"] == "true", name
+    assert secrets["API_KEYS"] == {"name": API_KEYS_SECRET, "key": "API_KEYS"}, name
+    assert secrets["ADMIN_API_KEYS"]["name"] == API_KEYS_SECRET, name
+    assert secrets["KAFKA_CLIENT_CONFIG"] == {"name": kafka_secret(name),
+                                              "key": "KAFKA_CLIENT_CONFIG"}, name
+
+
+def kafka_secret(name: str) -> str:
+    return f"{name}-kafka-client"
+
+
+def k8s_env(container: dict[str, Any]) -> dict[str, str]:
+    """The container's environment with stand-ins for what the cluster fills in."""
+    stand_ins = {"KAFKA_CLIENT_CONFIG": "{}", "API_KEYS": "gateway-key"}
+    env = {}
+    for e in container["env"]:
+        source = e.get("valueFrom", {})
+        env[e["name"]] = e["value"] if "value" in e else stand_ins.get(
+            e["name"], "pod-0" if "fieldRef" in source else f"from {sorted(source)}")
+    return env
+
+
+def settings_from(model: type[S], env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> S:
+    """`model` read from exactly `env` (as its process would be started with it)."""
+    for key in list(os.environ):
+        if key.upper() in env_names(model) or key.upper().endswith(BY_NAME):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return model()
 
 
 @pytest.mark.parametrize("service", SAGA.names)
@@ -87,6 +135,7 @@ def test_each_service_sets_only_what_its_settings_read(service: str) -> None:
 def test_the_dashboard_sets_only_what_its_settings_read() -> None:
     [container] = [c for d in documents(K8S / "dashboard.yaml") for c in containers(d)]
     given = {e["name"] for e in container["env"]}
+    assert secret_refs(container)["KAFKA_CLIENT_CONFIG"]["name"] == kafka_secret("dashboard")
     by_name = {f"{settings.env_prefix(n)}_{s}" for n in SAGA.names  # SystemSettings.dsn(name)
                for s in ("DB_DSN", "HTTP_PORT")}
     assert given <= env_names(dashboard_model()) | by_name, given - env_names(dashboard_model())
@@ -107,3 +156,31 @@ def test_the_compose_cluster_profile_is_a_quorum_of_three_at_two_required_copies
         ids.add(env["KAFKA_NODE_ID"])
     assert ids == {1, 2, 3}
     assert "TOPIC_REPLICATION_FACTOR" in compose["topic-init"]["environment"]
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """A label selector (matchLabels, matchExpressions In/NotIn/Exists) matches `labels`."""
+    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    for e in selector.get("matchExpressions", []):
+        value, values = labels.get(e["key"]), e.get("values", [])
+        if not {"In": value in values, "NotIn": value not in values,
+                "Exists": value is not None}[e["operator"]]:
+            return False
+    return True
+
+
+def test_only_the_gateway_reaches_the_dashboard() -> None:
+    """It checks no keys and shows every order: the gateway reaches it, no pod of the
+    namespace does (the services admit the namespace: the dashboard asks their /ready)."""
+    policies = [d for d in documents(K8S / "network-policy.yaml") if d["kind"] == "NetworkPolicy"]
+
+    def admitted(name: str) -> list[dict[str, Any]]:
+        labels = {"app.kubernetes.io/name": name}
+        return [source for p in policies if selects(p["spec"]["podSelector"], labels)
+                for rule in p["spec"]["ingress"] for source in rule["from"]]
+
+    gateway = {"namespaceSelector": {"matchLabels": {"sagaline.io/gateway": "true"}}}
+    assert admitted("dashboard") == [gateway]
+    for service in SAGA.names:
+        assert {"podSelector": {}} in admitted(service) and gateway in admitted(service)

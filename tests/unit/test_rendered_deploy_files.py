@@ -17,8 +17,19 @@ from sagaline import deploy, saga_choice
 from sagaline.core.saga import Saga, Service, Topic
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.saga import SAGA as SEED
-from sagaline.settings import ServiceSettings, env_prefix, service_settings
-from tests.unit.test_deploy_manifests import ROOT, check_service_manifest, env_names
+from sagaline.settings import DashboardSettings, ServiceSettings, env_prefix, service_settings
+from tests import compose_env
+from tests.unit.test_deploy_manifests import (
+    ROOT,
+    check_not_open,
+    check_service_manifest,
+    containers,
+    env_names,
+    k8s_env,
+    kafka_secret,
+    secret_refs,
+    settings_from,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -127,6 +138,43 @@ def test_k8s_gives_every_service_a_manifest_the_kustomization_lists() -> None:
         assert given[variable]["valueFrom"]["secretKeyRef"]["key"] == variable
     assert json.loads(given["SERVICE_URLS"]["value"]) == {
         n: f"http://{n}:{FOUR.http_port(n)}" for n in FOUR.names}
+
+
+def test_compose_requires_every_services_keys_from_the_shell(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    services = yaml.safe_load(deploy.render("compose", FOUR, REFERENCE)["docker-compose.yml"])[
+        "services"]
+    for name in FOUR.names:
+        spec = services[name]["environment"]
+        assert spec["REQUIRE_API_KEY"] == "true", name
+        # No default: a `docker compose up` without keys stops at once, naming API_KEYS.
+        with pytest.raises(compose_env.MissingVariable, match="API_KEYS"):
+            compose_env.environment(spec, shell={})
+        env = compose_env.environment(spec, shell={"API_KEYS": "k1,k2"})
+        loaded = settings_from(service_settings(FOUR, name), env, monkeypatch)
+        assert (loaded.http_host, loaded.require_api_key, loaded.served_open()) == (
+            "0.0.0.0", True, False), name
+        assert [k.get_secret_value() for k in loaded.api_keys] == ["k1", "k2"]
+    dashboard = compose_env.environment(services["dashboard"]["environment"], shell={})
+    # Open inside the compose network on purpose: published on the host's loopback only.
+    assert settings_from(DashboardSettings, dashboard, monkeypatch).served_open()
+    assert services["dashboard"]["ports"] == ["127.0.0.1:4000:4000"]
+
+
+def test_k8s_requires_every_services_keys_and_gives_each_its_own_kafka_secret(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    files = deploy.render("k8s", FOUR, REFERENCE)
+    kafka_secrets = {}
+    for name in [*FOUR.names, "dashboard"]:
+        [container] = [c for d in parsed(files[f"{name}.yaml"]) for c in containers(d)]
+        kafka_secrets[name] = secret_refs(container)["KAFKA_CLIENT_CONFIG"]["name"]
+        if name == "dashboard":
+            continue
+        check_not_open(container, name)
+        loaded = settings_from(service_settings(FOUR, name), k8s_env(container), monkeypatch)
+        assert loaded.require_api_key and not loaded.served_open(), name
+    assert kafka_secrets == {n: kafka_secret(n) for n in kafka_secrets}
+    assert len(set(kafka_secrets.values())) == len(FOUR.names) + 1
 
 
 def test_prometheus_scrapes_every_service_and_the_alerts_name_the_owner() -> None:

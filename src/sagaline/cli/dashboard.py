@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 from pydantic import ValidationError
 
@@ -20,6 +22,8 @@ def dashboard(saga: SagaOption = None) -> None:
     except ValidationError as err:
         say(f"error: {err}")
         raise typer.Exit(2) from None
+    if warning := settings.open_warning():  # allowed by ALLOW_OPEN_DASHBOARD, never quietly
+        logging.getLogger("sagaline.dashboard").warning(warning)
     from sagaline.dashboard.server import serve
 
     say(f"dashboard on http://{settings.dashboard_host}:{settings.dashboard_port}")

@@ -14,6 +14,12 @@ HEADER = """\
 #   docker compose up --build
 # Host ports: Kafka 9092, Postgres [[db_ports]], services [[ports]], dashboard 4000.
 #
+# Not open: every service requires a client key (X-API-Key) on every route but /health,
+# /ready and /metrics, and compose refuses to start until API_KEYS holds them (comma-separated,
+# no default), e.g. once in .env beside this file (kept out of git):
+#   echo "API_KEYS=$(openssl rand -hex 16)" >> .env
+# ADMIN_API_KEYS (optional) may restock. See docs/deploy.md, "Compose".
+#
 # Three Kafka brokers instead (profile `cluster`: a KRaft quorum, every topic at replication
 # factor 3 with min.insync.replicas 2, host ports 9192/9194/9196):
 #   export KAFKA_BOOTSTRAP=kafka-1:29092,kafka-2:29092,kafka-3:29092 TOPIC_REPLICATION_FACTOR=3
@@ -41,6 +47,9 @@ SERVICE = """\
     environment:
       PORT: [[port]]
       HTTP_HOST: 0.0.0.0
+      REQUIRE_API_KEY: "true"
+      API_KEYS: "${API_KEYS:?set API_KEYS to the client keys (comma-separated), e.g. in .env (docs/deploy.md)}"
+      ADMIN_API_KEYS: ${ADMIN_API_KEYS:-}
       [[prefix]]_HTTP_PORT: [[port]]
       KAFKA_BOOTSTRAP_SERVERS: ${KAFKA_BOOTSTRAP:-kafka:29092}
       [[prefix]]_DB_DSN: [[dsn]]
@@ -64,7 +73,10 @@ DASHBOARD = """\
       interval: 5s
       retries: 12
     environment:
+      # It checks no keys and reads every order: open inside the compose network on purpose,
+      # published on the host's 127.0.0.1 only (its ports above); keep it so.
       DASHBOARD_HOST: 0.0.0.0
+      ALLOW_OPEN_DASHBOARD: "true"
       DASHBOARD_PORT: 4000
       KAFKA_BOOTSTRAP_SERVERS: kafka:29092
       [[dsns]]

@@ -39,6 +39,10 @@ class Deployed:
         return env_prefix(self.name)
 
     @property
+    def kafka_secret(self) -> str:
+        return kafka_secret(self.name)
+
+    @property
     def db_name(self) -> str:
         return f"{self.prefix.lower()}_db"
 
@@ -49,6 +53,12 @@ class Deployed:
     @property
     def db_password(self) -> str:  # compose's development password, as the local stack's
         return f"{self.prefix.lower()}_pass"
+
+
+def kafka_secret(process: str) -> str:
+    """The k8s Secret with a process's own KAFKA_CLIENT_CONFIG: each has its own Kafka user,
+    with the ACLs of its own topics and group only."""
+    return f"{process}-kafka-client"
 
 
 def deployed(saga: Saga) -> tuple[Deployed, ...]:

@@ -7,9 +7,10 @@ import textwrap
 
 from sagaline.core.saga import Saga
 from sagaline.deploy import k8s_templates, k8s_workloads
-from sagaline.deploy.facts import Deployed, deployed, non_default, service_urls
+from sagaline.deploy.facts import Deployed, deployed, kafka_secret, non_default, service_urls
 from sagaline.deploy.text import fill, lines, quoted
 
+DASHBOARD = "dashboard"
 SHARED = {"namespace.yaml": k8s_templates.NAMESPACE, "config.yaml": k8s_templates.CONFIG,
           "network-policy.yaml": k8s_templates.NETWORK_POLICY}
 
@@ -19,9 +20,9 @@ def render(saga: Saga, reference: str | None = None) -> dict[str, str]:
     chosen = non_default(reference)
     saga_env = value_env("SAGALINE_SAGA", chosen) if chosen else ""
     own = {f"{s.name}.yaml": manifest(s, saga_env) for s in services}
-    if clash := set(own) & {*SHARED, "dashboard.yaml", "kustomization.yaml"}:
+    if clash := set(own) & {*SHARED, f"{DASHBOARD}.yaml", "kustomization.yaml"}:
         raise ValueError(f"a service's manifest would replace a shared one: {sorted(clash)}")
-    files = {**SHARED, **own, "dashboard.yaml": dashboard(services, saga_env)}
+    files = {**SHARED, **own, f"{DASHBOARD}.yaml": dashboard(services, saga_env)}
     command = "sagaline render k8s" + (f" --saga {chosen}" if chosen else "")
     return {"kustomization.yaml": kustomization(saga, services, list(files), command),
             **files}
@@ -30,7 +31,7 @@ def render(saga: Saga, reference: str | None = None) -> dict[str, str]:
 def manifest(service: Deployed, saga_env: str) -> str:
     return fill(k8s_workloads.SERVICE, name=service.name, port=service.port,
                 prefix=service.prefix, summary=comment(service.summary),
-                knobs=knobs(service), saga=saga_env)
+                kafka_secret=service.kafka_secret, knobs=knobs(service), saga=saga_env)
 
 
 def knobs(service: Deployed) -> str:
@@ -45,7 +46,7 @@ def dashboard(services: tuple[Deployed, ...], saga_env: str) -> str:
     dsns = lines(fill(k8s_templates.SECRET_ENV, variable=f"{s.prefix}_DB_DSN")
                  for s in services)
     return fill(k8s_workloads.DASHBOARD, dsns=dsns, service_urls=service_urls(services),
-                saga=saga_env)
+                kafka_secret=kafka_secret(DASHBOARD), saga=saga_env)
 
 
 def kustomization(saga: Saga, services: tuple[Deployed, ...], resources: list[str],
@@ -53,6 +54,8 @@ def kustomization(saga: Saga, services: tuple[Deployed, ...], resources: list[st
     return fill(k8s_templates.KUSTOMIZATION, saga_name=saga.name, command=command,
                 names=", ".join(s.name for s in services),
                 dsn_names=", ".join(f"{s.prefix}_DB_DSN" for s in services),
+                kafka_secrets=comment("The Kafka Secrets: " + ", ".join(
+                    [*(s.kafka_secret for s in services), kafka_secret(DASHBOARD)]) + "."),
                 resources=lines(f"- {name}" for name in resources))
 
 

@@ -22,19 +22,35 @@ data:
 """
 
 NETWORK_POLICY = """\
-# The services answer only inside the namespace and to a gateway (an Ingress controller or
-# API gateway in the namespace labelled sagaline.io/gateway=true): they have no
-# authentication of their own, so nothing reaches them from outside directly.
+# Who reaches the pods. The services: the namespace (the dashboard asks their /ready) and a
+# gateway (an Ingress controller or API gateway in a namespace labelled
+# sagaline.io/gateway=true) that authenticates callers and presents its API key. The
+# dashboard, which checks no keys and shows every order: the gateway alone (with operator
+# authentication in front), or `kubectl port-forward`.
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: sagaline-ingress
 spec:
-  podSelector: {}
+  podSelector:
+    matchExpressions: [{key: app.kubernetes.io/name, operator: NotIn, values: [dashboard]}]
   policyTypes: [Ingress]
   ingress:
     - from:
         - podSelector: {}
+        - namespaceSelector:
+            matchLabels: {sagaline.io/gateway: "true"}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: sagaline-dashboard-ingress
+spec:
+  podSelector:
+    matchLabels: {app.kubernetes.io/name: dashboard}
+  policyTypes: [Ingress]
+  ingress:
+    - from:
         - namespaceSelector:
             matchLabels: {sagaline.io/gateway: "true"}
 """
@@ -46,9 +62,11 @@ KUSTOMIZATION = """\
 # and applied with
 #   kubectl apply -k deploy/k8s
 # Kafka and PostgreSQL are not here: Strimzi and CloudNativePG (or managed services) run them,
-# see docs/deploy.md. Before applying, create the two Secrets this expects (docs/deploy.md,
-# "Secrets"): sagaline-db (a DSN per service) and sagaline-kafka-client (KAFKA_CLIENT_CONFIG).
+# see docs/deploy.md. Before applying, create the Secrets this expects (docs/deploy.md,
+# "Secrets"): sagaline-db (a DSN per service), sagaline-api-keys (API_KEYS, optionally
+# ADMIN_API_KEYS) and one KAFKA_CLIENT_CONFIG per process, each in a Secret of its own.
 # The DSNs: [[dsn_names]].
+[[kafka_secrets]]
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 namespace: sagaline

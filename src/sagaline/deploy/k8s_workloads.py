@@ -39,15 +39,24 @@ spec:
           env:
             - name: HTTP_HOST
               value: "0.0.0.0"
+            # Every route but /health, /ready and /metrics needs a key (X-API-Key): the
+            # gateway's in API_KEYS, operators' in ADMIN_API_KEYS (docs/deploy.md, "Secrets").
+            - name: REQUIRE_API_KEY
+              value: "true"
+            - name: API_KEYS
+              valueFrom: {secretKeyRef: {name: sagaline-api-keys, key: API_KEYS}}
+            - name: ADMIN_API_KEYS  # absent: admin routes refuse everyone
+              valueFrom:
+                secretKeyRef: {name: sagaline-api-keys, key: ADMIN_API_KEYS, optional: true}
             - name: [[prefix]]_HTTP_PORT
               value: "[[port]]"
             - name: [[prefix]]_DB_DSN
               valueFrom: {secretKeyRef: {name: sagaline-db, key: [[prefix]]_DB_DSN}}
             - name: KAFKA_BOOTSTRAP_SERVERS
               valueFrom: {configMapKeyRef: {name: sagaline-kafka, key: KAFKA_BOOTSTRAP_SERVERS}}
-            - name: KAFKA_CLIENT_CONFIG  # TLS and SCRAM, see docs/deploy.md
+            - name: KAFKA_CLIENT_CONFIG  # its own Kafka user, TLS and SCRAM: docs/deploy.md
               valueFrom:
-                secretKeyRef: {name: sagaline-kafka-client, key: KAFKA_CLIENT_CONFIG}
+                secretKeyRef: {name: [[kafka_secret]], key: KAFKA_CLIENT_CONFIG}
             # Connections: DB_POOL_SIZE + 2 per replica (relay, housekeeping); keep
             # replicas x that under the database's max_connections.
             - name: DB_POOL_SIZE
@@ -125,16 +134,20 @@ spec:
           command: ["python", "-m", "sagaline", "dashboard"]
           ports: [{name: http, containerPort: 4000}]
           env:
+            # It checks no keys and reads every order: open on purpose to what the
+            # NetworkPolicy admits (the gateway, with operator authentication in front).
             - name: DASHBOARD_HOST
               value: "0.0.0.0"
+            - name: ALLOW_OPEN_DASHBOARD
+              value: "true"
             - name: DASHBOARD_PORT
               value: "4000"
             [[dsns]]
             - name: KAFKA_BOOTSTRAP_SERVERS
               valueFrom: {configMapKeyRef: {name: sagaline-kafka, key: KAFKA_BOOTSTRAP_SERVERS}}
-            - name: KAFKA_CLIENT_CONFIG
+            - name: KAFKA_CLIENT_CONFIG  # its own Kafka user (it only reads)
               valueFrom:
-                secretKeyRef: {name: sagaline-kafka-client, key: KAFKA_CLIENT_CONFIG}
+                secretKeyRef: {name: [[kafka_secret]], key: KAFKA_CLIENT_CONFIG}
             # Where each service answers /ready: the Service in each service's manifest.
             - name: SERVICE_URLS
               value: '[[service_urls]]'

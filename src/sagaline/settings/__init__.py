@@ -7,6 +7,8 @@ Each process reads only what it needs, so a service's container gets only its ow
   service's own database and port, by its name, to the step's own model (its knobs).
 - `TopicSettings` (common.py): creating the topics (`sagaline topics`, compose's topic-init).
 - `FaultSettings` (common.py): the chaos tier's fault points; off unless set.
+- exposure.py: a service or the dashboard on an address other machines reach (not loopback)
+  refuses to start unless it requires keys or is told it is open on purpose.
 - `SystemSettings` and `StackSettings` (system.py): the operations tools (auditor, dead
   letters, demo, benchmark) see every service's database and port, by its name
   (`dsn(name)`, `http_port(name)`; unset, the local stack's, derived from the declaration by

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sagaline.core.middleware import faults
+from sagaline.settings import exposure
 
 # Codecs librdkafka can write. KafkaJS (the seed demo's client) decodes only none and gzip
 # without plugins, so the contract's topics default to a codec every client reads.
@@ -88,6 +89,10 @@ class ServiceSettings(KafkaSettings):
     admin_api_keys: SecretKeys = []
     api_keys: SecretKeys = []
     require_api_key: bool = False
+    # On an HTTP_HOST other machines reach, REQUIRE_API_KEY off is refused (anyone there could
+    # list every order and read every account) unless this says it is open on purpose, e.g.
+    # only a gateway that authenticates reaches it; then logged at WARNING (settings.exposure).
+    allow_open_api: bool = False
 
     _split_keys = field_validator("admin_api_keys", "api_keys", mode="before")(comma_separated)
 
@@ -95,7 +100,23 @@ class ServiceSettings(KafkaSettings):
     def _keys_for_required(self) -> ServiceSettings:
         if self.require_api_key and not (self.api_keys or self.admin_api_keys):
             raise ValueError("REQUIRE_API_KEY is on but API_KEYS and ADMIN_API_KEYS are empty")
+        if self.served_open() and not self.allow_open_api:
+            raise ValueError(
+                f"HTTP_HOST={self.http_host!r} is not a loopback address and REQUIRE_API_KEY is "
+                "off: anyone who reaches it could list every order and read every account. "
+                "Set REQUIRE_API_KEY=true and API_KEYS (the client keys, comma-separated), or "
+                "ALLOW_OPEN_API=true if it is open on purpose (only an authenticating gateway "
+                "reaches it)")
         return self
+
+    def served_open(self) -> bool:
+        """Every route answers anyone who reaches an address other machines reach."""
+        return not self.require_api_key and not exposure.is_loopback(self.http_host)
+
+    def open_warning(self) -> str | None:
+        """What to log at WARNING when it starts open on purpose (ALLOW_OPEN_API), else None."""
+        return exposure.open_warning("HTTP_HOST", self.http_host, "ALLOW_OPEN_API",
+                                     "call every route") if self.served_open() else None
 
 
 class TopicSettings(KafkaSettings):

@@ -20,7 +20,7 @@ from pydantic_settings import SettingsConfigDict
 
 from sagaline import saga_choice
 from sagaline.core.saga import Saga
-from sagaline.settings import local_stack
+from sagaline.settings import exposure, local_stack
 from sagaline.settings.common import KafkaSettings, TopicSettings
 from sagaline.settings.services import env_prefix
 
@@ -113,6 +113,10 @@ class DashboardSettings(SystemSettings):
 
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = Field(4000, ge=1, le=65535)
+    # It has no keys of its own and shows every order: on a DASHBOARD_HOST other machines
+    # reach it refuses to start unless this says that only an authenticating proxy (or a
+    # port-forward) reaches it; then logged at WARNING (settings.exposure).
+    allow_open_dashboard: bool = False
     # A saga not final that has not moved this long is shown as stuck.
     stuck_after_s: float = Field(10.0, gt=0)
     # One shared snapshot is read this often, whatever the number of browsers.
@@ -124,6 +128,26 @@ class DashboardSettings(SystemSettings):
     # Where each service answers GET /ready, e.g. {"payment": "http://payment:4002"};
     # a service not named here: http://HTTP_HOST:<its port>.
     service_urls: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _not_open_unless_allowed(self) -> Self:
+        if self.served_open() and not self.allow_open_dashboard:
+            raise ValueError(
+                f"DASHBOARD_HOST={self.dashboard_host!r} is not a loopback address, and the "
+                "dashboard checks no keys: anyone who reaches it reads every order. Serve it "
+                "on 127.0.0.1 (reach it through a port-forward), or set "
+                "ALLOW_OPEN_DASHBOARD=true if only an authenticating proxy reaches it")
+        return self
+
+    def served_open(self) -> bool:
+        return not exposure.is_loopback(self.dashboard_host)
+
+    def open_warning(self) -> str | None:
+        """What to log at WARNING when it starts open on purpose, else None."""
+        if not self.served_open():
+            return None
+        return exposure.open_warning("DASHBOARD_HOST", self.dashboard_host,
+                                     "ALLOW_OPEN_DASHBOARD", "read every order")
 
     def service_url(self, service: str) -> str:
         host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::", "") else self.http_host

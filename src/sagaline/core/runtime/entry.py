@@ -21,6 +21,8 @@ def run(saga: Saga, name: str, **adapters: Any) -> None:
     settings, faults = read_settings(saga, name)
     # JSON lines name the saga's id as the saga does (the core says saga_id).
     logs.configure(name, settings.log_format, renamed={"saga_id": saga.key_name})
+    if warning := settings.open_warning():  # allowed by ALLOW_OPEN_API, never quietly
+        logging.getLogger(__name__).warning(warning)
     # HTTP, the consumer and the relay share one interpreter: hand the GIL over every 1 ms
     # (default 5 ms) so a thread whose I/O is done does not wait behind a busy one.
     sys.setswitchinterval(0.001)
