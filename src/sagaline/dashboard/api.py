@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sagaline import saga_choice
@@ -21,6 +22,7 @@ from sagaline.dashboard import order_queries, saga_reads, sources, timeline
 from sagaline.dashboard.cache import TtlCache
 from sagaline.dashboard.collector import Collector
 from sagaline.dashboard.declaration import describe
+from sagaline.dashboard.hosts import allowed_hosts
 from sagaline.dashboard.kafka_view import KafkaView
 from sagaline.dashboard.sources import Databases, Unavailable
 from sagaline.dashboard.watchers import Watchers
@@ -53,6 +55,9 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
                   redoc_url=None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Watching, watchers=collector.watchers)
+    # Outermost: a request under a foreign name is refused before it counts as a viewer.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings),
+                       www_redirect=False)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:

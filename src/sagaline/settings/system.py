@@ -13,15 +13,15 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from sagaline import saga_choice
 from sagaline.core.saga import Saga
 from sagaline.settings import local_stack
-from sagaline.settings.common import KafkaSettings, TopicSettings
+from sagaline.settings.common import KafkaSettings, TopicSettings, comma_separated
 from sagaline.settings.services import env_prefix
 
 BY_NAME = ("_db_dsn", "_http_port")  # the endings of the settings read by a service's name
@@ -124,6 +124,22 @@ class DashboardSettings(SystemSettings):
     # Where each service answers GET /ready, e.g. {"payment": "http://payment:4002"};
     # a service not named here: http://HTTP_HOST:<its port>.
     service_urls: dict[str, str] = Field(default_factory=dict)
+    # Host names it answers under besides its bind address, 127.0.0.1, localhost and [::1]
+    # (comma-separated; "*.example.com" a domain's names, "*" any: only behind a proxy that
+    # checks Host itself). Any other Host is refused: a foreign page whose name resolves to
+    # the dashboard (DNS rebinding) reads nothing.
+    dashboard_allowed_hosts: Annotated[list[str], NoDecode] = []
+
+    _split_hosts = field_validator("dashboard_allowed_hosts", mode="before")(comma_separated)
+
+    @field_validator("dashboard_allowed_hosts")
+    @classmethod
+    def _host_patterns(cls, hosts: list[str]) -> list[str]:
+        bad = [h for h in hosts if "*" in h[1:] or (h.startswith("*") and h != "*"
+                                                     and not h.startswith("*."))]
+        if bad:
+            raise ValueError(f"DASHBOARD_ALLOWED_HOSTS: {bad}: a name, '*.domain' or '*'")
+        return hosts
 
     def service_url(self, service: str) -> str:
         host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::", "") else self.http_host
