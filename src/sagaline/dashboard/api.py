@@ -25,6 +25,7 @@ from sagaline.dashboard.declaration import describe
 from sagaline.dashboard.hosts import allowed_hosts
 from sagaline.dashboard.kafka_view import KafkaView
 from sagaline.dashboard.sources import Databases, Unavailable
+from sagaline.dashboard.streams import StreamCap, StreamSlots
 from sagaline.dashboard.watchers import Watchers
 from sagaline.settings import DashboardSettings
 
@@ -32,6 +33,7 @@ STATIC = Path(__file__).parent / "static"
 T = TypeVar("T")
 FIRST_SNAPSHOT_WAIT_S = 3.0  # a request after a pause waits this long for a fresh snapshot
 SETTLED_KEEP_S = 30.0  # a settled saga's timeline (only outbox purges change it) is kept
+EVENTS = "/api/events"
 UNWATCHED = frozenset({"/healthz"})  # the stack's liveness probe is nobody watching
 
 
@@ -55,6 +57,8 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
                   redoc_url=None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Watching, watchers=collector.watchers)
+    app.state.streams = StreamSlots(settings.dashboard_max_streams)
+    app.add_middleware(StreamCap, slots=app.state.streams, path=EVENTS)
     # Outermost: a request under a foreign name is refused before it counts as a viewer.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings),
                        www_redirect=False)
@@ -73,7 +77,7 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
         return Response(collector.published.current(FIRST_SNAPSHOT_WAIT_S),
                         media_type="application/json")
 
-    @app.get("/api/events")
+    @app.get(EVENTS)
     async def events(request: Request) -> StreamingResponse:
         """Server-sent events: each new snapshot once, as it is made."""
         return StreamingResponse(_stream(collector, request), media_type="text/event-stream",

@@ -129,6 +129,8 @@ class DashboardSettings(SystemSettings):
     # checks Host itself). Any other Host is refused: a foreign page whose name resolves to
     # the dashboard (DNS rebinding) reads nothing.
     dashboard_allowed_hosts: Annotated[list[str], NoDecode] = []
+    # Open event streams (one per open page) at most; one more is answered 503.
+    dashboard_max_streams: int = Field(32, ge=1, le=10_000)
 
     _split_hosts = field_validator("dashboard_allowed_hosts", mode="before")(comma_separated)
 

@@ -191,9 +191,21 @@ async function main() {
     await new Promise((done) => setTimeout(done, 1000));
   }
   renderDeclared(state.saga);
+  listen();
+}
+
+// A stream the server refused (503: as many pages are open as it serves) is closed for good:
+// the browser does not ask again by itself, so the page does, after a while.
+const REFUSED_RETRY_MS = window.sagaDashboardRetryMs ?? 10_000; // the browser tests shorten it
+
+function listen() {
   const events = new EventSource("/api/events");
   events.onmessage = (e) => onSnapshot(JSON.parse(e.data));
-  events.onerror = () => { $("#updated").textContent = "reconnecting…"; };
+  events.onerror = () => {
+    if (events.readyState !== EventSource.CLOSED) { $("#updated").textContent = "reconnecting…"; return; }
+    $("#updated").textContent = "live updates refused (too many dashboard pages open?); trying again";
+    setTimeout(listen, REFUSED_RETRY_MS);
+  };
 }
 
 main();
