@@ -5,6 +5,8 @@ DASHBOARD_ALLOWED_HOSTS."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,7 +17,7 @@ from tests.unit.test_dashboard_declared import FOUR, FakeDatabases, FakeKafka
 pytestmark = pytest.mark.unit
 
 
-def client(**settings: object) -> TestClient:
+def client(**settings: Any) -> TestClient:
     app = api.create_app(DashboardSettings.model_construct(**settings), FOUR,
                          FakeDatabases(FOUR.names), FakeKafka({}))
     app.state.collector._stop.set()  # not started (no `with`): an event stream ends at once

@@ -29,7 +29,8 @@ def reasons(count: int, prefix: str = "r", length: int = 100) -> dict[str, int]:
 
 
 def finished(charts: Charts) -> dict[str, Any]:
-    return charts.columns()["finished"]
+    columns: dict[str, Any] = charts.columns()["finished"]
+    return columns
 
 
 def by_name(columns: dict[str, Any]) -> dict[str, list[float]]:

@@ -8,7 +8,6 @@ with nothing in the window is no line. Each second keeps its most frequent outco
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from typing import Any
 
 OTHER = "OTHER"
@@ -44,19 +43,21 @@ class Outcomes:
         return {"t": seconds, "names": names, "values": values}
 
     def _top(self) -> set[str]:
-        totals: Counter[str] = Counter()
+        totals: dict[str, float] = {}
         for counts in self._seconds.values():
-            totals.update(counts)
+            for name, count in counts.items():
+                totals[name] = totals.get(name, 0.0) + count
         totals.pop(OTHER, None)
         ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
         return {name for name, _ in ranked[:LINES]}
 
 
 def _cut(counts: dict[str, float]) -> dict[str, float]:
-    cut: Counter[str] = Counter()
+    cut: dict[str, float] = {}
     for name, count in counts.items():
-        cut[name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"] += count
-    return dict(cut)
+        short = name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"
+        cut[short] = cut.get(short, 0.0) + count
+    return cut
 
 
 def _folded(counts: dict[str, float], most: int,

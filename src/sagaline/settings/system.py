@@ -128,7 +128,7 @@ class DashboardSettings(SystemSettings):
     # (comma-separated; "*.example.com" a domain's names, "*" any: only behind a proxy that
     # checks Host itself). Any other Host is refused: a foreign page whose name resolves to
     # the dashboard (DNS rebinding) reads nothing.
-    dashboard_allowed_hosts: Annotated[list[str], NoDecode] = []
+    dashboard_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Open event streams (one per open page) at most; one more is answered 503.
     dashboard_max_streams: int = Field(32, ge=1, le=10_000)
 
