@@ -14,7 +14,6 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sagaline import saga_choice
 from sagaline.core.saga import Saga
@@ -26,7 +25,7 @@ from sagaline.dashboard.hosts import allowed_hosts
 from sagaline.dashboard.kafka_view import KafkaView
 from sagaline.dashboard.sources import Databases, Unavailable
 from sagaline.dashboard.streams import StreamCap, StreamSlots
-from sagaline.dashboard.watchers import Watchers
+from sagaline.dashboard.watchers import Watching
 from sagaline.settings import DashboardSettings
 
 STATIC = Path(__file__).parent / "static"
@@ -56,7 +55,7 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
     app = FastAPI(title="sagaline dashboard", lifespan=lifespan, docs_url=None,
                   redoc_url=None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(Watching, watchers=collector.watchers)
+    app.add_middleware(Watching, watchers=collector.watchers, unwatched=UNWATCHED)
     app.state.streams = StreamSlots(settings.dashboard_max_streams)
     app.add_middleware(StreamCap, slots=app.state.streams, path=EVENTS)
     # Outermost: a request under a foreign name is refused before it counts as a viewer.
@@ -122,19 +121,6 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
 
     app.state.collector = collector
     return app
-
-
-class Watching:
-    """ASGI middleware: every request but the liveness probe says someone watches (plain
-    ASGI: an event stream must see its client go away)."""
-
-    def __init__(self, app: ASGIApp, watchers: Watchers) -> None:
-        self.app, self.watchers = app, watchers
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in UNWATCHED:
-            self.watchers.seen()
-        await self.app(scope, receive, send)
 
 
 def _or_503(read: Callable[[], T]) -> T:
