@@ -149,7 +149,8 @@ def records(monkeypatch: pytest.MonkeyPatch) -> None:
 def client() -> TestClient:
     dbs = FakeDatabases(FOUR.names)
     app = api.create_app(DashboardSettings.model_construct(), FOUR, dbs, FakeKafka({}))
-    return TestClient(app)  # no `with`: the collector is not started
+    # No `with`: the collector is not started. Under a loopback name: the only ones allowed.
+    return TestClient(app, base_url="http://127.0.0.1")
 
 
 def test_the_api_describes_a_lane_per_declared_service_and_the_statuses(

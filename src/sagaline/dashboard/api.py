@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from sagaline import saga_choice
 from sagaline.core.saga import Saga
@@ -21,15 +21,18 @@ from sagaline.dashboard import order_queries, saga_reads, sources, timeline
 from sagaline.dashboard.cache import TtlCache
 from sagaline.dashboard.collector import Collector
 from sagaline.dashboard.declaration import describe
+from sagaline.dashboard.hosts import allowed_hosts
 from sagaline.dashboard.kafka_view import KafkaView
 from sagaline.dashboard.sources import Databases, Unavailable
-from sagaline.dashboard.watchers import Watchers
+from sagaline.dashboard.streams import StreamCap, StreamSlots
+from sagaline.dashboard.watchers import Watching
 from sagaline.settings import DashboardSettings
 
 STATIC = Path(__file__).parent / "static"
 T = TypeVar("T")
 FIRST_SNAPSHOT_WAIT_S = 3.0  # a request after a pause waits this long for a fresh snapshot
 SETTLED_KEEP_S = 30.0  # a settled saga's timeline (only outbox purges change it) is kept
+EVENTS = "/api/events"
 UNWATCHED = frozenset({"/healthz"})  # the stack's liveness probe is nobody watching
 
 
@@ -52,7 +55,12 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
     app = FastAPI(title="sagaline dashboard", lifespan=lifespan, docs_url=None,
                   redoc_url=None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(Watching, watchers=collector.watchers)
+    app.add_middleware(Watching, watchers=collector.watchers, unwatched=UNWATCHED)
+    app.state.streams = StreamSlots(settings.dashboard_max_streams)
+    app.add_middleware(StreamCap, slots=app.state.streams, path=EVENTS)
+    # Outermost: a request under a foreign name is refused before it counts as a viewer.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings),
+                       www_redirect=False)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
@@ -68,7 +76,7 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
         return Response(collector.published.current(FIRST_SNAPSHOT_WAIT_S),
                         media_type="application/json")
 
-    @app.get("/api/events")
+    @app.get(EVENTS)
     async def events(request: Request) -> StreamingResponse:
         """Server-sent events: each new snapshot once, as it is made."""
         return StreamingResponse(_stream(collector, request), media_type="text/event-stream",
@@ -113,19 +121,6 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
 
     app.state.collector = collector
     return app
-
-
-class Watching:
-    """ASGI middleware: every request but the liveness probe says someone watches (plain
-    ASGI: an event stream must see its client go away)."""
-
-    def __init__(self, app: ASGIApp, watchers: Watchers) -> None:
-        self.app, self.watchers = app, watchers
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in UNWATCHED:
-            self.watchers.seen()
-        await self.app(scope, receive, send)
 
 
 def _or_503(read: Callable[[], T]) -> T:

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from sagaline.dashboard.outcomes import Outcomes
 from sagaline.dashboard.series import Series
 
 QUANTILES = ("p50", "p95", "p99")
@@ -22,8 +23,8 @@ class Charts:
         """`services`: the declared ones, in order: a line each in the per-service charts
         (outbox backlog, its oldest row, consumer lag), drawn from the start."""
         self.series = {name: Series(tuple(services)) for name in ("backlog", "oldest", "lag")}
-        self.series["finished"] = Series()  # a line per outcome, as they come
         self.series["latency"] = Series(QUANTILES)
+        self.finished = Outcomes()  # the most frequent outcomes of the window
         self._generation = 0  # the watchers' generation the finished chart was read in
 
     def finished_since(self, generation: int, now: float) -> float:
@@ -34,12 +35,12 @@ class Charts:
     def put_finished(self, generation: int, since: float, now: float,
                      seconds: dict[int, dict[str, Any]]) -> None:
         """Every second from `since` to `now` as read (`order_queries.finished`): a second
-        with no saga finished counts 0 of each outcome and has no latency."""
-        finished, latency = self.series["finished"], self.series["latency"]
+        with no saga finished has no outcome and no latency."""
+        latency = self.series["latency"]
         for second in range(int(since), int(now) + 1):
             found = seconds.get(second, {})
-            finished.put(second, {**dict.fromkeys(finished.names, 0.0),
-                                  **{k: float(v) for k, v in found.get("outcomes", {}).items()}})
+            self.finished.put(second, {k: float(v)
+                                       for k, v in found.get("outcomes", {}).items()})
             latency.put(second, found.get("latency") or dict.fromkeys(QUANTILES))
         self._generation = generation
 
@@ -50,4 +51,5 @@ class Charts:
                                              for n, s in services.items()})
 
     def columns(self) -> dict[str, Any]:
-        return {name: s.columns() for name, s in self.series.items()}
+        return {"finished": self.finished.columns(),
+                **{name: s.columns() for name, s in self.series.items()}}

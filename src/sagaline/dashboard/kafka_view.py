@@ -1,5 +1,6 @@
 """What the dashboard reads from Kafka: each consumer group's lag (admin API only: it joins
-no group) and the dead letters, re-read only when a dead-letter topic has grown."""
+no group) and the newest dead letters, re-read (the tail of each partition only) when a
+dead-letter topic has grown."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from confluent_kafka import KafkaException
 from sagaline.audit import read_kafka
 from sagaline.audit.read_db import SourceUnavailable
 from sagaline.core.saga import Saga
+from sagaline.dashboard.dead_letter_tail import read_tail
 from sagaline.ops import dlq
 from sagaline.ops.kafka_admin import admin_client
 
 # The dashboard shows at most this many letters per service (the newest).
 LETTERS_SHOWN = 200
+READ_TIMEOUT_S = 5.0  # to read a dead-letter topic's tail; then Kafka is shown unavailable
 
 
 class KafkaView:
@@ -44,14 +47,15 @@ class KafkaView:
             self._partitions = read_kafka.partitions(self._client, self._topics)
         ends = read_kafka.offsets(self._client, self._partitions, "latest")
         for topic, service in self._topics.items():
-            end = sum(offset for (t, _), offset in ends.items() if t == topic)
-            if end != self._ends.get(topic):
-                try:
-                    letters = dlq.read_all(self._bootstrap, topic, self._extra, timeout_s=5)
+            own = {p: offset for (t, p), offset in ends.items() if t == topic}
+            if sum(own.values()) != self._ends.get(topic):
+                try:  # the newest of any partition are among the last of each
+                    letters = read_tail(self._bootstrap, self._extra, topic, own,
+                                        LETTERS_SHOWN, READ_TIMEOUT_S)
                 except (KafkaException, TimeoutError) as exc:
                     raise SourceUnavailable(f"Kafka: reading {topic}: {exc}") from None
                 self._letters[service] = newest(letters, LETTERS_SHOWN)
-                self._ends[topic] = end
+                self._ends[topic] = sum(own.values())
         return dict(self._letters)
 
 

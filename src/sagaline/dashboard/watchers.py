@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 log = logging.getLogger(__name__)
 IDLE_WAIT_S = 1.0  # a paused loop looks at its stop flag this often
 MAX_INTERVAL_S = 1.0
@@ -76,6 +78,19 @@ class Watchers:
         if not self._watched_now():
             self._generation += 1
         self._changed.notify_all()
+
+
+class Watching:
+    """ASGI middleware: every request but those to `unwatched` paths (the liveness probe)
+    says someone watches (plain ASGI: an event stream must see its client go away)."""
+
+    def __init__(self, app: ASGIApp, watchers: Watchers, unwatched: frozenset[str]) -> None:
+        self.app, self.watchers, self.unwatched = app, watchers, unwatched
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in self.unwatched:
+            self.watchers.seen()
+        await self.app(scope, receive, send)
 
 
 def refresh_while_watched(step: Callable[[int], None], every_s: Callable[[], float],

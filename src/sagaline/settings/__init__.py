@@ -20,9 +20,9 @@ these objects: the composition roots pass them the values they need.
 """
 
 from sagaline.settings.common import FaultSettings, KafkaSettings, ServiceSettings, TopicSettings
+from sagaline.settings.dashboard import DashboardSettings
 from sagaline.settings.services import env_prefix, service_settings
 from sagaline.settings.system import (
-    DashboardSettings,
     StackSettings,
     SystemSettings,
     stack_settings,

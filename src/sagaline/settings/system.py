@@ -20,13 +20,13 @@ from pydantic_settings import SettingsConfigDict
 
 from sagaline import saga_choice
 from sagaline.core.saga import Saga
-from sagaline.settings import exposure, local_stack
+from sagaline.settings import local_stack
 from sagaline.settings.common import KafkaSettings, TopicSettings
 from sagaline.settings.services import env_prefix
 
 BY_NAME = ("_db_dsn", "_http_port")  # the endings of the settings read by a service's name
 # Not fields (their names depend on the saga), they are kept as the model's extra values.
-_WITH_NAMED = SettingsConfigDict(extra="allow", frozen=True, populate_by_name=True)
+WITH_NAMED = SettingsConfigDict(extra="allow", frozen=True, populate_by_name=True)
 
 
 def _named(data: Any) -> Any:
@@ -51,7 +51,7 @@ def _port(key: str, value: Any) -> int:
 class SystemSettings(KafkaSettings):
     """The auditor, dead letters, demo and benchmark: every service's database and port."""
 
-    model_config = _WITH_NAMED
+    model_config = WITH_NAMED
 
     http_host: str = "127.0.0.1"
     # Dead-letter replay refuses letters older than the consumers' inbox remembers.
@@ -106,58 +106,10 @@ class SystemSettings(KafkaSettings):
         return {"X-API-Key": key} if key else {}
 
 
-class DashboardSettings(SystemSettings):
-    """The saga dashboard (`sagaline dashboard`): reads every service's database and Kafka."""
-
-    model_config = _WITH_NAMED
-
-    dashboard_host: str = "127.0.0.1"
-    dashboard_port: int = Field(4000, ge=1, le=65535)
-    # It has no keys of its own and shows every order: on a DASHBOARD_HOST other machines
-    # reach it refuses to start unless this says that only an authenticating proxy (or a
-    # port-forward) reaches it; then logged at WARNING (settings.exposure).
-    allow_open_dashboard: bool = False
-    # A saga not final that has not moved this long is shown as stuck.
-    stuck_after_s: float = Field(10.0, gt=0)
-    # One shared snapshot is read this often, whatever the number of browsers.
-    dashboard_refresh_s: float = Field(0.5, ge=0.1, le=10)
-    # ... and only while someone watches: an open page, or an API request this recent.
-    dashboard_linger_s: float = Field(5.0, gt=0)
-    # To draw the deadline as a step (the order service's own SAGA_TIMEOUT_S).
-    saga_timeout_s: float = Field(60.0, gt=0)
-    # Where each service answers GET /ready, e.g. {"payment": "http://payment:4002"};
-    # a service not named here: http://HTTP_HOST:<its port>.
-    service_urls: dict[str, str] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _not_open_unless_allowed(self) -> Self:
-        if self.served_open() and not self.allow_open_dashboard:
-            raise ValueError(
-                f"DASHBOARD_HOST={self.dashboard_host!r} is not a loopback address, and the "
-                "dashboard checks no keys: anyone who reaches it reads every order. Serve it "
-                "on 127.0.0.1 (reach it through a port-forward), or set "
-                "ALLOW_OPEN_DASHBOARD=true if only an authenticating proxy reaches it")
-        return self
-
-    def served_open(self) -> bool:
-        return not exposure.is_loopback(self.dashboard_host)
-
-    def open_warning(self) -> str | None:
-        """What to log at WARNING when it starts open on purpose, else None."""
-        if not self.served_open():
-            return None
-        return exposure.open_warning("DASHBOARD_HOST", self.dashboard_host,
-                                     "ALLOW_OPEN_DASHBOARD", "read every order")
-
-    def service_url(self, service: str) -> str:
-        host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::", "") else self.http_host
-        return self.service_urls.get(service, f"http://{host}:{self.http_port(service)}")
-
-
 class StackSettings(SystemSettings, TopicSettings):
     """The local stack (`sagaline up`): where its data lives, and the topics it creates."""
 
-    model_config = _WITH_NAMED
+    model_config = WITH_NAMED
 
     stack_dir: Path = Path(".stack")
     # Where Kafka's jars are fetched (devstack.kafka_jars); unset: the user's cache dir.

@@ -1,5 +1,6 @@
 // The dashboard page: one server-sent stream of shared snapshots; the saga list and the open
 // timeline are fetched again with each snapshot (the server caches them per interval).
+// Every value read (ids, reasons, payloads) is set as text (textContent, title), never as HTML.
 // Everything about the saga itself (its services: lanes, cards, graph; its statuses: filter,
 // colours, in-flight cards) comes from GET /api/saga: nothing here names a service or status.
 "use strict";
@@ -103,6 +104,7 @@ function renderDeadLetters(letters) {
     const td = row.insertCell();
     if (d.saga) { const a = document.createElement("a"); a.textContent = short(d.saga); a.onclick = () => openSaga(d.saga); td.append(a); }
     else td.textContent = d.key || "-";
+    cell(row, d.value, "payload").title = d.value || ""; // its start; `sagaline dlq list` for all
   }
 }
 
@@ -127,6 +129,7 @@ async function refreshSagas() {
     cell(row, o.status + (stuck.has(o.saga_id) ? " (stuck)" : ""), statusClass(o.status));
     cell(row, o.reason); cell(row, o.total_amount); cell(row, fmtTime(o.created_at));
     cell(row, o.finished_at ? `${Math.round((o.finished_at - o.created_at) * 1000)} ms` : "…");
+    cell(row, o.user_id);
   }
 }
 
@@ -191,9 +194,21 @@ async function main() {
     await new Promise((done) => setTimeout(done, 1000));
   }
   renderDeclared(state.saga);
+  listen();
+}
+
+// A stream the server refused (503: as many pages are open as it serves) is closed for good:
+// the browser does not ask again by itself, so the page does, after a while.
+const REFUSED_RETRY_MS = window.sagaDashboardRetryMs ?? 10_000; // the browser tests shorten it
+
+function listen() {
   const events = new EventSource("/api/events");
   events.onmessage = (e) => onSnapshot(JSON.parse(e.data));
-  events.onerror = () => { $("#updated").textContent = "reconnecting…"; };
+  events.onerror = () => {
+    if (events.readyState !== EventSource.CLOSED) { $("#updated").textContent = "reconnecting…"; return; }
+    $("#updated").textContent = "live updates refused (too many dashboard pages open?); trying again";
+    setTimeout(listen, REFUSED_RETRY_MS);
+  };
 }
 
 main();
