@@ -6,8 +6,6 @@ and stock are conserved."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from sagaline.seed_saga.inventory import fakes as inventory
@@ -22,17 +20,6 @@ ORDER = {"userId": "u1", "totalAmount": 30,
          "items": [{"sku": "SKU-1", "quantity": 2}, {"sku": "SKU-2", "quantity": 1}]}
 
 
-def place(h: SagaHarness) -> str:
-    placed = h.post("/orders", ORDER)
-    assert placed.status_code == 201, placed.text
-    return str(placed.json()["orderId"])
-
-
-def status(h: SagaHarness, order_id: str) -> str | None:
-    found = h.fake("order").orders.get(uuid.UUID(order_id))
-    return None if found is None else str(found.status)
-
-
 def invariants(h: SagaHarness) -> None:
     outcomes = order.outcomes(h.fake("order"))
     waiting = {o: s for o, s in outcomes.items() if s not in SAGA.statuses.final}
@@ -45,7 +32,7 @@ def invariants(h: SagaHarness) -> None:
 
 
 TestSeedSaga = saga_tests(
-    SAGA, start=place, status=status, invariants=invariants,
+    SAGA, start=order.placer(ORDER), status=order.status, invariants=invariants,
     failures={"payment": {"payment_failure_rate": 1.0},
               "inventory": {"inventory_failure_rate": 1.0}},
     deadline_s=61.0)

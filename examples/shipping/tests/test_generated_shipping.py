@@ -5,8 +5,6 @@ inventory releases), each ending with every step's invariants read from its fake
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from sagaline.seed_saga.inventory import fakes as inventory
@@ -19,17 +17,6 @@ from shipping_saga import SAGA
 
 pytestmark = pytest.mark.unit
 ORDER = {"userId": "u1", "totalAmount": 30, "items": [{"sku": "SKU-1", "quantity": 2}]}
-
-
-def place(h: SagaHarness) -> str:
-    placed = h.post("/orders", ORDER)
-    assert placed.status_code == 201, placed.text
-    return str(placed.json()["orderId"])
-
-
-def status(h: SagaHarness, order_id: str) -> str | None:
-    found = h.fake("order").orders.get(uuid.UUID(order_id))
-    return None if found is None else str(found.status)
 
 
 def invariants(h: SagaHarness) -> None:
@@ -45,7 +32,7 @@ def invariants(h: SagaHarness) -> None:
 
 
 TestShippingSaga = saga_tests(
-    SAGA, start=place, status=status, invariants=invariants,
+    SAGA, start=order.placer(ORDER), status=order.status, invariants=invariants,
     failures={"payment": {"payment_failure_rate": 1.0},
               "inventory": {"inventory_failure_rate": 1.0},
               "shipping": {"shipping_failure_rate": 1.0}},

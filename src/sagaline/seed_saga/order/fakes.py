@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from psycopg import errors
 
 from sagaline.core.status_machine import StatusMachine
 from sagaline.seed_saga.order.repository import Order
 from sagaline.testing.unit_of_work import InMemoryUnitOfWork
+
+if TYPE_CHECKING:
+    from sagaline.testing.harness import SagaHarness
 
 Now = Callable[[], datetime]
 
@@ -83,3 +87,19 @@ class FakeOrderUnitOfWork(InMemoryUnitOfWork):
 def outcomes(uow: FakeOrderUnitOfWork) -> dict[uuid.UUID, str]:
     """Each order's status: the saga's outcome once final."""
     return {order_id: order.status for order_id, order in uow.orders.rows.items()}
+
+
+def placer(body: Mapping[str, Any]) -> Callable[[SagaHarness], str]:
+    """For `saga_tests(start=...)`: place an order with `body` through the harness; its id."""
+    def place(h: SagaHarness) -> str:
+        placed = h.post("/orders", dict(body))
+        assert placed.status_code == 201, placed.text
+        return str(placed.json()["orderId"])
+
+    return place
+
+
+def status(h: SagaHarness, order_id: str) -> str | None:
+    """For `saga_tests(status=...)`: the order's status in the order step's fake."""
+    found = h.fake("order").orders.get(uuid.UUID(order_id))
+    return None if found is None else str(found.status)
