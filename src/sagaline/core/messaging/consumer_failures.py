@@ -1,0 +1,81 @@
+"""What the consumer loop does with a message that failed in its batch: handled alone, in
+its own transaction, and when it fails again, retried at once, dead-lettered, or its
+partition held back (see holds), as the retry policy decides."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sagaline.core.messaging.holds import where
+from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.messaging.retry import Decision
+from sagaline.core.observability import alerts
+
+if TYPE_CHECKING:
+    from sagaline.core.messaging.consumer import ConsumerLoop
+
+log = logging.getLogger(__name__)
+
+
+class FailedMessages:
+    """The loop's one-at-a-time path; it shares the loop's parts (source, holds, policy)."""
+
+    def __init__(self, loop: ConsumerLoop) -> None:
+        self.loop = loop
+
+    def handle_alone(self, message: IncomingMessage) -> bool:
+        """True when the message is handled or dead-lettered; False: its partition is held
+        (rewound to it, paused, and tried again after a back-off)."""
+        loop, attempt = self.loop, 0
+        while True:
+            attempt += 1
+            try:
+                new = loop.processor.process([loop.decode(message)])
+            except Exception as error:
+                decision = self._decide(message, error, attempt)
+                if decision is Decision.RETRY:
+                    loop.sleep(loop.retry.delay(attempt))  # a fluke may need a moment
+                    continue
+                if decision is Decision.DEAD_LETTER:
+                    return self.dead_letter(message, error)
+                if decision is Decision.KEEP_TRYING:
+                    self._alert_compensation(message, error, attempt)
+                self.hold(message, str(error))
+                return False
+            if loop.metrics is not None:
+                loop.metrics.handled(1, new)
+            return True
+
+    def _decide(self, message: IncomingMessage, error: BaseException,
+                attempt: int) -> Decision:
+        loop = self.loop
+        decision = loop.retry.decide(error, attempt, message.topic in loop.compensations)
+        if loop.metrics is not None and decision is not Decision.DEAD_LETTER:
+            loop.metrics.retried()
+        log.warning("%s[%d]@%d: %s (%s)", message.topic, message.partition, message.offset,
+                    error, decision.value)
+        return decision
+
+    def hold(self, message: IncomingMessage, reason: str, stopped: bool = False) -> None:
+        loop = self.loop
+        loop.holds.hold(loop.source, message, reason, loop.clock(), loop.retry.delay, stopped)
+
+    def dead_letter(self, message: IncomingMessage, error: BaseException) -> bool:
+        loop = self.loop
+        try:
+            loop.dead_letters.send(message, error, loop.processor.consumer)
+        except Exception as exc:
+            log.warning("dead letter of %s not stored, will retry: %s", where(message), exc)
+            self.hold(message, f"dead letter not stored: {exc}")
+            return False
+        loop.dead_lettered += 1
+        if loop.metrics is not None:
+            loop.metrics.dead_lettered(message.topic)
+        return True
+
+    def _alert_compensation(self, message: IncomingMessage, error: BaseException,
+                            attempt: int) -> None:
+        alerts.COMPENSATION_FAILING.inc(message.topic)
+        log.error("ALERT compensation %s failed %d times, will retry: %s", where(message),
+                  attempt, error)
