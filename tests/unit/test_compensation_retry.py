@@ -133,3 +133,11 @@ def test_a_failing_compensation_raises_an_alert_and_backs_off_within_bounds(
     assert sum("ALERT compensation inventory.failed[0]@0" in r.message
                for r in caplog.records if r.levelname == "ERROR") == 5
     assert uow.payments.rows[O1].status == "REFUNDED" and len(source.acked) == 1
+
+
+def test_how_long_a_compensation_may_fail_before_it_is_parked_is_a_setting() -> None:
+    settings = settings_for(PaymentSettings, compensation_park_after_s=12)
+    service = bootstrap(settings, unit_of_work=FakePaymentUnitOfWork,
+                        publisher=InMemoryPublisher(), source=InMemorySource())
+    assert service.consumer is not None and service.consumer.park_after_s == 12
+    assert PaymentSettings.model_fields["compensation_park_after_s"].default == 300

@@ -71,6 +71,15 @@ groups:
           summary: "{{ $labels.service }}: a compensation from {{ $labels.topic }} keeps failing"
           description: "grep ALERT in the service's log; `sagaline check` names the order."
 
+      - alert: CompensationParked
+        # A compensation kept failing for COMPENSATION_PARK_AFTER_S and was dead-lettered so
+        # that the other sagas of its partition go on: its order's money or stock waits.
+        expr: sum by (service, topic) (increase(sagaline_compensations_parked_total[15m])) > 0
+        labels: {severity: page}
+        annotations:
+          summary: "{{ $labels.service }}: a compensation from {{ $labels.topic }} was parked as a dead letter"
+          description: "GET /ready names it; fix the cause, then `sagaline dlq replay`."
+
       - alert: ConsumerRestarted
         # A fatal client error (e.g. two replicas sharing a REPLICA_ID: FENCED_INSTANCE_ID).
         expr: sum by (service) (increase(sagaline_consumer_restarts_total[15m])) > 0

@@ -39,6 +39,7 @@ from sagaline.core.messaging.messages import (
     SourceFailed,
     partition_of,
 )
+from sagaline.core.messaging.parked import Parked
 from sagaline.core.messaging.processor import Processor
 from sagaline.core.messaging.retry import RetryPolicy
 from sagaline.core.observability import alerts
@@ -58,7 +59,7 @@ class ConsumerLoop:
                  reopen: Callable[[], MessageSource] | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  stale_after_s: float = 60.0, check_every_s: float = 10.0,
-                 metrics: ConsumerMetrics | None = None) -> None:
+                 metrics: ConsumerMetrics | None = None, park_after_s: float = 300.0) -> None:
         self.metrics = metrics
         self.source = source
         self.compensations = frozenset(compensations)
@@ -76,6 +77,8 @@ class ConsumerLoop:
         self.saga_key = saga_key
         self.sleep = sleep or threading.Event().wait
         self.holds = Holds()
+        self.park_after_s = park_after_s
+        self.parked = Parked()
         self.failed = FailedMessages(self)
         self.dead_lettered = 0
 
@@ -96,7 +99,8 @@ class ConsumerLoop:
             idle = self.clock() - self._last_poll
             if idle > self.stale_after_s:
                 return f"consumer {self.processor.consumer}: no poll for {idle:.0f} s"
-        problems = self.holds.problems(self.clock(), self.stale_after_s)
+        problems = self.parked.problems() + self.holds.problems(self.clock(),
+                                                                self.stale_after_s)
         stalled = self.stall.stalled_for(self.clock())
         if stalled is not None:
             problems.append(f"{self.stall.waiting} messages wait on its partitions, none "
@@ -144,11 +148,13 @@ class ConsumerLoop:
     def _handle(self, messages: Sequence[IncomingMessage]) -> int:
         started = time.perf_counter()
         try:
-            new = self.processor.process([self.decode(m) for m in messages])
+            events = [self.decode(m) for m in messages]
+            new = self.processor.process(events)
         except Exception:  # find the culprit: one at a time, each in its own transaction
             log.debug("batch of %d failed; handling one at a time", len(messages), exc_info=True)
             return self._one_at_a_time(messages)
         self._settled(messages)
+        self.parked.handled(e.event_id for e in events)
         if self.metrics is not None:
             self.metrics.handled(len(messages), new, time.perf_counter() - started)
         return len(messages)

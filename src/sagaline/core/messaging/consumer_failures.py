@@ -1,14 +1,18 @@
 """What the consumer loop does with a message that failed in its batch: handled alone, in
 its own transaction, and when it fails again, retried at once, dead-lettered, or its
-partition held back (see holds), as the retry policy decides."""
+partition held back (see holds), as the retry policy decides; a compensation that still
+fails after `park_after_s` is parked (see parked)."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import TYPE_CHECKING
 
+from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.holds import where
 from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.messaging.parked import CompensationParked
 from sagaline.core.messaging.retry import Decision
 from sagaline.core.observability import alerts
 
@@ -28,10 +32,12 @@ class FailedMessages:
         """True when the message is handled or dead-lettered; False: its partition is held
         (rewound to it, paused, and tried again after a back-off)."""
         loop, attempt = self.loop, 0
+        event: Envelope | None = None
         while True:
             attempt += 1
             try:
-                new = loop.processor.process([loop.decode(message)])
+                event = loop.decode(message)
+                new = loop.processor.process([event])
             except Exception as error:
                 decision = self._decide(message, error, attempt)
                 if decision is Decision.RETRY:
@@ -41,8 +47,13 @@ class FailedMessages:
                     return self.dead_letter(message, error)
                 if decision is Decision.KEEP_TRYING:
                     self._alert_compensation(message, error, attempt)
+                    failing_s = loop.holds.failing_for(message, loop.clock())
+                    if failing_s >= loop.park_after_s:  # (unreadable: reported till restart)
+                        parked_id = event.event_id if event is not None else uuid.uuid4()
+                        return self._park(message, parked_id, error, failing_s)
                 self.hold(message, str(error))
                 return False
+            loop.parked.handled([event.event_id])
             if loop.metrics is not None:
                 loop.metrics.handled(1, new)
             return True
@@ -72,6 +83,20 @@ class FailedMessages:
         loop.dead_lettered += 1
         if loop.metrics is not None:
             loop.metrics.dead_lettered(message.topic)
+        return True
+
+    def _park(self, message: IncomingMessage, event_id: uuid.UUID, error: BaseException,
+              failing_s: float) -> bool:
+        parked = CompensationParked(f"compensation still failing after {failing_s:.0f} s, "
+                                    f"parked: {type(error).__name__}: {error}")
+        if not self.dead_letter(message, parked):
+            return False
+        alerts.COMPENSATIONS_PARKED.inc(message.topic)
+        log.error("ALERT compensation %s parked as a dead letter after failing for %.0f s; "
+                  "fix the cause, then `sagaline dlq replay`: %s", where(message), failing_s,
+                  error)
+        self.loop.parked.add(event_id, f"{where(message)} parked as dead letter after failing "
+                                       f"for {failing_s:.0f} s: {str(error)[:300]}")
         return True
 
     def _alert_compensation(self, message: IncomingMessage, error: BaseException,
