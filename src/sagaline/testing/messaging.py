@@ -10,29 +10,40 @@ from collections.abc import Callable, Collection, Sequence
 from sagaline.core.messaging.messages import IncomingMessage, Partition, partition_of
 from sagaline.core.messaging.publisher import Delivery, OutgoingMessage
 
+# Kafka's default limit of a message (the broker's message.max.bytes), key and headers too.
+MAX_MESSAGE_BYTES = 1_048_588
+
 
 class InMemoryPublisher:
-    """Records what was published per topic; refs in `refuse` fail permanently."""
+    """Records what was published per topic. Refused for good: refs in `refuse`, anything
+    sent to a topic of `refuse_topics` (with that error, e.g. an authorisation failure), and
+    a message over `max_message_bytes` (as too large)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_message_bytes: int = MAX_MESSAGE_BYTES) -> None:
         self.sent: list[OutgoingMessage] = []
         self.refuse: set[int] = set()
+        self.refuse_topics: dict[str, str] = {}
+        self.max_message_bytes = max_message_bytes
         self.unavailable = False  # True: every message fails transiently, as with a broker down
         self._lock = threading.Lock()
 
     def publish(self, batch: Sequence[OutgoingMessage], timeout_s: float) -> list[Delivery]:
-        results = []
         with self._lock:
-            for message in batch:
-                if self.unavailable:
-                    results.append(Delivery(message.ref, "broker unavailable"))
-                elif message.ref in self.refuse:
-                    results.append(Delivery(message.ref, "refused", permanent=True))
-                else:
-                    self.sent.append(message)
-                    self._accepted(message)
-                    results.append(Delivery(message.ref))
-        return results
+            return [self._deliver(message) for message in batch]
+
+    def _deliver(self, message: OutgoingMessage) -> Delivery:
+        if self.unavailable:
+            return Delivery(message.ref, "broker unavailable")
+        if message.ref in self.refuse:
+            return Delivery(message.ref, "refused", permanent=True)
+        if message.topic in self.refuse_topics:
+            return Delivery(message.ref, self.refuse_topics[message.topic], permanent=True)
+        if _size(message) > self.max_message_bytes:
+            return Delivery(message.ref, "MSG_SIZE_TOO_LARGE: larger than the broker allows",
+                            permanent=True, too_large=True)
+        self.sent.append(message)
+        self._accepted(message)
+        return Delivery(message.ref)
 
     def _accepted(self, message: OutgoingMessage) -> None: ...
 
@@ -42,6 +53,11 @@ class InMemoryPublisher:
 
     def close(self) -> None:
         pass
+
+
+def _size(message: OutgoingMessage) -> int:
+    return (len(message.value) + len((message.key or "").encode())
+            + sum(len(k.encode()) + len(v.encode()) for k, v in message.headers.items()))
 
 
 class InMemorySource:

@@ -9,6 +9,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING
 
+from sagaline.core.messaging.deadletter import DeadLetterRefused
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.holds import where
 from sagaline.core.messaging.messages import IncomingMessage
@@ -76,6 +77,10 @@ class FailedMessages:
         loop = self.loop
         try:
             loop.dead_letters.send(message, error, loop.processor.consumer)
+        except DeadLetterRefused as refused:  # stopped, said at once; tried again now and then
+            log.error("%s: partition stopped: %s", where(message), refused)
+            self.hold(message, str(refused), stopped=True)
+            return False
         except Exception as exc:
             log.warning("dead letter of %s not stored, will retry: %s", where(message), exc)
             self.hold(message, f"dead letter not stored: {exc}")

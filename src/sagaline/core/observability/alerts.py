@@ -50,8 +50,8 @@ DEAD_LETTERS_TRUNCATED = Counter(
     "topic)")
 DEAD_LETTERS_UNSTORED = Counter(
     "sagaline_dead_letters_unstored_total",
-    "Dead letters refused for good even when truncated: skipped, left on their source topic "
-    "and named in the log (by source topic)")
+    "Dead letters too large even when truncated: skipped, left on their source topic and "
+    "named in the log (by source topic)")
 CONSUMER_RESTARTS = Counter(
     "sagaline_consumer_restarts_total",
     "Consumers replaced after a fatal client error (by consumer group)")
