@@ -63,8 +63,8 @@ groups:
           summary: "{{ $labels.service }}: outbox rows for {{ $labels.topic }} refused by the broker"
 
       - alert: CompensationFailing
-        # A refund or a release keeps failing. It is retried until it succeeds (never
-        # dead-lettered), so the order's money or stock waits: find out why at once.
+        # A refund or a release keeps failing. It is retried until it succeeds (or parked,
+        # below), so the order's money or stock waits: find out why at once.
         expr: sum by (service, topic) (increase(sagaline_compensation_failing_total[5m])) > 0
         labels: {severity: page}
         annotations:

@@ -2,9 +2,9 @@
 
 It never acknowledges a message that was neither handled nor dead-lettered, so no message is
 skipped. A message of a compensating topic (`compensations`, as the topology declares them) is
-dead-lettered only when it cannot be read: it is retried, with a bounded backoff, until it
-succeeds, and each round of failed attempts raises an alert (alerts.COMPENSATION_FAILING and
-an error in the log).
+dead-lettered at once only when it cannot be read: it is retried, with a bounded backoff,
+each round of failed attempts raising an alert (alerts.COMPENSATION_FAILING and an error in
+the log), until it succeeds or, still failing after `park_after_s`, is parked (see parked).
 
 A batch is handled in one transaction; when it fails, its messages are handled one at a
 time so a single bad message cannot hold the others back. A message that still fails holds
@@ -32,13 +32,7 @@ from sagaline.core.messaging.consumer_failures import FailedMessages
 from sagaline.core.messaging.consumer_stall import StallWatch
 from sagaline.core.messaging.deadletter import DeadLetterSink
 from sagaline.core.messaging.holds import Holds
-from sagaline.core.messaging.messages import (
-    IncomingMessage,
-    MessageSource,
-    Partition,
-    SourceFailed,
-    partition_of,
-)
+from sagaline.core.messaging.messages import IncomingMessage, MessageSource, SourceFailed
 from sagaline.core.messaging.parked import Parked
 from sagaline.core.messaging.processor import Processor
 from sagaline.core.messaging.retry import RetryPolicy
@@ -152,31 +146,18 @@ class ConsumerLoop:
             new = self.processor.process(events)
         except Exception:  # find the culprit: one at a time, each in its own transaction
             log.debug("batch of %d failed; handling one at a time", len(messages), exc_info=True)
-            return self._one_at_a_time(messages)
-        self._settled(messages)
+            return self.failed.one_at_a_time(messages)
+        self.settled(messages)
         self.parked.handled(e.event_id for e in events)
         if self.metrics is not None:
             self.metrics.handled(len(messages), new, time.perf_counter() - started)
         return len(messages)
 
-    def _one_at_a_time(self, messages: Sequence[IncomingMessage]) -> int:
-        held: set[Partition] = set()
-        settled = 0
-        for message in messages:
-            if partition_of(message) in held:
-                continue  # after its partition's failed message: rewound, waits with it
-            if self.failed.handle_alone(message):
-                self._settled([message])
-                settled += 1
-            else:
-                held.add(partition_of(message))
-        return settled
-
     def decode(self, message: IncomingMessage) -> envelope.Envelope:
         return envelope.decode(message.topic, message.key, message.value, message.headers,
                                self.saga_key)
 
-    def _settled(self, messages: Sequence[IncomingMessage]) -> None:
+    def settled(self, messages: Sequence[IncomingMessage]) -> None:
         self.source.ack(messages)
         self.holds.settled(messages)
         self.stall.progressed(self.clock())

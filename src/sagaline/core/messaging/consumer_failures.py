@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sagaline.core.messaging.deadletter import DeadLetterRefused
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.holds import where
-from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.messaging.messages import IncomingMessage, Partition, partition_of
 from sagaline.core.messaging.parked import CompensationParked
 from sagaline.core.messaging.retry import Decision
 from sagaline.core.observability import alerts
@@ -29,6 +30,20 @@ class FailedMessages:
     def __init__(self, loop: ConsumerLoop) -> None:
         self.loop = loop
 
+    def one_at_a_time(self, messages: Sequence[IncomingMessage]) -> int:
+        """Each message in its own transaction; returns how many were settled."""
+        held: set[Partition] = set()
+        settled = 0
+        for message in messages:
+            if partition_of(message) in held:
+                continue  # after its partition's failed message: rewound, waits with it
+            if self.handle_alone(message):
+                self.loop.settled([message])
+                settled += 1
+            else:
+                held.add(partition_of(message))
+        return settled
+
     def handle_alone(self, message: IncomingMessage) -> bool:
         """True when the message is handled or dead-lettered; False: its partition is held
         (rewound to it, paused, and tried again after a back-off)."""
@@ -40,24 +55,33 @@ class FailedMessages:
                 event = loop.decode(message)
                 new = loop.processor.process([event])
             except Exception as error:
-                decision = self._decide(message, error, attempt)
-                if decision is Decision.RETRY:
-                    loop.sleep(loop.retry.delay(attempt))  # a fluke may need a moment
+                settled = self._after_failure(message, event, error, attempt)
+                if settled is None:
                     continue
-                if decision is Decision.DEAD_LETTER:
-                    return self.dead_letter(message, error)
-                if decision is Decision.KEEP_TRYING:
-                    self._alert_compensation(message, error, attempt)
-                    failing_s = loop.holds.failing_for(message, loop.clock())
-                    if failing_s >= loop.park_after_s:  # (unreadable: reported till restart)
-                        parked_id = event.event_id if event is not None else uuid.uuid4()
-                        return self._park(message, parked_id, error, failing_s)
-                self.hold(message, str(error))
-                return False
+                return settled
             loop.parked.handled([event.event_id])
             if loop.metrics is not None:
                 loop.metrics.handled(1, new)
             return True
+
+    def _after_failure(self, message: IncomingMessage, event: Envelope | None,
+                       error: BaseException, attempt: int) -> bool | None:
+        """None: try again now; else whether the message is settled."""
+        loop = self.loop
+        decision = self._decide(message, error, attempt)
+        if decision is Decision.RETRY:
+            loop.sleep(loop.retry.delay(attempt))  # a fluke may need a moment
+            return None
+        if decision is Decision.DEAD_LETTER:
+            return self.dead_letter(message, error)
+        if decision is Decision.KEEP_TRYING:
+            failing_s = loop.holds.failing_for(message, loop.clock())
+            if failing_s >= loop.park_after_s:  # (unreadable: reported till a restart)
+                parked_id = event.event_id if event is not None else uuid.uuid4()
+                return self._park(message, parked_id, error, failing_s)
+            self._alert_compensation(message, error, attempt)
+        self.hold(message, str(error))
+        return False
 
     def _decide(self, message: IncomingMessage, error: BaseException,
                 attempt: int) -> Decision:

@@ -39,7 +39,7 @@ class Counter:
 COMPENSATION_FAILING = Counter(
     "sagaline_compensation_failing_total",
     "Times a compensating handler ran out of quick attempts and went back to waiting; "
-    "it is retried until it succeeds, so any increase needs a look")
+    "it is retried until it succeeds or is parked, so any increase needs a look")
 COMPENSATIONS_PARKED = Counter(
     "sagaline_compensations_parked_total",
     "Compensations still failing after COMPENSATION_PARK_AFTER_S, parked as dead letters so "

@@ -91,7 +91,8 @@ def consumer_loop(p: Plumbing, processor: Processor, publisher: Publisher,
                   dead_letter_topic: str, source: MessageSource | None = None, *,
                   saga_key: SagaKey, compensations: Collection[str] = ()) -> ConsumerLoop:
     """`saga_key`: the service's way to find the saga of a message without a key;
-    `compensations`: the topics whose handlers are retried until they succeed."""
+    `compensations`: the topics whose handlers are retried until they succeed or are
+    parked (`Plumbing.compensation_park_after_s`)."""
     reopen = None
     if source is None:  # a fatal client error replaces the Kafka consumer with a new one
         config = consumer_config(p.bootstrap_servers, processor.consumer, p.kafka_config,
