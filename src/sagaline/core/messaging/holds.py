@@ -47,6 +47,9 @@ class Hold:
 
 
 class Holds:
+    """Only the loop's thread changes the holds, so it may see that there are none without
+    taking the lock; readiness, on another thread, takes it."""
+
     def __init__(self) -> None:
         self._holds: dict[Partition, Hold] = {}
         self._lock = threading.Lock()
@@ -76,6 +79,8 @@ class Holds:
 
     def release_due(self, source: MessageSource, now: float) -> None:
         """Resume the partitions whose back-off is over."""
+        if not self._holds:  # the common case, looked at without the lock (see the class)
+            return
         with self._lock:
             due = [at for at, h in self._holds.items() if h.paused and h.due <= now]
             for at in due:
@@ -91,6 +96,8 @@ class Holds:
 
     def poll_timeout(self, timeout_s: float, now: float) -> float:
         """`timeout_s`, but no longer than until the next held partition is due."""
+        if not self._holds:
+            return timeout_s
         with self._lock:
             due = min((h.due for h in self._holds.values() if h.paused), default=None)
         return timeout_s if due is None else min(timeout_s, max(due - now, 0.0))
@@ -99,6 +106,8 @@ class Holds:
                      messages: list[IncomingMessage]) -> list[IncomingMessage]:
         """`messages` but those of paused partitions. A source must deliver none; should
         one do so anyway, they wait (rewound to the held message), never overtake it."""
+        if not self._holds:
+            return messages
         with self._lock:
             paused = {at: h.message for at, h in self._holds.items() if h.paused}
         slipped = {partition_of(m) for m in messages} & set(paused)
@@ -108,9 +117,9 @@ class Holds:
         return [m for m in messages if partition_of(m) not in slipped]
 
     def settled(self, messages: Iterable[IncomingMessage]) -> None:
+        if not self._holds:
+            return
         with self._lock:
-            if not self._holds:
-                return
             for m in messages:
                 hold = self._holds.get(partition_of(m))
                 if hold is not None and m.offset >= hold.message.offset:
