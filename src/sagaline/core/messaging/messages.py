@@ -43,8 +43,8 @@ class MessageSource(Protocol):
     taken away by a rebalance and given back comes back unpaused.
     `waiting` says how many messages wait on the source's partitions beyond what it delivered
     (0 when none or not known); it may ask the broker, so call it now and then. Not
-    thread-safe: one thread polls, acks and rewinds. A source that can no longer work raises
-    SourceFailed from `poll` or `ack`.
+    thread-safe: one thread polls, acks, rewinds, pauses and resumes. A source that can no
+    longer work raises SourceFailed from `poll` or `ack`.
     """
 
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]: ...
