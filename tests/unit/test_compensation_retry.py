@@ -31,6 +31,7 @@ from sagaline.settings import ServiceSettings
 from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from tests.composition import payment as bootstrap
 from tests.service_settings import settings_for
+from tests.unit.test_consumer_restart import Clock
 
 pytestmark = pytest.mark.unit
 O1 = uuid.UUID("00000000-0000-4000-8000-0000000000c1")
@@ -113,20 +114,30 @@ def test_a_failing_compensation_raises_an_alert_and_backs_off_within_bounds(
     uow, payments = charged_uow()
     failed = Envelope.first(topics.INVENTORY_FAILED, str(O1), {
         "orderId": str(O1), "reason": "OUT_OF_STOCK"})
-    source = InMemorySource([incoming(failed, 0)])
-    pauses: list[float] = []
+    source, clock = InMemorySource([incoming(failed, 0)]), Clock()
     processor = EventProcessor("g", {topics.INVENTORY_FAILED: refund_after_failure},
                                lambda: uow)
     loop = ConsumerLoop(source, processor, TopicDeadLetters(InMemoryPublisher(), "dlq.x"),
                         RetryPolicy(max_attempts=2, base_delay_s=1, max_delay_s=4),
-                        sleep=pauses.append, compensations={topics.INVENTORY_FAILED})
+                        sleep=lambda _s: None, clock=clock,
+                        compensations={topics.INVENTORY_FAILED})
     before = alerts.COMPENSATION_FAILING.value(topics.INVENTORY_FAILED)
     payments.failures = 3 * 5  # a batch and two attempts alone: five rounds
-    for _ in range(6):
-        loop.step()
+    for round_ in range(1, 6):
+        loop.step()  # a round fails: its partition waits
+        loop.step()  # not tried again before its back-off is over
+        assert payments.failures == 15 - 3 * round_
+        clock.now += 4.0  # the back-off's bound
+    loop.step()
     assert alerts.COMPENSATION_FAILING.value(topics.INVENTORY_FAILED) == before + 5
     assert sum("ALERT compensation inventory.failed[0]@0" in r.message
                for r in caplog.records if r.levelname == "ERROR") == 5
-    backoffs = pauses[1::2]  # each round: a pause between its two attempts, then a backoff
-    assert all(0 < p <= 4 for p in backoffs) and backoffs[-1] > backoffs[0]
     assert uow.payments.rows[O1].status == "REFUNDED" and len(source.acked) == 1
+
+
+def test_how_long_a_compensation_may_fail_before_it_is_parked_is_a_setting() -> None:
+    settings = settings_for(PaymentSettings, compensation_park_after_s=12)
+    service = bootstrap(settings, unit_of_work=FakePaymentUnitOfWork,
+                        publisher=InMemoryPublisher(), source=InMemorySource())
+    assert service.consumer is not None and service.consumer.park_after_s == 12
+    assert PaymentSettings.model_fields["compensation_park_after_s"].default == 300

@@ -41,7 +41,7 @@ def test_a_source_that_delivers_nothing_while_messages_wait_is_not_ready() -> No
     clock.now = 62.0
     loop.step()
     assert loop.problem() == ("consumer group-r: 2 messages wait on its partitions,"
-                              " none received for 62 s")
+                              " none handled for 62 s")
     source.stuck = False
     assert loop.step() == 2 and loop.problem() is None
 
@@ -80,7 +80,7 @@ def test_a_new_source_starts_with_a_clean_record() -> None:
     watch.idle(0.0, source)
     watch.idle(40.0, source)
     assert watch.stalled_for(40.0) == 40.0
-    watch.received(41.0)
+    watch.progressed(41.0)
     watch.idle(45.0, source)  # 4 s after a message: not asked
     assert source.checks == 1 and watch.stalled_for(80.0) is None
     watch.reset()

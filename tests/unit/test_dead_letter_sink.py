@@ -1,4 +1,6 @@
-"""The dead-letter sink when the broker refuses a letter for good: truncate, or skip."""
+"""The dead-letter sink when the broker refuses a letter for good: too large, it is truncated
+(or skipped when still too large); refused for any other reason, the sink raises and the
+consumer stops that partition and says why (issue 23, defect 2)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sagaline.core.messaging.retry import RetryPolicy
 from sagaline.core.observability import alerts
 from sagaline.testing.messaging import InMemoryPublisher, InMemorySource
 from sagaline.testing.unit_of_work import InMemoryUnitOfWork
+from tests.unit.test_consumer_restart import Clock
 
 pytestmark = pytest.mark.unit
 
@@ -33,7 +36,8 @@ class SizeLimitedPublisher(InMemoryPublisher):
         self.refused += [m for m in batch if size(m) > self.limit]
         super().publish(fits, timeout_s)
         return [Delivery(m.ref) if size(m) <= self.limit
-                else Delivery(m.ref, "MSG_SIZE_TOO_LARGE", permanent=True) for m in batch]
+                else Delivery(m.ref, "MSG_SIZE_TOO_LARGE", permanent=True, too_large=True)
+                for m in batch]
 
 
 def size(m: OutgoingMessage) -> int:
@@ -94,3 +98,47 @@ def test_the_consumer_moves_past_a_letter_too_large_to_store() -> None:
                         RetryPolicy(base_delay_s=0), sleep=lambda _s: None)
     assert loop.step() == 2 and [m.offset for m in source.acked] == [0, 1]
     assert [dl.H_TRUNCATED in m.headers for m in publisher.on_topic("dlq.x")] == [True, False]
+
+
+def refusing(error: str) -> InMemoryPublisher:
+    publisher = InMemoryPublisher()
+    publisher.refuse_topics["dlq.x"] = error
+    return publisher
+
+
+@pytest.mark.parametrize("error", ["TOPIC_AUTHORIZATION_FAILED: not authorised",
+                                   "_INVALID_ARG: bad header", "INVALID_RECORD: no"])
+def test_a_letter_refused_for_another_reason_is_not_skipped(error: str) -> None:
+    publisher = refusing(error)
+    sink = dl.TopicDeadLetters(publisher, "dlq.x")
+    before = alerts.DEAD_LETTERS_UNSTORED.value("t.auth")
+    with pytest.raises(Exception, match=error.split(":")[0]) as refused:
+        sink.send(huge(topic="t.auth"), MalformedMessage("not json"), "group-a")
+    assert refused.type.__name__ == "DeadLetterRefused"
+    assert sink.unstored == 0 and alerts.DEAD_LETTERS_UNSTORED.value("t.auth") == before
+
+
+def test_the_consumer_stops_the_partition_whose_letter_is_refused_and_says_why() -> None:
+    publisher = refusing("TOPIC_AUTHORIZATION_FAILED: not authorised")
+    source = InMemorySource([IncomingMessage("t", 0, 0, b"k", b"bad"),
+                             IncomingMessage("t", 1, 0, b"j", b"{}"),
+                             IncomingMessage("t", 0, 1, b"k", b"{}")])
+    handled: list[int] = []
+    processor = EventProcessor("group", {"t": lambda e, u: handled.append(1)},
+                               InMemoryUnitOfWork)
+    clock = Clock()
+    loop = ConsumerLoop(source, processor, dl.TopicDeadLetters(publisher, "dlq.x"),
+                        RetryPolicy(base_delay_s=1, max_delay_s=1, jitter=0),
+                        sleep=lambda _s: None, clock=clock)
+    assert loop.step() == 1 and handled == [1]  # the other partition goes on
+    assert [(m.partition, m.offset) for m in source.acked] == [(1, 0)]
+    assert loop.problem() == ("consumer group: t[0]@0 (key k) stopped: dlq.x refused its dead "
+                              "letter for good: TOPIC_AUTHORIZATION_FAILED: not authorised")
+    clock.now = 5.0
+    loop.step()  # still refused: still stopped
+    assert [(m.partition, m.offset) for m in source.acked] == [(1, 0)]
+    del publisher.refuse_topics["dlq.x"]  # the ACL is fixed
+    clock.now = 10.0
+    assert loop.step() == 2 and loop.problem() is None
+    assert [(m.partition, m.offset) for m in source.acked] == [(1, 0), (0, 0), (0, 1)]
+    assert len(publisher.on_topic("dlq.x")) == 1

@@ -63,13 +63,22 @@ groups:
           summary: "{{ $labels.service }}: outbox rows for {{ $labels.topic }} refused by the broker"
 
       - alert: CompensationFailing
-        # A refund or a release keeps failing. It is retried until it succeeds (never
-        # dead-lettered), so the order's money or stock waits: find out why at once.
+        # A refund or a release keeps failing. It is retried until it succeeds (or parked,
+        # below), so the order's money or stock waits: find out why at once.
         expr: sum by (service, topic) (increase(sagaline_compensation_failing_total[5m])) > 0
         labels: {severity: page}
         annotations:
           summary: "{{ $labels.service }}: a compensation from {{ $labels.topic }} keeps failing"
           description: "grep ALERT in the service's log; `sagaline check` names the order."
+
+      - alert: CompensationParked
+        # A compensation kept failing for COMPENSATION_PARK_AFTER_S and was dead-lettered so
+        # that the other sagas of its partition go on: its order's money or stock waits.
+        expr: sum by (service, topic) (increase(sagaline_compensations_parked_total[15m])) > 0
+        labels: {severity: page}
+        annotations:
+          summary: "{{ $labels.service }}: a compensation from {{ $labels.topic }} was parked as a dead letter"
+          description: "GET /ready names it; fix the cause, then `sagaline dlq replay`."
 
       - alert: ConsumerRestarted
         # A fatal client error (e.g. two replicas sharing a REPLICA_ID: FENCED_INSTANCE_ID).

@@ -69,6 +69,11 @@ class _NoNul:
 Storable = _NoNul()
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200), Storable]
 Sku = Annotated[str, StringConstraints(min_length=1, max_length=64), Storable]
+# Every other text an event carries is bounded and storable too, checked where it is read:
+# a value Postgres refuses would fail its handler at every attempt (a compensation for ever),
+# while a validation error is a malformed message, dead-lettered at once.
+Reason = Annotated[str, StringConstraints(max_length=200), Storable]  # may be empty
+Timestamp = Annotated[str, StringConstraints(max_length=64), Storable]  # ISO 8601, as sent
 
 
 class Event(BaseModel):
@@ -84,27 +89,27 @@ class OrderCreated(Event):
     orderId: Text
     userId: Text
     totalAmount: Money
-    createdAt: str
+    createdAt: Timestamp
     items: list[Item] = []  # ours: what to reserve; absent in the seed (reserve nothing)
 
 
 class PaymentCharged(Event):
     orderId: Text
     amount: Money
-    userId: str | None = None
+    userId: Text | None = None
     items: list[Item] = []  # ours: carried from order.created so inventory needs no lookup
 
 
 class PaymentFailed(Event):
     orderId: Text
     amount: Money
-    reason: str = "PAYMENT_FAILED"
+    reason: Reason = "PAYMENT_FAILED"
 
 
 class PaymentRefunded(Event):
     orderId: Text
     amount: Money
-    reason: str = "REFUNDED"
+    reason: Reason = "REFUNDED"
 
 
 class InventoryReserved(Event):
@@ -113,7 +118,7 @@ class InventoryReserved(Event):
 
 class InventoryFailed(Event):
     orderId: Text
-    reason: str = "OUT_OF_STOCK"
+    reason: Reason = "OUT_OF_STOCK"
 
 
 class OrderCancelled(Event):
@@ -122,13 +127,13 @@ class OrderCancelled(Event):
     orderId: Text
     userId: Text
     amount: Money
-    reason: str = "TIMEOUT"
+    reason: Reason = "TIMEOUT"
 
 
 class InventoryReleased(Event):
     orderId: Text
     items: list[Item] = []
-    reason: str = "TIMEOUT"
+    reason: Reason = "TIMEOUT"
 
 
 def payload(event: Event) -> dict[str, object]:

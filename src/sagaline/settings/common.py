@@ -53,6 +53,11 @@ class ServiceSettings(KafkaSettings):
     outbox_retention_s: float = Field(3600.0, ge=0)
     inbox_retention_s: float = Field(7 * 24 * 3600.0, ge=0)
     consumer_batch_size: int = Field(100, ge=1, le=10_000)
+    # A compensation (a refund, a release) still failing after this long is parked as a dead
+    # letter (alerted, named by /ready until replayed) so that the other sagas of its
+    # partition, which wait meanwhile, go on. At most a day: far below the saga topics'
+    # retention (design.md §3), so nothing waiting behind it expires unread.
+    compensation_park_after_s: float = Field(300.0, gt=0, le=24 * 3600)
     # This replica's stable name, for static group membership: a restart under the same name
     # takes its partitions back at once. Unique per replica. Empty (the default): dynamic
     # membership, where a crashed replica's partitions move after the 6 s session timeout.

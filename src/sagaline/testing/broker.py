@@ -15,14 +15,12 @@ from __future__ import annotations
 import random
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sagaline.core.messaging.envelope import H_EVENT_ID
-from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.messaging.messages import IncomingMessage, Partition
 from sagaline.core.messaging.publisher import OutgoingMessage
 from sagaline.testing.messaging import InMemoryPublisher
-
-Partition = tuple[str, int]  # (topic, partition)
 
 
 class InMemoryBroker(InMemoryPublisher):
@@ -59,7 +57,8 @@ class InMemoryBroker(InMemoryPublisher):
 
 class GroupSource:
     """A consumer group's view of its partitions: a read position and a committed offset
-    each. `restart` goes back to the committed offsets, as a new consumer would."""
+    each, and those paused. `restart` goes back to the committed offsets, nothing paused, as
+    a new consumer would."""
 
     def __init__(self, broker: InMemoryBroker, partitions: list[Partition]) -> None:
         self._broker = broker
@@ -68,6 +67,7 @@ class GroupSource:
         self.committed: dict[Partition, int] = dict.fromkeys(partitions, 0)
         self._redelivered: set[tuple[Partition, int]] = set()
         self.delivered: Counter[tuple[Partition, int]] = Counter()  # polls per message
+        self.paused: set[Partition] = set()
 
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
         polled: list[IncomingMessage] = []
@@ -91,8 +91,15 @@ class GroupSource:
             at = (m.topic, m.partition)
             self.position[at] = min(self.position[at], m.offset)
 
+    def pause(self, partitions: Collection[Partition]) -> None:
+        self.paused.update(partitions)
+
+    def resume(self, partitions: Collection[Partition]) -> None:
+        self.paused.difference_update(partitions)
+
     def restart(self) -> None:
         self.position = dict(self.committed)
+        self.paused.clear()
 
     def waiting(self) -> int:
         return sum(len(self._log(p)) - self.position[p] for p in self._partitions)
@@ -108,7 +115,8 @@ class GroupSource:
                 self.position[at] = min(self.position[at], m.offset)
 
     def _heads(self) -> list[Partition]:
-        return [p for p in self._partitions if self.position[p] < len(self._log(p))]
+        return [p for p in self._partitions
+                if p not in self.paused and self.position[p] < len(self._log(p))]
 
     def _head(self, at: Partition) -> tuple[int, IncomingMessage]:
         return self._log(at)[self.position[at]]

@@ -56,15 +56,14 @@ def test_same_key_messages_arrive_in_order(publisher: Publisher, request: pytest
     assert got == [f'{{"n": {i}}}'.encode() for i in range(60)]
 
 
-def test_a_message_over_the_brokers_limit_fails_for_good(request: pytest.FixtureRequest) -> None:
-    stack: Stack = request.getfixturevalue("stack")
-    request.getfixturevalue("test_topics")
-    kafka = KafkaPublisher(producer_config(stack.settings.kafka_bootstrap_servers))
+def test_a_message_over_the_brokers_limit_fails_for_good_as_too_large(
+        publisher: Publisher) -> None:
     big = OutgoingMessage(1, TOPIC, "k", b"x" * 2_000_000, {})
     small = OutgoingMessage(2, TOPIC, "k", b"{}", {})
-    refused, fine = kafka.publish([big, small], timeout_s=30)
-    assert not refused.ok and refused.permanent and "SIZE" in (refused.error or "").upper()
-    assert fine.ok
+    refused, fine = publisher.publish([big, small], timeout_s=30)
+    assert not refused.ok and refused.permanent and refused.too_large
+    assert "SIZE" in (refused.error or "").upper()
+    assert fine.ok and not fine.too_large
 
 
 def _read_key(stack: Stack, key: str, count: int) -> list[bytes]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 import pytest
+from confluent_kafka import Producer
 
 from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
 from sagaline.core.kafka.source import KafkaSource, consumer_config
-from sagaline.core.messaging.messages import IncomingMessage, MessageSource
+from sagaline.core.messaging.messages import IncomingMessage, MessageSource, Partition
 from sagaline.core.messaging.publisher import OutgoingMessage
 from sagaline.devstack import Stack
 from sagaline.testing.messaging import InMemorySource
@@ -20,11 +21,15 @@ Opener = Callable[[], MessageSource]
 
 
 class Harness:
-    """Sends n messages to a fresh place and opens sources (as one consumer group) on it."""
+    """Sends n messages to a fresh place and opens sources (as one consumer group) on it;
+    `send_to(partition, n)` sends them to one partition of the topic."""
 
-    def __init__(self, send: Callable[[int], None], open_source: Opener) -> None:
-        self.send = send
+    def __init__(self, send_to: Callable[[int, int], None], open_source: Opener) -> None:
+        self.send_to = send_to
         self.open = open_source
+
+    def send(self, n: int) -> None:
+        self.send_to(0, n)
 
 
 @pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.unit), "kafka"])
@@ -32,13 +37,13 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     if request.param == "memory":
         shared = InMemorySource()
 
-        def send_memory(n: int) -> None:
+        def send_memory(partition: int, n: int) -> None:
+            start = sum(m.partition == partition for m in shared.messages)
             for i in range(n):
-                shared.add(IncomingMessage(TOPIC, 0, i, b"k", f"{i}".encode()))
+                shared.add(IncomingMessage(TOPIC, partition, start + i, b"k", f"{i}".encode()))
 
         def reopen() -> MessageSource:  # a restart resumes after the acknowledged position
-            done = max((m.offset for m in shared.acked), default=-1)
-            shared.position = done + 1
+            shared.restart()
             return shared
 
         yield Harness(send_memory, reopen)
@@ -48,11 +53,12 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     bootstrap = stack.settings.kafka_bootstrap_servers
     key = uuid.uuid4().hex.encode()  # one key: one partition, so a total order to check
     group = f"contract-{uuid.uuid4()}"
-    publisher = KafkaPublisher(producer_config(bootstrap))
+    producer = Producer(producer_config(bootstrap))
 
-    def send_kafka(n: int) -> None:
-        batch = [OutgoingMessage(i, TOPIC, key.decode(), f"{i}".encode(), {}) for i in range(n)]
-        assert all(d.ok for d in publisher.publish(batch, 30))
+    def send_kafka(partition: int, n: int) -> None:
+        for i in range(n):  # to the partition asked for, whatever the key's hash says
+            producer.produce(TOPIC, f"{i}".encode(), key, partition=partition)
+        assert producer.flush(30) == 0
 
     def open_kafka() -> MessageSource:
         return _OnlyKey(KafkaSource(consumer_config(bootstrap, group), [TOPIC]), key)
@@ -74,6 +80,12 @@ class _OnlyKey:
 
     def rewind(self, messages: Sequence[IncomingMessage]) -> None:
         self.inner.rewind(messages)
+
+    def pause(self, partitions: Collection[Partition]) -> None:
+        self.inner.pause(partitions)
+
+    def resume(self, partitions: Collection[Partition]) -> None:
+        self.inner.resume(partitions)
 
     def waiting(self) -> int:
         return self.inner.waiting()
@@ -117,6 +129,46 @@ def test_rewind_delivers_again_from_the_earliest_given(harness: Harness) -> None
     got = drain(source, 6)
     source.rewind(got[2:])
     assert [m.value for m in drain(source, 4)] == [b"2", b"3", b"4", b"5"]
+    source.close()
+
+
+def test_rewind_goes_back_in_the_given_messages_partitions_only(harness: Harness) -> None:
+    harness.send_to(0, 3)
+    harness.send_to(1, 3)
+    source = harness.open()
+    got = drain(source, 6)
+    source.rewind([m for m in got if m.partition == 1][1:])
+    again = drain(source, 2)
+    assert [(m.partition, m.value) for m in again] == [(1, b"1"), (1, b"2")]
+    assert source.poll(100, 0.5) == []
+    source.close()
+
+
+def test_a_paused_partition_delivers_nothing_until_resumed(harness: Harness) -> None:
+    harness.send_to(0, 3)
+    harness.send_to(1, 3)
+    source = harness.open()
+    got = drain(source, 6)
+    source.rewind(got)  # both partitions from their first message again
+    source.pause([(TOPIC, 0)])  # while its messages are already fetched again
+    others = drain(source, 3)
+    assert [(m.partition, m.value) for m in others] == [(1, b"0"), (1, b"1"), (1, b"2")]
+    assert source.poll(100, 1.0) == []
+    source.resume([(TOPIC, 0)])
+    resumed = drain(source, 3)
+    assert [(m.partition, m.value) for m in resumed] == [(0, b"0"), (0, b"1"), (0, b"2")]
+    source.close()
+
+
+def test_a_rewind_while_paused_says_where_the_partition_resumes(harness: Harness) -> None:
+    harness.send_to(0, 4)
+    source = harness.open()
+    got = drain(source, 4)
+    source.pause([(TOPIC, 0)])
+    source.rewind(got[1:])
+    assert source.poll(100, 1.0) == []
+    source.resume([(TOPIC, 0)])
+    assert [m.value for m in drain(source, 3)] == [b"1", b"2", b"3"]
     source.close()
 
 

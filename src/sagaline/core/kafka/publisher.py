@@ -22,6 +22,8 @@ PERMANENT_ERRORS = frozenset({
 })
 # Not permanent: an unknown topic (not created yet, or recreated). Rows wait for it, as in a
 # broker outage, rather than being given up on.
+# Of those, the ones that say the message is larger than the broker (or client) allows.
+TOO_LARGE_ERRORS = frozenset({KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.RECORD_LIST_TOO_LARGE})
 
 
 # Codecs librdkafka can write. Every client decodes `none` and `gzip`; KafkaJS (the seed's
@@ -129,4 +131,4 @@ def _delivery(ref: int, err: KafkaError | None) -> Delivery:
     if err is None:
         return Delivery(ref)
     return Delivery(ref, f"{err.name()}: {err.str()}", permanent=err.code() in PERMANENT_ERRORS,
-                    fatal=err.fatal())
+                    too_large=err.code() in TOO_LARGE_ERRORS, fatal=err.fatal())

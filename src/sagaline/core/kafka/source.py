@@ -20,14 +20,14 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 from sagaline.core.kafka.offsets import BrokerOffsets
 from sagaline.core.kafka.publisher import without_protected
-from sagaline.core.messaging.messages import IncomingMessage, SourceFailed
+from sagaline.core.messaging.messages import IncomingMessage, Partition, SourceFailed
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,20 @@ class KafkaSource:
                 self._consumer.seek(tp)
             except KafkaException as exc:
                 log.info("consumer: cannot rewind %s: %s", tp, exc)
+
+    def pause(self, partitions: Collection[Partition]) -> None:
+        # librdkafka drops what it had fetched of them; resume fetches from the position.
+        self._pause_or_resume(self._consumer.pause, partitions)
+
+    def resume(self, partitions: Collection[Partition]) -> None:
+        self._pause_or_resume(self._consumer.resume, partitions)
+
+    def _pause_or_resume(self, call: Any, partitions: Collection[Partition]) -> None:
+        try:
+            call([TopicPartition(topic, partition) for topic, partition in partitions])
+        except KafkaException as exc:  # revoked meanwhile: its new owner has it, unpaused
+            _raise_if_fatal(exc.args[0])
+            log.info("consumer: cannot %s %s: %s", call.__name__, sorted(partitions), exc)
 
     def waiting(self) -> int:
         """Messages on the assigned partitions past this consumer's position (before its

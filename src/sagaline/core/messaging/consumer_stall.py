@@ -1,5 +1,7 @@
 """Whether a consumer makes progress: a source can poll without error and still deliver
-nothing while messages wait on its partitions (a client stuck in a state it never leaves)."""
+nothing while messages wait on its partitions (a client stuck in a state it never leaves),
+or deliver the same failing messages again and again. Progress is a message settled
+(handled or dead-lettered), not one received."""
 
 from __future__ import annotations
 
@@ -7,11 +9,11 @@ from sagaline.core.messaging.messages import MessageSource
 
 
 class StallWatch:
-    """The loop calls `received` after each poll that brought messages and `idle` after
-    each empty one; `idle` asks the source how many messages wait (`MessageSource.waiting`,
-    which may ask the broker) only once nothing arrived for `check_every_s`, and then at
+    """The loop calls `progressed` when it settled messages and `idle` after each poll that
+    settled none; `idle` asks the source how many messages wait (`MessageSource.waiting`,
+    which may ask the broker) only once nothing was settled for `check_every_s`, and then at
     most every `check_every_s`: a busy consumer is never held up by it. Stalled: messages
-    waited at the last check and none arrived for more than `stall_after_s` (a check that
+    waited at the last check and none was settled for more than `stall_after_s` (a check that
     finds none waiting counts as progress: nothing to get is not a stall)."""
 
     def __init__(self, stall_after_s: float, check_every_s: float = 10.0) -> None:
@@ -25,7 +27,7 @@ class StallWatch:
         self._checked_at: float | None = None
         self._progress_at: float | None = None
 
-    def received(self, now: float) -> None:
+    def progressed(self, now: float) -> None:
         self._progress_at, self.waiting = now, 0
 
     def idle(self, now: float, source: MessageSource) -> None:

@@ -1,10 +1,12 @@
 """Dead letters: messages a consumer gave up on, kept on a topic with why and where from.
 
-A letter the broker refuses for good (the original was near the size limit, and the `dlq-*`
-headers push it over) is stored truncated: its headers, the error and a prefix of its value,
-with `dlq-truncated` giving the original size. One refused even so is skipped and named in
-the log (it is still on its source topic). Either way the consumer moves on: a dead letter
-never stops a partition for good.
+A letter the broker refuses as too large (the original was near the size limit, and the
+`dlq-*` headers push it over) is stored truncated: its headers, the error and a prefix of its
+value, with `dlq-truncated` giving the original size. One still too large even so is skipped
+and named in an ERROR line (it is still on its source topic): the only letter the consumer
+moves past unstored. A letter refused for good for any other reason (no write access to the
+topic, a value the client rejects) raises `DeadLetterRefused`: the consumer stops that
+partition, says why in readiness, and tries again now and then (an ACL may be fixed).
 """
 
 from __future__ import annotations
@@ -37,9 +39,14 @@ HEADER_BYTES = 1024  # each original header (and the key) of a truncated letter,
 HEADERS_BUDGET_BYTES = 16 * 1024  # all original headers of a truncated letter together
 
 
+class DeadLetterRefused(Exception):
+    """The dead-letter topic refused a letter for good, and not for its size."""
+
+
 class DeadLetterSink(Protocol):
     """Keeps a message the consumer gives up on. `send` returns only once the dead letter is
-    durably stored, and raises otherwise (then the consumer must not move past the message)."""
+    durably stored, and raises otherwise (then the consumer must not move past the message);
+    `DeadLetterRefused` when trying again as it is cannot help."""
 
     def send(self, message: IncomingMessage, error: BaseException, consumer: str) -> None: ...
 
@@ -98,8 +105,9 @@ class TopicDeadLetters:
         self.unstored = 0  # letters refused even cut, skipped (alerts.DEAD_LETTERS_UNSTORED)
 
     def send(self, message: IncomingMessage, error: BaseException, consumer: str) -> None:
-        """Returns once stored (whole or truncated) or refused for good; raises while the
-        broker cannot be reached, so the consumer retries."""
+        """Returns once stored (whole or truncated), or refused as too large even truncated;
+        raises ConnectionError while the broker cannot be reached and DeadLetterRefused when
+        it refuses the letter for another reason: the consumer does not move past it."""
         letter = OutgoingMessage(
             ref=0, topic=self.topic,
             key=message.key.decode("utf-8", "replace") if message.key is not None else None,
@@ -107,18 +115,21 @@ class TopicDeadLetters:
             headers=dead_letter_headers(message, error, consumer),
         )
         delivery = self._store(letter)
-        if delivery.permanent:
+        if delivery.too_large:
             original = {k: v.decode("utf-8", "replace") for k, v in message.headers.items()}
             delivery = self._store(truncated(letter, original))
             if delivery.ok:
                 self._count_cut(message, letter)
-        if delivery.permanent:
+        if delivery.too_large:
             self._count_unstored(message, delivery)
 
     def _store(self, letter: OutgoingMessage) -> Delivery:
         (delivery,) = self._publisher.publish([letter], self._timeout_s)
         if not delivery.ok and not delivery.permanent:
             raise ConnectionError(f"dead letter not stored: {delivery.error}")
+        if delivery.permanent and not delivery.too_large:
+            raise DeadLetterRefused(f"{self.topic} refused its dead letter for good: "
+                                    f"{delivery.error}")
         return delivery
 
     def _count_cut(self, message: IncomingMessage, letter: OutgoingMessage) -> None:
@@ -131,6 +142,6 @@ class TopicDeadLetters:
     def _count_unstored(self, message: IncomingMessage, delivery: Delivery) -> None:
         self.unstored += 1
         alerts.DEAD_LETTERS_UNSTORED.inc(message.topic)
-        log.error("dead letter of %s[%d]@%d refused for good, even truncated (%s): skipped; "
+        log.error("dead letter of %s[%d]@%d too large, even truncated (%s): skipped; "
                   "the message is still on its source topic at that offset",
                   message.topic, message.partition, message.offset, delivery.error)

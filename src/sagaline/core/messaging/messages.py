@@ -3,7 +3,7 @@ core.kafka_source)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -18,6 +18,13 @@ class IncomingMessage:
     headers: dict[str, bytes] = field(default_factory=dict)
 
 
+Partition = tuple[str, int]  # (topic, partition)
+
+
+def partition_of(message: IncomingMessage) -> Partition:
+    return message.topic, message.partition
+
+
 class SourceFailed(Exception):
     """The source is broken for good (e.g. fenced out of its group by another member with
     its instance id): close it and open a new one; what it did not acknowledge comes again."""
@@ -29,11 +36,15 @@ class MessageSource(Protocol):
     `poll` returns up to `max_messages` (possibly none after `timeout_s`). `ack` marks messages
     handled: after a restart or a rebalance, delivery resumes after the highest acknowledged
     offset of each partition, so anything not acknowledged is delivered again. `rewind` makes
-    the next poll start again at the earliest of the given messages (to retry them).
+    each partition of the given messages deliver again from the earliest of them there (to
+    retry them); other partitions are not touched. `pause` stops delivery from partitions
+    (what a poll already returned stays returned) until `resume`; a rewind while paused says
+    where the partition resumes. A pause lasts while the partition stays with this source: one
+    taken away by a rebalance and given back comes back unpaused.
     `waiting` says how many messages wait on the source's partitions beyond what it delivered
     (0 when none or not known); it may ask the broker, so call it now and then. Not
-    thread-safe: one thread polls, acks and rewinds. A source that can no longer work raises
-    SourceFailed from `poll` or `ack`.
+    thread-safe: one thread polls, acks, rewinds, pauses and resumes. A source that can no
+    longer work raises SourceFailed from `poll` or `ack`.
     """
 
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]: ...
@@ -41,6 +52,10 @@ class MessageSource(Protocol):
     def ack(self, messages: Sequence[IncomingMessage]) -> None: ...
 
     def rewind(self, messages: Sequence[IncomingMessage]) -> None: ...
+
+    def pause(self, partitions: Collection[Partition]) -> None: ...
+
+    def resume(self, partitions: Collection[Partition]) -> None: ...
 
     def waiting(self) -> int: ...
 

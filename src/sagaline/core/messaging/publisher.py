@@ -22,6 +22,7 @@ class Delivery:
     ref: int
     error: str | None = None  # None: the broker acknowledged it
     permanent: bool = False  # True: retrying cannot help (e.g. larger than the broker allows)
+    too_large: bool = False  # True: permanent because larger than the broker allows
     fatal: bool = False  # True: the publisher itself is broken (and replaces itself)
 
     @property

@@ -20,8 +20,9 @@ class Decision(enum.Enum):
     BACK_OFF = "back off"  # the world is broken (DB or broker down): retry after a pause
     RETRY = "retry"  # maybe a fluke: try the same message again now
     DEAD_LETTER = "dead letter"  # the message is broken, or a bug fails it every time
-    # A compensation that fails every time: never given up on (it undoes a step the saga
-    # already took), so it waits and is tried again, as in BACK_OFF, and raises an alert.
+    # A compensation that fails every time: not given up on lightly (it undoes a step the
+    # saga already took), so it waits and is tried again, as in BACK_OFF, and raises an
+    # alert, until the consumer's bound parks it (core.messaging.parked).
     KEEP_TRYING = "keep trying"
 
 
@@ -55,8 +56,9 @@ PERMANENT: tuple[type[BaseException], ...] = (
 class RetryPolicy:
     """Transient failures back off exponentially without limit; a message that fails for any
     other reason is tried `max_attempts` times, then dead-lettered, unless it is a
-    compensation: that one is only dead-lettered when it cannot be read (PERMANENT), and
-    otherwise retried after a pause until it succeeds (its handler is idempotent).
+    compensation: that one is dead-lettered at once only when it cannot be read (PERMANENT),
+    and otherwise retried after a pause (its handler is idempotent) until it succeeds or the
+    consumer parks it.
 
     Each pause is shortened by a random part of up to `jitter` (a fraction) of itself, so
     consumers that failed together (the database went away under all of them) do not all come

@@ -39,20 +39,25 @@ class Counter:
 COMPENSATION_FAILING = Counter(
     "sagaline_compensation_failing_total",
     "Times a compensating handler ran out of quick attempts and went back to waiting; "
-    "it is retried until it succeeds, so any increase needs a look")
+    "it is retried until it succeeds or is parked, so any increase needs a look")
+COMPENSATIONS_PARKED = Counter(
+    "sagaline_compensations_parked_total",
+    "Compensations still failing after COMPENSATION_PARK_AFTER_S, parked as dead letters so "
+    "that the other sagas of their partition go on: each needs a person (by topic)")
 DEAD_LETTERS_TRUNCATED = Counter(
     "sagaline_dead_letters_truncated_total",
     "Dead letters the broker refused whole, stored with a prefix of their value (by source "
     "topic)")
 DEAD_LETTERS_UNSTORED = Counter(
     "sagaline_dead_letters_unstored_total",
-    "Dead letters refused for good even when truncated: skipped, left on their source topic "
-    "and named in the log (by source topic)")
+    "Dead letters too large even when truncated: skipped, left on their source topic and "
+    "named in the log (by source topic)")
 CONSUMER_RESTARTS = Counter(
     "sagaline_consumer_restarts_total",
     "Consumers replaced after a fatal client error (by consumer group)")
 
-ALL = (COMPENSATION_FAILING, DEAD_LETTERS_TRUNCATED, DEAD_LETTERS_UNSTORED, CONSUMER_RESTARTS)
+ALL = (COMPENSATION_FAILING, COMPENSATIONS_PARKED, DEAD_LETTERS_TRUNCATED, DEAD_LETTERS_UNSTORED,
+       CONSUMER_RESTARTS)
 
 
 class Exported(Collector):

@@ -89,6 +89,7 @@ def plumbing_for(service: Service[Any], settings: Any, faults: FaultPoints | Non
         relay_batch_size=s.relay_batch_size, relay_poll_interval_s=s.relay_poll_interval_s,
         outbox_retention_s=s.outbox_retention_s, inbox_retention_s=s.inbox_retention_s,
         consumer_batch_size=s.consumer_batch_size,
+        compensation_park_after_s=s.compensation_park_after_s,
         instance_id=f"{service.name}-{s.replica_id}" if s.replica_id else None,
         faults=faults or FaultPoints(),
         limits=SessionLimits(

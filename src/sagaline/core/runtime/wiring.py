@@ -45,6 +45,7 @@ class Plumbing:
     outbox_retention_s: float = 3600.0
     inbox_retention_s: float = 7 * 24 * 3600.0
     consumer_batch_size: int = 100
+    compensation_park_after_s: float = 300.0  # then a failing compensation is dead-lettered
     instance_id: str | None = None  # this replica's stable id in its consumer group
     relay_wake_on_commit: bool = True  # False: the relay only polls (seed-like baseline)
     relay_one_at_a_time: bool = False  # True: one send and ack per row (seed-like baseline)
@@ -90,7 +91,8 @@ def consumer_loop(p: Plumbing, processor: Processor, publisher: Publisher,
                   dead_letter_topic: str, source: MessageSource | None = None, *,
                   saga_key: SagaKey, compensations: Collection[str] = ()) -> ConsumerLoop:
     """`saga_key`: the service's way to find the saga of a message without a key;
-    `compensations`: the topics whose handlers are retried until they succeed."""
+    `compensations`: the topics whose handlers are retried until they succeed or are
+    parked (`Plumbing.compensation_park_after_s`)."""
     reopen = None
     if source is None:  # a fatal client error replaces the Kafka consumer with a new one
         config = consumer_config(p.bootstrap_servers, processor.consumer, p.kafka_config,
@@ -103,7 +105,8 @@ def consumer_loop(p: Plumbing, processor: Processor, publisher: Publisher,
                         TopicDeadLetters(publisher, dead_letter_topic), RetryPolicy(),
                         batch_size=p.consumer_batch_size, saga_key=saga_key,
                         compensations=compensations, reopen=reopen, sleep=p.pause,
-                        metrics=p.metrics.consumer if p.metrics else None)
+                        metrics=p.metrics.consumer if p.metrics else None,
+                        park_after_s=p.compensation_park_after_s)
 
 
 def outbox_backlog(pool: ConnectionPool) -> Callable[[], Backlog]:
