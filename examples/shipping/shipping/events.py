@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from sagaline.core.saga import Topic
-from sagaline.seed_saga.events import Event, Text
+from sagaline.seed_saga.events import Event, Reason, Text
 
 
 class ShippingScheduled(Event):
     orderId: Text
-    day: str  # the day the carrier takes the parcel (ISO date)
+    day: Text  # the day the carrier takes the parcel (ISO date)
 
 
 class ShippingFailed(Event):
     orderId: Text
-    reason: str = "NOT_SHIPPED"
+    reason: Reason = "NOT_SHIPPED"
 
 
 SHIPPING_SCHEDULED = Topic("shipping.scheduled", ShippingScheduled)
