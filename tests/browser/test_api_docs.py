@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import Browser
 
 from sagaline import saga_choice
-from sagaline.dashboard import sources
 from sagaline.devstack import Stack
 from tests.browser.conftest import Watched
 
@@ -21,7 +20,7 @@ SAGA = saga_choice.load()  # the saga the stack runs
 
 @pytest.fixture
 def docs_page(browser: Browser, services: Stack, service: str) -> Iterator[Watched]:
-    base = f"http://127.0.0.1:{sources.http_port(services.settings, SAGA, service)}"
+    base = f"http://127.0.0.1:{services.settings.http_port(service, SAGA)}"
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     yield Watched(context.new_page(), base)
     context.close()

@@ -17,7 +17,6 @@ import pytest
 from confluent_kafka import Producer
 
 from sagaline import demo, saga_choice
-from sagaline.dashboard import sources
 from sagaline.devstack import Stack
 from sagaline.ops import stock, targets
 from tests.browser.conftest import STUCK_AFTER_S, Watched
@@ -33,7 +32,7 @@ NAMES = list(SAGA.names)
 @pytest.fixture(scope="module")
 def orders(services: Stack) -> Iterator[httpx.Client]:
     """The saga's owner, which starts a saga (POST /orders: the order step's API)."""
-    port = sources.http_port(services.settings, SAGA, SAGA.owner)
+    port = services.settings.http_port(SAGA.owner, SAGA)
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
         yield client
 

@@ -159,4 +159,4 @@ def test_dashboard_settings_defaults_and_service_urls(monkeypatch: pytest.Monkey
     assert (s.dashboard_host, s.dashboard_port, s.stuck_after_s) == ("127.0.0.1", 4000, 10.0)
     assert sources.service_url(s, SAGA, "payment") == "http://payment:4002"
     assert sources.service_url(s, SAGA, "order") == f"http://127.0.0.1:{SAGA.http_port('order')}"
-    assert [sources.dsn(s, name) for name in SAGA.names] == list(dsns.values())
+    assert [s.dsn(name) for name in SAGA.names] == list(dsns.values())

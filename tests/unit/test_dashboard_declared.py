@@ -241,13 +241,13 @@ def test_where_each_service_is_comes_from_its_name(monkeypatch: pytest.MonkeyPat
     settings = DashboardSettings(http_host="0.0.0.0", service_urls={"bank": "http://bank:1"})
     assert sources.service_url(settings, FOUR, "bank") == "http://bank:1"
     assert sources.service_url(settings, FOUR, "courier") == "http://127.0.0.1:6104"
-    assert sources.dsn(settings, "store", FOUR) == (
+    assert settings.dsn("store", FOUR) == (
         f"postgresql://store_user:store_pass@127.0.0.1:{FOUR.db_port('store')}/store_db")
     monkeypatch.setenv("COURIER_HTTP_PORT", "6999")
     monkeypatch.setenv("COURIER_DB_DSN", "postgresql://courier@db/courier")
     settings = DashboardSettings(http_host="0.0.0.0")
     assert sources.service_url(settings, FOUR, "courier") == "http://127.0.0.1:6999"
-    assert sources.dsn(settings, "courier", FOUR) == "postgresql://courier@db/courier"
+    assert settings.dsn("courier", FOUR) == "postgresql://courier@db/courier"
 
 
 def quoted(name: str) -> re.Pattern[str]:

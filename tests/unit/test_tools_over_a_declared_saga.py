@@ -166,10 +166,10 @@ def test_each_service_is_found_by_its_name(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("HOTEL_DB_DSN", raising=False)
     monkeypatch.delenv("DESK_HTTP_PORT", raising=False)
     settings = SystemSettings()
-    assert targets.dsn(settings, "flight", SAGA) == "postgresql://flight/db"
-    assert targets.dsn(settings, "hotel", SAGA) == (  # the local stack's, from its place
+    assert settings.dsn("flight", SAGA) == "postgresql://flight/db"
+    assert settings.dsn("hotel", SAGA) == (  # the local stack's, from its place
         f"postgresql://hotel_user:hotel_pass@127.0.0.1:{SAGA.db_port('hotel')}/hotel_db")
-    assert targets.http_port(settings, SAGA, "mailer") == 4999
+    assert settings.http_port("mailer", SAGA) == 4999
     assert targets.owner_url(settings, SAGA).endswith(f":{SAGA.http_port('desk')}/trips")
 
 

@@ -17,7 +17,6 @@ from typing import Any
 import psycopg
 
 from sagaline.core.saga import Edge, Saga
-from sagaline.ops import targets
 from sagaline.settings import StackSettings
 
 EPOCH = "extract(epoch from {})::float8"
@@ -34,7 +33,7 @@ def sagas_since(settings: StackSettings, saga: Saga,
     `since`."""
     sql = (f"SELECT order_id::text, {EPOCH.format('created_at')}, {EPOCH.format('finished_at')}"
            " FROM orders WHERE created_at >= to_timestamp(%s)")
-    owner = targets.dsn(settings, saga.owner, saga)
+    owner = settings.dsn(saga.owner, saga)
     return [(r[0], r[1], r[2]) for r in rows(owner, sql, (since,))]
 
 
@@ -53,7 +52,7 @@ def unfinished_counter(settings: StackSettings, saga: Saga, since: float,
                        users: str) -> Iterator[Callable[[], int]]:
     """`unfinished_count` as a function on one open connection, for frequent calls."""
     params = (list(saga.statuses.not_final), since, users + "%")
-    with psycopg.connect(targets.dsn(settings, saga.owner, saga), autocommit=True,
+    with psycopg.connect(settings.dsn(saga.owner, saga), autocommit=True,
                          connect_timeout=5) as conn:
         def count() -> int:
             row = conn.execute(_UNFINISHED, params).fetchone()
@@ -77,19 +76,19 @@ def outbox_lags_ms(settings: StackSettings, service: str, since: float) -> list[
     """published_at - created_at of the service's outbox rows created since `since`."""
     sql = (f"SELECT {EPOCH.format('published_at - created_at')} * 1000 FROM outbox"
            " WHERE created_at >= to_timestamp(%s) AND published_at IS NOT NULL")
-    return [r[0] for r in rows(targets.dsn(settings, service), sql, (since,))]
+    return [r[0] for r in rows(settings.dsn(service), sql, (since,))]
 
 
 def hop_lags_ms(settings: StackSettings, hop: Edge, since: float) -> list[float]:
     """inbox.handled_at (consumer) - outbox.published_at (producer) of the hop's topic,
     joined by event id."""
     published = dict(rows(
-        targets.dsn(settings, hop.producer),
+        settings.dsn(hop.producer),
         f"SELECT event_id, {EPOCH.format('published_at')} FROM outbox"
         " WHERE topic = %s AND created_at >= to_timestamp(%s) AND published_at IS NOT NULL",
         (hop.topic, since)))
     handled = rows(
-        targets.dsn(settings, hop.consumer),
+        settings.dsn(hop.consumer),
         f"SELECT event_id, {EPOCH.format('handled_at')} FROM inbox"
         " WHERE topic = %s AND handled_at >= to_timestamp(%s)", (hop.topic, since))
     return [(at - published[eid]) * 1000 for eid, at in handled if eid in published]
@@ -100,4 +99,4 @@ def write_transactions(settings: StackSettings, saga: Saga) -> dict[str, int]:
     that wrote (read-only ones get no id), unlike pg_stat_database.xact_commit, which counts
     every transaction and is reported by each backend only now and then."""
     sql = "SELECT pg_current_xact_id()::text::bigint"
-    return {name: int(rows(targets.dsn(settings, name, saga), sql)[0][0]) for name in saga.names}
+    return {name: int(rows(settings.dsn(name, saga), sql)[0][0]) for name in saga.names}

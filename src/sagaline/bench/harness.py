@@ -20,7 +20,6 @@ from sagaline.bench.procstats import ProcSampler
 from sagaline.bench.steps import Harness
 from sagaline.core.saga import Saga
 from sagaline.devstack import Stack, StackError
-from sagaline.ops import targets
 from sagaline.settings import ServiceSettings, StackSettings
 
 Say = Callable[[str], None]
@@ -74,7 +73,7 @@ def _limits(settings: StackSettings, saga: Saga, config: BenchConfig, result: di
             say: Say) -> None:
     say("pgbench single-row inserts ...")
     result["postgres_insert"] = limits.pgbench_insert_tps(
-        targets.dsn(settings, saga.owner, saga), config.pgbench_s, config.pgbench_clients)
+        settings.dsn(saga.owner, saga), config.pgbench_s, config.pgbench_clients)
     say("kafka round trip ...")
     result["kafka_round_trip"] = limits.kafka_round_trip(settings, config.kafka_rtt_messages)
 
@@ -112,7 +111,7 @@ def _drains(settings: StackSettings, saga: Saga, config: BenchConfig,
     default_batch = ServiceSettings.model_fields["relay_batch_size"].default
     for batch in sorted({default_batch, 5000}):
         say(f"relay drain of {config.drain_rows} rows, batch {batch} ...")
-        out.append(drain.relay_drain(settings, targets.dsn(settings, saga.owner, saga),
+        out.append(drain.relay_drain(settings, settings.dsn(saga.owner, saga),
                                      config.drain_rows, batch))
     return out
 

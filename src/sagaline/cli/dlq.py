@@ -16,7 +16,6 @@ from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
 from sagaline.core.postgres import db
 from sagaline.core.saga import Service
 from sagaline.ops import dlq as dead_letters
-from sagaline.ops import targets
 from sagaline.settings import SystemSettings
 
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list them, replay them.")
@@ -48,7 +47,7 @@ def _letters(settings: SystemSettings, service: Service[Any]) -> list[dead_lette
 def _handled(settings: SystemSettings, service: Service[Any],
              letters: list[dead_letters.DeadLetter]) -> dict[str, bool | None]:
     try:
-        with db.connect(targets.dsn(settings, service.name), "sagaline-dlq") as conn:
+        with db.connect(settings.dsn(service.name), "sagaline-dlq") as conn:
             return dead_letters.handled(conn, service.consumer_group, letters)
     except (psycopg.Error, LookupError) as err:
         _say(f"error: cannot read the inbox of {service.name}: {err}")

@@ -55,12 +55,7 @@ class Databases:
 
 def databases(settings: SystemSettings, saga: Saga) -> Databases:
     """A pool per service of `saga`, in its order."""
-    return Databases({name: dsn(settings, name, saga) for name in saga.names})
-
-
-def dsn(settings: SystemSettings, name: str, saga: Saga | None = None) -> str:
-    """Service `name`'s database (`<NAME>_DB_DSN`, else the local stack's)."""
-    return settings.dsn(name, saga)
+    return Databases({name: settings.dsn(name, saga) for name in saga.names})
 
 
 def service_url(settings: DashboardSettings, saga: Saga, name: str) -> str:
@@ -69,9 +64,4 @@ def service_url(settings: DashboardSettings, saga: Saga, name: str) -> str:
     if name in settings.service_urls:
         return settings.service_urls[name]
     host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::", "") else settings.http_host
-    return f"http://{host}:{http_port(settings, saga, name)}"
-
-
-def http_port(settings: SystemSettings, saga: Saga, name: str) -> int:
-    """Service `name`'s HTTP port: `<NAME>_HTTP_PORT`, else the saga's port for it."""
-    return settings.http_port(name, saga)
+    return f"http://{host}:{settings.http_port(name, saga)}"

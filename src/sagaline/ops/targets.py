@@ -1,7 +1,6 @@
-"""Where each declared service of a saga is, for the tools that reach it from outside (the
-demo, chaos, the benchmark, the dead letters): its database and its HTTP address, by the
-service's name (`SystemSettings.dsn` / `http_port`: `<NAME>_DB_DSN` / `<NAME>_HTTP_PORT`,
-else the local stack's)."""
+"""Where each declared service of a saga answers HTTP, for the tools that reach it from
+outside (the demo, chaos, the benchmark): its port by the service's name
+(`SystemSettings.http_port`), on the local stack's host. Databases: `SystemSettings.dsn`."""
 
 from __future__ import annotations
 
@@ -11,18 +10,8 @@ from sagaline.settings import SystemSettings
 LOCAL_HOST = "127.0.0.1"  # the tools reach the local stack's services here
 
 
-def dsn(settings: SystemSettings, name: str, saga: Saga | None = None) -> str:
-    """The database of service `name` (of `saga`, by default the chosen one)."""
-    return settings.dsn(name, saga)
-
-
-def http_port(settings: SystemSettings, saga: Saga, name: str) -> int:
-    """The HTTP port of service `name`: as set, else the saga's declared one."""
-    return settings.http_port(name, saga)
-
-
 def base_url(settings: SystemSettings, saga: Saga, name: str) -> str:
-    return f"http://{LOCAL_HOST}:{http_port(settings, saga, name)}"
+    return f"http://{LOCAL_HOST}:{settings.http_port(name, saga)}"
 
 
 def owner_url(settings: SystemSettings, saga: Saga) -> str:

@@ -33,7 +33,7 @@ def pending(dsn: str) -> int:
 def test_an_idle_transaction_does_not_hold_the_relay_back(services: Stack) -> None:
     s = services.settings
     started = audit_start()
-    owner_db = targets.dsn(s, SAGA.owner)
+    owner_db = s.dsn(SAGA.owner)
     idle = psycopg.connect(owner_db)
     idle.execute("INSERT INTO outbox (event_id, topic, payload) VALUES (%s, 'x', '{}')",
                  (uuid.uuid4(),))  # takes an id and sits on it, uncommitted

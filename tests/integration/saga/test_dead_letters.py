@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from sagaline.cli import app
 from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
-from sagaline.ops import dlq, targets
+from sagaline.ops import dlq
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.saga import SAGA
 from tests.integration.saga.conftest import Saga, new_user, wait_for
@@ -77,7 +77,7 @@ def test_an_order_id_that_is_no_uuid_is_dead_lettered_before_any_effect(saga: Sa
     (letter,) = wait_for(lambda: letters_with(saga, CHARGER.name, marker), 30, "a dead letter")
     assert letter.headers["dlq-error-type"] == "PermanentError"
     assert "not a UUID" in letter.headers["dlq-error"]
-    with psycopg.connect(targets.dsn(saga.stack.settings, CHARGER.name)) as conn:
+    with psycopg.connect(saga.stack.settings.dsn(CHARGER.name)) as conn:
         row = conn.execute("SELECT count(*) FROM payments WHERE user_id = %s",
                            (user,)).fetchone()
     assert row == (0,)  # no payment, and no account opened or debited:

@@ -17,7 +17,7 @@ from psycopg import sql
 
 from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
 from sagaline.core.messaging import deadletter as dl
-from sagaline.ops import dlq, targets
+from sagaline.ops import dlq
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.saga import SAGA
 from tests.integration.saga.conftest import Saga, new_user, wait_for
@@ -49,7 +49,7 @@ def refunds_refused(saga: Saga, user: str) -> Iterator[None]:
     """A trigger makes every refund of `user`'s payments fail (as a bug would): the
     compensation cannot succeed, and is not malformed."""
     name = sql.Identifier(f"test_refuse_{uuid.uuid4().hex[:12]}")
-    with psycopg.connect(targets.dsn(saga.stack.settings, REFUNDER.name),
+    with psycopg.connect(saga.stack.settings.dsn(REFUNDER.name),
                          autocommit=True) as conn:
         conn.execute(sql.SQL(
             "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
