@@ -1,7 +1,7 @@
 """Read-only connections to every declared service's database: small pools, every
 transaction read-only and time-bounded on the server, so the dashboard can neither write nor
-hold a service up. Where each service's database and HTTP port are is looked up here only
-(`dsn`, `service_url`)."""
+hold a service up. Each service's database and port come from the settings by its name
+(`SystemSettings.dsn`, `http_port`); `service_url` adds the SERVICE_URLS overrides."""
 
 from __future__ import annotations
 

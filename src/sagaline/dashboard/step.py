@@ -80,3 +80,27 @@ def record_rows(record: Mapping[str, Any], seen: Seen, *, undone_at: str,
     if record[undone_at] is not None and undo_topic not in seen.in_outbox:
         steps.append(Step(record[undone_at], seen.service, "compensation", label))
     return steps
+
+
+@dataclass(frozen=True)
+class RecordTimeline:
+    """The `StepTimeline` of a step that keeps one record per saga in `table` (keyed by
+    `key`, with `status`, `reason`, `created_at`, and `undone_at` once an `undo_topic` event
+    undid it): its record's rows (`record_rows`), its undoing drawn as a compensation."""
+
+    table: str
+    key: str
+    undone_at: str
+    undo_topic: str
+
+    @property
+    def kinds(self) -> Mapping[str, str]:
+        return {self.undo_topic: "compensation"}
+
+    def read(self, conn: psycopg.Connection, saga_id: str) -> dict[str, Any] | None:
+        return one_row(conn, f"SELECT status, reason, {epoch('created_at')},"
+                             f" {epoch(self.undone_at)} FROM {self.table}"
+                             f" WHERE {self.key} = %s", saga_id)
+
+    def rows(self, record: Mapping[str, Any], seen: Seen) -> list[Step]:
+        return record_rows(record, seen, undone_at=self.undone_at, undo_topic=self.undo_topic)

@@ -44,6 +44,9 @@ class PlaceOrder:
         return hashlib.sha256(dumps(body)).hexdigest()
 
 
+DEADLINE_REASON = "TIMEOUT"  # why the deadline cancels an order (`cancel_overdue`)
+
+
 class IdempotencyConflict(Exception):
     """The idempotency key was used before for a different request."""
 
@@ -104,10 +107,11 @@ def cancel_overdue(uow: OrderUnitOfWork, deadline_s: float, statuses: StatusMach
         # In the saga's trace (stored with the order), not a new one: no event causes this.
         with tracing.span("saga deadline", order.traceparent,
                           attributes={"saga.id": str(order.order_id)}):
-            uow.orders.move(order.order_id, statuses.cancelled, "TIMEOUT", statuses.not_final)
+            uow.orders.move(order.order_id, statuses.cancelled, DEADLINE_REASON,
+                            statuses.not_final)
             cancelled = events.OrderCancelled(orderId=str(order.order_id),
                                               userId=order.user_id,
-                                              amount=order.total_amount, reason="TIMEOUT")
+                                              amount=order.total_amount, reason=DEADLINE_REASON)
             uow.emit(Envelope.first(topics.ORDER_CANCELLED, str(order.order_id),
                                     events.payload(cancelled), traceparent=order.traceparent))
     uow.commit()

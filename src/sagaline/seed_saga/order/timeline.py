@@ -11,8 +11,7 @@ import psycopg
 
 from sagaline.dashboard.step import Seen, Step, epoch, one_row
 from sagaline.seed_saga import topics
-
-DEADLINE_REASON = "TIMEOUT"  # what the deadline writes (handlers.cancel_overdue)
+from sagaline.seed_saga.order.handlers import DEADLINE_REASON
 
 
 class OrderTimeline:
