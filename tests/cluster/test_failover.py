@@ -14,6 +14,7 @@ from confluent_kafka import KafkaError
 
 from sagaline.devstack import Stack
 from sagaline.devstack.shape import Shape
+from sagaline.seed_saga.saga import SAGA as SEED
 from sagaline.seed_saga.topics import ORDER_CREATED
 from tests.cluster import kafka_state
 from tests.cluster.flow import pending_outbox_rows, record, saga_stall_s, under_load
@@ -109,7 +110,7 @@ def test_a_killed_replica_of_each_service(cluster: Stack, membership: str) -> No
         stack = Stack(cluster.settings, shape=Shape(3, 2, static_membership=False))
         stack.stop_names(list(reversed(stack.service_names)))
         stack.start_services()
-    victims = [f"{name}-2" for name in ("order", "payment", "inventory")]
+    victims = [f"{name}-2" for name in SEED.names]
     with under_load(stack) as run:
         killed = run.mark("kill")
         for name in victims:
