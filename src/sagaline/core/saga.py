@@ -276,10 +276,6 @@ class Saga:
         """Consumer group -> the topics it subscribes to, sorted."""
         return {s.consumer_group: tuple(sorted(s.consumes)) for s in self.services}
 
-    def compensations(self) -> frozenset[str]:
-        """Topics some service undoes a step on."""
-        return frozenset(t for s in self.services for t in s.compensations)
-
     def remaining(self, status: str) -> list[str]:
         """The services still ahead of a saga in `status` on its way to success."""
         return self.statuses.remaining(status, self.producer_of)
