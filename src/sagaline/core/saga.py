@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -175,7 +175,6 @@ class Saga:
     owner: str
     first_port: int = 4001  # the first service's HTTP port; the next ones follow
     first_db_port: int = 5433  # the local stack's Postgres of the first service; likewise
-    notes: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.services]
