@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from sagaline.cli import dashboard, ops, render, serve, stack
+from sagaline.cli import dashboard, dlq_act, oplog, ops, render, serve, stack
 from sagaline.cli.check import check as audit_check
 from sagaline.cli.dlq import dlq_app
 
@@ -14,4 +14,6 @@ for group in (stack.app, ops.app, dashboard.app, serve.app, render.app):
     for command in group.registered_commands:
         app.registered_commands.append(command)
 app.command("check")(audit_check)  # the consistency auditor (sagaline.audit)
-app.add_typer(dlq_app, name="dlq")
+app.add_typer(dlq_app, name="dlq")  # list and groups; dlq_act adds replay and discard
+app.command("log")(oplog.log)  # the operator log
+__all__ = ["app", "dlq_act"]

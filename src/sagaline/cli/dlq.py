@@ -1,9 +1,13 @@
-"""`sagaline dlq list SERVICE` and `sagaline dlq replay SERVICE --ref P:O | --all`: the
-dead letters of a declared service's consumer (its dead-letter topic and consumer group, as
-the saga declares them)."""
+"""`sagaline dlq list|groups SERVICE`: the dead letters of a declared service's consumer (its
+dead-letter topic and consumer group, as the saga declares them), one by one or grouped by
+cause. Letters an operator discarded are left out unless `--discarded`. The actions on them
+(replay, discard) are in `cli/dlq_act.py`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
@@ -11,61 +15,77 @@ import psycopg
 import typer
 from confluent_kafka import KafkaException
 
-from sagaline.cli.common import SagaOption, choose_stack_saga
-from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
+from sagaline.cli.common import SagaOption, choose_stack_saga, say
 from sagaline.core.postgres import db
 from sagaline.core.saga import Service
 from sagaline.ops import dlq as dead_letters
+from sagaline.ops.dlq_actions import discarded
+from sagaline.ops.dlq_groups import groups
+from sagaline.ops.operator_log import SqlOperatorLog
 from sagaline.settings import SystemSettings
 
-dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list them, replay them.")
+dlq_app = typer.Typer(no_args_is_help=True,
+                      help="Dead letters: list and group them, replay or discard them.")
 ServiceName = Annotated[str, typer.Argument(help="A service of the saga.")]
-
-
-def _say(text: str) -> None:
-    typer.echo(text, err=True)
-
-
-def _service(saga_ref: str | None, name: str) -> Service[Any]:
-    saga = choose_stack_saga(saga_ref)
-    if name not in saga.names:
-        _say(f"error: unknown service {name!r}; one of {', '.join(saga.names)}")
-        raise typer.Exit(2)
-    return saga.service(name)
-
-
-def _letters(settings: SystemSettings, service: Service[Any]) -> list[dead_letters.DeadLetter]:
-    topic = service.dead_letter_topic
-    try:
-        return dead_letters.read_all(settings.kafka_bootstrap_servers, topic,
-                                     settings.kafka_client_config)
-    except (KafkaException, TimeoutError) as err:
-        _say(f"error: cannot read {topic}: {err}")
-        raise typer.Exit(1) from None
-
-
-def _handled(settings: SystemSettings, service: Service[Any],
-             letters: list[dead_letters.DeadLetter]) -> dict[str, bool | None]:
-    try:
-        with db.connect(settings.dsn(service.name), "sagaline-dlq") as conn:
-            return dead_letters.handled(conn, service.consumer_group, letters)
-    except (psycopg.Error, LookupError) as err:
-        _say(f"error: cannot read the inbox of {service.name}: {err}")
-        raise typer.Exit(1) from None
-
-
+AsJson = Annotated[bool, typer.Option("--json", help="As JSON.")]
+WithDiscarded = Annotated[bool, typer.Option("--discarded", help="Discarded ones too.")]
 STATUS = {True: "handled", False: "not handled", None: "unreadable"}
 
 
+@dataclass
+class Letters:
+    """A service's dead letters, with its database (inbox and operator log) open."""
+
+    settings: SystemSettings
+    service: Service[Any]
+    conn: psycopg.Connection
+    all: list[dead_letters.DeadLetter]
+
+    @property
+    def log(self) -> SqlOperatorLog:
+        return SqlOperatorLog(self.conn, self.service.name)
+
+    def kept(self, with_discarded: bool = False) -> list[dead_letters.DeadLetter]:
+        if with_discarded:
+            return self.all
+        gone = discarded(self.log.entries(limit=10_000), self.service.dead_letter_topic)
+        return [d for d in self.all if d.ref not in gone]
+
+    def handled(self, letters: list[dead_letters.DeadLetter]) -> dict[str, bool | None]:
+        return dead_letters.handled(self.conn, self.service.consumer_group, letters)
+
+
+@contextmanager
+def service_letters(saga_ref: str | None, name: str) -> Iterator[Letters]:
+    saga = choose_stack_saga(saga_ref)
+    if name not in saga.names:
+        say(f"error: unknown service {name!r}; one of {', '.join(saga.names)}")
+        raise typer.Exit(2)
+    settings, service = SystemSettings(), saga.service(name)
+    topic = service.dead_letter_topic
+    try:
+        letters = dead_letters.read_all(settings.kafka_bootstrap_servers, topic,
+                                        settings.kafka_client_config)
+    except (KafkaException, TimeoutError) as err:
+        say(f"error: cannot read {topic}: {err}")
+        raise typer.Exit(1) from None
+    try:
+        with db.connect(settings.dsn(name), "sagaline-dlq") as conn:
+            yield Letters(settings, service, conn, letters)
+    except (psycopg.OperationalError, LookupError) as err:
+        say(f"error: cannot reach the database of {name}: {err}")
+        raise typer.Exit(1) from None
+
+
 @dlq_app.command("list")
-def dlq_list(service: ServiceName,
-             as_json: Annotated[bool, typer.Option("--json")] = False,
-             saga: SagaOption = None) -> None:
+def dlq_list(service: ServiceName, as_json: AsJson = False,
+             with_discarded: WithDiscarded = False, saga: SagaOption = None) -> None:
     """Each dead letter of a service's consumer: where from, why, its value, and whether its
     event was handled since (replayed and handled: its event id is in the inbox)."""
-    settings, declared = SystemSettings(), _service(saga, service)
-    letters = _letters(settings, declared)
-    handled = _handled(settings, declared, letters)
+    with service_letters(saga, service) as found:
+        letters = found.kept(with_discarded)
+        handled = found.handled(letters)
+        topic = found.service.dead_letter_topic
     if as_json:
         rows = [{**vars(d), "ref": d.ref, "value": d.value.decode("utf-8", "replace"),
                  "event_id": d.event_id(), "handled": handled[d.ref]} for d in letters]
@@ -77,36 +97,28 @@ def dlq_list(service: ServiceName,
                    f"[{h.get('dlq-source-partition')}]@{h.get('dlq-source-offset')} "
                    f"key={d.key} {h.get('dlq-error-type')}: {h.get('dlq-error', '')[:120]}"
                    f"\n         value: {d.value[:200]!r}")
-    _say(f"{len(letters)} dead letters on {declared.dead_letter_topic}, "
-         f"{sum(1 for v in handled.values() if v)} handled since")
+    say(f"{len(letters)} dead letters on {topic}, "
+        f"{sum(1 for v in handled.values() if v)} handled since")
 
 
-@dlq_app.command("replay")
-def dlq_replay(
-    service: ServiceName,
-    refs: Annotated[list[str] | None, typer.Option("--ref", help="partition:offset")] = None,
-    replay_all: Annotated[bool, typer.Option("--all", help="Every dead letter.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Even past inbox retention.")] = False,
-    saga: SagaOption = None,
-) -> None:
-    """Send dead letters back to their source topic (same key, value, event id)."""
-    settings, declared = SystemSettings(), _service(saga, service)
-    letters = _letters(settings, declared)
-    wanted = set(refs or [])
-    chosen = letters if replay_all else [d for d in letters if d.ref in wanted]
-    missing = wanted - {d.ref for d in letters}
-    if missing or not chosen:
-        unknown = f"; unknown: {', '.join(sorted(missing))}" if missing else ""
-        _say(f"error: nothing to replay{unknown}")
-        raise typer.Exit(2)
-    publisher = KafkaPublisher(producer_config(settings.kafka_bootstrap_servers,
-                                               settings.kafka_client_config,
-                                               settings.kafka_compression_type))
-    try:
-        count = dead_letters.replay(chosen, publisher, settings.inbox_retention_s, force)
-    except (dead_letters.TooOld, ConnectionError) as err:
-        _say(f"error: {err}")
-        raise typer.Exit(1) from None
-    finally:
-        publisher.close()
-    _say(f"replayed {count} dead letters to their source topics")
+@dlq_app.command("groups")
+def dlq_groups(service: ServiceName, as_json: AsJson = False,
+               with_discarded: WithDiscarded = False, saga: SagaOption = None) -> None:
+    """The dead letters grouped by cause (consumer, source topic, error class and message),
+    with counts, first and last seen, the sagas touched, and how many were handled since."""
+    with service_letters(saga, service) as found:
+        found_groups = groups(found.kept(with_discarded))
+        handled = found.handled([d for g in found_groups for d in g.letters])
+    rows = [{**g.summary(), "handled": sum(1 for d in g.letters if handled[d.ref])}
+            for g in found_groups]
+    if as_json:
+        typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    for row in rows:
+        sagas = row["sagas"]
+        assert isinstance(sagas, list)
+        typer.echo(f"{row['group']}  {row['count']:>5} letters, {row['handled']} handled since"
+                   f"  {row['consumer']} <- {row['sourceTopic']}  {row['errorType']}: "
+                   f"{row['error']}\n            sagas: {', '.join(sagas[:10])}"
+                   f"{' …' if len(sagas) > 10 else ''}")
+    say(f"{len(rows)} groups on {found.service.dead_letter_topic}")

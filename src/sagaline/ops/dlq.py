@@ -1,4 +1,5 @@
-"""`sagaline dlq list|replay`: inspect dead letters and send them back to their source topic.
+"""Dead letters as operators see them: read them, and send them back to their source topic
+(`ops.dlq_actions` replays them with a record in the operator log).
 
 A replayed message keeps its key, value and envelope headers (so its event id): it goes
 through the same idempotent path as any delivery, and a consumer that already handled it
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -93,17 +94,29 @@ class TooOld(Exception):
     """Replaying it could repeat an effect: the inbox may have forgotten the event."""
 
 
-def replay(letters: list[DeadLetter], publisher: Publisher, inbox_retention_s: float,
-           force: bool = False) -> int:
-    """Publish each letter back to its source topic; all or nothing for the age check."""
+def check_age(letters: Sequence[DeadLetter], inbox_retention_s: float,
+              force: bool = False) -> None:
+    """TooOld unless every letter is younger than the inbox retention (or `force`)."""
     now = time.time()
     old = [d.ref for d in letters if d.age_s(now) > inbox_retention_s]
     if old and not force:
         raise TooOld(f"older than the inbox retention ({inbox_retention_s:.0f} s), or of "
                      f"unknown age: {', '.join(old)}; replay with --force only if you know "
                      "they were never handled")
+
+
+def publish_back(letters: Sequence[DeadLetter], publisher: Publisher) -> None:
+    """Publish each letter to its source topic; ConnectionError if any was not stored."""
     deliveries = publisher.publish([d.original() for d in letters], timeout_s=30)
     failed = [d for d in deliveries if not d.ok]
     if failed:
         raise ConnectionError(f"{len(failed)} messages not replayed: {failed[0].error}")
-    return len(deliveries)
+
+
+def replay(letters: Sequence[DeadLetter], publisher: Publisher, inbox_retention_s: float,
+           force: bool = False) -> int:
+    """Publish each letter back to its source topic, unrecorded (the operator's commands go
+    through `dlq_actions.replay`, which writes the log); all or nothing for the age check."""
+    check_age(letters, inbox_retention_s, force)
+    publish_back(letters, publisher)
+    return len(letters)

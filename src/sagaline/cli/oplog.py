@@ -1,0 +1,68 @@
+"""`sagaline log`: the operator log of every service of the saga, newest first; for one saga
+with `--id`; as a table, JSON or CSV (to export)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from enum import StrEnum
+from typing import Annotated
+
+import orjson
+import psycopg
+import typer
+
+from sagaline.cli.common import SagaOption, choose_stack_saga, say
+from sagaline.core.postgres import db
+from sagaline.ops.operator_log import Entry, SqlOperatorLog, newest_first
+from sagaline.settings import SystemSettings
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+def _entries(saga_id: str | None, limit: int, saga_ref: str | None) -> list[Entry]:
+    saga, settings = choose_stack_saga(saga_ref), SystemSettings()
+    logs = []
+    for name in saga.names:
+        try:
+            with db.connect(settings.dsn(name), "sagaline-log") as conn:
+                logs.append(SqlOperatorLog(conn, name).entries(saga_id, limit))
+        except psycopg.Error as err:
+            say(f"error: cannot read the operator log of {name}: {err}")
+            raise typer.Exit(1) from None
+    return newest_first(logs, limit)
+
+
+def _csv(rows: list[dict[str, object]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(Entry("", "", "", "").as_row()))
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "sagas": " ".join(map(str, row["sagas"])),  # type: ignore[call-overload]
+                         "detail": orjson.dumps(row["detail"]).decode()})
+    return out.getvalue()
+
+
+def log(
+    saga_id: Annotated[str | None, typer.Option("--id", help="Only this saga's entries.")
+                       ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
+    output: Annotated[Format, typer.Option("--format")] = Format.text,
+    saga: SagaOption = None,
+) -> None:
+    """What operators did (who, what, why, when, the result, the sagas touched), newest
+    first, from every service's operator log."""
+    rows = [e.as_row() for e in _entries(saga_id, limit, saga)]
+    if output is Format.json:
+        typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+    elif output is Format.csv:
+        typer.echo(_csv(rows), nl=False)
+    else:
+        for r in rows:
+            typer.echo(f"{r['at']}  {r['service']:<10} {r['operator']:<12} {r['action']:<12}"
+                       f" {r['result']}  reason: {r['reason'] or '-'}")
+        say(f"{len(rows)} entries")
