@@ -13,8 +13,8 @@ from sagaline.ops import dlq
 from sagaline.ops import dlq_actions as act
 from sagaline.ops.dlq import DeadLetter
 from sagaline.ops.dlq_groups import cause_message, groups
-from sagaline.ops.operator_log import MemoryOperatorLog
 from sagaline.testing.messaging import InMemoryPublisher
+from sagaline.testing.operator_log import MemoryOperatorLog
 
 pytestmark = pytest.mark.unit
 

@@ -16,12 +16,12 @@ import typer
 from confluent_kafka import KafkaException
 
 from sagaline.cli.common import SagaOption, choose_stack_saga, say
+from sagaline.core.operator_log import SqlOperatorLog
 from sagaline.core.postgres import db
 from sagaline.core.saga import Service
 from sagaline.ops import dlq as dead_letters
 from sagaline.ops.dlq_actions import discarded
 from sagaline.ops.dlq_groups import groups
-from sagaline.ops.operator_log import SqlOperatorLog
 from sagaline.settings import SystemSettings
 
 dlq_app = typer.Typer(no_args_is_help=True,

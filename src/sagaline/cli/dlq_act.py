@@ -14,7 +14,7 @@ from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
 from sagaline.ops import dlq as dead_letters
 from sagaline.ops import dlq_actions as act
 from sagaline.ops.dlq_groups import groups
-from sagaline.ops.operator_log import operator_name
+from sagaline.ops.operator import operator_name
 
 Refs = Annotated[list[str] | None, typer.Option("--ref", help="partition:offset")]
 GroupIds = Annotated[list[str] | None, typer.Option("--group", help="A group's id.")]

@@ -13,8 +13,8 @@ import psycopg
 import typer
 
 from sagaline.cli.common import SagaOption, choose_stack_saga, say
+from sagaline.core.operator_log import Entry, SqlOperatorLog, newest_first
 from sagaline.core.postgres import db
-from sagaline.ops.operator_log import Entry, SqlOperatorLog, newest_first
 from sagaline.settings import SystemSettings
 
 

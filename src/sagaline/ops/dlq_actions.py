@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sagaline.core.messaging.publisher import Publisher
+from sagaline.core.operator_log import Entry, OperatorLog
 from sagaline.ops import dlq
 from sagaline.ops.dlq import DeadLetter
-from sagaline.ops.operator_log import Entry, OperatorLog
 
 REPLAY, DISCARD = "dlq.replay", "dlq.discard"
 

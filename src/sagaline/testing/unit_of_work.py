@@ -21,6 +21,7 @@ from typing import Any, Self, TypeVar
 from sagaline.core.messaging import inbox
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.inbox import AlreadyDelivered
+from sagaline.core.operator_log import Entry
 from sagaline.testing.clock import VirtualClock
 from sagaline.testing.outbox import InMemoryOutbox
 
@@ -38,10 +39,12 @@ class InMemoryUnitOfWork:
         self.outbox = InMemoryOutbox()
         self.clock = VirtualClock()
         self.committed: list[Envelope] = []
+        self.actions: list[Entry] = []  # the operator log: entries of committed transactions
         self.commits = 0
         self.preloaded: list[list[Envelope]] = []
         self.last_marks: frozenset[Mark] = frozenset()  # those of the last commit
         self._events: list[Envelope] = []
+        self._actions: list[Entry] = []
         self._marks: set[Mark] = set()
         self._kept: list[object] = []
         self._saved: list[dict[str, Any]] | None = None
@@ -52,7 +55,7 @@ class InMemoryUnitOfWork:
         return repository
 
     def __enter__(self) -> Self:
-        self._events, self._marks = [], set()
+        self._events, self._actions, self._marks = [], [], set()
         self._saved = [{name: _copy(value) for name, value in vars(repo).items()}
                        for repo in self._kept]
         return self
@@ -81,6 +84,9 @@ class InMemoryUnitOfWork:
         self._marks |= {(consumer, event_id) for event_id in new}
         return inbox.distinct(events, new)
 
+    def log_action(self, entry: Entry) -> None:
+        self._actions.append(entry)
+
     def preload(self, events: Sequence[Envelope]) -> None:
         """Records each batch it was told of (`preloaded`); nothing to read ahead in memory."""
         self.preloaded.append(list(events))
@@ -88,16 +94,17 @@ class InMemoryUnitOfWork:
     def commit(self) -> None:
         self.outbox.append(self._events)
         self.committed.extend(self._events)
+        self.actions.extend(self._actions)
         self.inbox |= self._marks
         self.last_marks = frozenset(self._marks)
         self.commits += 1
-        self._events, self._marks, self._saved = [], set(), None
+        self._events, self._actions, self._marks, self._saved = [], [], set(), None
 
     def rollback(self) -> None:
         if self._saved is not None:
             for repo, saved in zip(self._kept, self._saved, strict=True):
                 vars(repo).update(saved)
-        self._events, self._marks, self._saved = [], set(), None
+        self._events, self._actions, self._marks, self._saved = [], [], set(), None
 
 
 def _copy(value: Any) -> Any:

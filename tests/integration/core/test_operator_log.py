@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from sagaline.ops.operator_log import Entry, SqlOperatorLog
+from sagaline.core.operator_log import Entry, SqlOperatorLog
 
 
 def test_entries_read_back_newest_first_and_by_saga(core_dsn: str) -> None:

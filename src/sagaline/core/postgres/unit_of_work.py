@@ -18,6 +18,8 @@ from psycopg_pool import ConnectionPool
 from sagaline.core.messaging import inbox
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.inbox import AlreadyDelivered
+from sagaline.core import operator_log
+from sagaline.core.operator_log import Entry
 from sagaline.core.outbox import store as outbox
 from sagaline.core.postgres import db
 
@@ -40,6 +42,10 @@ class UnitOfWork(Protocol):
         """Record that `consumer` handles these events; returns those it had not handled
         before, in order, each once (duplicates, also within `events`, are left out)."""
         ...
+
+    def log_action(self, entry: Entry) -> None:
+        """Write an operator's action to the operator log, in this transaction: the entry is
+        kept exactly when what the action changed is."""
 
     def preload(self, events: Sequence[Envelope]) -> None:
         """These events will be handled in this transaction: read ahead, in one statement per
@@ -106,6 +112,9 @@ class PostgresUnitOfWork:
 
     def first_deliveries(self, consumer: str, events: Sequence[Envelope]) -> list[Envelope]:
         return inbox.first_deliveries(self.conn, consumer, events)
+
+    def log_action(self, entry: Entry) -> None:
+        operator_log.insert(self.conn, entry)
 
     def preload(self, events: Sequence[Envelope]) -> None:
         """Subclasses whose handlers look rows up override this (nothing by default)."""

@@ -104,16 +104,19 @@ def cancel_overdue(uow: OrderUnitOfWork, deadline_s: float, statuses: StatusMach
     the other steps undo what they did. Outcomes arriving later cannot move them."""
     overdue = uow.orders.overdue(deadline_s, limit)
     for order in overdue:
-        # In the saga's trace (stored with the order), not a new one: no event causes this.
-        with tracing.span("saga deadline", order.traceparent,
-                          attributes={"saga.id": str(order.order_id)}):
-            uow.orders.move(order.order_id, statuses.cancelled, DEADLINE_REASON,
-                            statuses.not_final)
-            cancelled = events.OrderCancelled(orderId=str(order.order_id),
-                                              userId=order.user_id,
-                                              amount=order.total_amount, reason=DEADLINE_REASON)
-            uow.emit(Envelope.first(topics.ORDER_CANCELLED, str(order.order_id),
-                                    events.payload(cancelled), traceparent=order.traceparent))
+        cancel(order, DEADLINE_REASON, uow, statuses, "saga deadline")
     uow.commit()
     return len(overdue)
 
+
+def cancel(order: Order, reason: str, uow: OrderUnitOfWork, statuses: StatusMachine,
+           why: str) -> None:
+    """Cancel `order` (locked by the caller, not final) and announce it with `reason`:
+    payment and inventory undo their part on `order.cancelled`."""
+    # In the saga's trace (stored with the order), not a new one: no event causes this.
+    with tracing.span(why, order.traceparent, attributes={"saga.id": str(order.order_id)}):
+        uow.orders.move(order.order_id, statuses.cancelled, reason, statuses.not_final)
+        cancelled = events.OrderCancelled(orderId=str(order.order_id), userId=order.user_id,
+                                          amount=order.total_amount, reason=reason)
+        uow.emit(Envelope.first(topics.ORDER_CANCELLED, str(order.order_id),
+                                events.payload(cancelled), traceparent=order.traceparent))

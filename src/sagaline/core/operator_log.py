@@ -1,5 +1,7 @@
 """The operator log: every action an operator takes on a saga or a dead letter, kept in the
-database of the service it acted on (`core/sql/002_operator_log.sql`, append-only).
+database of the service it acted on (`core/sql/002_operator_log.sql`, append-only). An
+action that changes the service's own rows writes its entry in the same transaction
+(`UnitOfWork.log_action`); one that acts elsewhere (a replay to Kafka) writes it when done.
 
 An entry says who, what, why, when, the result and the sagas touched. It is written when the
 action ends, also when it failed or was interrupted halfway (then `result` says what was done
@@ -8,8 +10,6 @@ and what was not). `entries` reads it back, newest first, for one saga or all.
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,13 +17,6 @@ from typing import Any, Protocol
 
 import psycopg
 from psycopg.types.json import Jsonb
-
-OPERATOR_ENV = "SAGALINE_OPERATOR"
-
-
-def operator_name(given: str | None = None) -> str:
-    """Who acts: as given, else $SAGALINE_OPERATOR, else the login name."""
-    return given or os.environ.get(OPERATOR_ENV) or getpass.getuser()
 
 
 @dataclass(frozen=True)
@@ -49,6 +42,14 @@ class OperatorLog(Protocol):
     def entries(self, saga: str | None = None, limit: int = 100) -> list[Entry]: ...
 
 
+def insert(conn: psycopg.Connection, entry: Entry) -> None:
+    """Write `entry` in the connection's open transaction."""
+    conn.execute("INSERT INTO operator_log (operator, action, reason, result, sagas, detail)"
+                 " VALUES (%s, %s, %s, %s, %s, %s)",
+                 (entry.operator, entry.action, entry.reason, entry.result, list(entry.sagas),
+                  Jsonb(entry.detail)))
+
+
 class SqlOperatorLog:
     """One service's log, on a connection to its database (autocommit or not: each append
     commits on its own)."""
@@ -59,11 +60,7 @@ class SqlOperatorLog:
 
     def append(self, entry: Entry) -> None:
         with self._conn.transaction():
-            self._conn.execute(
-                "INSERT INTO operator_log (operator, action, reason, result, sagas, detail)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
-                (entry.operator, entry.action, entry.reason, entry.result, list(entry.sagas),
-                 Jsonb(entry.detail)))
+            insert(self._conn, entry)
 
     def entries(self, saga: str | None = None, limit: int = 100) -> list[Entry]:
         where, args = ("WHERE sagas @> ARRAY[%s]", [saga]) if saga else ("", [])
@@ -73,21 +70,6 @@ class SqlOperatorLog:
         return [Entry(operator=op, action=action, reason=reason, result=result,
                       sagas=tuple(sagas), detail=detail, at=at, service=self.service)
                 for op, action, reason, result, sagas, detail, at in rows]
-
-
-class MemoryOperatorLog:
-    """The log in memory: for unit tests of the actions."""
-
-    def __init__(self, service: str = "test") -> None:
-        self.service = service
-        self.written: list[Entry] = []
-
-    def append(self, entry: Entry) -> None:
-        self.written.append(entry)
-
-    def entries(self, saga: str | None = None, limit: int = 100) -> list[Entry]:
-        chosen = [e for e in reversed(self.written) if saga is None or saga in e.sagas]
-        return chosen[:limit]
 
 
 def newest_first(logs: Sequence[Sequence[Entry]], limit: int) -> list[Entry]:
