@@ -9,7 +9,7 @@ import pytest
 
 from sagaline.core.messaging.consumer import ConsumerLoop
 from sagaline.core.messaging.deadletter import TopicDeadLetters
-from sagaline.core.messaging.messages import IncomingMessage, SourceFailed
+from sagaline.core.messaging.messages import IncomingMessage, MessageSource, SourceFailed
 from sagaline.core.messaging.processor import EventProcessor
 from sagaline.core.messaging.retry import RetryPolicy
 from sagaline.core.observability import alerts
@@ -28,6 +28,7 @@ class FencedSource(InMemorySource):
         self.closed = False
 
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
+        assert not self.closed, "a closed source was polled"
         raise SourceFailed("_FATAL: Static consumer fenced by other consumer")
 
     def ack(self, messages: Sequence[IncomingMessage]) -> None:
@@ -45,7 +46,7 @@ class Clock:
         return self.now
 
 
-def loop_on(source: InMemorySource, reopen: list[InMemorySource], clock: Clock,
+def loop_on(source: MessageSource, reopen: list[MessageSource], clock: Clock,
             handler: Recorder) -> ConsumerLoop:
     processor = EventProcessor("group-r", {"t": handler}, InMemoryUnitOfWork)
     return ConsumerLoop(source, processor, TopicDeadLetters(InMemoryPublisher(), "dlq.r"),
@@ -81,3 +82,4 @@ def test_a_consumer_that_stopped_polling_is_not_ready() -> None:
     assert loop.problem() is None
     clock.now = 61.0
     assert loop.problem() == "consumer group-r: no poll for 61 s"
+

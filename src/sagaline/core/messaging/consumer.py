@@ -14,9 +14,10 @@ loop goes on with the others without waiting, and resumes it when its back-off i
 A source that fails for good (SourceFailed: fenced, a fatal client error) is closed and a new
 one opened with `reopen` (same group; what was not acknowledged comes again). `problem` is
 the loop's readiness check: the failure until the new source polls, a loop that stopped
-polling (a stuck handler, a dead thread), a held partition whose message failed for longer
-than `stale_after_s`, or a source that polls but stalls: messages wait on its partitions and
-none was settled for `stale_after_s` (see consumer_stall).
+polling (a stuck handler, a dead thread), the source's own problem (Kafka: no place in its
+group, or refused by the broker: see kafka.membership), a held partition whose message
+failed for longer than `stale_after_s`, or a source that polls but stalls: messages wait
+on its partitions and none was settled for `stale_after_s` (see consumer_stall).
 """
 
 from __future__ import annotations
@@ -93,8 +94,9 @@ class ConsumerLoop:
             idle = self.clock() - self._last_poll
             if idle > self.stale_after_s:
                 return f"consumer {self.processor.consumer}: no poll for {idle:.0f} s"
-        problems = self.parked.problems() + self.holds.problems(self.clock(),
-                                                                self.stale_after_s)
+        in_group = self.source.problem()  # e.g. refused by the broker, never assigned
+        problems = ([in_group] if in_group else []) + self.parked.problems()
+        problems += self.holds.problems(self.clock(), self.stale_after_s)
         stalled = self.stall.stalled_for(self.clock())
         if stalled is not None:
             problems.append(f"{self.stall.waiting} messages wait on its partitions, none "
