@@ -10,6 +10,8 @@ session timed out on the client side (the coordinator unreachable, e.g. the KRaf
 lost), librdkafka rejoins under a new member id and a commit still sent under the old one is
 answered FENCED_INSTANCE_ID (librdkafka issue #3437). The fatal consumer fetches nothing ever
 after while `poll` only returns None: ignoring it leaves the group's partitions stuck.
+`rewind` raises SourceFailed too when the seek of a partition still assigned fails: the loop
+replaces the consumer rather than go on past the message it could not handle.
 
 `read_topic` reads a whole topic once, for tools (the dead-letter commands), with the same
 configuration and decoding.
@@ -113,7 +115,27 @@ class KafkaSource:
             try:
                 self._consumer.seek(tp)
             except KafkaException as exc:
-                log.info("consumer: cannot rewind %s: %s", tp, exc)
+                self._not_rewound(tp, exc)
+
+    def _not_rewound(self, tp: TopicPartition, exc: KafkaException) -> None:
+        _raise_if_fatal(exc.args[0])
+        where = f"{tp.topic}[{tp.partition}] to {tp.offset}"
+        if not self._owns(tp):  # its next owner starts at the committed offset: before it
+            log.info("consumer: cannot rewind %s, no longer assigned: %s", where, exc)
+            return
+        # Still ours, and its position is past the message: what comes next would be
+        # handled and its offset stored beyond the message. A new consumer starts at the
+        # committed offset, which never passes a message not handled.
+        log.error("consumer %s: cannot rewind %s: %s; replacing the consumer",
+                  self._group, where, exc)
+        raise SourceFailed(f"cannot rewind {where}: {exc}")
+
+    def _owns(self, tp: TopicPartition) -> bool:
+        try:
+            assigned = self._consumer.assignment()
+        except KafkaException:
+            return True  # not known: the safe side
+        return any((a.topic, a.partition) == (tp.topic, tp.partition) for a in assigned)
 
     def pause(self, partitions: Collection[Partition]) -> None:
         # librdkafka drops what it had fetched of them; resume fetches from the position.
