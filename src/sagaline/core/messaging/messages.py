@@ -65,3 +65,32 @@ class MessageSource(Protocol):
 
     def close(self) -> None: ...
 
+
+
+class NoSource:
+    """What a consumer loop holds after it closed a failed source and before a new one
+    opened: nothing to poll, so the closed client is never used again."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
+        raise SourceFailed(f"no source: {self.why}")
+
+    def ack(self, messages: Sequence[IncomingMessage]) -> None:
+        raise SourceFailed(f"no source: {self.why}")
+
+    def rewind(self, messages: Sequence[IncomingMessage]) -> None:
+        raise SourceFailed(f"no source: {self.why}")
+
+    def pause(self, partitions: Collection[Partition]) -> None: ...
+
+    def resume(self, partitions: Collection[Partition]) -> None: ...
+
+    def waiting(self) -> int:
+        return 0
+
+    def problem(self) -> str | None:
+        return None  # the loop's own failure says it
+
+    def close(self) -> None: ...
