@@ -14,6 +14,7 @@ import httpx
 import pytest
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 
+from sagaline.core.kafka.source import KafkaSource, consumer_config
 from sagaline.devstack import Stack, StackError
 from sagaline.devstack.shape import Shape
 from sagaline.ops.kafka_admin import admin_client
@@ -94,6 +95,20 @@ def test_payment_may_not_write_order_created_nor_read_as_order(secure: Stack) ->
                                                       KafkaError.TOPIC_AUTHORIZATION_FAILED)
     finally:
         consumer.close()
+
+
+def test_a_consumer_refused_its_group_or_topic_is_not_ready_and_says_why(
+        secure: Stack) -> None:
+    config = consumer_config(_bootstrap(secure), "order-service-group",
+                             secure.settings.kafka_service_configs["payment"])
+    source = KafkaSource(config, [ORDER_CREATED])  # payment's user in order's group
+    try:
+        deadline = time.monotonic() + 30
+        while "AUTHORIZATION_FAILED" not in (source.problem() or ""):
+            assert time.monotonic() < deadline, f"readiness says {source.problem()!r}"
+            assert source.poll(10, 0.5) == []
+    finally:
+        source.close()
 
 
 def test_a_saga_runs_end_to_end(secure: Stack) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from sagaline.core.messaging.consumer import ConsumerLoop
 from sagaline.core.messaging.deadletter import TopicDeadLetters
-from sagaline.core.messaging.messages import IncomingMessage, SourceFailed
+from sagaline.core.messaging.messages import IncomingMessage, MessageSource, SourceFailed
 from sagaline.core.messaging.processor import EventProcessor
 from sagaline.core.messaging.retry import RetryPolicy
 from sagaline.core.observability import alerts
@@ -28,6 +28,7 @@ class FencedSource(InMemorySource):
         self.closed = False
 
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
+        assert not self.closed, "a closed source was polled"
         raise SourceFailed("_FATAL: Static consumer fenced by other consumer")
 
     def ack(self, messages: Sequence[IncomingMessage]) -> None:
@@ -45,7 +46,7 @@ class Clock:
         return self.now
 
 
-def loop_on(source: InMemorySource, reopen: list[InMemorySource], clock: Clock,
+def loop_on(source: MessageSource, reopen: list[MessageSource], clock: Clock,
             handler: Recorder) -> ConsumerLoop:
     processor = EventProcessor("group-r", {"t": handler}, InMemoryUnitOfWork)
     return ConsumerLoop(source, processor, TopicDeadLetters(InMemoryPublisher(), "dlq.r"),
@@ -81,3 +82,29 @@ def test_a_consumer_that_stopped_polling_is_not_ready() -> None:
     assert loop.problem() is None
     clock.now = 61.0
     assert loop.problem() == "consumer group-r: no poll for 61 s"
+
+
+def test_a_failed_reopen_leaves_no_closed_source_in_use_and_is_tried_again_later() -> None:
+    fenced, fresh = FencedSource(), InMemorySource([event_message(0, 1)])
+    attempts: list[int] = []
+
+    def reopen() -> InMemorySource:
+        attempts.append(len(attempts) + 1)
+        if len(attempts) < 3:
+            raise RuntimeError("Failed to create consumer: broker unreachable")
+        return fresh
+
+    pauses: list[float] = []
+    handler = Recorder()
+    processor = EventProcessor("group-r", {"t": handler}, InMemoryUnitOfWork)
+    loop = ConsumerLoop(fenced, processor, TopicDeadLetters(InMemoryPublisher(), "dlq.r"),
+                        RetryPolicy(base_delay_s=1, max_delay_s=4, jitter=0),
+                        sleep=pauses.append, reopen=reopen, clock=Clock())
+    assert loop.step() == 0  # fenced, closed; the new one cannot be opened yet
+    assert fenced.closed and loop.source is not fenced
+    assert "cannot open a new consumer (1 tries): Failed to create" in (loop.problem() or "")
+    assert loop.step() == 0  # tried again, not the closed one polled
+    assert "(2 tries)" in (loop.problem() or "")
+    assert loop.step() == 0 and loop.source is fresh
+    assert loop.step() == 1 and handler.seen == [1] and loop.problem() is None
+    assert pauses == [1.0, 2.0, 4.0]  # backed off, the pause bounded by the policy

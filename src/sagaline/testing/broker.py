@@ -104,6 +104,9 @@ class GroupSource:
     def waiting(self) -> int:
         return sum(len(self._log(p)) - self.position[p] for p in self._partitions)
 
+    def problem(self) -> str | None:
+        return None  # always in its group
+
     def close(self) -> None:
         pass
 

@@ -112,6 +112,9 @@ class InMemorySource:
     def waiting(self) -> int:
         return len(self.messages) - len(self._delivered)
 
+    def problem(self) -> str | None:
+        return None  # always in its group
+
     def close(self) -> None:
         pass
 

@@ -91,6 +91,9 @@ class InMemoryUnitOfWork:
         """Records each batch it was told of (`preloaded`); nothing to read ahead in memory."""
         self.preloaded.append(list(events))
 
+    def know_outcome(self) -> None:
+        """Nothing to do: an in-memory commit cannot lose its connection."""
+
     def commit(self) -> None:
         self.outbox.append(self._events)
         self.committed.extend(self._events)

@@ -90,6 +90,9 @@ class _OnlyKey:
     def waiting(self) -> int:
         return self.inner.waiting()
 
+    def problem(self) -> str | None:
+        return self.inner.problem()
+
     def close(self) -> None:
         self.inner.close()
 

@@ -10,6 +10,8 @@ session timed out on the client side (the coordinator unreachable, e.g. the KRaf
 lost), librdkafka rejoins under a new member id and a commit still sent under the old one is
 answered FENCED_INSTANCE_ID (librdkafka issue #3437). The fatal consumer fetches nothing ever
 after while `poll` only returns None: ignoring it leaves the group's partitions stuck.
+`rewind` raises SourceFailed too when the seek of a partition still assigned fails: the loop
+replaces the consumer rather than go on past the message it could not handle.
 
 `read_topic` reads a whole topic once, for tools (the dead-letter commands), with the same
 configuration and decoding.
@@ -20,11 +22,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
+from sagaline.core.kafka.membership import Membership
 from sagaline.core.kafka.offsets import BrokerOffsets
 from sagaline.core.kafka.publisher import without_protected
 from sagaline.core.messaging.messages import IncomingMessage, Partition, SourceFailed
@@ -58,12 +61,26 @@ def consumer_config(bootstrap: str, group_id: str, extra: Mapping[str, str] | No
 
 
 class KafkaSource:
-    def __init__(self, config: Mapping[str, Any], topics: Iterable[str]) -> None:
-        self._consumer = Consumer(dict(config))
-        self._consumer.subscribe(list(topics))
+    """`problem` is what the group's coordinator and the broker say (see membership)."""
+
+    def __init__(self, config: Mapping[str, Any], topics: Iterable[str],
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._group = str(config["group.id"])
         self._config = dict(config)
         self._offsets: BrokerOffsets | None = None  # made at the first `waiting`
+        self.membership = Membership(self._group, clock)
+        self._consumer = Consumer(dict(config))
+        self._consumer.subscribe(list(topics), on_assign=self._assigned,
+                                 on_lost=self._lost)
+
+    def _assigned(self, _consumer: Any, partitions: list[TopicPartition]) -> None:
+        self.membership.assigned({tp.topic for tp in partitions})
+
+    def _lost(self, _consumer: Any, _partitions: list[TopicPartition]) -> None:
+        self.membership.lost()
+
+    def problem(self) -> str | None:
+        return self.membership.problem()
 
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
         # Wait for the first message only, then take what is already fetched without
@@ -72,7 +89,17 @@ class KafkaSource:
         if first is None:
             return []
         rest = self._consumer.consume(max_messages - 1, 0) if max_messages > 1 else []
-        return [m for m in map(_incoming, [first, *rest]) if m is not None]
+        return [m for m in map(self._read, [first, *rest]) if m is not None]
+
+    def _read(self, msg: Any) -> IncomingMessage | None:
+        err = msg.error()
+        if err is None or _is_fatal(err) or err.code() == KafkaError._PARTITION_EOF:
+            return _incoming(msg)  # a fatal error raises there
+        if self.membership.failed(err, msg.topic()):
+            log.error("consumer %s: refused by the broker: %s", self._group, err)
+        else:
+            log.warning("consumer %s: %s", self._group, err)
+        return None
 
     def ack(self, messages: Sequence[IncomingMessage]) -> None:
         offsets = _next_offsets(messages, max)
@@ -88,7 +115,27 @@ class KafkaSource:
             try:
                 self._consumer.seek(tp)
             except KafkaException as exc:
-                log.info("consumer: cannot rewind %s: %s", tp, exc)
+                self._not_rewound(tp, exc)
+
+    def _not_rewound(self, tp: TopicPartition, exc: KafkaException) -> None:
+        _raise_if_fatal(exc.args[0])
+        where = f"{tp.topic}[{tp.partition}] to {tp.offset}"
+        if not self._owns(tp):  # its next owner starts at the committed offset: before it
+            log.info("consumer: cannot rewind %s, no longer assigned: %s", where, exc)
+            return
+        # Still ours, and its position is past the message: what comes next would be
+        # handled and its offset stored beyond the message. A new consumer starts at the
+        # committed offset, which never passes a message not handled.
+        log.error("consumer %s: cannot rewind %s: %s; replacing the consumer",
+                  self._group, where, exc)
+        raise SourceFailed(f"cannot rewind {where}: {exc}")
+
+    def _owns(self, tp: TopicPartition) -> bool:
+        try:
+            assigned = self._consumer.assignment()
+        except KafkaException:
+            return True  # not known: the safe side
+        return any((a.topic, a.partition) == (tp.topic, tp.partition) for a in assigned)
 
     def pause(self, partitions: Collection[Partition]) -> None:
         # librdkafka drops what it had fetched of them; resume fetches from the position.
@@ -147,9 +194,13 @@ def _incoming(msg: Any) -> IncomingMessage | None:
 
 
 def _raise_if_fatal(err: Any) -> None:
-    # The error event of a fatal error has code _FATAL, and its fatal() is not always set.
-    if isinstance(err, KafkaError) and (err.fatal() or err.code() == KafkaError._FATAL):
+    if _is_fatal(err):
         raise SourceFailed(f"{err.name()}: {err.str()}")
+
+
+def _is_fatal(err: Any) -> bool:
+    # The error event of a fatal error has code _FATAL, and its fatal() is not always set.
+    return isinstance(err, KafkaError) and (err.fatal() or err.code() == KafkaError._FATAL)
 
 
 def read_topic(bootstrap: str, topic: str, extra: Mapping[str, str] | None = None,

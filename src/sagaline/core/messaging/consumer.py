@@ -11,12 +11,13 @@ time so a single bad message cannot hold the others back. A message that still f
 back its own partition only (see holds): the source rewinds and pauses that partition, the
 loop goes on with the others without waiting, and resumes it when its back-off is over.
 
-A source that fails for good (SourceFailed: fenced, a fatal client error) is closed and a new
-one opened with `reopen` (same group; what was not acknowledged comes again). `problem` is
+A source that fails for good (SourceFailed: fenced, a fatal client error, a failed rewind)
+is closed and a new one opened with `reopen` (see consumer_restart). `problem` is
 the loop's readiness check: the failure until the new source polls, a loop that stopped
-polling (a stuck handler, a dead thread), a held partition whose message failed for longer
-than `stale_after_s`, or a source that polls but stalls: messages wait on its partitions and
-none was settled for `stale_after_s` (see consumer_stall).
+polling (a stuck handler, a dead thread), the source's own problem (Kafka: no place in its
+group, or refused by the broker: see kafka.membership), a held partition whose message
+failed for longer than `stale_after_s`, or a source that polls but stalls: messages wait
+on its partitions and none was settled for `stale_after_s` (see consumer_stall).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 from sagaline.core.messaging import envelope
 from sagaline.core.messaging.consumer_failures import FailedMessages
+from sagaline.core.messaging.consumer_restart import SourceRestart
 from sagaline.core.messaging.consumer_stall import StallWatch
 from sagaline.core.messaging.deadletter import DeadLetterSink
 from sagaline.core.messaging.holds import Holds
@@ -36,7 +38,6 @@ from sagaline.core.messaging.messages import IncomingMessage, MessageSource, Sou
 from sagaline.core.messaging.parked import Parked
 from sagaline.core.messaging.processor import Processor
 from sagaline.core.messaging.retry import RetryPolicy
-from sagaline.core.observability import alerts
 from sagaline.core.observability.metrics import ConsumerMetrics
 
 log = logging.getLogger(__name__)
@@ -57,13 +58,11 @@ class ConsumerLoop:
         self.metrics = metrics
         self.source = source
         self.compensations = frozenset(compensations)
-        self._reopen = reopen
         self.clock = clock
         self.stale_after_s = stale_after_s
         self._last_poll: float | None = None  # None: not polling (not started, or stopped)
-        self._failure: str | None = None
         self.stall = StallWatch(stale_after_s, check_every_s)
-        self.restarts = 0
+        self.restart = SourceRestart(self, reopen)
         self.processor = processor
         self.dead_letters = dead_letters
         self.retry = retry or RetryPolicy()
@@ -87,14 +86,15 @@ class ConsumerLoop:
 
     def problem(self) -> str | None:
         """Readiness: None while the loop works, else what is wrong."""
-        if self._failure is not None:
-            return self._failure
+        if self.restart.failure is not None:
+            return self.restart.failure
         if self._last_poll is not None:
             idle = self.clock() - self._last_poll
             if idle > self.stale_after_s:
                 return f"consumer {self.processor.consumer}: no poll for {idle:.0f} s"
-        problems = self.parked.problems() + self.holds.problems(self.clock(),
-                                                                self.stale_after_s)
+        in_group = self.source.problem()  # e.g. refused by the broker, never assigned
+        problems = ([in_group] if in_group else []) + self.parked.problems()
+        problems += self.holds.problems(self.clock(), self.stale_after_s)
         stalled = self.stall.stalled_for(self.clock())
         if stalled is not None:
             problems.append(f"{self.stall.waiting} messages wait on its partitions, none "
@@ -105,27 +105,14 @@ class ConsumerLoop:
 
     def step(self, poll_timeout_s: float = 1.0) -> int:
         """One poll and what follows; returns how many messages were settled."""
+        if self.restart.pending:
+            self.restart.open_new()
+            return 0
         try:
             return self._step(poll_timeout_s)
         except SourceFailed as error:
-            self._replace_source(error)
+            self.restart.replace(error)
             return 0
-
-    def _replace_source(self, error: SourceFailed) -> None:
-        self._failure = f"consumer {self.processor.consumer}: {error}"
-        log.error("%s; opening a new consumer", self._failure)
-        try:
-            self.source.close()
-        except Exception as exc:  # a failed client may fail to close too: it is dropped
-            log.warning("consumer: closing the failed source: %s", exc)
-        if self._reopen is None:
-            raise error
-        self.restarts += 1
-        alerts.CONSUMER_RESTARTS.inc(self.processor.consumer)
-        self.sleep(self.retry.delay(self.restarts))  # two fenced twins must not spin
-        self.source = self._reopen()
-        self.stall.reset()
-        self.holds.release_all()  # the new source starts unpaused, from the committed offsets
 
     def _step(self, poll_timeout_s: float) -> int:
         self.holds.release_due(self.source, self.clock())
@@ -133,7 +120,7 @@ class ConsumerLoop:
         polled = self.source.poll(self.batch_size, timeout_s)
         messages = self.holds.without_held(self.source, polled)
         now = self.clock()
-        self._last_poll, self._failure = now, None
+        self._last_poll, self.restart.failure = now, None
         settled = self._handle(messages) if messages else 0
         if not settled:  # a message delivered again and failing again is no progress
             self.stall.idle(now, self.source)

@@ -43,8 +43,10 @@ class MessageSource(Protocol):
     taken away by a rebalance and given back comes back unpaused.
     `waiting` says how many messages wait on the source's partitions beyond what it delivered
     (0 when none or not known); it may ask the broker, so call it now and then. Not
-    thread-safe: one thread polls, acks, rewinds, pauses and resumes. A source that can no
-    longer work raises SourceFailed from `poll` or `ack`.
+    thread-safe: one thread polls, acks, rewinds, pauses and resumes; but `problem` is asked
+    from another (readiness): what keeps the source from getting its messages (e.g. no
+    place in its consumer group, refused by the broker), or None. A source that can no
+    longer work raises SourceFailed from `poll`, `ack` or `rewind`.
     """
 
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]: ...
@@ -59,5 +61,36 @@ class MessageSource(Protocol):
 
     def waiting(self) -> int: ...
 
+    def problem(self) -> str | None: ...
+
     def close(self) -> None: ...
 
+
+
+class NoSource:
+    """What a consumer loop holds after it closed a failed source and before a new one
+    opened: nothing to poll, so the closed client is never used again."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
+        raise SourceFailed(f"no source: {self.why}")
+
+    def ack(self, messages: Sequence[IncomingMessage]) -> None:
+        raise SourceFailed(f"no source: {self.why}")
+
+    def rewind(self, messages: Sequence[IncomingMessage]) -> None:
+        raise SourceFailed(f"no source: {self.why}")
+
+    def pause(self, partitions: Collection[Partition]) -> None: ...
+
+    def resume(self, partitions: Collection[Partition]) -> None: ...
+
+    def waiting(self) -> int:
+        return 0
+
+    def problem(self) -> str | None:
+        return None  # the loop's own failure says it
+
+    def close(self) -> None: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import psycopg
 from psycopg import pq
@@ -19,12 +19,16 @@ DEFAULT_LIMITS = SessionLimits()
 
 class CommitOutcomeUnknown(psycopg.OperationalError):
     """The connection broke while COMMIT was under way: the transaction may or may not have
-    committed. Whoever can should look its effect up before answering or retrying blindly."""
+    committed, and may still commit later. Never to be answered as "nothing was written".
+    `xid`: the transaction's id, if it was read before COMMIT (`know_outcome`), by which the
+    server can tell the outcome once it is decided (`commit_outcome`)."""
+
+    xid: str | None = None
 
 
 class NotCommitted(psycopg.OperationalError):
-    """A COMMIT's outcome was unknown, and a lookup showed nothing was written: a certain,
-    transient failure (the request may be retried)."""
+    """A COMMIT's outcome was unknown, and the server since said the transaction aborted:
+    a certain, transient failure (the request may be retried)."""
 
 
 def make_pool(dsn: str, size: int, name: str,
@@ -90,6 +94,7 @@ class PipelinedTransaction:
         self._pipeline = conn.pipeline()
         self._piped = False
         self._committed = False
+        self._xid: psycopg.Cursor[Any] | None = None
 
     def __enter__(self) -> Self:
         self._pipeline.__enter__()
@@ -97,17 +102,34 @@ class PipelinedTransaction:
         self.conn.execute("BEGIN")
         return self
 
+    def know_outcome(self) -> None:
+        """Read the transaction's id before COMMIT, so that if the connection is lost during
+        COMMIT the server can still be asked how it ended (`CommitOutcomeUnknown.xid`). This
+        gives the transaction an id (meant for one that writes); the answer rides with the
+        next statement that is read, else it costs a round trip before COMMIT."""
+        if self._xid is None:
+            self._xid = self.conn.execute("SELECT pg_current_xact_id()::text")
+
     def commit(self) -> None:
         """Send COMMIT with what is queued and wait for all of it; raises the first error,
         `CommitOutcomeUnknown` when the connection broke (the server may have committed)."""
+        xid = self._read_xid()  # before COMMIT: a connection lost here committed nothing
         try:
             self.conn.execute("COMMIT")
             self._leave_pipeline(None)
         except psycopg.Error as exc:
             if isinstance(exc, psycopg.OperationalError) and _connection_lost(exc):
-                raise CommitOutcomeUnknown(f"connection lost during COMMIT: {exc}") from exc
+                self._piped = False  # the pipeline is gone with the connection: the
+                self.conn.close()    # transaction is over here, whatever its outcome
+                unknown = CommitOutcomeUnknown(f"connection lost during COMMIT: {exc}")
+                unknown.xid = xid
+                raise unknown from exc
             raise  # the server answered with an error: it rolled back
         self._committed = True
+
+    def _read_xid(self) -> str | None:
+        row = self._xid.fetchone() if self._xid is not None else None
+        return str(row[0]) if row else None
 
     def rollback(self) -> None:
         """End the transaction without keeping anything (nothing happens after a commit)."""

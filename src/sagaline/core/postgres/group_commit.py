@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Generic, TypeAlias, TypeVar
 
 from sagaline.core.messaging.retry import is_transient
-from sagaline.core.postgres.db import CommitOutcomeUnknown, NotCommitted
+from sagaline.core.postgres.db import CommitOutcomeUnknown
 from sagaline.core.postgres.unit_of_work import UnitOfWork
 
 C = TypeVar("C")
@@ -21,48 +21,31 @@ R = TypeVar("R")
 U = TypeVar("U", bound=UnitOfWork)
 
 CommandHandler: TypeAlias = Callable[[C, U], R]
-# Finds what a command wrote (None: nothing), for a COMMIT whose outcome is unknown.
-Settle: TypeAlias = Callable[[C, U], R | None]
 Outcome: TypeAlias = R | BaseException
 
 
 def run_together(handle: CommandHandler[C, U, R], unit_of_work: Callable[[], U],
-                 commands: list[C], settle: Settle[C, U, R] | None = None
-                 ) -> list[Outcome[R]]:
+                 commands: list[C]) -> list[Outcome[R]]:
     """Run `commands` in one transaction. If a command raises (or its statement fails), the
     batch rolls back and each command runs again in its own transaction, so one command's
     error never fails or changes another's outcome. A transient failure (the database
     unreachable or busy) is every command's outcome instead: running them one by one would
-    only repeat it, slowly. When the connection is lost during COMMIT nobody knows whether it
-    committed; running again could do it twice, so `settle` looks each command's effect up."""
+    only repeat it, slowly. The transaction asks to know its outcome (`know_outcome`): when
+    the connection is lost during COMMIT, running again could do it twice, so the commands
+    get what the server says once it decided (their results, or `NotCommitted`), or
+    `CommitOutcomeUnknown` if it did not say in time."""
     try:
         with unit_of_work() as uow:
+            uow.know_outcome()
             results: list[Outcome[R]] = [handle(command, uow) for command in commands]
             uow.commit()
         return results
     except CommitOutcomeUnknown as unknown:
-        if settle is None:
-            return [unknown] * len(commands)
-        return [_settled(settle, unit_of_work, command, unknown) for command in commands]
+        return [unknown] * len(commands)
     except Exception as exc:
         if len(commands) == 1 or is_transient(exc):
             return [exc] * len(commands)
-        return [run_together(handle, unit_of_work, [command], settle)[0]
-                for command in commands]
-
-
-def _settled(settle: Settle[C, U, R], unit_of_work: Callable[[], U], command: C,
-             unknown: CommitOutcomeUnknown) -> Outcome[R]:
-    """What `command` wrote, or `NotCommitted` when it certainly wrote nothing; still
-    `unknown` if the lookup fails too (the database still unreachable)."""
-    try:
-        with unit_of_work() as uow:
-            written = settle(command, uow)
-    except Exception:
-        return unknown
-    if written is None:
-        return NotCommitted(f"nothing was written: {unknown}")
-    return written
+        return [run_together(handle, unit_of_work, [command])[0] for command in commands]
 
 
 class GroupCommit(Generic[C, U, R]):
@@ -73,14 +56,14 @@ class GroupCommit(Generic[C, U, R]):
     submission order; at most `max_batch` share a transaction. Not thread-safe: submit from
     one event loop. A cancelled caller does not cancel its command, which may still commit,
     as with any request whose client went away. After a COMMIT of unknown outcome a command
-    gets what `settle` finds it wrote, `NotCommitted` if it wrote nothing, or
-    `CommitOutcomeUnknown` if that cannot be found out (without `settle`, always the last).
+    gets its result if the server says it committed, `NotCommitted` if it certainly did not,
+    or `CommitOutcomeUnknown` if that cannot be found out in time (see run_together). A batch
+    waiting for that holds the next one back: the database is in trouble meanwhile anyway.
     """
 
     def __init__(self, handle: CommandHandler[C, U, R], unit_of_work: Callable[[], U],
-                 max_batch: int = 200, settle: Settle[C, U, R] | None = None) -> None:
+                 max_batch: int = 200) -> None:
         self._handle = handle
-        self._settle = settle
         self._unit_of_work = unit_of_work
         self._max_batch = max_batch
         self._queue: list[tuple[C, asyncio.Future[R]]] = []
@@ -101,7 +84,7 @@ class GroupCommit(Generic[C, U, R]):
             await self._run(batch)
 
     def _run_together(self, commands: list[C]) -> list[Outcome[R]]:
-        return run_together(self._handle, self._unit_of_work, commands, self._settle)
+        return run_together(self._handle, self._unit_of_work, commands)
 
     async def _run(self, batch: list[tuple[C, asyncio.Future[R]]]) -> None:
         commands = [command for command, _ in batch]

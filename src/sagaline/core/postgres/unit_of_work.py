@@ -21,7 +21,7 @@ from sagaline.core.messaging.inbox import AlreadyDelivered
 from sagaline.core import operator_log
 from sagaline.core.operator_log import Entry
 from sagaline.core.outbox import store as outbox
-from sagaline.core.postgres import db
+from sagaline.core.postgres import commit_outcome, db
 
 
 class UnitOfWork(Protocol):
@@ -52,6 +52,13 @@ class UnitOfWork(Protocol):
         table and without waiting for the answer, what their handlers will look up
         (core.read_ahead). A hint; what the handlers find is the same either way."""
 
+    def know_outcome(self) -> None:
+        """Make sure `commit()` answers for certain, even if the connection is lost during
+        COMMIT: it returns if the transaction committed, raises `NotCommitted` if it
+        certainly did not, and `CommitOutcomeUnknown` only if that cannot be found out in
+        time. For a transaction that writes what a client must not write twice (it may cost
+        a round trip)."""
+
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
@@ -71,6 +78,8 @@ class PostgresUnitOfWork:
     fetch or at commit, and the whole unit of work rolls back as usual. After `commit()` or
     `rollback()` the unit of work is finished: open a new one for the next transaction.
     """
+
+    outcome_wait_s = 5.0  # how long `know_outcome`'s commit waits for a lost COMMIT's end
 
     def __init__(self, pool: ConnectionPool, on_commit: Callable[[], None] = _nothing) -> None:
         self._pool = pool
@@ -119,12 +128,18 @@ class PostgresUnitOfWork:
     def preload(self, events: Sequence[Envelope]) -> None:
         """Subclasses whose handlers look rows up override this (nothing by default)."""
 
+    def know_outcome(self) -> None:
+        self._transaction.know_outcome()
+
     def commit(self) -> None:
         wrote_events = bool(self._events)
         if wrote_events:
             outbox.append(self.conn, self._events)
             self._events = []
-        self._transaction.commit()
+        try:
+            self._transaction.commit()
+        except db.CommitOutcomeUnknown as unknown:  # returns only if it committed after all
+            commit_outcome.settle(self._pool, unknown, self.outcome_wait_s)
         if wrote_events:
             self._on_commit()
 

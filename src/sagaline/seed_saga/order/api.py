@@ -31,7 +31,6 @@ from sagaline.seed_saga.order.handlers import (
     IdempotencyConflict,
     PlaceOrder,
     place_order,
-    placed_order,
 )
 from sagaline.seed_saga.order.repository import Order, OrderUnitOfWork
 
@@ -97,7 +96,7 @@ def _status_filter(statuses: StatusMachine) -> Any:
 
 def routes(unit_of_work: Callable[[], OrderUnitOfWork], statuses: StatusMachine) -> APIRouter:
     router = APIRouter(tags=["order"], responses=documented(422, 503))
-    placing = GroupCommit(place_order, unit_of_work, settle=placed_order)
+    placing = GroupCommit(place_order, unit_of_work)
 
     @router.post("/orders", status_code=201, operation_id="create_order",
                  responses={201: {"description": "The order is placed; its saga runs.",
@@ -105,8 +104,9 @@ def routes(unit_of_work: Callable[[], OrderUnitOfWork], statuses: StatusMachine)
                             **documented(400, 409, 413, 500, notes={
                                 409: "The Idempotency-Key was used for a different request.",
                                 500: "The outcome is unknown (the database connection was "
-                                     "lost during COMMIT, and is still down): `error` names "
-                                     "the order id; read it back before any retry."})})
+                                     "lost during COMMIT, and the server did not say in time "
+                                     "whether it committed): `error` names the order id; "
+                                     "read it back before any retry."})})
     async def create_order(request: OrderRequest, idempotency_key: IdempotencyKey = None,
                            traceparent: TraceParent = None) -> OrderAccepted:
         """Start a saga. The same `Idempotency-Key` returns the same order, never a second.

@@ -34,8 +34,8 @@ class PlaceOrder:
     items: tuple[events.Item, ...] = ()
     idempotency_key: str | None = None
     traceparent: str | None = None
-    # Chosen before the transaction, so that after a COMMIT of unknown outcome the order can
-    # be looked up (`placed_order`).
+    # Chosen before the transaction, so that the answer to a COMMIT of unknown outcome can
+    # name the order, for the client to read it back.
     order_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     def fingerprint(self) -> str:
@@ -79,11 +79,6 @@ def _place(command: PlaceOrder, uow: OrderUnitOfWork) -> Order:
     uow.emit(Envelope.first(topics.ORDER_CREATED, str(order.order_id), events.payload(created),
                             traceparent=order.traceparent))
     return order
-
-
-def placed_order(command: PlaceOrder, uow: OrderUnitOfWork) -> Order | None:
-    """The order `command` placed, if it was written (after a COMMIT of unknown outcome)."""
-    return uow.orders.get(command.order_id)
 
 
 def advance(event: Envelope, uow: OrderUnitOfWork, statuses: StatusMachine) -> None:
