@@ -8,6 +8,7 @@ import typer
 from sagaline.cli import dashboard, dlq_act, oplog, ops, render, serve, stack
 from sagaline.cli.check import check as audit_check
 from sagaline.cli.dlq import dlq_app
+from sagaline.cli.saga_cmd import saga_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 for group in (stack.app, ops.app, dashboard.app, serve.app, render.app):
@@ -16,4 +17,5 @@ for group in (stack.app, ops.app, dashboard.app, serve.app, render.app):
 app.command("check")(audit_check)  # the consistency auditor (sagaline.audit)
 app.add_typer(dlq_app, name="dlq")  # list and groups; dlq_act adds replay and discard
 app.command("log")(oplog.log)  # the operator log
+app.add_typer(saga_app, name="saga")
 __all__ = ["app", "dlq_act"]

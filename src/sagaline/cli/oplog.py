@@ -15,6 +15,7 @@ import typer
 from sagaline.cli.common import SagaOption, choose_stack_saga, say
 from sagaline.core.operator_log import Entry, SqlOperatorLog, newest_first
 from sagaline.core.postgres import db
+from sagaline.core.saga import Saga
 from sagaline.settings import SystemSettings
 
 
@@ -24,8 +25,9 @@ class Format(StrEnum):
     csv = "csv"
 
 
-def _entries(saga_id: str | None, limit: int, saga_ref: str | None) -> list[Entry]:
-    saga, settings = choose_stack_saga(saga_ref), SystemSettings()
+def entries_of(saga: Saga, settings: SystemSettings, saga_id: str | None,
+               limit: int) -> list[Entry]:
+    """Every service's entries (for one saga, or all), newest first."""
     logs = []
     for name in saga.names:
         try:
@@ -56,7 +58,8 @@ def log(
 ) -> None:
     """What operators did (who, what, why, when, the result, the sagas touched), newest
     first, from every service's operator log."""
-    rows = [e.as_row() for e in _entries(saga_id, limit, saga)]
+    chosen = choose_stack_saga(saga)
+    rows = [e.as_row() for e in entries_of(chosen, SystemSettings(), saga_id, limit)]
     if output is Format.json:
         typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
     elif output is Format.csv:

@@ -75,12 +75,15 @@ class SagaStart:
     (the demo, the chaos load, the benchmark) POST `path` with `sample(user)`, which answers
     201 with the saga's id in `key_field`; GET `path`/{id} answers its `status` and `reason`.
     `key_field` also names the saga of a message that came without a Kafka key; `key_name`
-    is how logs and tools name the id."""
+    is how logs and tools name the id. `cancel_path`: where an operator cancels a saga that
+    is not final (POST, `{id}` filled in, with `operator` and `reason`, an admin key); None
+    when the owner offers no cancel."""
 
     path: str
     key_field: str
     key_name: str
     sample: Callable[[str], dict[str, Any]]
+    cancel_path: str | None = None
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity

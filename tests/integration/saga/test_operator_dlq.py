@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from confluent_kafka import Consumer, TopicPartition
 from typer.testing import CliRunner
 
 from sagaline.cli import app
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.saga import SAGA
 from tests.integration.saga.conftest import Saga, new_user, wait_for
+from tests.integration.saga.offsets import caught_up
 
 CREDIT = 10_000
 CHARGER = SAGA.service(SAGA.consumers_of(topics.ORDER_CREATED)[0])
@@ -50,23 +50,6 @@ def group_of(cause: str) -> dict[str, Any] | None:
     found = [g for g in orjson.loads(cli("dlq", "groups", CHARGER.name, "--json"))
              if cause in g["error"]]
     return found[0] if found and found[0]["count"] == 3 else None
-
-
-def caught_up(saga: Saga, group: str, topic: str) -> bool:
-    """The consumer group has committed past every message on `topic` written so far."""
-    s = saga.stack.settings
-    probe = Consumer({"bootstrap.servers": s.kafka_bootstrap_servers, "group.id": group,
-                      "enable.auto.commit": False, **s.kafka_client_config})
-    try:
-        parts = probe.list_topics(topic, timeout=10).topics[topic].partitions
-        marks = {p: probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-                 for p in parts}
-        done = probe.committed([TopicPartition(topic, p) for p in parts], timeout=10)
-        # No commit yet (a negative offset) counts as the partition's start.
-        return all(max(tp.offset, marks[tp.partition][0]) >= marks[tp.partition][1]
-                   for tp in done)
-    finally:
-        probe.close()
 
 
 def test_a_group_of_dead_letters_replayed_twice_has_one_effect(saga: Saga) -> None:

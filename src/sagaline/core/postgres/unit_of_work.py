@@ -15,10 +15,10 @@ from typing import Protocol, Self
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from sagaline.core import operator_log
 from sagaline.core.messaging import inbox
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.inbox import AlreadyDelivered
-from sagaline.core import operator_log
 from sagaline.core.operator_log import Entry
 from sagaline.core.outbox import store as outbox
 from sagaline.core.postgres import commit_outcome, db

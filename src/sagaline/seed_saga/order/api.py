@@ -1,4 +1,5 @@
-"""Order's HTTP routes: place an order (the seed's `POST /orders`), read orders."""
+"""Order's HTTP routes: place an order (the seed's `POST /orders`), read orders, and an
+operator's cancel (admin)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from sagaline.core.http import auth
 from sagaline.core.http.app import found
 from sagaline.core.http.errors import documented
 from sagaline.core.observability import tracing
@@ -27,6 +29,7 @@ from sagaline.core.postgres.db import CommitOutcomeUnknown
 from sagaline.core.postgres.group_commit import GroupCommit
 from sagaline.core.status_machine import StatusMachine
 from sagaline.seed_saga import events
+from sagaline.seed_saga.order.cancel import CancelOrder, CannotCancel, cancel_order, log_refusal
 from sagaline.seed_saga.order.handlers import (
     IdempotencyConflict,
     PlaceOrder,
@@ -72,6 +75,15 @@ class OrderView(BaseModel):
                    reason=order.reason, totalAmount=order.total_amount, items=order.items,
                    createdAt=order.created_at, updatedAt=order.updated_at,
                    finishedAt=order.finished_at)
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    operator: Annotated[StrictStr, StringConstraints(min_length=1, max_length=100),
+                        events.Storable]
+    reason: Annotated[StrictStr, StringConstraints(min_length=1, max_length=500),
+                      events.Storable]
 
 
 # Optional headers and queries: absent, never null (which the default schema would allow).
@@ -139,6 +151,25 @@ def routes(unit_of_work: Callable[[], OrderUnitOfWork], statuses: StatusMachine)
         """The newest orders, optionally only those in one status."""
         with unit_of_work() as uow:
             return [OrderView.of(o) for o in uow.orders.newest(status, limit)]
+
+    @router.post("/orders/{order_id}/cancel", operation_id="cancel_order",
+                 dependencies=[auth.ADMIN], responses=documented(401, 403, 404, 409, notes={
+                     404: "No such order.",
+                     409: "The order is final: nothing to cancel (the refusal is logged)."}))
+    def cancel(order_id: uuid.UUID, request: CancelRequest) -> OrderView:
+        """An operator cancels an order that is not final (admin key): its compensations run
+        as after a missed deadline, with the reason OPERATOR_CANCELLED; the operator's words
+        are kept in the operator log."""
+        command = CancelOrder(order_id, request.operator, request.reason)
+        try:
+            with unit_of_work() as uow:
+                return OrderView.of(cancel_order(command, uow, statuses))
+        except LookupError as err:
+            raise HTTPException(404, str(err)) from None
+        except CannotCancel as err:
+            with unit_of_work() as uow:
+                log_refusal(command, str(err), uow)
+            raise HTTPException(409, str(err)) from None
 
     # The saga's statuses are known only now: the annotation is set before FastAPI reads it.
     list_orders.__annotations__["status"] = _status_filter(statuses)

@@ -41,6 +41,9 @@ class FakeOrders:
     def get(self, order_id: uuid.UUID) -> Order | None:
         return self.rows.get(order_id)
 
+    def locked(self, order_id: uuid.UUID) -> Order | None:
+        return self.rows.get(order_id)  # one transaction at a time: nothing to lock against
+
     def by_idempotency_key(self, key: str) -> Order | None:
         return next((o for o in self.rows.values() if o.idempotency_key == key), None)
 

@@ -48,6 +48,10 @@ class Orders(Protocol):
 
     def by_idempotency_key(self, key: str) -> Order | None: ...
 
+    def locked(self, order_id: uuid.UUID) -> Order | None:
+        """The order, locked until this unit of work ends (no outcome moves it meanwhile)."""
+        ...
+
     def newest(self, status: str | None, limit: int) -> list[Order]:
         """Up to `limit` orders, newest first; only those in `status` unless it is None."""
         ...
@@ -116,6 +120,11 @@ class SqlOrders:
     def get(self, order_id: uuid.UUID) -> Order | None:
         with self._conn.cursor(row_factory=class_row(Order)) as cur:
             return cur.execute(_SELECT + " WHERE order_id = %s", (order_id,)).fetchone()
+
+    def locked(self, order_id: uuid.UUID) -> Order | None:
+        with self._conn.cursor(row_factory=class_row(Order)) as cur:
+            return cur.execute(_SELECT + " WHERE order_id = %s FOR UPDATE",
+                               (order_id,)).fetchone()
 
     def by_idempotency_key(self, key: str) -> Order | None:
         with self._conn.cursor(row_factory=class_row(Order)) as cur:

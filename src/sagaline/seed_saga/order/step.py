@@ -55,7 +55,7 @@ def ordinary_order(user: str) -> dict[str, Any]:
 
 
 START = SagaStart(path="/orders", key_field="orderId", key_name="order_id",
-                  sample=ordinary_order)
+                  sample=ordinary_order, cancel_path="/orders/{id}/cancel")
 
 
 def declare(statuses: StatusMachine) -> Service[OrderUnitOfWork]:

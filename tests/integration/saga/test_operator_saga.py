@@ -1,0 +1,65 @@
+"""An operator cancels a stuck saga from the CLI (issue 25): the step it waits on is stopped,
+`sagaline saga show` names it and the steps ahead, `sagaline saga cancel` runs the normal
+compensations (the charge refunded; the late reservation released once the step is back),
+the audit finds the books right, and the operator log has the cancel and a refused second
+one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from typer.testing import CliRunner
+
+from sagaline import audit
+from sagaline.cli import app
+from sagaline.seed_saga.saga import SAGA
+from tests.integration.saga.conftest import Saga, new_user, wait_for
+from tests.integration.saga.offsets import caught_up
+
+CREDIT = 10_000
+PAID = "PAID"  # the status that waits on the step after payment
+STUCK_ON = SAGA.statuses.waiting_on(PAID)
+
+
+def cli(*args: str, code: int = 0) -> Any:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    return result
+
+
+def test_a_stuck_saga_cancelled_by_an_operator_is_undone_and_logged(saga: Saga) -> None:
+    assert STUCK_ON is not None
+    started = datetime.now(UTC)
+    user, sku = new_user(), saga.new_sku(5)
+    saga.stack.stop(STUCK_ON)
+    try:
+        order_id = saga.place(user, 40, [(sku, 2)])
+        wait_for(lambda: saga.order.get(f"/orders/{order_id}").json()["status"] == PAID, 20,
+                 "charged, then stuck")
+        shown = orjson.loads(cli("saga", "show", order_id, "--json").stdout)
+        assert (shown["record"]["status"], shown["waitingOn"], shown["remaining"]) == (
+            PAID, STUCK_ON, [STUCK_ON])
+        cli("saga", "cancel", order_id, "--reason", "stuck on a stopped step",
+            "--operator", "ann")
+        view = saga.order.get(f"/orders/{order_id}").json()
+        assert (view["status"], view["reason"]) == ("CANCELLED", "OPERATOR_CANCELLED")
+        wait_for(lambda: saga.balance(user) == CREDIT, 20, "the charge refunded")
+    finally:
+        saga.stack.start(STUCK_ON)
+    group = SAGA.service(STUCK_ON).consumer_group
+    wait_for(lambda: all(caught_up(saga, group, t) for t in SAGA.service(STUCK_ON).consumes),
+             30, f"{STUCK_ON} back and caught up")
+    assert saga.stock(sku) == 5  # reserved late, then released (or never held)
+
+    again = cli("saga", "cancel", order_id, "--reason", "twice", "--operator", "bob", code=1)
+    assert "final" in again.output
+    entries = orjson.loads(cli("log", "--id", order_id, "--format", "json").stdout)
+    assert [(e["operator"], e["action"], e["reason"], e["result"].split(":")[0])
+            for e in entries] == [
+        ("bob", "saga.cancel", "twice", "refused"),
+        ("ann", "saga.cancel", "stuck on a stopped step", "cancelled (was PAID)")]
+    assert all(e["service"] == SAGA.owner for e in entries)
+    report = audit.run(saga.stack.settings, since=started, wait_s=60)
+    assert report.ok, report.text()
