@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from sagaline.core.messaging import versions
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.processor import Handler
 from sagaline.core.postgres.unit_of_work import UnitOfWork
@@ -39,17 +40,21 @@ def dead_letter_topic(service: str) -> str:
 
 class Topic(str, Generic[E]):
     """A topic's name, bound to the model of the events on it (named in the past tense) and
-    to that model's major version (`schema-version`; docs/contracts.md says when it goes up).
+    to that model's major version, which producers write as `schema-version`; consumers also
+    read the older majors `upcasts` turns into the current one (core.messaging.versions;
+    docs/contracts.md says when the major goes up).
     A `str`, so it goes wherever a topic name goes (a Kafka call, an envelope, a dict key)."""
 
     event: type[E]
     major: int
 
-    def __new__(cls, name: str, event: type[E], major: int = 1) -> Topic[E]:
+    def __new__(cls, name: str, event: type[E], major: int = 1,
+                upcasts: Mapping[int, versions.Upcast] | None = None) -> Topic[E]:
         known = _TOPICS.get(name)
         if known is not None and (known.event, known.major) != (event, major):
             raise ValueError(f"topic {name} is bound to {known.event.__name__} "
                              f"v{known.major} already")
+        versions.declare(name, versions.Versions(major, upcasts or {}))
         topic = super().__new__(cls, name)
         topic.event, topic.major = event, major
         _TOPICS.setdefault(name, topic)
