@@ -50,7 +50,7 @@ def _branches(schema: Schema) -> list[Schema]:
     return list(schema.get("anyOf") or schema.get("oneOf") or [schema])
 
 
-def _accepted_types(schema: Schema) -> set[str]:
+def accepted_types(schema: Schema) -> set[str]:
     """The JSON types a schema accepts (`any` when it names none)."""
     named: set[str] = set()
     for branch in _branches(schema):
@@ -61,18 +61,19 @@ def _accepted_types(schema: Schema) -> set[str]:
 
 def _counterpart(branch: Schema, new: Schema) -> Schema | None:
     """The branch of `new` that reads what `branch` of the old schema accepted."""
-    wanted = _accepted_types(branch)
-    return next((b for b in _branches(new) if _accepts(_accepted_types(b), wanted)), None)
+    wanted = accepted_types(branch)
+    return next((b for b in _branches(new) if accepts(accepted_types(b), wanted)), None)
 
 
-def _accepts(new: set[str], old: set[str]) -> bool:
-    widened = new | ({"integer"} if "number" in new else set())
-    return "any" in new or old <= widened
+def accepts(reader: set[str], values: set[str]) -> bool:
+    """Whether a schema of the `reader` types reads values of the `values` types."""
+    widened = reader | ({"integer"} if "number" in reader else set())
+    return "any" in reader or values <= widened
 
 
 def _narrowed_types(old: Schema, new: Schema, where: str) -> list[str]:
-    now = _accepted_types(new)
-    lost = {t for t in _accepted_types(old) if not _accepts(now, {t})}
+    now = accepted_types(new)
+    lost = {t for t in accepted_types(old) if not accepts(now, {t})}
     return [f"{where}: type narrowed, {t} no longer accepted" for t in sorted(lost)]
 
 
