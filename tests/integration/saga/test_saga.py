@@ -17,14 +17,14 @@ CREDIT = 10_000  # Settings.starting_credit
 
 
 def test_the_seed_readmes_curl_is_final_within_two_seconds(saga: Saga) -> None:
-    started = time.monotonic()
-    response = saga.order.post("/orders", json={"userId": "u1", "totalAmount": 500})
+    started = time.monotonic()  # a user of its own: a shared one would drain run after run
+    response = saga.order.post("/orders", json={"userId": new_user(), "totalAmount": 500})
     assert response.status_code == 201
     body = response.json()
     assert body["status"] == "PENDING" and uuid.UUID(body["orderId"])
     final = saga.final(body["orderId"], timeout_s=10)
     assert time.monotonic() - started < 2.0, "final, but later than 2 s"
-    assert final["status"] in ("CONFIRMED", "CANCELLED")
+    assert final["status"] == "CONFIRMED"
 
 
 def test_happy_path_confirms_charges_and_reserves(saga: Saga) -> None:
