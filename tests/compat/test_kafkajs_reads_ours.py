@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import uuid
 
+import psycopg
+from psycopg_pool import ConnectionPool
+
 from sagaline.core.postgres import db
+from sagaline.core.status_machine import StatusMachine
 from sagaline.seed_saga import topics
-from sagaline.seed_saga.order.repository import PostgresOrderUnitOfWork
+from sagaline.seed_saga.order.repository import Order, PostgresOrderUnitOfWork, SqlOrders
 from sagaline.seed_saga.order.timeouts import SagaDeadline
 from sagaline.seed_saga.saga import SAGA
 from sagaline.settings import SystemSettings
@@ -47,15 +51,17 @@ def test_the_compensation_of_a_timed_out_saga_reaches_a_kafkajs_consumer(
     user, sku = new_user(), seed_saga.new_sku(5)
     freezer.freeze("payment")
     order_id = seed_saga.place(user, 3, [(sku, 2)])
+    bystander = seed_saga.place(new_user(), 2)  # another saga in flight: not this test's
     seed_consumer.message(topics.ORDER_CREATED, order_id)  # out of the order service's outbox
     freezer.freeze("order")
     freezer.thaw("payment")
     wait_for(lambda: _reservation(seed_saga, order_id) == "RESERVED", 20, "stock reserved")
-    assert _cancel_overdue_now(seed_saga.stack.settings) >= 1
+    assert _cancel_overdue_now(seed_saga.stack.settings, order_id) == 1
     freezer.thaw("order")
 
     order = seed_saga.final(order_id)
     assert (order["status"], order["reason"]) == ("CANCELLED", "TIMEOUT")
+    assert seed_saga.final(bystander)["status"] == "CONFIRMED"
     cancelled = seed_consumer.message(topics.ORDER_CANCELLED, order_id)
     released = seed_consumer.message(topics.INVENTORY_RELEASED, order_id)
     refunded = seed_consumer.message(topics.PAYMENT_REFUNDED, order_id)
@@ -74,13 +80,42 @@ def _reservation(saga: Saga, order_id: str) -> str | None:
     return response.json()["status"] if response.status_code == 200 else None
 
 
-def _cancel_overdue_now(settings: SystemSettings) -> int:
-    """The order service's deadline sweep (SagaDeadline) with a deadline of zero: what the
-    service does after SAGA_TIMEOUT_S (a minute by default, too long for a test). It cancels
-    every order not final, so no other saga may be in flight."""
+def _cancel_overdue_now(settings: SystemSettings, *order_ids: str) -> int:
+    """The order service's deadline sweep (SagaDeadline) with a deadline of zero, for
+    `order_ids` only: what the service does after SAGA_TIMEOUT_S (a minute by default, too
+    long for a test). The database is shared: other sagas in flight are not this test's."""
     pool = db.make_pool(settings.dsn("order"), 1, "compat-deadline")
+    mine = [uuid.UUID(i) for i in order_ids]
     try:
-        return SagaDeadline(lambda: PostgresOrderUnitOfWork(pool, SAGA.statuses), 0.0,
+        return SagaDeadline(lambda: _TheseOrders(pool, SAGA.statuses, mine), 0.0,
                             SAGA.statuses).sweep()
     finally:
         pool.close()
+
+
+class _TheseOrders(PostgresOrderUnitOfWork):
+    """The order unit of work whose orders' `overdue` sees only `order_ids`."""
+
+    def __init__(self, pool: ConnectionPool, statuses: StatusMachine,
+                 order_ids: list[uuid.UUID]) -> None:
+        super().__init__(pool, statuses)
+        self._these = (statuses, order_ids)
+
+    def bind(self, conn: psycopg.Connection) -> None:
+        self.orders = _OverdueAmong(conn, *self._these)
+
+
+class _OverdueAmong(SqlOrders):
+    def __init__(self, conn: psycopg.Connection, statuses: StatusMachine,
+                 order_ids: list[uuid.UUID]) -> None:
+        super().__init__(conn, statuses)
+        self._conn_of_these, self._not_final = conn, list(statuses.not_final)
+        self._order_ids = order_ids
+
+    def overdue(self, older_than_s: float, limit: int) -> list[Order]:
+        rows = self._conn_of_these.execute(
+            "SELECT order_id FROM orders WHERE order_id = ANY(%s) AND status = ANY(%s)"
+            " AND created_at < clock_timestamp() - make_interval(secs => %s)"
+            " ORDER BY created_at LIMIT %s FOR UPDATE",
+            (self._order_ids, self._not_final, older_than_s, limit)).fetchall()
+        return [order for (order_id,) in rows if (order := self.get(order_id)) is not None]

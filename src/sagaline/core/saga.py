@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from sagaline.core.messaging import versions
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.processor import Handler
 from sagaline.core.postgres.unit_of_work import UnitOfWork
@@ -29,7 +30,7 @@ U = TypeVar("U", bound=UnitOfWork)
 E = TypeVar("E", bound=BaseModel, covariant=True)
 
 DeclaredHandler = Callable[..., None]  # (event, uow, **dependencies) -> None
-_MODELS: dict[str, type[BaseModel]] = {}  # topic -> the model of its events
+_TOPICS: dict[str, Topic[BaseModel]] = {}  # name -> the topic as declared (its model, its major)
 
 
 def dead_letter_topic(service: str) -> str:
@@ -38,17 +39,25 @@ def dead_letter_topic(service: str) -> str:
 
 
 class Topic(str, Generic[E]):
-    """A topic's name, bound to the model of the events on it (named in the past tense).
+    """A topic's name, bound to the model of the events on it (named in the past tense) and
+    to that model's major version, which producers write as `schema-version`; consumers also
+    read the older majors `upcasts` turns into the current one (core.messaging.versions;
+    docs/contracts.md says when the major goes up).
     A `str`, so it goes wherever a topic name goes (a Kafka call, an envelope, a dict key)."""
 
     event: type[E]
+    major: int
 
-    def __new__(cls, name: str, event: type[E]) -> Topic[E]:
-        known = _MODELS.setdefault(name, event)
-        if known is not event:
-            raise ValueError(f"topic {name} is bound to {known.__name__} already")
+    def __new__(cls, name: str, event: type[E], major: int = 1,
+                upcasts: Mapping[int, versions.Upcast] | None = None) -> Topic[E]:
+        known = _TOPICS.get(name)
+        if known is not None and (known.event, known.major) != (event, major):
+            raise ValueError(f"topic {name} is bound to {known.event.__name__} "
+                             f"v{known.major} already")
+        versions.declare(name, versions.Versions(major, upcasts or {}))
         topic = super().__new__(cls, name)
-        topic.event = event
+        topic.event, topic.major = event, major
+        _TOPICS.setdefault(name, topic)
         return topic
 
     def parse(self, event: Envelope) -> E:
@@ -59,14 +68,19 @@ class Topic(str, Generic[E]):
 def read(event: Envelope) -> BaseModel:
     """The payload as the model its topic is bound to: for a handler that several topics
     share (a refund after any later step failed)."""
-    model = _MODELS.get(event.topic)
-    if model is None:
+    topic = _TOPICS.get(event.topic)
+    if topic is None:
         raise KeyError(f"no event model is bound to topic {event.topic!r}")
-    return model.model_validate(event.payload)
+    return topic.event.model_validate(event.payload)
 
 
 def model_of(topic: str) -> type[BaseModel]:
-    return _MODELS[topic]
+    return _TOPICS[topic].event
+
+
+def declared(topic: str) -> Topic[BaseModel]:
+    """The topic of this name as declared: its model and its major."""
+    return _TOPICS[topic]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sagaline.devstack import kafka_config, kafka_secure, proc
 from sagaline.devstack.component import Component
 from sagaline.devstack.errors import StackError
 from sagaline.devstack.kafka_jars import default_home, ensure_jars
+from sagaline.devstack.private import private_dir, write_private
 from sagaline.devstack.topics import broker_ready
 
 CLUSTER_FORMING_TIMEOUT_S = 60.0
@@ -118,7 +119,9 @@ class Kafka(Component):
             me.host, me.port, me.controller_port, self.users[kafka_secure.ADMIN])
         text = kafka_config.server_properties(me, [local(v) for v in self.voters],
                                               self.data_dir, secure)
-        self.config_file.write_text(text)
+        # The admin's password is in it (secure): its dir and it are the owner's alone.
+        private_dir(self.home)
+        write_private(self.config_file, text)
 
     def _cluster_id(self) -> str:
         """Alone: a fresh id. In a quorum: the one id every node is formatted with."""
@@ -131,23 +134,22 @@ class Kafka(Component):
         return path.read_text().strip()
 
     def _format(self, libs: Path) -> None:
-        """Format the log dir with Kafka's StorageTool once (skipped if meta.properties exists)."""
+        """Format the log dir with Kafka's StorageTool once (skipped if meta.properties exists).
+
+        Its arguments, the users' SCRAM passwords among them, go in an @argfile the `java`
+        launcher reads (0600, deleted after): a command line is every local user's to read."""
         if (self.data_dir / "meta.properties").exists():
             return
-        argv = [
-            "java",
-            "-cp",
-            f"{libs}/*",
-            "kafka.tools.StorageTool",
-            "format",
-            "-t",
-            self._cluster_id(),
-            "-c",
-            str(self.config_file),
-            "--ignore-formatted",
-            *kafka_secure.scram_arguments(self.users or {}),
-        ]
-        out = subprocess.run(argv, capture_output=True, text=True, check=False)
+        argfile = self.home / "format.args"
+        write_private(argfile, kafka_config.java_argfile([
+            "kafka.tools.StorageTool", "format", "-t", self._cluster_id(),
+            "-c", str(self.config_file), "--ignore-formatted",
+            *kafka_secure.scram_arguments(self.users or {})]))
+        try:
+            argv = ["java", "-cp", f"{libs}/*", f"@{argfile}"]
+            out = subprocess.run(argv, capture_output=True, text=True, check=False)
+        finally:
+            argfile.unlink(missing_ok=True)
         if out.returncode != 0:
             raise StackError("formatting Kafka storage failed", (out.stdout + out.stderr)[-3000:])
 

@@ -1,4 +1,5 @@
-"""Pure text generation for the local broker: server.properties, log4j2 config, cluster id."""
+"""Pure text generation for the local broker: server.properties, log4j2 config, the format
+tool's argfile, cluster id."""
 
 from __future__ import annotations
 
@@ -104,6 +105,15 @@ def log4j2_properties(log_file: Path) -> str:
             "",
         ]
     )
+
+
+def java_argfile(args: list[str]) -> str:
+    """An @argfile for the `java` launcher: one double-quoted argument a line (a path with a
+    space stays one argument; backslash and quote escaped as its syntax wants)."""
+    def quoted(arg: str) -> str:
+        return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return "".join(f"{quoted(arg)}\n" for arg in args)
 
 
 def new_cluster_id() -> str:

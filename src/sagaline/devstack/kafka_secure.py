@@ -3,10 +3,12 @@ and ACLs that let each service do only what the saga's topology declares of it.
 
 Users: `admin` (the launcher's super user: topics, ACLs, the dashboard and tools) and one per
 service, each with a random password kept in the stack dir (kafka-users.json, mode 0600).
-Their SCRAM credentials are written at format time (`kafka-storage format --add-scram`), so the
-broker never runs a moment without them. The controller listener authenticates `admin` with
-SASL/PLAIN from its own config (SCRAM lives in the metadata the controller serves, so it
-cannot log itself in with it); no principal is a super user without a password.
+Their SCRAM credentials are written at format time (`kafka-storage format --add-scram`, from
+an argfile: never on a command line), so the broker never runs a moment without them; the
+admin's is in each node's server.properties (0600, in a 0700 dir). The controller listener
+authenticates `admin` with SASL/PLAIN from its own config (SCRAM lives in the metadata the
+controller serves, so it cannot log itself in with it); no principal is a super user without
+a password.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
 
 from sagaline.core.saga import Saga
 from sagaline.devstack.errors import StackError
+from sagaline.devstack.private import FILE_MODE, write_private
 from sagaline.ops.kafka_admin import admin_client
 
 ADMIN = "admin"
@@ -38,8 +41,8 @@ def users(stack_dir: Path, services: list[str]) -> dict[str, str]:
     if not path.exists():
         stack_dir.mkdir(parents=True, exist_ok=True)
         made = {name: secrets.token_hex(24) for name in [ADMIN, *services]}
-        path.touch(mode=0o600)
-        path.write_text(json.dumps(made, indent=2) + "\n")
+        write_private(path, json.dumps(made, indent=2) + "\n")
+    path.chmod(FILE_MODE)  # also one a hand (or a copy) opened since
     known: dict[str, str] = json.loads(path.read_text())
     return known
 

@@ -43,6 +43,7 @@ def server_conf(port: int, socket_dir: Path) -> str:
             "listen_addresses = '127.0.0.1'",
             f"port = {port}",
             f"unix_socket_directories = '{socket_dir}'",
+            "unix_socket_permissions = 0700",  # the owner's alone, like the dir it is in
             "max_connections = 200",
             "fsync = on",
             "synchronous_commit = on",
@@ -69,9 +70,11 @@ def server_conf(port: int, socket_dir: Path) -> str:
 
 
 def hba_conf(superuser: str) -> str:
-    """Local socket: trust for the superuser only; TCP from 127.0.0.1: scram-sha-256."""
+    """The superuser over the local socket only, the services' roles over TCP from 127.0.0.1.
+    A password (scram-sha-256) everywhere: no local user is trusted for who they say they are."""
     return (
-        f"local   all   {superuser}                 trust\n"
+        f"local   all   {superuser}                 scram-sha-256\n"
+        f"host    all   {superuser}    127.0.0.1/32  reject\n"
         "host    all   all         127.0.0.1/32  scram-sha-256\n"
     )
 

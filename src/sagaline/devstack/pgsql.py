@@ -14,11 +14,12 @@ SUPERUSER = "postgres"
 Conn = psycopg.Connection[tuple[object, ...]]
 
 
-def superuser(socket_dir: Path, port: int) -> Conn:
-    """The superuser over the server's unix socket (trusted there, and only there)."""
+def superuser(socket_dir: Path, port: int, password: str | None) -> Conn:
+    """The superuser over the server's unix socket (the only way it may log in), with its
+    password (devstack/pgauth.py)."""
     return psycopg.connect(
         host=str(socket_dir), port=port, user=SUPERUSER, dbname="postgres",
-        connect_timeout=3, autocommit=True,
+        password=password, connect_timeout=3, autocommit=True,
     )  # fmt: skip
 
 

@@ -56,6 +56,14 @@ def _create_user() -> pwd.struct_passwd:
     return pwd.getpwnam(PG_SYSTEM_USER)
 
 
+def run(argv: list[str], owner: tuple[int, int] | None, *, cwd: Path, env: dict[str, str],
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a Postgres tool to its end as `owner` (None: as ourselves), output captured."""
+    uid, gid = owner if owner else (None, None)
+    return subprocess.run(argv, input=stdin, capture_output=True, text=True, cwd=cwd, env=env,
+                          user=uid, group=gid, extra_groups=[] if owner else None, check=False)
+
+
 def hand_over(path: Path, owner: tuple[int, int] | None) -> None:
     """Make `path` (recursively) owned by `owner` and its parents traversable by it."""
     if owner is None:

@@ -8,10 +8,11 @@ import signal
 import subprocess
 from pathlib import Path
 
-from sagaline.devstack import pgconfig, pgsql, pgsys, proc
+from sagaline.devstack import pgauth, pgconfig, pgsql, pgsys, proc
 from sagaline.devstack.component import Component
 from sagaline.devstack.errors import StackError
 from sagaline.devstack.pgsql import SUPERUSER
+from sagaline.devstack.private import private_dir
 
 INCLUDE = "include_if_exists = 'sagaline.conf'"
 
@@ -19,7 +20,8 @@ INCLUDE = "include_if_exists = 'sagaline.conf'"
 class Postgres(Component):
     """A Postgres server for one service DSN: initdb once, then `postgres -D data`.
 
-    Stopped with SIGINT (Postgres' fast shutdown). As root it runs as `sagaline_pg`.
+    Stopped with SIGINT (Postgres' fast shutdown). As root it runs as `sagaline_pg`. The
+    launcher administers it as the superuser, with the password in its home (pgauth.py).
     """
 
     stop_signal = signal.SIGINT
@@ -45,56 +47,70 @@ class Postgres(Component):
         """Local: the superuser gets an answer over the socket; external: the role logs in."""
         if self.external:
             return self.login_works()
-        return pgsql.answers(lambda: pgsql.superuser(self.socket_dir, self.port))
+        return pgsql.answers(self._superuser)
 
     def login_works(self) -> bool:
         """True when the service's role can log into its database over TCP."""
         return pgsql.answers(lambda: pgsql.as_role(self.target))
 
+    def _superuser(self) -> pgsql.Conn:
+        # No kept password: a server an older version started (it trusts the socket) runs.
+        return pgsql.superuser(self.socket_dir, self.port, pgauth.password(self.home))
+
     def _launch(self) -> subprocess.Popen[bytes]:
         owner = pgsys.run_as()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.socket_dir.mkdir(parents=True, exist_ok=True)
-        pgsys.hand_over(self.home, owner)
-        pgsys.hand_over(self.socket_dir, owner)
-        if not (self.data_dir / "PG_VERSION").exists():
-            self._initdb(owner)
-        self._write_config()
-        pgsys.hand_over(self.home, owner)
-        # After a SIGKILL the old postmaster may linger as a zombie; Postgres would take its
-        # pid in postmaster.pid for a live server and refuse to start.
-        proc.wait_reaped(proc.read_pid(self.data_dir / "postmaster.pid"))
+        self._prepare(owner)
         argv = [str(pgsys.pg_bin("postgres")), "-D", str(self.data_dir)]
         uid, gid = owner if owner else (None, None)
         return proc.spawn(argv, self.log_file, cwd=self.home, env=_pg_env(), user=uid, group=gid)
 
+    def _prepare(self, owner: tuple[int, int] | None) -> None:
+        """The data dir made (once), its config written and the superuser given a password,
+        all handed over to `owner` (None: ours)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Closed to other local users: whoever reaches the socket may try the superuser.
+        private_dir(self.socket_dir, {os.geteuid(), *(owner[:1] if owner else ())})
+        # After a SIGKILL the old postmaster may linger as a zombie; Postgres would take its
+        # pid in postmaster.pid for a live server and refuse to start.
+        proc.wait_reaped(proc.read_pid(self.data_dir / "postmaster.pid"))
+        fresh = not (self.data_dir / "PG_VERSION").exists()
+        new_password = fresh or pgauth.password(self.home) is None
+        if new_password:
+            pgauth.new_pending(self.home)
+        pgsys.hand_over(self.home, owner)
+        pgsys.hand_over(self.socket_dir, owner)
+        if fresh:
+            self._initdb(owner)
+        self._write_config()
+        if new_password:
+            if not fresh:  # made by an older version: a superuser without a password
+                self._set_superuser_password(owner)
+            pgauth.settle(self.home)
+        pgsys.hand_over(self.home, owner)
+
     def _initdb(self, owner: tuple[int, int] | None) -> None:
+        """A new cluster whose superuser has the pending password (read by initdb from its
+        file) and logs in with it from the start."""
         for stale in self.data_dir.iterdir():  # left over by an interrupted initdb
             shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
-        argv = [
-            str(pgsys.pg_bin("initdb")),
-            "-D",
-            str(self.data_dir),
-            "-U",
-            SUPERUSER,
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C",
-        ]
-        uid, gid = owner if owner else (None, None)
-        out = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            cwd=self.home,
-            env=_pg_env(),
-            user=uid,
-            group=gid,
-            extra_groups=[] if owner else None,
-            check=False,
-        )
+        argv = [str(pgsys.pg_bin("initdb")), "-D", str(self.data_dir), "-U", SUPERUSER,
+                f"--pwfile={self.home / pgauth.PENDING}", "--auth=scram-sha-256",
+                "--encoding=UTF8", "--locale=C"]
+        out = pgsys.run(argv, owner, cwd=self.home, env=_pg_env())
         if out.returncode != 0:
             raise StackError(f"{self.name}: initdb failed", (out.stdout + out.stderr)[-3000:])
+
+    def _set_superuser_password(self, owner: tuple[int, int] | None) -> None:
+        """ALTER ROLE in single-user mode, before the server listens; the statement on stdin
+        and never echoed (a failing statement is not logged with its text)."""
+        argv = [str(pgsys.pg_bin("postgres")), "--single", "-D", str(self.data_dir),
+                "-c", "log_min_error_statement=panic", "postgres"]
+        sql = pgauth.set_password_sql(SUPERUSER, pgauth.pending(self.home))
+        out = pgsys.run(argv, owner, cwd=self.home, env=_pg_env(), stdin=sql)
+        # Single-user mode goes on after an error and exits 0: its output tells.
+        if out.returncode != 0 or "ERROR:" in out.stdout + out.stderr:
+            raise StackError(f"{self.name}: setting the superuser's password failed",
+                             (out.stdout + out.stderr)[-3000:])
 
     def _write_config(self) -> None:
         conf = self.data_dir / "postgresql.conf"
@@ -109,7 +125,7 @@ class Postgres(Component):
     def provision(self) -> None:
         """Create (or update) the service's LOGIN role and the database it owns; idempotent."""
         if not self.external:
-            with pgsql.superuser(self.socket_dir, self.port) as conn:
+            with self._superuser() as conn:
                 pgsql.provision(conn, self.target)
 
 

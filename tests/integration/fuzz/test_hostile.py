@@ -51,8 +51,9 @@ def test_bad_orders_are_refused_and_write_nothing(
 
 def test_a_reused_idempotency_key_is_409_and_writes_nothing(
         apis: Apis, order_writes: Footprint) -> None:
-    key = {"Idempotency-Key": f"fuzz-{uuid.uuid4()}"}  # fresh: the test does not depend on
-    order = {"userId": "u1", "totalAmount": 5}         # what earlier runs left
+    key = {"Idempotency-Key": f"fuzz-{uuid.uuid4()}"}  # key and user fresh: the test does
+    order = {"userId": f"fuzz-{uuid.uuid4().hex[:12]}", "totalAmount": 5}  # not depend on
+    # what earlier runs left (a shared user's balance drains run after run)
     first = httpx.post(f"{apis.order}/orders", json=order, headers=key)
     assert first.status_code == 201
     before = order_writes()

@@ -3,7 +3,6 @@ consumer keeps going, and replay goes through the idempotent path."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -20,13 +19,13 @@ from sagaline.ops import dlq
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.saga import SAGA
 from tests.integration.saga.conftest import Saga, new_user, wait_for
+from tests.integration.saga.redelivery import CHARGER, caught_up, payment_forgotten
 
 CREDIT = 10_000
 CONSUMERS = {  # topic -> the services consuming it
     topic: SAGA.consumers_of(topic) for s in SAGA.services for topic in s.consumes}
-# The replay cases dead-letter an order.created as its consumer would (the charge is their
-# visible effect).
-CHARGER = SAGA.service(SAGA.consumers_of(topics.ORDER_CREATED)[0])
+# The replay cases dead-letter an order.created as its consumer (CHARGER) would (the charge
+# is their visible effect).
 
 
 def poisons(marker: str) -> dict[str, bytes]:
@@ -84,9 +83,9 @@ def test_an_order_id_that_is_no_uuid_is_dead_lettered_before_any_effect(saga: Sa
     assert saga.balance(user) is None
 
 
-def _dead_order_created(saga: Saga, user: str, occurred: datetime) -> None:
+def _dead_order_created(saga: Saga, user: str, occurred: datetime) -> str:
     """A valid order.created as if its consumer had dead-lettered it (say, a bug since
-    fixed)."""
+    fixed); returns its order id."""
     order_id = str(uuid.uuid4())
     value = orjson.dumps({"orderId": order_id, "userId": user, "totalAmount": 30,
                           "createdAt": occurred.isoformat()})
@@ -94,22 +93,29 @@ def _dead_order_created(saga: Saga, user: str, occurred: datetime) -> None:
                "correlation-id": order_id, "dlq-source-topic": topics.ORDER_CREATED,
                "dlq-error": "RuntimeError: bug", "dlq-consumer": CHARGER.consumer_group}
     saga.produce(CHARGER.dead_letter_topic, value, order_id.encode(), headers)
+    return order_id
 
 
 def test_replay_has_one_effect_however_often(saga: Saga) -> None:
+    """The second replay finds the handler blind to the event (its payment row forgotten):
+    only the inbox, by the letter's event id, stops a second charge."""
     user = new_user()
-    _dead_order_created(saga, user, datetime.now(UTC))
+    order_id = _dead_order_created(saga, user, datetime.now(UTC))
     s = saga.stack.settings
     letter = wait_for(lambda: [d for d in dlq.read_all(
         s.kafka_bootstrap_servers, CHARGER.dead_letter_topic) if user.encode() in d.value],
         10, "letter")
     publisher = KafkaPublisher(producer_config(s.kafka_bootstrap_servers))
-    assert dlq.replay(letter, publisher, s.inbox_retention_s) == 1
-    wait_for(lambda: saga.balance(user) == CREDIT - 30, 15, "charged by the replay")
-    assert dlq.replay(letter, publisher, s.inbox_retention_s) == 1
-    time.sleep(1.0)
-    assert saga.balance(user) == CREDIT - 30
-    publisher.close()
+    try:
+        assert dlq.replay(letter, publisher, s.inbox_retention_s) == 1
+        wait_for(lambda: saga.balance(user) == CREDIT - 30, 15, "charged by the replay")
+        with payment_forgotten(s, order_id):
+            assert dlq.replay(letter, publisher, s.inbox_retention_s) == 1
+            caught_up(s, CHARGER.consumer_group, topics.ORDER_CREATED)
+            assert saga.payment.get(f"/payments/{order_id}").status_code == 404
+        assert saga.balance(user) == CREDIT - 30
+    finally:
+        publisher.close()
 
 
 def test_replay_of_a_message_older_than_the_inbox_retention_is_refused(saga: Saga) -> None:

@@ -6,15 +6,14 @@ keep their order within a partition. A message without our headers (as the seed 
 still decodes: its identity is derived from its content, see `derived_event_id`, and its saga
 from its value, by the key function the service gives (the core knows no field names).
 
-Schema versions, the tolerant reader: `schema-version` is `MAJOR[.MINOR]`. A minor only adds
-fields, so a consumer reads every minor of the major it knows (ignoring fields it does not
-know); another major is a contract it cannot read, refused for good (`UnknownSchemaVersion`:
-a dead letter, no retries). No header means "1". We produce "1".
+Schema versions, the tolerant reader: `schema-version` is `MAJOR[.MINOR]`, each topic's
+own (see `versions`): an envelope is written with its topic's major; a consumer reads every
+minor of the majors its topic declares (ignoring fields it does not know), an older one
+upcast, and refuses any other for good (`UnknownSchemaVersion`: a dead letter, no retries).
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,11 +23,15 @@ from typing import Any
 
 import orjson
 
+from sagaline.core.messaging import versions
+from sagaline.core.messaging.versions import (  # re-exported: where callers always found them
+    MalformedMessage as MalformedMessage,
+)
+from sagaline.core.messaging.versions import (
+    UnknownSchemaVersion as UnknownSchemaVersion,
+)
 from sagaline.core.observability import tracing
 
-SCHEMA_VERSION = "1"  # what we produce
-READS_MAJOR = 1  # the major version consumers read
-_VERSION = re.compile(r"(\d+)(?:\.\d+)?")
 # Namespace for ids derived from content (uuid5); fixed forever, or dedup breaks across versions.
 DERIVED_ID_NAMESPACE = uuid.UUID("6b1f0c52-3c1e-4a0c-9a57-5b2f3c9d7e10")
 
@@ -39,14 +42,6 @@ H_OCCURRED_AT = "occurred-at"
 H_CORRELATION_ID = "correlation-id"
 H_CAUSATION_ID = "causation-id"
 H_TRACEPARENT = "traceparent"
-
-
-class MalformedMessage(ValueError):
-    """The message cannot be an event at all (not a JSON object, bad headers). Permanent."""
-
-
-class UnknownSchemaVersion(MalformedMessage):
-    """A major schema version this consumer cannot read. Permanent."""
 
 
 SagaKey = Callable[[Mapping[str, Any]], str]
@@ -86,7 +81,11 @@ class Envelope:
     correlation_id: str = ""
     causation_id: str | None = None
     traceparent: str = field(default_factory=tracing.new_traceparent)
-    schema_version: str = SCHEMA_VERSION
+    schema_version: str = ""  # "": its topic's current major (versions.of(topic))
+
+    def __post_init__(self) -> None:
+        if not self.schema_version:
+            object.__setattr__(self, "schema_version", versions.of(self.topic).written)
 
     @classmethod
     def first(cls, topic: str, key: str, payload: Mapping[str, Any],
@@ -134,13 +133,13 @@ def derived_event_id(topic: str, payload: Mapping[str, Any]) -> uuid.UUID:
     return uuid.uuid5(DERIVED_ID_NAMESPACE, topic.encode().hex() + ":" + canonical.hex())
 
 
-def check_schema_version(version: str) -> None:
-    match = _VERSION.fullmatch(version.strip())
-    if match is None:
-        raise MalformedMessage(f"bad envelope header: schema-version {version!r}")
-    if int(match.group(1)) != READS_MAJOR:
-        raise UnknownSchemaVersion(
-            f"schema-version {version}: this consumer reads major version {READS_MAJOR}")
+def _upcast(topic: str, reads: versions.Versions, major: int,
+            payload: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return reads.current(major, payload)
+    except Exception as exc:  # an old value its upcast cannot turn: it will never be read
+        raise MalformedMessage(f"{topic} major {major} cannot be upcast to "
+                               f"{reads.major}: {exc!r}") from exc
 
 
 def decode(topic: str, key: bytes | None, value: bytes | None, headers: Mapping[str, bytes],
@@ -148,14 +147,16 @@ def decode(topic: str, key: bytes | None, value: bytes | None, headers: Mapping[
     """Build an Envelope from a Kafka message; raises MalformedMessage when it cannot.
     `saga_key` names the saga of a message without a key."""
     text = {name: raw.decode("utf-8", "replace") for name, raw in headers.items()}
-    version = text.get(H_SCHEMA_VERSION, SCHEMA_VERSION)
-    check_schema_version(version)  # first: a new major's value may not even be JSON
+    version = text.get(H_SCHEMA_VERSION, versions.UNVERSIONED)
+    reads = versions.of(topic)
+    major = reads.check(topic, version)  # first: a new major's value may not even be JSON
     try:
         payload = orjson.loads(value or b"")
     except orjson.JSONDecodeError as exc:
         raise MalformedMessage(f"value is not JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise MalformedMessage(f"value is JSON {type(payload).__name__}, not an object")
+    payload = _upcast(topic, reads, major, payload)
     saga = key.decode("utf-8", "replace") if key else saga_key(payload)
     try:
         event_id = uuid.UUID(text[H_EVENT_ID]) if H_EVENT_ID in text else None
