@@ -20,7 +20,7 @@ from sagaline.cli import app
 from sagaline.seed_saga import topics
 from sagaline.seed_saga.saga import SAGA
 from tests.integration.saga.conftest import Saga, new_user, wait_for
-from tests.integration.saga.offsets import caught_up
+from tests.integration.saga.redelivery import caught_up
 
 CREDIT = 10_000
 CHARGER = SAGA.service(SAGA.consumers_of(topics.ORDER_CREATED)[0])
@@ -66,8 +66,7 @@ def test_a_group_of_dead_letters_replayed_twice_has_one_effect(saga: Saga) -> No
     for attempt in ("first", "again"):
         cli("dlq", "replay", CHARGER.name, "--group", group["group"], "--reason", attempt,
             "--operator", "ann")
-        wait_for(lambda: caught_up(saga, CHARGER.consumer_group, topics.ORDER_CREATED), 30,
-                 "the replayed letters consumed")
+        caught_up(saga.stack.settings, CHARGER.consumer_group, topics.ORDER_CREATED, 30)
         assert [saga.balance(u) for u in users] == [CREDIT - 30] * 3  # charged once
     assert wait_for(lambda: (g := group_of(cause)) and g["handled"] == 3, 10, "handled")
 
