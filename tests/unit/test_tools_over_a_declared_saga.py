@@ -139,6 +139,8 @@ def test_dead_letters_are_read_from_the_declared_topic_and_group(
     monkeypatch.setattr("sagaline.ops.dlq.read_all", read_all)
     monkeypatch.setattr("sagaline.ops.dlq.handled", handled)
     monkeypatch.setattr("sagaline.core.postgres.db.connect", no_database)
+    monkeypatch.setattr("sagaline.core.operator_log.SqlOperatorLog.entries",
+                        lambda *_, **__: [])  # nothing discarded
     result = CliRunner().invoke(app, ["dlq", "list", service.name, "--saga", REF])
     assert result.exit_code == 0, result.output
     assert read == [service.dead_letter_topic] and groups == [service.consumer_group]
