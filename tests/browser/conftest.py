@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -61,8 +62,10 @@ def serving(web: uvicorn.Server) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     thread = threading.Thread(target=web.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    while not web.started:
+    deadline = time.monotonic() + 30
+    while not web.started:  # uvicorn sets it once listening; no event to wait on
         assert thread.is_alive(), "the dashboard did not start"
+        assert time.monotonic() < deadline, "the dashboard did not start within 30 s"
         threading.Event().wait(0.05)
     yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     web.should_exit = True
@@ -111,6 +114,15 @@ class Watched:
 @pytest.fixture
 def page(browser: Browser, dashboard: str) -> Iterator[Watched]:
     yield from opened(browser, dashboard)
+
+
+def next_snapshots(page: Watched, count: int, timeout_ms: float = 10_000) -> None:
+    """Until the page has drawn `count` more snapshots (each one also fetches the saga list
+    and the open timeline again): a signal the page gives, not a pause."""
+    for _ in range(count):
+        at = page.page.evaluate("window.sagaDashboard.snapshot.at")
+        page.page.wait_for_function("(at) => window.sagaDashboard.snapshot.at > at", arg=at,
+                                    timeout=timeout_ms)
 
 
 def opened(browser: Browser, base: str) -> Iterator[Watched]:

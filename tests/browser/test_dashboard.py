@@ -19,7 +19,8 @@ from confluent_kafka import Producer
 from sagaline import demo, saga_choice
 from sagaline.devstack import Stack
 from sagaline.ops import stock, targets
-from tests.browser.conftest import STUCK_AFTER_S, Watched
+from tests.browser import layout
+from tests.browser.conftest import STUCK_AFTER_S, Watched, next_snapshots
 
 # The README's picture is refreshed on request (UPDATE_SCREENSHOT=1), so a test run leaves the
 # working tree as it was; otherwise the screenshot lands with the stack's other run files.
@@ -51,7 +52,10 @@ def lanes(page: Watched) -> list[str]:
 
 def test_the_page_loads_clean_and_stays_on_its_origin(page: Watched) -> None:
     page.page.wait_for_selector("#topology svg g.service", timeout=5_000)
-    page.page.wait_for_timeout(1_500)  # a few snapshots and list fetches
+    # A saga list fetched and drawn, and snapshots drawn after it: errors would show by then.
+    with page.page.expect_response(lambda r: "/api/sagas" in r.url, timeout=10_000):
+        next_snapshots(page, 1)
+    next_snapshots(page, 2)
     boxes = page.page.locator("#topology g.service")
     assert [boxes.nth(i).get_attribute("data-service") for i in range(boxes.count())] == NAMES
     assert lanes(page) == NAMES
@@ -140,11 +144,39 @@ def test_screenshot_after_a_demo_like_run(page: Watched, services: Stack) -> Non
         demo.follow(owner, saga, placed, timeout_s=30)
     refunded = next(p.saga_id for p in reversed(placed)  # the newest: on the first page
                     if (p.outcome or {}).get("reason") == "OUT_OF_STOCK")
-    page.page.wait_for_timeout(2_000)
-    page.page.locator(f'#sagas tr[data-saga-id="{refunded}"]').click()
+    page.page.locator(f'#sagas tr[data-saga-id="{refunded}"]').click(timeout=10_000)
     page.page.locator("#timeline tr.step-compensation").first.wait_for(timeout=5_000)
+    page.page.locator("#timeline tr.step-final").wait_for(timeout=5_000)
+    next_snapshots(page, 1)  # the charts and cards drawn from a snapshot after the run
     shot = (README_SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") == "1"
             else Path(services.settings.stack_dir).resolve() / "screenshots" / "dashboard.png")
     shot.parent.mkdir(parents=True, exist_ok=True)
-    page.page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 20_000
+    drawn = {part: layout.boxes(page.page, selector) for part, selector in DRAWN.items()}
+    png = page.page.screenshot(path=str(shot), full_page=True)
+    assert lanes(page) == NAMES
+    for part, found in drawn.items():  # one per declared service, each drawn, none on another
+        assert len(found) == len(NAMES), part
+        assert layout.apart(found) == [], f"{part}: empty or overlapping: {found}"
+    lane_x = drawn["lanes"]
+    assert [b.x for b in lane_x] == sorted(b.x for b in lane_x), "lanes not in declared order"
+    assert_steps_under_their_lanes(page, lane_x)
+    chart = layout.boxes(page.page, "#chart-finished canvas")
+    *parts, plotted = layout.colours(page.page.context, png,
+                                     [b for f in drawn.values() for b in f] + chart)
+    assert min(parts) >= 3, f"a box, lane or card drawn without text (colours: {parts})"
+    assert plotted >= 3, "the chart of finished sagas is blank"
+
+
+# The parts the screenshot must show for each declared service, in the saga's order.
+DRAWN = {"boxes": "#topology g.service", "lanes": "#timeline thead th[data-service]",
+         "cards": "#services .card"}
+
+
+def assert_steps_under_their_lanes(page: Watched, lane_x: list[layout.Box]) -> None:
+    """Each step of the open timeline has one label, drawn in its own service's lane, and
+    every lane has a step."""
+    steps = layout.labelled_cells(page.page, "#timeline tr.step")
+    for i, (service, cells) in enumerate(steps):
+        assert service in NAMES and len(cells) == 1, f"step {i} of {service}: {cells}"
+        assert lane_x[NAMES.index(service)].spans_x_of(cells[0]), f"step {i} not in {service}"
+    assert {service for service, _ in steps} == set(NAMES), steps

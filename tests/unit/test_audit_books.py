@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from sagaline.audit.rest_checks import dead_letter_findings, lag_problems, outbox_problems
-from sagaline.audit.rows import DeadLetters, OutboxState, PartitionLag
+from sagaline.audit.dead_letters import per_topic
+from sagaline.audit.rest_checks import lag_problems, outbox_problems
+from sagaline.audit.rows import DeadLetter, OutboxState, PartitionLag
 from sagaline.seed_saga.inventory.audit import StockBook, stock_problems
 from sagaline.seed_saga.payment.audit import AccountBook, money_problems
 from sagaline.seed_saga.saga import SAGA
@@ -72,6 +73,9 @@ def test_consumer_lag_is_counted_from_the_commit_or_from_the_start() -> None:
 
 
 def test_dead_letters_are_listed_per_topic_that_has_any() -> None:
-    full, empty = SAGA.dead_letter_topics[:2]
-    found = dead_letter_findings([DeadLetters(full, 2), DeadLetters(empty, 0)])
-    assert [(f.subject, f.data["count"]) for f in found] == [(f"topic {full}", 2)]
+    full = SAGA.dead_letter_topics[0]
+    letters = [DeadLetter(full, f"0:{i}", "t", "k", "E: e", poison) for i, poison in
+               enumerate((None, "not an event"))]
+    found = per_topic(letters)
+    assert [(f.subject, f.data["count"], f.data["poison"]) for f in found] == [
+        (f"topic {full}", 2, 1)]

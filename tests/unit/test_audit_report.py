@@ -3,6 +3,7 @@ shapes, the CLI."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import orjson
@@ -10,20 +11,28 @@ import pytest
 from typer.testing import CliRunner
 
 from sagaline import audit
+from sagaline.audit.dead_letters import judge
 from sagaline.audit.evaluate import AuditOptions, evaluate
-from sagaline.audit.rows import DeadLetters, Snapshot, StepRows
+from sagaline.audit.rows import DeadLetter, Snapshot, StepRows
 from sagaline.cli import app
+from sagaline.core.messaging.deadletter import dead_letter_headers
+from sagaline.core.messaging.envelope import Envelope, MalformedMessage
+from sagaline.core.messaging.messages import IncomingMessage
+from sagaline.core.messaging.retry import PermanentError
+from sagaline.ops import dlq
 from sagaline.seed_saga.inventory import step as inventory_step
 from sagaline.seed_saga.inventory.audit import ReservationRow, StockBook
 from sagaline.seed_saga.order.audit import OrderRow
 from sagaline.seed_saga.payment import step as payment_step
 from sagaline.seed_saga.payment.audit import AccountBook, PaymentRow
 from sagaline.seed_saga.saga import SAGA
+from sagaline.seed_saga.topics import ORDER_CREATED
 
 pytestmark = pytest.mark.unit
 
 ITEMS = [{"sku": "A", "quantity": 1}]
 PAYMENT, INVENTORY = payment_step.SERVICE.name, inventory_step.SERVICE.name
+PAYMENT_DLQ = payment_step.SERVICE.dead_letter_topic
 
 
 def healthy() -> Snapshot:
@@ -36,12 +45,29 @@ def healthy() -> Snapshot:
                INVENTORY: StepRows([ReservationRow("o1", "RESERVED", ITEMS)],
                                    [StockBook("A", 10, 9, 1)])},
         known_saga_ids={"o1", "o2", "old"},
-        dead_letters=[DeadLetters(SAGA.dead_letter_topics[0], 1)],
+        dead_letters=[letter(b"not json", MalformedMessage("value is not JSON"))],
     )
 
 
+def letter(value: bytes, error: Exception, headers: dict[str, bytes] | None = None,
+           key: str = "o9") -> DeadLetter:
+    """A dead letter of `value` on order.created, written as the dead-letter sink writes it
+    (`dead_letter_headers`), read back and judged as the auditor does."""
+    message = IncomingMessage(ORDER_CREATED, 0, 7, key.encode(), value, headers or {})
+    stored = dlq.DeadLetter(PAYMENT_DLQ, 0, 3, key, value,
+                            dead_letter_headers(message, error, "payment-service"))
+    return judge(stored, SAGA)
+
+
+def valid_order_created(key: str = "o9", error: Exception | None = None) -> DeadLetter:
+    event = Envelope.first(ORDER_CREATED, key, {
+        "orderId": key, "userId": "u1", "totalAmount": 5, "createdAt": "2025-01-01T00:00:00Z"})
+    headers = {k: v.encode() for k, v in event.headers().items()}
+    return letter(event.value(), error or RuntimeError("a bug in the handler"), headers, key)
+
+
 def test_a_healthy_snapshot_is_ok_with_counts_and_dead_letters_as_warnings() -> None:
-    report = evaluate(SAGA, healthy(), AuditOptions())
+    report = evaluate(SAGA, healthy(), AuditOptions(expected_poison=("o9",)))
     assert report.ok and report.violations == [] and report.stuck == []
     assert [w.kind for w in report.warnings] == ["dead-letters"]
     c = report.counts
@@ -51,7 +77,7 @@ def test_a_healthy_snapshot_is_ok_with_counts_and_dead_letters_as_warnings() -> 
 
 
 def test_the_seed_sagas_summary_and_counts_read_as_they_always_did() -> None:
-    report = evaluate(SAGA, healthy(), AuditOptions())
+    report = evaluate(SAGA, healthy(), AuditOptions(expected_poison=("o9",)))
     assert report.summary() == (
         "OK: 2 orders (CONFIRMED 1, PENDING 1), in flight 1, stuck 0, accounts 1, SKUs 1,"
         " dead letters 1, violations 0, warnings 1")
@@ -61,15 +87,63 @@ def test_the_seed_sagas_summary_and_counts_read_as_they_always_did() -> None:
         "kafka_copies", "violations", "warnings"]
 
 
-def test_dead_letters_can_be_made_violations() -> None:
-    report = evaluate(SAGA, healthy(), AuditOptions(dead_letters_fail=True))
-    assert not report.ok and [v.kind for v in report.violations] == ["dead-letters"]
+def test_a_valid_event_in_a_dead_letter_is_lost_work_and_fails_the_audit() -> None:
+    snap = healthy()
+    snap.dead_letters = [valid_order_created()]
+    report = evaluate(SAGA, snap, AuditOptions())
+    assert not report.ok
+    [violation] = report.violations
+    assert (violation.kind, violation.subject) == ("dead-lettered-event", "order o9")
+    assert "RuntimeError: a bug in the handler" in violation.message
+    # even where the caller expects poison of that saga: a valid event is never poison
+    report = evaluate(SAGA, snap, AuditOptions(expected_poison=("o9",)))
+    assert [v.kind for v in report.violations] == ["dead-lettered-event", "missing-poison"]
+
+
+def test_a_valid_event_handled_since_its_dead_letter_is_no_loss() -> None:
+    snap = healthy()
+    snap.dead_letters = [replace(valid_order_created(), handled=True)]
+    assert evaluate(SAGA, snap, AuditOptions()).ok
+
+
+def test_poison_must_be_expected_by_saga_id() -> None:
+    unexpected = evaluate(SAGA, healthy(), AuditOptions())
+    assert [v.kind for v in unexpected.violations] == ["unexpected-poison"]
+    assert "not an event" in unexpected.violations[0].message
+    missing = evaluate(SAGA, healthy(), AuditOptions(expected_poison=("o9", "o8")))
+    assert [(v.kind, v.subject) for v in missing.violations] == [("missing-poison", "order o8")]
+    assert evaluate(SAGA, healthy(), AuditOptions(expected_poison=None)).ok  # not judged
+
+
+@pytest.mark.parametrize(("value", "error", "why"), [
+    (b"[1]", MalformedMessage("not an object"), "not an event"),
+    (b'{"orderId": "x"}', RuntimeError("whatever it said"), "breaks the model of order.created"),
+])
+def test_a_letter_that_is_no_valid_event_is_poison(value: bytes, error: Exception,
+                                                   why: str) -> None:
+    judged = letter(value, error)
+    assert judged.poison is not None and why in judged.poison
+    assert valid_order_created().poison is None
+
+
+def test_a_letter_its_handler_refused_for_good_is_poison() -> None:
+    valid = valid_order_created()
+    refused = valid_order_created(error=PermanentError("orderId 'o9' is not a UUID"))
+    assert valid.poison is None and refused.poison is not None
+    assert "refused by its handler" in refused.poison
+
+
+def test_lenient_dead_letters_are_only_warnings() -> None:
+    snap = healthy()
+    snap.dead_letters.append(valid_order_created())
+    report = evaluate(SAGA, snap, AuditOptions(dead_letters_fail=False))
+    assert report.ok and [w.kind for w in report.warnings] == ["dead-letters"]
 
 
 def test_a_stuck_order_fails_the_audit_and_shows_in_json() -> None:
     snap = healthy()
     snap.sagas[1] = OrderRow("o2", "u1", Decimal(7), "PENDING", [], 31.0)
-    report = evaluate(SAGA, snap, AuditOptions(grace_s=30.0))
+    report = evaluate(SAGA, snap, AuditOptions(grace_s=30.0, expected_poison=("o9",)))
     assert not report.ok and report.violations == []
     body = orjson.loads(orjson.dumps(report.as_json()))
     assert set(body) == {"ok", "violations", "warnings", "stuck", "counts"}
@@ -82,7 +156,7 @@ def test_a_stuck_order_fails_the_audit_and_shows_in_json() -> None:
 def test_a_broken_invariant_is_listed_in_text_and_json() -> None:
     snap = healthy()
     snap.steps[PAYMENT].records = snap.steps[PAYMENT].records[1:]  # o1's charge is gone
-    report = evaluate(SAGA, snap, AuditOptions())
+    report = evaluate(SAGA, snap, AuditOptions(expected_poison=("o9",)))
     [violation] = report.violations
     assert violation.kind == "confirmed-not-charged"
     assert "confirmed-not-charged" in report.text() and "order o1" in report.text()
@@ -92,7 +166,7 @@ def test_a_broken_invariant_is_listed_in_text_and_json() -> None:
 def test_a_steps_books_are_checked_by_its_own_audit() -> None:
     snap = healthy()
     snap.steps[INVENTORY].books = [StockBook("A", 10, 8, 1)]
-    [violation] = evaluate(SAGA, snap, AuditOptions()).violations
+    [violation] = evaluate(SAGA, snap, AuditOptions(expected_poison=("o9",))).violations
     assert (violation.kind, violation.subject) == ("stock-not-conserved", "sku A")
 
 

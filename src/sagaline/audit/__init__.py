@@ -7,11 +7,14 @@ the command line; from Python:
     assert report.ok, report.text()
 
 `run` audits the chosen saga unless given one, and raises `SourceUnavailable` when a
-database or Kafka cannot be reached.
+database or Kafka cannot be reached. A dead-lettered valid event fails it, and so does any
+poison message but those named in `expected_poison` (by saga id): a caller that sends poison
+says which; `dead_letters_fail=False` makes every dead letter a warning.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sagaline.audit.auditor import audit
@@ -31,10 +34,11 @@ __all__ = [
 
 def run(settings: SystemSettings, since: datetime | None = None, grace_s: float = DEFAULT_GRACE_S,
         wait_s: float = 0.0, outbox_age_s: float = DEFAULT_OUTBOX_AGE_S,
-        dead_letters_fail: bool = False, saga: Saga | None = None) -> Report:
+        dead_letters_fail: bool = True, saga: Saga | None = None,
+        expected_poison: Sequence[str] | None = ()) -> Report:
     """Audit once, or re-audit every second for up to `wait_s` until everything holds and
     no saga is in flight. `report.ok` is True only when no invariant is broken and no saga
     is stuck (sagas in flight, younger than `grace_s`, do not count against it)."""
     options = AuditOptions(since=since, grace_s=grace_s, outbox_age_s=outbox_age_s,
-                           dead_letters_fail=dead_letters_fail)
+                           dead_letters_fail=dead_letters_fail, expected_poison=expected_poison)
     return audit(settings, options, wait_s, saga)

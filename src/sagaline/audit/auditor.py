@@ -7,15 +7,18 @@ compared with step records at least as new as itself.
 
 from __future__ import annotations
 
+import dataclasses
 import time
+import uuid
 
 from sagaline import saga_choice
-from sagaline.audit import read_db, read_events, read_kafka, sources
+from sagaline.audit import dead_letters, read_db, read_events, read_kafka, sources
 from sagaline.audit.evaluate import AuditOptions, evaluate
 from sagaline.audit.findings import Report
 from sagaline.audit.read_db import SourceUnavailable
-from sagaline.audit.rows import Snapshot, StepRows
+from sagaline.audit.rows import DeadLetter, Snapshot, StepRows
 from sagaline.audit.sources import Audits
+from sagaline.core.messaging import inbox
 from sagaline.core.saga import Saga
 from sagaline.ops.kafka_admin import admin_client
 from sagaline.settings import SystemSettings
@@ -29,7 +32,10 @@ def load(saga: Saga, settings: SystemSettings, options: AuditOptions) -> Snapsho
     load_databases(saga, settings, options, snap)
     client = admin_client(settings.kafka_bootstrap_servers, settings.kafka_client_config)
     snap.lags = read_kafka.lags(client, saga.subscriptions())
-    snap.dead_letters = read_kafka.dead_letters(client, saga.dead_letter_topics, options.since)
+    letters = read_events.read(client, settings.kafka_bootstrap_servers,
+                               settings.kafka_client_config, saga.dead_letter_topics,
+                               options.since, dead_letters.reader(saga))
+    snap.dead_letters = handled_since(saga, settings, letters)
     snap.events = read_events.events(client, settings.kafka_bootstrap_servers,
                                      settings.kafka_client_config, saga, options.since)
     return snap
@@ -57,6 +63,23 @@ def load_databases(saga: Saga, settings: SystemSettings, options: AuditOptions,
     if unknown := named - snap.known_saga_ids:  # outside `since`, or orphans
         with read_db.snapshot(saga.owner, sources.dsn(settings, saga.owner, saga)) as conn:
             snap.known_saga_ids |= audits.owner.existing(conn, unknown)
+
+
+def handled_since(saga: Saga, settings: SystemSettings,
+                  letters: list[DeadLetter]) -> list[DeadLetter]:
+    """`letters`, each valid event marked `handled` when its consumer's inbox holds it (it
+    was replayed and handled since it was dead-lettered)."""
+    marked = []
+    for service in saga.services:
+        mine = [d for d in letters if d.topic == service.dead_letter_topic]
+        ids = [uuid.UUID(d.event_id) for d in mine if d.event_id and d.poison is None]
+        done: set[uuid.UUID] = set()
+        if ids:
+            with read_db.snapshot(service.name, sources.dsn(settings, service.name, saga)) as c:
+                done = inbox.handled(c, service.consumer_group, ids)
+        marked += [dataclasses.replace(d, handled=bool(d.event_id)
+                                       and uuid.UUID(d.event_id) in done) for d in mine]
+    return marked
 
 
 def audit_once(saga: Saga, settings: SystemSettings, options: AuditOptions) -> Report:

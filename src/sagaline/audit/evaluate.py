@@ -5,10 +5,11 @@ ends), each step's (its records at the saga's end, its books), and the ones ever
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sagaline.audit import order_checks, rest_checks, saga_checks
+from sagaline.audit import dead_letters, order_checks, rest_checks, saga_checks
 from sagaline.audit.findings import Report
 from sagaline.audit.rows import Snapshot, StepRows
 from sagaline.audit.sources import Audits
@@ -22,13 +23,16 @@ DEFAULT_OUTBOX_AGE_S = 5.0
 class AuditOptions:
     """`since`: only sagas created at or after it (and the steps' records of them); the
     books and Kafka are checked whole. `grace_s`: how long a saga may be in flight.
-    `outbox_age_s`: how long an outbox row may wait for the relay. `dead_letters_fail`:
-    count dead letters as violations instead of warnings."""
+    `outbox_age_s`: how long an outbox row may wait for the relay. `dead_letters_fail`: a
+    dead-lettered valid event is a violation, and so is poison other than `expected_poison`
+    (the saga ids of the poison the caller sent; None: poison is not judged); False: every
+    dead letter is only a warning (see audit.dead_letters)."""
 
     since: datetime | None = None
     grace_s: float = DEFAULT_GRACE_S
     outbox_age_s: float = DEFAULT_OUTBOX_AGE_S
-    dead_letters_fail: bool = False
+    dead_letters_fail: bool = True
+    expected_poison: Sequence[str] | None = ()
 
 
 def evaluate(saga: Saga, snap: Snapshot, options: AuditOptions) -> Report:
@@ -48,8 +52,10 @@ def evaluate(saga: Saga, snap: Snapshot, options: AuditOptions) -> Report:
     report.violations += rest_checks.lag_problems(snap.lags)
     ordering = order_checks.check_event_order(snap.events, order_checks.ordered_topics(saga))
     report.violations += ordering.violations
-    dead = rest_checks.dead_letter_findings(snap.dead_letters)
-    (report.violations if options.dead_letters_fail else report.warnings).extend(dead)
+    lost, letters = dead_letters.findings(snap.dead_letters, options.dead_letters_fail,
+                                          options.expected_poison, audits.owner.noun)
+    report.violations += lost
+    report.warnings += letters
     orphans = saga_checks.orphans(audits, every, snap.known_saga_ids)
     report.warnings += orphans
     plural = audits.owner.plural
@@ -61,7 +67,7 @@ def evaluate(saga: Saga, snap: Snapshot, options: AuditOptions) -> Report:
         **{a.names.records: len(records[name]) for name, a in audits.steps.items()},
         "orphans": len(orphans),
         **{a.names.books: len(rows[name].books) for name, a in audits.steps.items()},
-        "dead_letters": sum(d.count for d in snap.dead_letters),
+        "dead_letters": len(snap.dead_letters),
         "consumer_lag": sum(p.lag for p in snap.lags),
         "outbox_failed": sum(b.failed for b in snap.outboxes),
         "kafka_events": len(snap.events),

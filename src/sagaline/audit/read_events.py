@@ -1,4 +1,5 @@
-"""Reads the saga's events back from Kafka, in partition order, for the ordering check.
+"""Reads the saga's events back from Kafka, in partition order, for the ordering check, and
+the dead letters (`read`, given what to make of each message).
 
 A consumer without a group (assign, never commit) reads each partition from `since` (or its
 start) up to the high watermark found first; later messages are left for the next audit.
@@ -7,8 +8,9 @@ start) up to the high watermark found first; later messages are left for the nex
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import TypeVar
 
 from confluent_kafka import Consumer, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
@@ -21,6 +23,7 @@ from sagaline.core.messaging.envelope import H_EVENT_ID, H_OCCURRED_AT
 from sagaline.core.saga import Saga
 
 READ_TIMEOUT_S = 30.0
+T = TypeVar("T")
 
 
 def events(client: AdminClient, bootstrap: str, extra: Mapping[str, str], saga: Saga,
@@ -28,7 +31,14 @@ def events(client: AdminClient, bootstrap: str, extra: Mapping[str, str], saga: 
     """Every message written at or after `since` on the topics the saga's events must be in
     order on (`ordered_topics`), as (topic, partition, offset, key, event id, occurred-at);
     in offset order per partition."""
-    tps = partitions(client, ordered_topics(saga))
+    return read(client, bootstrap, extra, ordered_topics(saga), since, _event)
+
+
+def read(client: AdminClient, bootstrap: str, extra: Mapping[str, str], topics: Iterable[str],
+         since: datetime | None, convert: Callable[[Message], T]) -> list[T]:
+    """Every message written at or after `since` on `topics`, as `convert` makes it; in
+    offset order per partition."""
+    tps = partitions(client, topics)
     end = offsets(client, tps, "latest")
     start = (offsets(client, tps, "earliest") if since is None
              else offsets(client, tps, int(since.timestamp() * 1000)))
@@ -40,13 +50,14 @@ def events(client: AdminClient, bootstrap: str, extra: Mapping[str, str], saga: 
                          "enable.auto.commit": False, "log_level": 0, **extra})
     try:
         consumer.assign([TopicPartition(t, p, first) for (t, p), first in todo.items()])
-        return _read_until(consumer, {tp: end[tp] for tp in todo})
+        return _read_until(consumer, {tp: end[tp] for tp in todo}, convert)
     finally:
         consumer.close()
 
 
-def _read_until(consumer: Consumer, end: dict[tuple[str, int], int]) -> list[KafkaEvent]:
-    found: list[KafkaEvent] = []
+def _read_until(consumer: Consumer, end: dict[tuple[str, int], int],
+                convert: Callable[[Message], T]) -> list[T]:
+    found: list[T] = []
     open_ = set(end)
     deadline = time.monotonic() + READ_TIMEOUT_S
     while open_:
@@ -59,11 +70,10 @@ def _read_until(consumer: Consumer, end: dict[tuple[str, int], int]) -> list[Kaf
                 if error.fatal():
                     raise SourceUnavailable(f"Kafka: reading events: {error.str()}")
                 continue
-            event = _event(msg)
-            tp = (event.topic, event.partition)
-            if tp in open_ and event.offset < end[tp]:
-                found.append(event)
-            if event.offset >= end[tp] - 1:
+            tp, offset = (str(msg.topic()), int(msg.partition() or 0)), int(msg.offset() or 0)
+            if tp in open_ and offset < end[tp]:
+                found.append(convert(msg))
+            if offset >= end[tp] - 1:
                 open_.discard(tp)
     return found
 

@@ -1,4 +1,4 @@
-"""Reads consumer-group positions and dead-letter counts from Kafka with the admin API only:
+"""Reads consumer-group positions and offsets from Kafka with the admin API only:
 no consumer joins a group, nothing is committed.
 
 Lag is measured on the topics each service's handlers consume (their consumer group
@@ -9,14 +9,13 @@ offset, or minus the earliest offset where the group never committed (it starts 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
 
 from sagaline.audit.read_db import SourceUnavailable
-from sagaline.audit.rows import DeadLetters, PartitionLag
+from sagaline.audit.rows import PartitionLag
 
 TIMEOUT_S = 10.0
 
@@ -42,23 +41,6 @@ def lags(client: AdminClient, consumed: Mapping[str, Iterable[str]]) -> list[Par
         found += [PartitionLag(group, t, p, committed.get((t, p)), earliest[t, p], end[t, p])
                   for t, p in tps]
     return found
-
-
-def dead_letters(client: AdminClient, topics: Iterable[str],
-                 since: datetime | None) -> list[DeadLetters]:
-    """How many messages each dead-letter topic holds (written at or after `since`)."""
-    tps = partitions(client, topics)
-    end = offsets(client, tps, "latest")
-    if since is None:
-        start = offsets(client, tps, "earliest")
-    else:
-        millis = int(since.timestamp() * 1000)
-        first = offsets(client, tps, millis)
-        start = {tp: (offset if offset >= 0 else end[tp]) for tp, offset in first.items()}
-    counts: dict[str, int] = {}
-    for t, p in tps:
-        counts[t] = counts.get(t, 0) + max(0, end[t, p] - start[t, p])
-    return [DeadLetters(t, n) for t, n in counts.items()]
 
 
 def offsets(client: AdminClient, tps: list[tuple[str, int]],

@@ -1,11 +1,11 @@
-"""At rest: outboxes drained, consumer groups caught up, dead letters counted."""
+"""At rest: outboxes drained, consumer groups caught up."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from sagaline.audit.findings import Finding, Value
-from sagaline.audit.rows import DeadLetters, OutboxState, PartitionLag
+from sagaline.audit.rows import OutboxState, PartitionLag
 
 
 def outbox_problems(outboxes: Iterable[OutboxState], max_age_s: float) -> list[Finding]:
@@ -40,10 +40,3 @@ def lag_problems(lags: Iterable[PartitionLag]) -> list[Finding]:
                      "partitions": len(parts)})
             for (group, topic), parts in sorted(behind.items())]
 
-
-def dead_letter_findings(dead_letters: Iterable[DeadLetters]) -> list[Finding]:
-    """Each dead-letter topic that holds messages: a saga may be stuck behind them."""
-    return [Finding("dead-letters", f"topic {d.topic}",
-                    f"{d.count} messages a consumer gave up on", {"topic": d.topic,
-                                                                   "count": d.count})
-            for d in dead_letters if d.count]

@@ -36,9 +36,19 @@ class PartitionLag:
 
 
 @dataclass(frozen=True)
-class DeadLetters:
+class DeadLetter:
+    """One dead letter as the auditor judged it (`audit.dead_letters.judge`). `poison` says
+    why it is no valid event of its source topic; None: it is one, lost work unless
+    `handled` (its consumer handled the event since: a replay). `key`: its saga, or ""."""
+
     topic: str
-    count: int
+    ref: str  # partition:offset
+    source_topic: str
+    key: str
+    error: str  # the error type and the start of its text
+    poison: str | None = None
+    event_id: str | None = None
+    handled: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,5 +84,5 @@ class Snapshot:
     known_saga_ids: set[str] = field(default_factory=set)
     outboxes: list[OutboxState] = field(default_factory=list)
     lags: list[PartitionLag] = field(default_factory=list)
-    dead_letters: list[DeadLetters] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)  # written since `since`
     events: list[KafkaEvent] = field(default_factory=list)  # the saga topics, since `since`

@@ -40,15 +40,23 @@ def check(
         0.0, "--wait", min=0,
         help="Re-check for up to this many seconds until all holds and nothing is in flight."),
     strict_dead_letters: bool = typer.Option(
-        False, "--strict-dead-letters", help="Count dead letters as violations."),
+        False, "--strict-dead-letters", help="Any poison message in a dead letter is a"
+        " violation too (a dead-lettered valid event always is)."),
+    lenient_dead_letters: bool = typer.Option(
+        False, "--lenient-dead-letters", help="Every dead letter is only a warning, even a"
+        " valid event's."),
     saga: SagaOption = None,
 ) -> None:
     """Verify the saga's invariants across its services' databases and Kafka."""
+    if strict_dead_letters and lenient_dead_letters:
+        raise typer.BadParameter("--strict-dead-letters or --lenient-dead-letters, not both")
     chosen = choose_stack_saga(saga)
     try:
         report = audit.run(SystemSettings(), since=parse_since(since), grace_s=grace,
-                           wait_s=wait, outbox_age_s=outbox_age,
-                           dead_letters_fail=strict_dead_letters, saga=chosen)
+                           wait_s=wait, outbox_age_s=outbox_age, saga=chosen,
+                           dead_letters_fail=not lenient_dead_letters,
+                           # poison may come from anyone: judged only when asked to be
+                           expected_poison=() if strict_dead_letters else None)
     except audit.SourceUnavailable as err:
         typer.echo(f"error: cannot audit: {err}", err=True)
         raise typer.Exit(2) from None
