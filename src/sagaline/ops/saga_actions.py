@@ -1,8 +1,9 @@
 """An operator's view of one saga, and the actions on it, over the services' HTTP APIs and
 the declaration: what its record says, which step it waits on and which are still ahead
-(the status machine), what operators did to it (every service's operator log), and a cancel
-through the owner's own path (`SagaStart.cancel_path`). The CLI (`sagaline saga`) and the
-dashboard share these."""
+(the status machine), what operators did to it (every service's operator log); a cancel
+through the owner's own path (`SagaStart.cancel_path`), and a retry of the step it waits on
+(the event it needs, sent again by its producer: `core.outbox.resend`). The CLI
+(`sagaline saga`) and the dashboard share these."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import Any
 
 import httpx
 
+from sagaline.core.operator_log import Entry, SqlOperatorLog
+from sagaline.core.outbox.resend import ACTION as RETRY
+from sagaline.core.postgres import db
 from sagaline.core.saga import Saga
 from sagaline.ops.targets import base_url
 from sagaline.settings import SystemSettings
@@ -64,6 +68,52 @@ def cancel(saga: Saga, settings: SystemSettings, saga_id: str, operator: str,
     answer.raise_for_status()
     result: dict[str, Any] = answer.json()
     return result
+
+
+def awaited_topic(saga: Saga, status: str) -> str | None:
+    """The event the step a saga in `status` waits on needs in order to act: one that put
+    the saga in `status` (e.g. the charge a reservation waits for), or, in the first status,
+    the one the owner emitted to start it. None when the status waits on no step."""
+    waiting = saga.statuses.waiting_on(status)
+    if waiting is None:
+        return None
+    step = saga.service(waiting)
+    moved = [t for t in saga.statuses.moved_by(status) if t in step.consumes]
+    started = [t for t in saga.service(saga.owner).produces
+               if t in step.consumes and t not in step.compensations]
+    return next(iter(moved or started), None)
+
+
+def retry(saga: Saga, settings: SystemSettings, saga_id: str, operator: str,
+          reason: str) -> dict[str, Any]:
+    """Send again the event the step the saga waits on needs, from its producer's outbox
+    (same event id: the inbox skips it where it was handled). Refused for a final saga, a
+    status that waits on nothing, and where the producer refuses (row gone, not published
+    yet, older than the inbox remembers)."""
+    status = str(state(saga, settings, saga_id).record.get("status"))
+    topic = awaited_topic(saga, status)
+    producer = saga.producer_of(topic) if topic else None
+    if topic is None or producer is None:
+        why = ("which is final" if status in saga.statuses.final
+               else "which waits on no step's event")
+        refusal = f"saga {saga_id} is {status}, {why}: nothing to retry"
+        _log(saga, settings, Entry(operator, RETRY, reason, f"refused: {refusal}", (saga_id,)))
+        raise Refused(refusal)
+    with httpx.Client(base_url=base_url(settings, saga, producer), timeout=10,
+                      headers=settings.admin_headers()) as client:
+        answer = client.post("/admin/resend", json={"key": saga_id, "topic": topic,
+                                                    "operator": operator, "reason": reason})
+    if answer.status_code in (401, 403, 404, 409, 422):
+        raise Refused(f"{answer.status_code}: {_error(answer)}")
+    answer.raise_for_status()
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def _log(saga: Saga, settings: SystemSettings, entry: Entry) -> None:
+    """A refusal decided here, before any service acted: into the owner's operator log."""
+    with db.connect(settings.dsn(saga.owner, saga), "sagaline-operator") as conn:
+        SqlOperatorLog(conn, saga.owner).append(entry)
 
 
 def _error(answer: httpx.Response) -> str:

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Self
 
 from sagaline.core.messaging.envelope import Envelope
-from sagaline.core.outbox.port import OutboxLocked, OutboxRow
+from sagaline.core.outbox.port import OutboxLocked, OutboxRow, SentEvent
 
 
 class InMemoryOutbox:
@@ -41,6 +41,14 @@ class InMemoryOutbox:
         """Rows neither published nor failed, oldest (lowest id) first."""
         return [self.rows[i] for i in sorted(self.rows)
                 if i not in self.published and i not in self.failed]
+
+    def sent(self, key: str, topic: str) -> SentEvent | None:
+        """The newest row on `topic` for `key`, and whether it was published."""
+        found = [r for r in self.rows.values() if r.key == key and r.topic == topic]
+        if not found:
+            return None
+        newest = max(found, key=lambda r: r.id)
+        return SentEvent(newest, newest.id in self.published)
 
     def claim(self, limit: int) -> _Batch:
         if not self._lock.acquire(timeout=self.lock_timeout_s):

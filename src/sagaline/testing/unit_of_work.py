@@ -22,6 +22,7 @@ from sagaline.core.messaging import inbox
 from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.inbox import AlreadyDelivered
 from sagaline.core.operator_log import Entry
+from sagaline.core.outbox.port import SentEvent
 from sagaline.testing.clock import VirtualClock
 from sagaline.testing.outbox import InMemoryOutbox
 
@@ -83,6 +84,9 @@ class InMemoryUnitOfWork:
         new = {e.event_id for e in events if (consumer, e.event_id) not in seen}
         self._marks |= {(consumer, event_id) for event_id in new}
         return inbox.distinct(events, new)
+
+    def sent(self, key: str, topic: str) -> SentEvent | None:
+        return self.outbox.sent(key, topic)
 
     def log_action(self, entry: Entry) -> None:
         self._actions.append(entry)

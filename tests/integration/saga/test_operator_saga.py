@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from sagaline import audit
 from sagaline.cli import app
+from sagaline.seed_saga import topics
 from sagaline.seed_saga.saga import SAGA
 from tests.integration.saga.conftest import Saga, new_user, wait_for
 from tests.integration.saga.redelivery import caught_up
@@ -63,3 +64,28 @@ def test_a_stuck_saga_cancelled_by_an_operator_is_undone_and_logged(saga: Saga) 
     assert all(e["service"] == SAGA.owner for e in entries)
     report = audit.run(saga.stack.settings, since=started, wait_s=60)
     assert report.ok, report.text()
+
+
+def test_a_retry_of_the_step_a_saga_waits_on_has_one_effect(saga: Saga) -> None:
+    assert STUCK_ON is not None
+    user, sku = new_user(), saga.new_sku(5)
+    saga.stack.stop(STUCK_ON)
+    try:
+        order_id = saga.place(user, 40, [(sku, 2)])
+        wait_for(lambda: saga.order.get(f"/orders/{order_id}").json()["status"] == PAID, 20,
+                 "charged, then stuck")
+        cli("saga", "retry", order_id, "--reason", "resend the charge", "--operator", "ann")
+    finally:
+        saga.stack.start(STUCK_ON)
+    assert saga.final(order_id, timeout_s=30)["status"] == "CONFIRMED"
+    for topic in SAGA.service(STUCK_ON).consumes:  # the copy too
+        caught_up(saga.stack.settings, SAGA.service(STUCK_ON).consumer_group, topic, 30)
+    assert saga.stock(sku) == 3  # reserved once, though the charge came twice
+    refused = cli("saga", "retry", order_id, "--reason", "again", code=1)
+    assert "final" in refused.output
+    refusal, retried = orjson.loads(cli("log", "--id", order_id, "--format", "json").stdout)
+    assert (retried["operator"], retried["action"], retried["service"]) == (
+        "ann", "saga.retry", SAGA.producer_of(topics.PAYMENT_CHARGED))
+    assert retried["result"].startswith("sent payment.charged again")
+    assert (refusal["action"], refusal["service"]) == ("saga.retry", SAGA.owner)
+    assert refusal["result"].startswith("refused: ") and "final" in refusal["result"]

@@ -27,6 +27,14 @@ class OutboxRow:
     created_at: datetime | None = None  # when it was written: the start of its send's span
 
 
+@dataclass(frozen=True)
+class SentEvent:
+    """An event a service wrote, as its outbox still holds it."""
+
+    row: OutboxRow
+    published: bool
+
+
 class OutboxLocked(Exception):
     """The outbox lock was not free within the store's bound (another relay holds it)."""
 

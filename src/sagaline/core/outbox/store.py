@@ -18,11 +18,11 @@ import psycopg
 from psycopg import errors
 
 from sagaline.core.messaging.envelope import Envelope, dumps
-from sagaline.core.outbox.port import OutboxLocked, OutboxRow
+from sagaline.core.outbox.port import OutboxLocked, OutboxRow, SentEvent
 from sagaline.core.postgres import db
 
 __all__ = ["OutboxRow", "PostgresOutbox", "append", "backlog", "mark_failed", "mark_published",
-           "pending", "purge_published", "requeue_failed"]
+           "pending", "purge_published", "requeue_failed", "sent"]
 
 # One statement however many events: ids follow the events' order (the relay's order). The
 # arrays go in binary (%b): in text form psycopg escapes every quote of the JSON with a regex,
@@ -85,6 +85,18 @@ def purge_published(conn: psycopg.Connection, older_than_s: float) -> int:
         (older_than_s,),
     )
     return cur.rowcount
+
+
+def sent(conn: psycopg.Connection, key: str, topic: str) -> SentEvent | None:
+    """The newest event on `topic` for saga `key` still in the outbox (published rows stay
+    OUTBOX_RETENTION_S)."""
+    r = conn.execute(
+        "SELECT id, topic, msg_key, payload::text, headers::text, created_at, published"
+        " FROM outbox WHERE msg_key = %s AND topic = %s ORDER BY id DESC LIMIT 1",
+        (key, topic)).fetchone()
+    if r is None:
+        return None
+    return SentEvent(OutboxRow(r[0], r[1], r[2], r[3].encode(), orjson.loads(r[4]), r[5]), r[6])
 
 
 def backlog(conn: psycopg.Connection) -> tuple[int, float]:

@@ -21,6 +21,7 @@ from sagaline.core.messaging.envelope import Envelope
 from sagaline.core.messaging.inbox import AlreadyDelivered
 from sagaline.core.operator_log import Entry
 from sagaline.core.outbox import store as outbox
+from sagaline.core.outbox.port import SentEvent
 from sagaline.core.postgres import commit_outcome, db
 
 
@@ -42,6 +43,10 @@ class UnitOfWork(Protocol):
         """Record that `consumer` handles these events; returns those it had not handled
         before, in order, each once (duplicates, also within `events`, are left out)."""
         ...
+
+    def sent(self, key: str, topic: str) -> SentEvent | None:
+        """The newest event this service wrote on `topic` for saga `key`, if its outbox still
+        holds it (an operator's retry sends it again: `core.outbox.resend`)."""
 
     def log_action(self, entry: Entry) -> None:
         """Write an operator's action to the operator log, in this transaction: the entry is
@@ -121,6 +126,9 @@ class PostgresUnitOfWork:
 
     def first_deliveries(self, consumer: str, events: Sequence[Envelope]) -> list[Envelope]:
         return inbox.first_deliveries(self.conn, consumer, events)
+
+    def sent(self, key: str, topic: str) -> SentEvent | None:
+        return outbox.sent(self.conn, key, topic)
 
     def log_action(self, entry: Entry) -> None:
         operator_log.insert(self.conn, entry)

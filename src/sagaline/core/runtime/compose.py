@@ -21,6 +21,7 @@ from fastapi import APIRouter
 from prometheus_client.registry import Collector
 from psycopg_pool import ConnectionPool
 
+from sagaline.core.http import resend
 from sagaline.core.http.auth import Access, Keys
 from sagaline.core.messaging.messages import MessageSource
 from sagaline.core.messaging.processor import Handler
@@ -146,7 +147,8 @@ def compose(
     return Running(
         name=name, dsn=p.dsn,
         migrations=migrations_of(service),
-        routers=[parts.routes(uow)] if parts.routes else [], checks=checks,
+        routers=[*([parts.routes(uow)] if parts.routes else []),
+                 resend.routes(uow, p.inbox_retention_s)], checks=checks,
         max_body_bytes=settings.max_body_bytes, relay=relay, consumer=consumer,
         extra_workers={"housekeeping": wiring.housekeeper(p),
                        **(parts.workers(uow) if parts.workers else {})},
