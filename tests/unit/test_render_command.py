@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from sagaline import deploy
 from sagaline.cli import app
+from sagaline.contracts import asyncapi
 from sagaline.deploy.text import fill
 from tests.unit.test_rendered_deploy_files import FOUR, REFERENCE
 
@@ -71,3 +72,24 @@ def test_every_process_renders_the_same_text() -> None:
         renderings.append(json.loads(done.stdout))
     assert renderings[0] == renderings[1]
     assert renderings[0] == {k: deploy.render(k, FOUR, REFERENCE) for k in deploy.RENDERERS}
+
+
+def test_asyncapi_writes_the_whole_sagas_document_to_a_file_or_stdout(tmp_path: Path) -> None:
+    target = tmp_path / "contract" / "asyncapi.json"
+    result = CliRunner().invoke(app, ["render", "asyncapi", "--saga", REFERENCE,
+                                      "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(target.read_text()) == json.loads(json.dumps(asyncapi.document(FOUR)))
+    assert f"wrote {target}" in result.output
+    printed = CliRunner().invoke(app, ["render", "asyncapi", "--saga", REFERENCE, "-o", "-"])
+    assert printed.exit_code == 0, printed.output
+    assert printed.stdout == target.read_text()
+    assert set(json.loads(printed.stdout)["channels"]) == set(FOUR.topics)
+
+
+def test_asyncapi_goes_to_asyncapi_json_by_default(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["render", "asyncapi", "--saga", REFERENCE])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "asyncapi.json").read_text())["asyncapi"] == "3.0.0"

@@ -20,6 +20,7 @@ from sagaline.core.saga import Saga
 from sagaline.dashboard import order_queries, saga_reads, sources, timeline
 from sagaline.dashboard.cache import TtlCache
 from sagaline.dashboard.collector import Collector
+from sagaline.dashboard.contracts import add_contracts
 from sagaline.dashboard.declaration import describe
 from sagaline.dashboard.hosts import allowed_hosts
 from sagaline.dashboard.kafka_view import KafkaView
@@ -65,6 +66,8 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
+
+    add_contracts(app, topology)
 
     @app.get("/healthz")
     def health() -> dict[str, bool]:

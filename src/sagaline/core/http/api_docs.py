@@ -2,16 +2,21 @@
 fastapi-offline). fastapi-offline ships ReDoc's standalone bundle, but that bundle draws the
 "API docs by Redocly" logo from cdn.redoc.ly: the one request it makes off the service's
 origin, which fails on an air-gapped machine. Served from here, the bundle draws an empty
-inline image instead."""
+inline image instead.
+
+GET /asyncapi.json: the service's event contract (its part of the saga's AsyncAPI document),
+as /openapi.json is its HTTP one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 BUNDLE = "/redoc-assets/redoc.standalone.js"
 CDN_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
@@ -38,3 +43,13 @@ def add_redoc(app: FastAPI, favicon_url: str = "/static-offline-docs/favicon.png
                               title=f"{app.title} - ReDoc", redoc_js_url=f"{root}{BUNDLE}",
                               redoc_favicon_url=f"{root}{favicon_url}",
                               with_google_fonts=False)
+
+
+def add_asyncapi(app: FastAPI, make: Callable[[], Mapping[str, Any]]) -> None:
+    """`make`'s document at /asyncapi.json, rendered once (the declaration does not change),
+    out of the OpenAPI document like /openapi.json."""
+    body = cache(lambda: JSONResponse(make()).body)
+
+    @app.get("/asyncapi.json", include_in_schema=False)
+    def asyncapi() -> Response:
+        return Response(body(), media_type="application/json")

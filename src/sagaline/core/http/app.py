@@ -4,7 +4,7 @@ call it (see auth), and errors a person can read in one shape (see web_errors)."
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
@@ -117,15 +117,18 @@ def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
 def create_app(title: str, routers: Sequence[APIRouter], checks: Sequence[ReadyCheck],
                max_body_bytes: int, lifespan: Any = None,
                metrics: ServiceMetrics | None = None,
-               access: auth.Access | None = None) -> FastAPI:
+               access: auth.Access | None = None,
+               asyncapi: Callable[[], Mapping[str, Any]] | None = None) -> FastAPI:
     """`/docs` and `/redoc` load their scripts and styles from this server (fastapi-offline
     ships them), so they render on a machine without internet. With `metrics`: `/metrics`,
     and every request counted. `access`: the keys it accepts; when `access.required`, every
-    route of `routers` needs one (health and metrics never do: probes and scrapers carry no
-    key)."""
+    route of `routers` needs one (health, metrics and the API documents never do: probes and
+    scrapers carry no key). With `asyncapi` (made on the first request): `/asyncapi.json`."""
     access = access or auth.Access()
     app = FastAPIOffline(title=title, lifespan=lifespan, redoc_url=None)
     api_docs.add_redoc(app)
+    if asyncapi is not None:
+        api_docs.add_asyncapi(app, asyncapi)
     app.state.access = access
     web_errors.install(app)
     app.include_router(health_router(checks))

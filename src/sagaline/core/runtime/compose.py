@@ -21,6 +21,7 @@ from fastapi import APIRouter
 from prometheus_client.registry import Collector
 from psycopg_pool import ConnectionPool
 
+from sagaline.contracts import asyncapi
 from sagaline.core.http import resend
 from sagaline.core.http.auth import Access, Keys
 from sagaline.core.messaging.messages import MessageSource
@@ -154,6 +155,6 @@ def compose(
                        **(parts.workers(uow) if parts.workers else {})},
         on_start=[lambda: on_start(uow)] if on_start else [], on_close=[kafka.close],
         on_migrated=[parts.on_migrated] if parts.on_migrated else [],
-        metrics=metrics,
+        metrics=metrics, asyncapi=lambda: asyncapi.document(saga, name),
         access=Access(Keys(settings.admin_api_keys), Keys(settings.api_keys),
                       required=settings.require_api_key))

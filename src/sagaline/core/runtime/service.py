@@ -7,7 +7,7 @@ here; this module knows how to run them, not what the service does.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -45,6 +45,7 @@ class Service:
     on_migrated: list[Callable[[psycopg.Connection], None]] = field(default_factory=list)
     metrics: ServiceMetrics | None = None  # None: no GET /metrics
     access: auth.Access = field(default_factory=auth.Access)  # the API keys it accepts
+    asyncapi: Callable[[], Mapping[str, Any]] | None = None  # its event contract, if served
 
     def __post_init__(self) -> None:
         parts: dict[str, Worker] = dict(self.extra_workers)
@@ -55,7 +56,8 @@ class Service:
         self.workers = Workers({f"{self.name}-{k}": v for k, v in parts.items()})
         self.app: FastAPI = web.create_app(
             f"{self.name} service", self.routers, self.checks, self.max_body_bytes,
-            lifespan=self.workers.lifespan, metrics=self.metrics, access=self.access)
+            lifespan=self.workers.lifespan, metrics=self.metrics, access=self.access,
+            asyncapi=self.asyncapi)
 
     def migrate(self, wait_s: float = 60.0) -> list[str]:
         db.wait_for(self.dsn, wait_s)
