@@ -39,9 +39,11 @@ def routes(unit_of_work: Callable[[], UnitOfWork], inbox_retention_s: float) -> 
     router = APIRouter(tags=["operator"])
 
     @router.post("/admin/resend", operation_id="resend_event", dependencies=[auth.ADMIN],
-                 responses=documented(401, 403, 404, 409, notes={
+                 responses=documented(400, 401, 403, 404, 409, 413, 422, 500, 503, notes={
                      404: "This service's outbox holds no such event (any more).",
-                     409: "Not published yet, or older than the inbox remembers."}))
+                     409: "Not published yet, or older than the inbox remembers.",
+                     500: "The outcome is unknown (the connection was lost during COMMIT): "
+                          "`sagaline log --id KEY` tells whether it was sent again."}))
     def resend_event(request: ResendRequest) -> Resent:
         """Send again the event this service wrote on `topic` for saga `key`, with its own
         event id (consumers that handled it skip it). Logged in the operator log."""

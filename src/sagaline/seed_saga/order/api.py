@@ -153,9 +153,12 @@ def routes(unit_of_work: Callable[[], OrderUnitOfWork], statuses: StatusMachine)
             return [OrderView.of(o) for o in uow.orders.newest(status, limit)]
 
     @router.post("/orders/{order_id}/cancel", operation_id="cancel_order",
-                 dependencies=[auth.ADMIN], responses=documented(401, 403, 404, 409, notes={
+                 dependencies=[auth.ADMIN], responses=documented(
+                     400, 401, 403, 404, 409, 413, 500, notes={
                      404: "No such order.",
-                     409: "The order is final: nothing to cancel (the refusal is logged)."}))
+                     409: "The order is final: nothing to cancel (the refusal is logged).",
+                     500: "The outcome is unknown (the connection was lost during COMMIT): "
+                          "read the order back."}))
     def cancel(order_id: uuid.UUID, request: CancelRequest) -> OrderView:
         """An operator cancels an order that is not final (admin key): its compensations run
         as after a missed deadline, with the reason OPERATOR_CANCELLED; the operator's words
