@@ -6,6 +6,8 @@ one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,15 +32,28 @@ def cli(*args: str, code: int = 0) -> Any:
     return result
 
 
-def test_a_stuck_saga_cancelled_by_an_operator_is_undone_and_logged(saga: Saga) -> None:
+@contextmanager
+def stuck(saga: Saga, user: str, sku: str) -> Iterator[str]:
+    """An order charged and stuck: the step after payment is stopped for the block, then
+    started again and caught up with everything on its topics."""
     assert STUCK_ON is not None
-    started = datetime.now(UTC)
-    user, sku = new_user(), saga.new_sku(5)
+    step = SAGA.service(STUCK_ON)
     saga.stack.stop(STUCK_ON)
     try:
         order_id = saga.place(user, 40, [(sku, 2)])
         wait_for(lambda: saga.order.get(f"/orders/{order_id}").json()["status"] == PAID, 20,
                  "charged, then stuck")
+        yield order_id
+    finally:
+        saga.stack.start(STUCK_ON)
+    for topic in step.consumes:
+        caught_up(saga.stack.settings, step.consumer_group, topic, 30)
+
+
+def test_a_stuck_saga_cancelled_by_an_operator_is_undone_and_logged(saga: Saga) -> None:
+    started = datetime.now(UTC)
+    user, sku = new_user(), saga.new_sku(5)
+    with stuck(saga, user, sku) as order_id:
         shown = orjson.loads(cli("saga", "show", order_id, "--json").stdout)
         assert (shown["record"]["status"], shown["waitingOn"], shown["remaining"]) == (
             PAID, STUCK_ON, [STUCK_ON])
@@ -47,11 +62,6 @@ def test_a_stuck_saga_cancelled_by_an_operator_is_undone_and_logged(saga: Saga) 
         view = saga.order.get(f"/orders/{order_id}").json()
         assert (view["status"], view["reason"]) == ("CANCELLED", "OPERATOR_CANCELLED")
         wait_for(lambda: saga.balance(user) == CREDIT, 20, "the charge refunded")
-    finally:
-        saga.stack.start(STUCK_ON)
-    group = SAGA.service(STUCK_ON).consumer_group
-    for topic in SAGA.service(STUCK_ON).consumes:
-        caught_up(saga.stack.settings, group, topic, 30)
     assert saga.stock(sku) == 5  # reserved late, then released (or never held)
 
     again = cli("saga", "cancel", order_id, "--reason", "twice", "--operator", "bob", code=1)
@@ -67,19 +77,10 @@ def test_a_stuck_saga_cancelled_by_an_operator_is_undone_and_logged(saga: Saga) 
 
 
 def test_a_retry_of_the_step_a_saga_waits_on_has_one_effect(saga: Saga) -> None:
-    assert STUCK_ON is not None
     user, sku = new_user(), saga.new_sku(5)
-    saga.stack.stop(STUCK_ON)
-    try:
-        order_id = saga.place(user, 40, [(sku, 2)])
-        wait_for(lambda: saga.order.get(f"/orders/{order_id}").json()["status"] == PAID, 20,
-                 "charged, then stuck")
+    with stuck(saga, user, sku) as order_id:
         cli("saga", "retry", order_id, "--reason", "resend the charge", "--operator", "ann")
-    finally:
-        saga.stack.start(STUCK_ON)
     assert saga.final(order_id, timeout_s=30)["status"] == "CONFIRMED"
-    for topic in SAGA.service(STUCK_ON).consumes:  # the copy too
-        caught_up(saga.stack.settings, SAGA.service(STUCK_ON).consumer_group, topic, 30)
     assert saga.stock(sku) == 3  # reserved once, though the charge came twice
     refused = cli("saga", "retry", order_id, "--reason", "again", code=1)
     assert "final" in refused.output
