@@ -18,6 +18,7 @@ import pytest
 from sagaline.devstack import Stack, StackError
 from sagaline.devstack.shape import Shape
 from sagaline.settings import StackSettings
+from tests.cluster import health
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
@@ -45,7 +46,7 @@ def cluster_settings() -> StackSettings:
 
 
 @pytest.fixture(scope="session")
-def cluster() -> Iterator[Stack]:
+def cluster_stack() -> Iterator[Stack]:
     """A fresh stack of three brokers and two replicas per service (static membership),
     stopped and wiped at the end."""
     stack = Stack(cluster_settings(), shape=Shape(brokers=3, replicas=2))
@@ -59,3 +60,11 @@ def cluster() -> Iterator[Stack]:
         pytest.fail(f"cluster stack: {err}\n{err.detail}", pytrace=False)
     yield stack
     stack.wipe()
+
+
+@pytest.fixture
+def cluster(cluster_stack: Stack) -> Stack:
+    """The session's stack at full health (`health.restore`), whatever the case before
+    left down or changed: so the cases pass in any order."""
+    health.restore(cluster_stack)
+    return cluster_stack

@@ -4,12 +4,12 @@ accepted order final, no failed outbox row, every partition at three in-sync rep
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import psycopg
 
 from sagaline import audit
@@ -18,6 +18,7 @@ from sagaline.devstack import Stack
 from sagaline.devstack.shape import replica_port
 from sagaline.seed_saga.saga import SAGA
 from tests.cluster.kafka_state import wait_fully_replicated
+from tests.cluster.signals import wait_until
 
 RATE_PER_S = 15.0  # per order replica the load is sent to
 RESULTS = "failover.jsonl"  # in the stack dir: one line per case, for docs/performance.md
@@ -36,15 +37,15 @@ class Run:
 
 
 @contextmanager
-def under_load(stack: Stack, replicas: int = 1, warm_s: float = 2.0) -> Iterator[Run]:
-    """Orders from `replicas` streams (one per order replica) while the block runs; then
-    everything the case must end with is checked."""
-    base = stack.settings.http_port("order")
+def under_load(stack: Stack, replicas: int = 1, warm: int = 20) -> Iterator[Run]:
+    """Orders from `replicas` streams (one per order replica) while the block runs, which
+    starts once `warm` of them are final; then everything the case must end with is checked."""
+    base = stack.settings.http_port(SAGA.owner)
     streams = [SagaStream(f"http://127.0.0.1:{replica_port(base, r)}", RATE_PER_S).start()
                for r in range(1, replicas + 1)]
     run = Run(stack, datetime.now(UTC) - timedelta(seconds=1), streams)
-    time.sleep(warm_s)
     try:
+        wait_flowing(stack, run.started, warm)
         yield run
     finally:
         counts = [s.stop() for s in streams]
@@ -55,8 +56,23 @@ def under_load(stack: Stack, replicas: int = 1, warm_s: float = 2.0) -> Iterator
     settle(run, accepted)
 
 
+def wait_flowing(stack: Stack, since: datetime, final: int, timeout_s: float = 60.0) -> int:
+    """Until at least `final` sagas placed at or after `since` are final."""
+    def finished() -> int:
+        with psycopg.connect(stack.settings.dsn(SAGA.owner)) as conn:
+            row = conn.execute("SELECT count(*) FROM orders WHERE created_at >= %s"
+                               " AND finished_at IS NOT NULL", (since,)).fetchone()
+        return int(row[0]) if row and row[0] >= final else 0
+
+    return wait_until(f"{final} sagas placed since {since:%H:%M:%S.%f} final", finished,
+                      timeout_s)
+
+
 def settle(run: Run, accepted: list[str]) -> None:
-    report = audit.run(run.stack.settings, since=run.started, wait_s=150)
+    # Strict: a valid event in a dead letter is a violation, not a warning the deadline
+    # later papers over.
+    report = audit.run(run.stack.settings, since=run.started, wait_s=150,
+                       dead_letters_fail=True)
     print(f"audit after {report.waited_s:.1f} s: {json.dumps(report.counts)}")
     assert report.ok, report.text()
     assert report.counts["outbox_failed"] == 0
@@ -94,3 +110,12 @@ def record(stack: Stack, case: str, **figures: object) -> None:
     print(f"failover: {line}")
     with open(stack.dir / RESULTS, "a") as out:
         out.write(line + "\n")
+
+
+def relay_published(stack: Stack, name: str) -> float:
+    """How many outbox rows the relay of replica `name` (a component) had acknowledged,
+    from its /metrics (since it started)."""
+    address = stack.component(name).address
+    text = httpx.get(f"{address}/metrics", timeout=5.0).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("sagaline_relay_published_total{"))
