@@ -26,6 +26,12 @@ class SagaState:
     waiting_on: str | None
     remaining: list[str]
 
+    @classmethod
+    def of(cls, saga: Saga, record: dict[str, Any]) -> SagaState:
+        """What a saga with this record (its `status`) waits on and has still ahead."""
+        status = str(record.get("status"))
+        return cls(record, saga.statuses.waiting_on(status), saga.remaining(status))
+
     def as_row(self) -> dict[str, Any]:
         return {"record": self.record, "waitingOn": self.waiting_on,
                 "remaining": self.remaining}
@@ -44,9 +50,7 @@ def state(saga: Saga, settings: SystemSettings, saga_id: str) -> SagaState:
     if answer.status_code in (404, 422):
         raise LookupError(f"no saga {saga_id!r}: {answer.text}")
     answer.raise_for_status()
-    record = answer.json()
-    status = str(record.get("status"))
-    return SagaState(record, saga.statuses.waiting_on(status), saga.remaining(status))
+    return SagaState.of(saga, answer.json())
 
 
 def cancel(saga: Saga, settings: SystemSettings, saga_id: str, operator: str,
