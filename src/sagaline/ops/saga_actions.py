@@ -37,8 +37,8 @@ class SagaState:
                 "remaining": self.remaining}
 
 
-def _owner(saga: Saga, settings: SystemSettings) -> httpx.Client:
-    return httpx.Client(base_url=base_url(settings, saga, saga.owner), timeout=10,
+def _owner(saga: Saga, settings: SystemSettings, base: str | None = None) -> httpx.Client:
+    return httpx.Client(base_url=base or base_url(settings, saga, saga.owner), timeout=10,
                         headers=settings.admin_headers())
 
 
@@ -54,13 +54,14 @@ def state(saga: Saga, settings: SystemSettings, saga_id: str) -> SagaState:
 
 
 def cancel(saga: Saga, settings: SystemSettings, saga_id: str, operator: str,
-           reason: str) -> dict[str, Any]:
-    """Ask the owner to cancel: its compensations run by the normal path. Refused (with the
-    owner's reason) for a final saga, an unknown one, or a saga whose owner has no cancel."""
+           reason: str, base: str | None = None) -> dict[str, Any]:
+    """Ask the owner (at `base`, else its local address) to cancel: its compensations run
+    by the normal path. Refused (with the owner's reason) for a final saga, an unknown one,
+    or a saga whose owner has no cancel."""
     path = saga.start.cancel_path
     if path is None:
         raise Refused(f"the owner {saga.owner} declares no cancel for saga {saga.name}")
-    with _owner(saga, settings) as owner:
+    with _owner(saga, settings, base) as owner:
         answer = owner.post(path.format(id=saga_id),
                             json={"operator": operator, "reason": reason})
     if answer.status_code in (401, 403, 404, 409, 422):
