@@ -21,19 +21,23 @@ FIELDS = ["saga_id", "user_id", "total_amount", "status", "reason", "created_at"
           "updated_at", "finished_at"]
 
 
+def _terms(id: str = "", user: str = "", status: str = "", reason: str = "",
+           since: float | None = None, until: float | None = None) -> Search:
+    """The query's terms (at module level: FastAPI reads the annotations by name)."""
+    return Search(id.strip(), user, status, reason, since, until)
+
+
+Terms = Annotated[Search, Depends(_terms)]
+
+
 def search_router(dbs: Databases, topology: Saga) -> APIRouter:
     router = APIRouter(prefix="/api/search")
 
-    def terms(id: str = "", user: str = "", status: str = "", reason: str = "",
-              since: float | None = None, until: float | None = None) -> Search:
-        if status and status not in topology.statuses.statuses:
-            raise HTTPException(422, f"unknown status {status!r}; one of "
-                                f"{list(topology.statuses.statuses)}")
-        return Search(id.strip(), user, status, reason, since, until)
-
-    Terms = Annotated[Search, Depends(terms)]
-
     def read(search: Search, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        statuses = topology.statuses.statuses
+        if search.status and search.status not in statuses:
+            raise HTTPException(422, f"unknown status {search.status!r}; one of "
+                                f"{[str(s) for s in statuses]}")
         try:
             with dbs.read(topology.owner) as conn:
                 return search_queries.page(conn, search, limit)

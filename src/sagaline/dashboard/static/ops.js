@@ -17,7 +17,7 @@ ops.el = (tag, text, cls) => {
 
 ops.cell = (row, text, cls) => {
   const td = row.insertCell();
-  td.textContent = text === null || text === undefined || text === "" ? "-" : String(text);
+  td.textContent = text === null || text === undefined ? "-" : String(text);
   if (cls) td.className = cls;
   return td;
 };
@@ -28,10 +28,17 @@ ops.sagaLink = (id) => {
   return a;
 };
 
+// The server's reason for a refusal: its text, or the fields it found wrong.
+ops.why = (data, status) => {
+  const detail = data && data.detail;
+  if (typeof detail === "string") return detail;
+  return detail ? JSON.stringify(detail) : `${status}`;
+};
+
 ops.getJson = async (url) => {
   const r = await fetch(url);
   const data = await r.json().catch(() => null);
-  if (!r.ok) throw new Error((data && data.detail) || `${r.status}`);
+  if (!r.ok) throw new Error(ops.why(data, r.status));
   return data;
 };
 
@@ -41,7 +48,7 @@ ops.post = async (url, fields) => {
   body.append("csrf", ops.session?.csrf || "");
   const r = await fetch(url, { method: "POST", body, credentials: "same-origin" });
   const data = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(typeof data.detail === "string" ? data.detail : `${r.status}`);
+  if (!r.ok) throw new Error(ops.why(data, r.status));
   return data;
 };
 
