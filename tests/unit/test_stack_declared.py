@@ -161,6 +161,13 @@ def test_the_dashboard_reads_every_declared_service(tiny: Saga, tmp_path: Path) 
     assert env["BACK_OFFICE_HTTP_PORT"] == "4702"
 
 
+def test_the_stacks_dashboard_holds_the_admin_key_the_services_accept(
+        tiny: Saga, tmp_path: Path) -> None:
+    stack = Stack(local(tmp_path))  # to act on them (issue 25): its login takes that key
+    key = stack.settings.admin_api_key.get_secret_value()
+    assert key and stack.dashboard.environment()["ADMIN_API_KEY"] == key
+
+
 def test_up_records_the_saga_and_later_commands_find_it(
         tiny: Saga, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     Stack(local(tmp_path), shape=Shape()).record_shape()  # as `up --saga` does

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 import psycopg
@@ -16,12 +15,8 @@ import typer
 from confluent_kafka import KafkaException
 
 from sagaline.cli.common import SagaOption, choose_stack_saga, say
-from sagaline.core.operator_log import SqlOperatorLog
 from sagaline.core.postgres import db
-from sagaline.core.saga import Service
-from sagaline.ops import dlq as dead_letters
-from sagaline.ops.dlq_actions import discarded
-from sagaline.ops.dlq_groups import groups
+from sagaline.ops.dlq_letters import Letters, read_letters
 from sagaline.settings import SystemSettings
 
 dlq_app = typer.Typer(no_args_is_help=True,
@@ -32,29 +27,6 @@ WithDiscarded = Annotated[bool, typer.Option("--discarded", help="Discarded ones
 STATUS = {True: "handled", False: "not handled", None: "unreadable"}
 
 
-@dataclass
-class Letters:
-    """A service's dead letters, with its database (inbox and operator log) open."""
-
-    settings: SystemSettings
-    service: Service[Any]
-    conn: psycopg.Connection
-    all: list[dead_letters.DeadLetter]
-
-    @property
-    def log(self) -> SqlOperatorLog:
-        return SqlOperatorLog(self.conn, self.service.name)
-
-    def kept(self, with_discarded: bool = False) -> list[dead_letters.DeadLetter]:
-        if with_discarded:
-            return self.all
-        gone = discarded(self.log.entries(limit=10_000), self.service.dead_letter_topic)
-        return [d for d in self.all if d.ref not in gone]
-
-    def handled(self, letters: list[dead_letters.DeadLetter]) -> dict[str, bool | None]:
-        return dead_letters.handled(self.conn, self.service.consumer_group, letters)
-
-
 @contextmanager
 def service_letters(saga_ref: str | None, name: str) -> Iterator[Letters]:
     saga = choose_stack_saga(saga_ref)
@@ -62,12 +34,10 @@ def service_letters(saga_ref: str | None, name: str) -> Iterator[Letters]:
         say(f"error: unknown service {name!r}; one of {', '.join(saga.names)}")
         raise typer.Exit(2)
     settings, service = SystemSettings(), saga.service(name)
-    topic = service.dead_letter_topic
     try:
-        letters = dead_letters.read_all(settings.kafka_bootstrap_servers, topic,
-                                        settings.kafka_client_config)
+        letters = read_letters(settings, service)
     except (KafkaException, TimeoutError) as err:
-        say(f"error: cannot read {topic}: {err}")
+        say(f"error: cannot read {service.dead_letter_topic}: {err}")
         raise typer.Exit(1) from None
     try:
         with db.connect(settings.dsn(name), "sagaline-dlq") as conn:
@@ -107,10 +77,7 @@ def dlq_groups(service: ServiceName, as_json: AsJson = False,
     """The dead letters grouped by cause (consumer, source topic, error class and message),
     with counts, first and last seen, the sagas touched, and how many were handled since."""
     with service_letters(saga, service) as found:
-        found_groups = groups(found.kept(with_discarded))
-        handled = found.handled([d for g in found_groups for d in g.letters])
-    rows = [{**g.summary(), "handled": sum(1 for d in g.letters if handled[d.ref])}
-            for g in found_groups]
+        rows = found.group_rows(with_discarded)
     if as_json:
         typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
         return

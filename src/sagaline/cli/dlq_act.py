@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from sagaline.cli.common import SagaOption, say
-from sagaline.cli.dlq import Letters, ServiceName, dlq_app, service_letters
+from sagaline.cli.dlq import ServiceName, dlq_app, service_letters
 from sagaline.core.kafka.publisher import KafkaPublisher, producer_config
 from sagaline.ops import dlq as dead_letters
 from sagaline.ops import dlq_actions as act
-from sagaline.ops.dlq_groups import groups
+from sagaline.ops.dlq_letters import Letters, NothingChosen
 from sagaline.ops.operator import operator_name
 
 Refs = Annotated[list[str] | None, typer.Option("--ref", help="partition:offset")]
@@ -26,21 +26,11 @@ Operator = Annotated[str | None, typer.Option(
 
 def _chosen(found: Letters, refs: list[str] | None, group_ids: list[str] | None,
             every: bool) -> list[dead_letters.DeadLetter]:
-    letters = found.kept()
-    if every:
-        return letters
-    by_group = {g.id: g for g in groups(letters)}
-    unknown = [g for g in group_ids or [] if g not in by_group]
-    unknown += [r for r in refs or [] if r not in {d.ref for d in letters}]
-    if unknown:
-        say(f"error: no such letter or group (or discarded already): {', '.join(unknown)}")
-        raise typer.Exit(2)
-    wanted = set(refs or []) | {d.ref for g in group_ids or [] for d in by_group[g].letters}
-    chosen = [d for d in letters if d.ref in wanted]
-    if not chosen:
-        say("error: nothing chosen; give --ref, --group or --all")
-        raise typer.Exit(2)
-    return chosen
+    try:
+        return found.chosen(refs, group_ids, every)
+    except NothingChosen as err:
+        say(f"error: {err}")
+        raise typer.Exit(2) from None
 
 
 @dlq_app.command("replay")

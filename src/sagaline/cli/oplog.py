@@ -3,8 +3,6 @@ with `--id`; as a table, JSON or CSV (to export)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from enum import StrEnum
 from typing import Annotated
 
@@ -16,6 +14,7 @@ from sagaline.cli.common import SagaOption, choose_stack_saga, say
 from sagaline.core.operator_log import Entry, SqlOperatorLog, newest_first
 from sagaline.core.postgres import db
 from sagaline.core.saga import Saga
+from sagaline.ops.oplog_export import as_csv
 from sagaline.settings import SystemSettings
 
 
@@ -39,16 +38,6 @@ def entries_of(saga: Saga, settings: SystemSettings, saga_id: str | None,
     return newest_first(logs, limit)
 
 
-def _csv(rows: list[dict[str, object]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(Entry("", "", "", "").as_row()))
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "sagas": " ".join(map(str, row["sagas"])),  # type: ignore[call-overload]
-                         "detail": orjson.dumps(row["detail"]).decode()})
-    return out.getvalue()
-
-
 def log(
     saga_id: Annotated[str | None, typer.Option("--id", help="Only this saga's entries.")
                        ] = None,
@@ -63,7 +52,7 @@ def log(
     if output is Format.json:
         typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
     elif output is Format.csv:
-        typer.echo(_csv(rows), nl=False)
+        typer.echo(as_csv(rows), nl=False)
     else:
         for r in rows:
             typer.echo(f"{r['at']}  {r['service']:<10} {r['operator']:<12} {r['action']:<12}"

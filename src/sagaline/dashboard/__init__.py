@@ -1,4 +1,4 @@
-"""The saga dashboard (`sagaline dashboard`): a read-only web page over every declared
+"""The saga dashboard (`sagaline dashboard`): a web page over every declared
 service's database and Kafka, generic over the chosen saga (a lane, a card and a chart line
 per service, the statuses and the graph from its declaration). Recent sagas and their
 timelines, stuck sagas and why, live charts, dead letters and the declared topology.
@@ -10,5 +10,5 @@ inbox, in any), `step` (what a step's own `timeline` adds, from its folder), `ka
 nothing is read while nobody does), `collector` (one shared snapshot per refresh,
 `published`), `slow_reads` (readiness, lag, dead letters on their own cadence), `charts`
 (per-second series read incrementally), `declaration` (the saga as the page reads it), `api`
-(FastAPI) and `static/`.
+(FastAPI), `operate` (acting after a login: see its docstring) and `static/`.
 """

@@ -1,4 +1,5 @@
-"""The dashboard's HTTP API and page: FastAPI, read-only, same origin for everything."""
+"""The dashboard's HTTP API and page: FastAPI, same origin for everything; reading needs
+nothing, acting a login (`operate`)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from sagaline.dashboard.contracts import add_contracts
 from sagaline.dashboard.declaration import describe
 from sagaline.dashboard.hosts import allowed_hosts
 from sagaline.dashboard.kafka_view import KafkaView
+from sagaline.dashboard.operate import add_operations
 from sagaline.dashboard.sources import Databases, Unavailable
 from sagaline.dashboard.streams import StreamCap, StreamSlots
 from sagaline.dashboard.watchers import Watching
@@ -122,6 +124,7 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
             raise HTTPException(404, f"no saga {saga_id}")
         return found
 
+    add_operations(app, settings, topology, dbs)  # login, actions, search, the log
     app.state.collector = collector
     return app
 

@@ -12,7 +12,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 _EPOCH = "extract(epoch FROM {0})::float8 AS {0}"
-_COLUMNS = ", ".join([
+COLUMNS = _COLUMNS = ", ".join([
     "order_id::text AS saga_id", "user_id", "total_amount::float8 AS total_amount", "status",
     "reason", *(_EPOCH.format(c) for c in ("created_at", "updated_at", "finished_at"))])
 # Newest of one status, by the (status, created_at) index; the union is sorted once more.

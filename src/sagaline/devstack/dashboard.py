@@ -53,7 +53,8 @@ class Dashboard(Component):
                "KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers,
                "KAFKA_CLIENT_CONFIG": json.dumps(s.kafka_client_config),
                "HTTP_HOST": s.http_host, "DASHBOARD_HOST": self.bind_host,
-               "DASHBOARD_PORT": str(self.port)}
+               "DASHBOARD_PORT": str(self.port),
+               "ADMIN_API_KEY": s.admin_api_key.get_secret_value()}  # to act (issue 25)
         for name in saga_choice.load(self.saga).names:
             env[f"{env_prefix(name)}_DB_DSN"] = s.dsn(name)
             env[f"{env_prefix(name)}_HTTP_PORT"] = str(s.http_port(name))

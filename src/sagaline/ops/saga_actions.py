@@ -30,13 +30,19 @@ class SagaState:
     waiting_on: str | None
     remaining: list[str]
 
+    @classmethod
+    def of(cls, saga: Saga, record: dict[str, Any]) -> SagaState:
+        """What a saga with this record (its `status`) waits on and has still ahead."""
+        status = str(record.get("status"))
+        return cls(record, saga.statuses.waiting_on(status), saga.remaining(status))
+
     def as_row(self) -> dict[str, Any]:
         return {"record": self.record, "waitingOn": self.waiting_on,
                 "remaining": self.remaining}
 
 
-def _owner(saga: Saga, settings: SystemSettings) -> httpx.Client:
-    return httpx.Client(base_url=base_url(settings, saga, saga.owner), timeout=10,
+def _owner(saga: Saga, settings: SystemSettings, base: str | None = None) -> httpx.Client:
+    return httpx.Client(base_url=base or base_url(settings, saga, saga.owner), timeout=10,
                         headers=settings.admin_headers())
 
 
@@ -48,19 +54,18 @@ def state(saga: Saga, settings: SystemSettings, saga_id: str) -> SagaState:
     if answer.status_code in (404, 422):
         raise LookupError(f"no saga {saga_id!r}: {answer.text}")
     answer.raise_for_status()
-    record = answer.json()
-    status = str(record.get("status"))
-    return SagaState(record, saga.statuses.waiting_on(status), saga.remaining(status))
+    return SagaState.of(saga, answer.json())
 
 
 def cancel(saga: Saga, settings: SystemSettings, saga_id: str, operator: str,
-           reason: str) -> dict[str, Any]:
-    """Ask the owner to cancel: its compensations run by the normal path. Refused (with the
-    owner's reason) for a final saga, an unknown one, or a saga whose owner has no cancel."""
+           reason: str, base: str | None = None) -> dict[str, Any]:
+    """Ask the owner (at `base`, else its local address) to cancel: its compensations run
+    by the normal path. Refused (with the owner's reason) for a final saga, an unknown one,
+    or a saga whose owner has no cancel."""
     path = saga.start.cancel_path
     if path is None:
         raise Refused(f"the owner {saga.owner} declares no cancel for saga {saga.name}")
-    with _owner(saga, settings) as owner:
+    with _owner(saga, settings, base) as owner:
         answer = owner.post(path.format(id=saga_id),
                             json={"operator": operator, "reason": reason})
     if answer.status_code in (401, 403, 404, 409, 422):

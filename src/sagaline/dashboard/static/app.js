@@ -139,6 +139,8 @@ async function refreshTimeline() {
   if (!saga) return;
   const o = saga.saga;
   $("#timeline-title").textContent = `${short(o.saga_id)}: ${o.status}${o.reason ? " (" + o.reason + ")" : ""}`;
+  $("#timeline-page").href = `/saga/${o.saga_id}`;
+  $("#timeline-page").hidden = false;
   const body = $("#timeline tbody");
   body.replaceChildren();
   for (const s of saga.steps) {
