@@ -128,6 +128,35 @@ def test_a_stuck_saga_cancelled_from_its_page_is_undone_and_logged(
     assert report.ok, report.text()
 
 
+def test_the_step_a_stuck_saga_waits_on_retried_from_its_page_has_one_effect(
+        saga: Saga, browser: Browser, dashboard: str) -> None:
+    assert STUCK_ON is not None
+    awaited = SAGA.service(SAGA.consumers_of(topics.PAYMENT_CHARGED)[0])
+    user, sku = new_user(), saga.new_sku(5)
+    saga.stack.stop(STUCK_ON)
+    try:
+        order_id = saga.place(user, 40, [(sku, 2)])
+        wait_for(lambda: saga.order.get(f"/orders/{order_id}").json()["status"] == PAID, 20,
+                 "charged, then stuck")
+        context, page = logged_in(browser, dashboard, f"/saga/{order_id}")
+        expect(page.locator("#retry-topic")).to_have_text(topics.PAYMENT_CHARGED)
+        page.fill("#retry-reason", "the reservation never came")
+        page.click("#retry-button")
+        expect(page.locator("#retry-message")).to_contain_text(
+            f"{topics.PAYMENT_CHARGED} sent again", timeout=WAIT_MS)
+    finally:
+        saga.stack.start(STUCK_ON)
+    assert saga.final(order_id, timeout_s=30)["status"] == "CONFIRMED"
+    for topic in awaited.consumes:  # the copy too
+        caught_up(saga.stack.settings, awaited.consumer_group, topic, 30)
+    assert saga.stock(sku) == 3  # reserved once, though the charge came twice
+    expect(page.locator("#retry-panel")).to_be_hidden(timeout=WAIT_MS)  # final now
+    context.close()
+    [entry] = log_of(dashboard, order_id)
+    assert (entry["service"], entry["operator"], entry["action"]) == (
+        SAGA.producer_of(topics.PAYMENT_CHARGED), "ann", "saga.retry")
+
+
 def _dead_order_created(saga: Saga, user: str, cause: str) -> str:
     """A valid order.created as if its consumer had dead-lettered it for `cause`."""
     order_id = str(uuid.uuid4())

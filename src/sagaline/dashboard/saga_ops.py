@@ -1,8 +1,9 @@
-"""One saga as an operator sees it on its page, and its cancel. What it waits on and the
+"""One saga as an operator sees it on its page, its cancel and its retry. What it waits on and the
 steps still ahead come from the declaration (`SagaState.of`, as `sagaline saga show`);
 what operators did, from every service's operator log. The cancel is `saga_actions.cancel`
 (the owner's own path, as `sagaline saga cancel`): the owner writes the log entry in the
-transaction that cancels, with the session's operator name and the reason given."""
+transaction that cancels, with the session's operator name and the reason given. The retry
+is `saga_actions.retry` (as `sagaline saga retry`): the waiting step's event sent again."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ def saga_ops_router(settings: DashboardSettings, topology: Saga, dbs: Databases,
         return {"status": record["status"], "waitingOn": state.waiting_on,
                 "remaining": state.remaining, "final": final,
                 "cancellable": not final and topology.start.cancel_path is not None,
+                "retryable": saga_actions.awaited_topic(topology, record["status"]),
                 "operatorLog": log}
 
     @router.post("/cancel")
@@ -63,5 +65,22 @@ def saga_ops_router(settings: DashboardSettings, topology: Saga, dbs: Databases,
             raise HTTPException(409, f"refused: {err}") from None
         except httpx.HTTPError as err:
             raise HTTPException(502, f"cannot reach {topology.owner}: {err}") from None
+
+    @router.post("/retry")
+    async def retry(saga_id: uuid.UUID, request: Request) -> dict[str, Any]:
+        """Send again the event the step it waits on needs (as `sagaline saga retry`)."""
+        form = await read_form(request)
+        session = acting(request, sessions, form.one("csrf"))
+        reason = form.one("reason").strip()[:REASON_CHARS]
+        if not reason:
+            raise HTTPException(422, "a retry needs a reason")
+        try:
+            return await run_in_threadpool(
+                saga_actions.retry, topology, settings, str(saga_id), session.operator, reason,
+                lambda name: service_url(settings, topology, name))
+        except (saga_actions.Refused, LookupError) as err:
+            raise HTTPException(409, f"refused: {err}") from None
+        except httpx.HTTPError as err:
+            raise HTTPException(502, f"cannot reach a service: {err}") from None
 
     return router

@@ -7,6 +7,7 @@ through the owner's own path (`SagaStart.cancel_path`), and a retry of the step 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,11 +51,16 @@ def state(saga: Saga, settings: SystemSettings, saga_id: str) -> SagaState:
     """The saga's record as its owner answers it, with what it waits on and what is left;
     LookupError when the owner knows no such saga."""
     with _owner(saga, settings) as owner:
-        answer = owner.get(f"{saga.start_path}/{saga_id}")
+        return SagaState.of(saga, _record(owner, saga, saga_id))
+
+
+def _record(owner: httpx.Client, saga: Saga, saga_id: str) -> dict[str, Any]:
+    answer = owner.get(f"{saga.start_path}/{saga_id}")
     if answer.status_code in (404, 422):
         raise LookupError(f"no saga {saga_id!r}: {answer.text}")
     answer.raise_for_status()
-    return SagaState.of(saga, answer.json())
+    record: dict[str, Any] = answer.json()
+    return record
 
 
 def cancel(saga: Saga, settings: SystemSettings, saga_id: str, operator: str,
@@ -89,13 +95,16 @@ def awaited_topic(saga: Saga, status: str) -> str | None:
     return next(iter(moved or started), None)
 
 
-def retry(saga: Saga, settings: SystemSettings, saga_id: str, operator: str,
-          reason: str) -> dict[str, Any]:
+def retry(saga: Saga, settings: SystemSettings, saga_id: str, operator: str, reason: str,
+          address: Callable[[str], str] | None = None) -> dict[str, Any]:
     """Send again the event the step the saga waits on needs, from its producer's outbox
-    (same event id: the inbox skips it where it was handled). Refused for a final saga, a
-    status that waits on nothing, and where the producer refuses (row gone, not published
-    yet, older than the inbox remembers)."""
-    status = str(state(saga, settings, saga_id).record.get("status"))
+    (same event id: the inbox skips it where it was handled). `address(name)`: where a
+    service answers (default: its local address). Refused for a final saga, a status that
+    waits on nothing, and where the producer refuses (row gone, not published yet, older
+    than the inbox remembers)."""
+    where = address or (lambda name: base_url(settings, saga, name))
+    with _owner(saga, settings, where(saga.owner)) as owner:
+        status = str(_record(owner, saga, saga_id).get("status"))
     topic = awaited_topic(saga, status)
     producer = saga.producer_of(topic) if topic else None
     if topic is None or producer is None:
@@ -104,7 +113,7 @@ def retry(saga: Saga, settings: SystemSettings, saga_id: str, operator: str,
         refusal = f"saga {saga_id} is {status}, {why}: nothing to retry"
         _log(saga, settings, Entry(operator, RETRY, reason, f"refused: {refusal}", (saga_id,)))
         raise Refused(refusal)
-    with httpx.Client(base_url=base_url(settings, saga, producer), timeout=10,
+    with httpx.Client(base_url=where(producer), timeout=10,
                       headers=settings.admin_headers()) as client:
         answer = client.post("/admin/resend", json={"key": saga_id, "topic": topic,
                                                     "operator": operator, "reason": reason})

@@ -1,5 +1,5 @@
 // One saga: its record, what it waits on and the steps still ahead (from the declaration),
-// its timeline with what operators did in it, and its cancel (for a logged-in operator).
+// its timeline with what operators did in it, and its cancel and retry (for a logged-in operator).
 "use strict";
 const sagaPage = { id: decodeURIComponent(location.pathname.split("/").pop()), saga: null, loaded: 0 };
 window.sagaPage = sagaPage; // for the browser tests
@@ -56,6 +56,8 @@ function renderActions(state) {
   ops.$("#cancel-form").hidden = !ops.loggedIn();
   ops.$("#cancel-login").hidden = ops.loggedIn();
   ops.$("#cancel-login-link").href = `/login?next=${encodeURIComponent(location.pathname)}`;
+  ops.$("#retry-panel").hidden = !(state.retryable && ops.loggedIn());
+  ops.$("#retry-topic").textContent = state.retryable || "";
 }
 
 async function refresh() {
@@ -81,6 +83,18 @@ ops.$("#cancel-form").onsubmit = async (event) => {
     ops.say("#cancel-message", `cancelled: ${done.status} (${done.reason})`);
   } catch (err) {
     ops.say("#cancel-message", err.message, true);
+  }
+  refresh();
+};
+
+ops.$("#retry-form").onsubmit = async (event) => {
+  event.preventDefault();
+  try {
+    const sent = await ops.post(`/api/sagas/${encodeURIComponent(sagaPage.id)}/retry`,
+                                [["reason", ops.$("#retry-reason").value]]);
+    ops.say("#retry-message", `${sent.topic} sent again (event ${sent.eventId})`);
+  } catch (err) {
+    ops.say("#retry-message", err.message, true);
   }
   refresh();
 };
