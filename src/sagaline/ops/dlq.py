@@ -18,7 +18,7 @@ from datetime import datetime
 
 import psycopg
 
-from sagaline.core.kafka.source import read_topic
+from sagaline.core.kafka.reader import read_topic
 from sagaline.core.messaging import deadletter as dl
 from sagaline.core.messaging import inbox
 from sagaline.core.messaging.envelope import H_OCCURRED_AT, MalformedMessage, decode

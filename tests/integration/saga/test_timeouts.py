@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sagaline.core.kafka.source import read_topic
+from sagaline.core.kafka.reader import read_topic
 from sagaline.devstack import Stack
 from sagaline.seed_saga import topics
 from tests.integration.saga.conftest import Saga, new_user, wait_for

@@ -12,20 +12,16 @@ answered FENCED_INSTANCE_ID (librdkafka issue #3437). The fatal consumer fetches
 after while `poll` only returns None: ignoring it leaves the group's partitions stuck.
 `rewind` raises SourceFailed too when the seek of a partition still assigned fails: the loop
 replaces the consumer rather than go on past the message it could not handle.
-
-`read_topic` reads a whole topic once, for tools (the dead-letter commands), with the same
-configuration and decoding.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from sagaline.core.kafka.membership import Membership
 from sagaline.core.kafka.offsets import BrokerOffsets
@@ -94,7 +90,7 @@ class KafkaSource:
     def _read(self, msg: Any) -> IncomingMessage | None:
         err = msg.error()
         if err is None or _is_fatal(err) or err.code() == KafkaError._PARTITION_EOF:
-            return _incoming(msg)  # a fatal error raises there
+            return incoming(msg)  # a fatal error raises there
         if self.membership.failed(err, msg.topic()):
             log.error("consumer %s: refused by the broker: %s", self._group, err)
         else:
@@ -178,7 +174,9 @@ class KafkaSource:
         self._consumer.close()
 
 
-def _incoming(msg: Any) -> IncomingMessage | None:
+def incoming(msg: Any) -> IncomingMessage | None:
+    """A fetched message as ours; None for an event that is no message (end of a
+    partition, a transient error: logged); SourceFailed for a fatal error."""
     err = msg.error()
     if err is not None:
         _raise_if_fatal(err)
@@ -201,37 +199,6 @@ def _raise_if_fatal(err: Any) -> None:
 def _is_fatal(err: Any) -> bool:
     # The error event of a fatal error has code _FATAL, and its fatal() is not always set.
     return isinstance(err, KafkaError) and (err.fatal() or err.code() == KafkaError._FATAL)
-
-
-def read_topic(bootstrap: str, topic: str, extra: Mapping[str, str] | None = None,
-               timeout_s: float = 10.0) -> list[IncomingMessage]:
-    """Every message on `topic` from its beginning up to its end when called, by partition
-    and offset. Assigned, not subscribed: it joins no group and commits nothing."""
-    config = {**consumer_config(bootstrap, f"reader-{uuid.uuid4()}", extra),
-              "enable.auto.commit": False}
-    consumer = Consumer(config)
-    try:
-        partitions = consumer.list_topics(topic, timeout=timeout_s).topics[topic].partitions
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout_s)[1]
-                for p in partitions}
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
-        return _read_until(consumer, {p: end for p, end in ends.items() if end > 0}, timeout_s)
-    finally:
-        consumer.close()
-
-
-def _read_until(consumer: Consumer, ends: dict[int, int],
-                timeout_s: float) -> list[IncomingMessage]:
-    found: list[IncomingMessage] = []
-    deadline = time.monotonic() + timeout_s
-    while ends and time.monotonic() < deadline:
-        for message in filter(None, map(_incoming, consumer.consume(500, 0.5))):
-            found.append(message)
-            if message.offset + 1 >= ends.get(message.partition, 0):
-                ends.pop(message.partition, None)
-    if ends:
-        raise TimeoutError(f"partitions {sorted(ends)} not read to their end in {timeout_s} s")
-    return sorted(found, key=lambda m: (m.partition, m.offset))
 
 
 def _next_offsets(messages: Sequence[IncomingMessage], pick: Any,
