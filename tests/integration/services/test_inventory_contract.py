@@ -144,3 +144,38 @@ def test_a_release_marks_that_reservation_only(inventory: Inventory) -> None:
                                                                          other.order_id)]
     assert got[0] is not None and got[0].status == RELEASED and got[0].released_at is not None
     assert got[1] is not None and got[1].status == RESERVED and got[1].released_at is None
+
+
+def test_a_reservation_keeps_the_on_hand_after_its_take_and_its_release(
+        inventory: Inventory) -> None:
+    """What the dashboard's timeline shows the step changed: each SKU's on-hand right after
+    the take (read ahead, in the same unit of work: pipelined on PostgreSQL) and after the
+    give-back; a failed reservation keeps none."""
+    a, b = stocked(inventory, 10, 5)
+    first = Reservation(uuid.uuid4(), RESERVED, [{"sku": a, "quantity": 2},
+                                                 {"sku": b, "quantity": 1}])
+    second = Reservation(uuid.uuid4(), RESERVED, [{"sku": a, "quantity": 3}])
+    failed = Reservation(uuid.uuid4(), ReservationStatus.FAILED, [{"sku": a, "quantity": 99}],
+                         "OUT_OF_STOCK")
+
+    def reserve(uow: InventoryUnitOfWork) -> None:
+        uow.stock.preload([a, b])
+        assert uow.stock.lock([a, b]) == {a: 10, b: 5}
+        uow.stock.take({a: 2, b: 1})
+        uow.reservations.add(first)
+        uow.stock.take({a: 3})
+        uow.reservations.add(second)
+        uow.reservations.add(failed)
+    inventory.run(reserve)
+    got = [reservation_of(inventory, r.order_id) for r in (first, second, failed)]
+    assert [g.on_hand_after_reserve if g else "missing" for g in got] == [
+        {a: 8, b: 4}, {a: 5}, None]
+    assert all(g is not None and g.on_hand_after_release is None for g in got)
+
+    def release(uow: InventoryUnitOfWork) -> None:
+        uow.stock.give_back({a: 2, b: 1})
+        uow.reservations.mark_released(first.order_id)
+    inventory.run(release)
+    released = reservation_of(inventory, first.order_id)
+    assert released is not None and released.on_hand_after_release == {a: 7, b: 5}
+    assert released.on_hand_after_reserve == {a: 8, b: 4}  # kept

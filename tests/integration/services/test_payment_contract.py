@@ -130,3 +130,35 @@ def test_a_refund_marks_that_payment_only(payment: Storage[PaymentUnitOfWork]) -
     got = [payment_of(payment, refunded.order_id), payment_of(payment, other.order_id)]
     assert got[0] is not None and got[0].status == REFUNDED and got[0].refunded_at is not None
     assert got[1] is not None and got[1].status == CHARGED and got[1].refunded_at is None
+
+
+def test_a_charge_keeps_the_balance_after_its_debit_and_a_refund_after_its_credit(
+        payment: Storage[PaymentUnitOfWork]) -> None:
+    """What the dashboard's timeline shows the step changed: the payer's balance right after
+    each charge (two in one unit of work, read ahead: pipelined on PostgreSQL) and after the
+    refund; a failed payment keeps none."""
+    user = new_name("user")
+    assert debit(payment, user, "10")  # opened: 90
+    first, second = (Payment(uuid.uuid4(), user, Decimal(n), CHARGED) for n in ("10", "20"))
+    failed = Payment(uuid.uuid4(), user, Decimal(500), FAILED, "INSUFFICIENT_FUNDS")
+
+    def charge(uow: PaymentUnitOfWork) -> None:
+        uow.accounts.preload([user])
+        assert uow.accounts.debit(user, first.amount, CREDIT)
+        uow.payments.add(first)
+        assert uow.accounts.debit(user, second.amount, CREDIT)
+        uow.payments.add(second)
+        uow.payments.add(failed)
+    payment.run(charge)
+    got = [payment_of(payment, p.order_id) for p in (first, second, failed)]
+    assert [g.balance_after_charge if g else "missing" for g in got] == [
+        Decimal(80), Decimal(60), None]
+    assert all(g is not None and g.balance_after_refund is None for g in got)
+
+    def refund(uow: PaymentUnitOfWork) -> None:
+        uow.accounts.credit(user, second.amount)
+        uow.payments.mark_refunded(second.order_id)
+    payment.run(refund)
+    refunded = payment_of(payment, second.order_id, for_update=True)
+    assert refunded is not None and refunded.balance_after_refund == Decimal(80)
+    assert refunded.balance_after_charge == Decimal(60)  # kept

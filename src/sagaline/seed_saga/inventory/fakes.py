@@ -56,10 +56,17 @@ class FakeStock:
 
 
 class FakeReservations:
-    def __init__(self, now: Now = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, now: Now = lambda: datetime.now(UTC),
+                 stock: FakeStock | None = None) -> None:
         self.preloaded: list[uuid.UUID] = []
         self.rows: dict[uuid.UUID, Reservation] = {}
         self._now = now
+        self._stock = stock or FakeStock()  # the levels it records
+
+    def _on_hand(self, items: list[dict[str, object]]) -> dict[str, int] | None:
+        levels = {sku: level.on_hand for i in items
+                  if (level := self._stock.get(sku := str(i["sku"]))) is not None}
+        return levels or None
 
     def preload(self, order_ids: Collection[uuid.UUID]) -> None:
         self.preloaded.extend(order_ids)
@@ -67,23 +74,26 @@ class FakeReservations:
     def add(self, reservation: Reservation) -> None:
         if reservation.order_id in self.rows:
             raise errors.UniqueViolation(f"a reservation for {reservation.order_id} exists")
-        self.rows[reservation.order_id] = dataclasses.replace(reservation,
-                                                              created_at=self._now())
+        reserved = reservation.status == ReservationStatus.RESERVED
+        self.rows[reservation.order_id] = dataclasses.replace(
+            reservation, created_at=self._now(),
+            on_hand_after_reserve=self._on_hand(reservation.items) if reserved else None)
 
     def get(self, order_id: uuid.UUID, for_update: bool = False) -> Reservation | None:
         return self.rows.get(order_id)
 
     def mark_released(self, order_id: uuid.UUID) -> None:
         if (held := self.rows.get(order_id)) is not None:
-            self.rows[order_id] = dataclasses.replace(held, status=ReservationStatus.RELEASED,
-                                                      released_at=self._now())
+            self.rows[order_id] = dataclasses.replace(
+                held, status=ReservationStatus.RELEASED, released_at=self._now(),
+                on_hand_after_release=self._on_hand(held.items))
 
 
 class FakeInventoryUnitOfWork(InMemoryUnitOfWork):
     def __init__(self, stock: Mapping[str, int] | None = None) -> None:
         super().__init__()
         self.stock = self.keep(FakeStock(stock))
-        self.reservations = self.keep(FakeReservations(lambda: self.clock.now()))
+        self.reservations = self.keep(FakeReservations(lambda: self.clock.now(), self.stock))
 
 
 def problems(uow: FakeInventoryUnitOfWork, confirmed: Collection[uuid.UUID],

@@ -20,6 +20,10 @@ class Reservation:
     reason: str | None = None
     created_at: datetime | None = None
     released_at: datetime | None = None
+    # Each of its SKUs' units on hand right after reserving, and right after releasing (the
+    # storage writes them: `Reservations.add`, `mark_released`).
+    on_hand_after_reserve: dict[str, int] | None = None
+    on_hand_after_release: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,9 @@ class Stock(Protocol):
 class Reservations(Protocol):
     """One reservation per order: a second for the same order is an error (see Stock.take)."""
 
-    def add(self, reservation: Reservation) -> None: ...
+    def add(self, reservation: Reservation) -> None:
+        """A RESERVED reservation keeps the on-hand of each of its items' SKUs as it is now
+        (after `Stock.take`) as `on_hand_after_reserve`; its own is ignored."""
 
     def get(self, order_id: uuid.UUID, for_update: bool = False) -> Reservation | None:
         """The order's reservation. Without `for_update` it may come from `preload` (as of
@@ -72,7 +78,8 @@ class Reservations(Protocol):
         """Read these orders' reservations ahead, for `get` (without `for_update`)."""
 
     def mark_released(self, order_id: uuid.UUID) -> None:
-        """Status RELEASED, with the time of it."""
+        """Status RELEASED, with the time of it and the on-hand of each of its items' SKUs as
+        it is now (after `Stock.give_back`) as `on_hand_after_release`."""
 
 
 class InventoryUnitOfWork(UnitOfWork, Protocol):

@@ -16,6 +16,7 @@ from sagaline.core.messaging.read_ahead import ReadAhead
 from sagaline.core.postgres.unit_of_work import PostgresUnitOfWork
 from sagaline.seed_saga import ids
 from sagaline.seed_saga.inventory.repository import Reservation, Reservations, Stock, StockLevel
+from sagaline.seed_saga.inventory.status import ReservationStatus
 
 _LOCK_STOCK = ("SELECT sku, initial, on_hand FROM stock WHERE sku = ANY(%s)"
                " ORDER BY sku FOR UPDATE")
@@ -87,9 +88,12 @@ class SqlStock:
 
 # The column is text (the seed's); ids are UUIDs in and out, in canonical form.
 _SELECT_RESERVATIONS = (
-    "SELECT order_id::uuid AS order_id, status, items, reason, created_at, released_at"
-    " FROM reservations WHERE order_id"
+    "SELECT order_id::uuid AS order_id, status, items, reason, created_at, released_at,"
+    " on_hand_after_reserve, on_hand_after_release FROM reservations WHERE order_id"
 )
+# The on-hand of some SKUs as {sku: units} (NULL for none), read inside the statement that
+# records a reservation or its release: those rows are this transaction's, locked.
+_ON_HAND = "(SELECT jsonb_object_agg(s.sku, s.on_hand) FROM stock s WHERE s.sku {})"
 _SELECT_RESERVATION = _SELECT_RESERVATIONS + " = %s"
 
 
@@ -106,10 +110,13 @@ class SqlReservations:
 
     def add(self, reservation: Reservation) -> None:
         self._ahead.forget(reservation.order_id)
+        reserved = reservation.status == ReservationStatus.RESERVED
+        skus = sorted({str(i["sku"]) for i in reservation.items}) if reserved else []
         self._conn.execute(
-            "INSERT INTO reservations (order_id, status, items, reason) VALUES (%s, %s, %s, %s)",
+            "INSERT INTO reservations (order_id, status, items, reason, on_hand_after_reserve)"
+            " VALUES (%s, %s, %s, %s, " + _ON_HAND.format("= ANY(%s::text[])") + ")",
             (str(reservation.order_id), reservation.status, Jsonb(reservation.items),
-             reservation.reason))
+             reservation.reason, skus))
 
     def get(self, order_id: uuid.UUID, for_update: bool = False) -> Reservation | None:
         if not for_update:
@@ -123,8 +130,10 @@ class SqlReservations:
     def mark_released(self, order_id: uuid.UUID) -> None:
         self._ahead.forget(order_id)
         self._conn.execute(
-            "UPDATE reservations SET status = 'RELEASED', released_at = clock_timestamp()"
-            " WHERE order_id = %s", (str(order_id),))
+            "UPDATE reservations SET status = 'RELEASED', released_at = clock_timestamp(),"
+            " on_hand_after_release = " + _ON_HAND.format(
+                "IN (SELECT i->>'sku' FROM jsonb_array_elements(reservations.items) i)")
+            + " WHERE order_id = %s", (str(order_id),))
 
 
 class PostgresInventoryUnitOfWork(PostgresUnitOfWork):

@@ -45,10 +45,16 @@ class FakeAccounts:
 
 
 class FakePayments:
-    def __init__(self, now: Now = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, now: Now = lambda: datetime.now(UTC),
+                 accounts: FakeAccounts | None = None) -> None:
         self.preloaded: list[uuid.UUID] = []
         self.rows: dict[uuid.UUID, Payment] = {}
         self._now = now
+        self._accounts = accounts or FakeAccounts()  # the balances it records
+
+    def _balance(self, user_id: str) -> Decimal | None:
+        account = self._accounts.get(user_id)
+        return account.balance if account is not None else None
 
     def preload(self, order_ids: Collection[uuid.UUID]) -> None:
         self.preloaded.extend(order_ids)
@@ -56,22 +62,26 @@ class FakePayments:
     def add(self, payment: Payment) -> None:
         if payment.order_id in self.rows:
             raise errors.UniqueViolation(f"a payment for {payment.order_id} exists")
-        self.rows[payment.order_id] = dataclasses.replace(payment, created_at=self._now())
+        charged = payment.status == PaymentStatus.CHARGED
+        self.rows[payment.order_id] = dataclasses.replace(
+            payment, created_at=self._now(),
+            balance_after_charge=self._balance(payment.user_id) if charged else None)
 
     def get(self, order_id: uuid.UUID, for_update: bool = False) -> Payment | None:
         return self.rows.get(order_id)
 
     def mark_refunded(self, order_id: uuid.UUID) -> None:
         if (payment := self.rows.get(order_id)) is not None:
-            self.rows[order_id] = dataclasses.replace(payment, status=PaymentStatus.REFUNDED,
-                                                      refunded_at=self._now())
+            self.rows[order_id] = dataclasses.replace(
+                payment, status=PaymentStatus.REFUNDED, refunded_at=self._now(),
+                balance_after_refund=self._balance(payment.user_id))
 
 
 class FakePaymentUnitOfWork(InMemoryUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.accounts = self.keep(FakeAccounts())
-        self.payments = self.keep(FakePayments(lambda: self.clock.now()))
+        self.payments = self.keep(FakePayments(lambda: self.clock.now(), self.accounts))
 
 
 def problems(uow: FakePaymentUnitOfWork, confirmed: Collection[uuid.UUID],

@@ -22,6 +22,10 @@ class Payment:
     reason: str | None = None
     created_at: datetime | None = None
     refunded_at: datetime | None = None
+    # The payer's balance right after its charge, and right after its refund (the storage
+    # writes them: `Payments.add`, `mark_refunded`).
+    balance_after_charge: Decimal | None = None
+    balance_after_refund: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,9 @@ class Payments(Protocol):
     """One payment per order: adding a second for the same order is an error (at once or at
     commit), which rolls back the whole unit of work."""
 
-    def add(self, payment: Payment) -> None: ...
+    def add(self, payment: Payment) -> None:
+        """A CHARGED payment keeps its payer's balance as it is now (after the debit) as
+        `balance_after_charge`; its own is ignored."""
 
     def get(self, order_id: uuid.UUID, for_update: bool = False) -> Payment | None:
         """The order's payment. Without `for_update` it may come from `preload` (as of then,
@@ -65,7 +71,8 @@ class Payments(Protocol):
         """Read these orders' payments ahead, for `get` (without `for_update`)."""
 
     def mark_refunded(self, order_id: uuid.UUID) -> None:
-        """Status REFUNDED, with the time of it."""
+        """Status REFUNDED, with the time of it and its payer's balance as it is now (after
+        the credit) as `balance_after_refund`."""
 
 
 class PaymentUnitOfWork(UnitOfWork, Protocol):

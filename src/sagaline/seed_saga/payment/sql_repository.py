@@ -76,7 +76,7 @@ class SqlAccounts:
 # The column is text (the seed's); ids are UUIDs in and out, in canonical form.
 _SELECT_PAYMENTS = (
     "SELECT order_id::uuid AS order_id, user_id, amount, status, reason, created_at,"
-    " refunded_at FROM payments WHERE order_id"
+    " refunded_at, balance_after_charge, balance_after_refund FROM payments WHERE order_id"
 )
 _SELECT_PAYMENT = _SELECT_PAYMENTS + " = %s"
 
@@ -94,11 +94,14 @@ class SqlPayments:
 
     def add(self, payment: Payment) -> None:
         self._ahead.forget(payment.order_id)
+        # The balance after the debit, read in the same statement (the row is locked by it).
         self._conn.execute(
-            "INSERT INTO payments (order_id, user_id, amount, status, reason)"
-            " VALUES (%s, %s, %s, %s, %s)",
-            (str(payment.order_id), payment.user_id, payment.amount, payment.status,
-             payment.reason))
+            "INSERT INTO payments (order_id, user_id, amount, status, reason,"
+            " balance_after_charge) VALUES (%(order)s, %(user)s, %(amount)s, %(status)s,"
+            " %(reason)s, (SELECT balance FROM accounts WHERE user_id = %(user)s"
+            "              AND %(status)s = 'CHARGED'))",
+            {"order": str(payment.order_id), "user": payment.user_id,
+             "amount": payment.amount, "status": payment.status, "reason": payment.reason})
 
     def get(self, order_id: uuid.UUID, for_update: bool = False) -> Payment | None:
         if not for_update:
@@ -111,8 +114,10 @@ class SqlPayments:
 
     def mark_refunded(self, order_id: uuid.UUID) -> None:
         self._ahead.forget(order_id)
-        self._conn.execute(
-            "UPDATE payments SET status = 'REFUNDED', refunded_at = clock_timestamp()"
+        self._conn.execute(  # with the balance after the credit, in the same statement
+            "UPDATE payments SET status = 'REFUNDED', refunded_at = clock_timestamp(),"
+            " balance_after_refund = (SELECT balance FROM accounts a"
+            "                         WHERE a.user_id = payments.user_id)"
             " WHERE order_id = %s", (str(order_id),))
 
 
