@@ -58,9 +58,11 @@ def test_timeline_has_commit_publish_and_every_consumer_in_time_order() -> None:
 
 
 PAYMENT = {"status": "REFUNDED", "reason": "OUT_OF_STOCK", "created_at": T0 + 0.1,
-           "refunded_at": T0 + 0.5}
+           "refunded_at": T0 + 0.5, "user_id": "u", "amount": 1,
+           "balance_after_charge": None, "balance_after_refund": None}
 RESERVATION = {"status": "FAILED", "reason": "OUT_OF_STOCK", "created_at": T0 + 0.3,
-               "released_at": None}
+               "released_at": None, "items": [], "on_hand_after_reserve": None,
+               "on_hand_after_release": None}
 
 
 def test_purged_outbox_falls_back_to_each_steps_own_rows_with_compensations() -> None:

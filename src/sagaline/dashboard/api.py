@@ -23,6 +23,7 @@ from sagaline.dashboard.cache import TtlCache
 from sagaline.dashboard.collector import Collector
 from sagaline.dashboard.contracts import add_contracts
 from sagaline.dashboard.declaration import describe
+from sagaline.dashboard.handler_links import handler_links
 from sagaline.dashboard.hosts import allowed_hosts
 from sagaline.dashboard.kafka_view import KafkaView
 from sagaline.dashboard.operate import add_operations
@@ -47,6 +48,7 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
     dbs = dbs or sources.databases(settings, topology)
     collector = Collector(settings, topology, dbs, kafka=kafka)
     cache = TtlCache(settings.dashboard_refresh_s)
+    links = handler_links(topology, settings.dashboard_source_url)  # the timeline's
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -117,7 +119,7 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
             records = saga_reads.read(dbs, topology, str(saga_id))
             if records is None:
                 return None
-            steps = timeline.build(records, topology, settings.saga_timeout_s)
+            steps = timeline.build(records, topology, settings.saga_timeout_s, links)
             return {"saga": records.saga, "steps": timeline.as_json(steps)}
         found = _or_503(lambda: cache.get(("saga", saga_id), read, keep_s))
         if found is None:

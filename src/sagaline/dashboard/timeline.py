@@ -2,17 +2,21 @@
 databases already record: when a producer committed each event (outbox created_at), when the
 relay published it (published_at), when each consumer handled it (inbox handled_at); and what
 each step's own `timeline` (sagaline.dashboard.step) makes of its record of the saga, for
-what the outbox no longer holds (its rows are purged after OUTBOX_RETENTION_S)."""
+what the outbox no longer holds (its rows are purged after OUTBOX_RETENTION_S), and what it
+says the step wrote (each change on the row of the event it came with). A handled event's
+row names its handler (`handler_links`)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sagaline.core.saga import Saga
-from sagaline.dashboard.step import Seen, Step, StepTimeline
+from sagaline.dashboard.step import Change, HandlerLink, Seen, Step, StepTimeline
+
+Links = Mapping[tuple[str, str], HandlerLink]  # (service, topic) -> its handler
 
 __all__ = ["SagaRecords", "Step", "as_json", "build"]
 
@@ -30,14 +34,15 @@ class SagaRecords:
     steps: Mapping[str, Mapping[str, Any]]
 
 
-def build(records: SagaRecords, topology: Saga, saga_timeout_s: float) -> list[Step]:
+def build(records: SagaRecords, topology: Saga, saga_timeout_s: float,
+          links: Links | None = None) -> list[Step]:
     """The saga's steps in time order."""
     steps = []
     for producer, rows in records.events.items():
         kinds = _kinds(topology, producer)
         for row in rows:
-            steps += _event_steps(producer, row, records.handled, topology, kinds)
-    steps += _step_rows(records, topology)
+            steps += _event_steps(producer, row, records.handled, topology, kinds, links or {})
+    steps = _step_rows(records, topology, sorted(steps, key=lambda s: s.at))
     saga = records.saga
     if saga["finished_at"] is None:
         steps.append(Step(saga["created_at"] + saga_timeout_s, topology.owner, "deadline",
@@ -57,8 +62,8 @@ def _kinds(topology: Saga, producer: str) -> Mapping[str, str]:
 
 def _event_steps(producer: str, row: Mapping[str, Any],
                  handled: Mapping[tuple[str, uuid.UUID], float],
-                 topology: Saga, kinds: Mapping[str, str]) -> list[Step]:
-    topic = row["topic"]
+                 topology: Saga, kinds: Mapping[str, str], links: Links) -> list[Step]:
+    topic = str(row["topic"])  # a declared Topic, too, as its plain name
     steps = [Step(row["created_at"], producer, kinds.get(topic, "commit"),
                   f"{topic} committed", topic)]
     if row["published_at"] is not None:
@@ -67,19 +72,38 @@ def _event_steps(producer: str, row: Mapping[str, Any],
     for consumer in topology.consumers_of(topic):
         at = handled.get((consumer, row["event_id"]))
         if at is not None:
-            steps.append(Step(at, consumer, "handle", f"{topic} handled", topic))
+            steps.append(Step(at, consumer, "handle", f"{topic} handled", topic,
+                              handler=links.get((consumer, topic))))
     return steps
 
 
-def _step_rows(records: SagaRecords, topology: Saga) -> list[Step]:
-    """The rows each step's timeline makes of its record, knowing which of its events the
-    outbox still holds."""
-    steps = []
+def _step_rows(records: SagaRecords, topology: Saga, events: list[Step]) -> list[Step]:
+    """The event rows (in time order) with each step's changes on them, and the rows each
+    step's timeline makes of its record, knowing which of its events are drawn."""
+    steps = list(events)
     for service in topology.services:
         timeline: StepTimeline | None = service.timeline
         record = records.steps.get(service.name)
         if timeline is None or record is None:
             continue
         in_outbox = frozenset(r["topic"] for r in records.events.get(service.name, ()))
-        steps += timeline.rows(record, Seen(service.name, in_outbox))
+        drawn = tuple(s.topic for s in events
+                      if s.service == service.name and s.kind != "publish" and s.topic)
+        seen = Seen(service.name, in_outbox, drawn)
+        changes = getattr(timeline, "changes", None)  # optional: sagaline.dashboard.step
+        if changes is not None:
+            steps = _placed(steps, service.name, changes(record, seen))
+        steps += timeline.rows(record, seen)
     return steps
+
+
+def _placed(steps: list[Step], service: str, changes: list[Change]) -> list[Step]:
+    """Each change on the first event row of its topic in the service's lane (committed or
+    handled); one whose event is not drawn is the step's own rows' to show."""
+    placed = list(steps)
+    for change in (c for c in changes if c.topic is not None):
+        at = next((i for i, s in enumerate(placed) if s.service == service
+                   and s.topic == change.topic and s.kind != "publish"), None)
+        if at is not None:
+            placed[at] = replace(placed[at], changes=(*placed[at].changes, change))
+    return placed

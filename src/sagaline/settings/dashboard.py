@@ -42,6 +42,9 @@ class DashboardSettings(SystemSettings):
     dashboard_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Open event streams (one per open page) at most; one more is answered 503.
     dashboard_max_streams: int = Field(32, ge=1, le=10_000)
+    # Where the timeline links each handler's `path:line` to, e.g.
+    # https://github.com/ORG/REPO/blob/main/src (the folder holding the packages); none: text.
+    dashboard_source_url: str | None = Field(None, pattern=r"^https?://")
 
     _split_hosts = field_validator("dashboard_allowed_hosts", mode="before")(comma_separated)
 

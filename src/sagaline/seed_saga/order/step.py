@@ -68,5 +68,5 @@ def declare(statuses: StatusMachine) -> Service[OrderUnitOfWork]:
         produces=(topics.ORDER_CREATED,  # place_order (POST /orders)
                   topics.ORDER_CANCELLED),  # cancel_overdue (the saga deadline)
         settings=OrderSettings, parts=parts, http_port=4001,
-        audit=audit.AUDIT, timeline=timeline.TIMELINE, start=START,
+        audit=audit.AUDIT, timeline=timeline.OrderTimeline(statuses), start=START,
         fake=lambda: FakeOrderUnitOfWork(statuses))
