@@ -148,7 +148,10 @@ async function refreshTimeline() {
     row.className = `step step-${s.kind}` + (s.expected ? " step-expected" : "");
     row.dataset.service = s.service;
     cell(row, Math.round((s.at - o.created_at) * 1000));
-    for (const lane of lanes()) cell(row, lane === s.service ? s.label : "");
+    for (const lane of lanes()) {
+      if (lane === s.service) timelineCell(row, s); // its changes and handler too
+      else cell(row, "");
+    }
   }
 }
 

@@ -23,7 +23,7 @@ function renderTimeline(found, log) {
   const head = ops.$("#saga-timeline thead tr");
   if (head.cells.length === 1) for (const lane of [...lanes, "operator"]) head.append(ops.el("th", lane));
   const o = found.saga;
-  const rows = found.steps.map((s) => ({ at: s.at, lane: s.service, text: s.label, cls: `step step-${s.kind}` + (s.expected ? " step-expected" : "") }));
+  const rows = found.steps.map((s) => ({ at: s.at, lane: s.service, step: s, cls: `step step-${s.kind}` + (s.expected ? " step-expected" : "") }));
   for (const e of log) {
     rows.push({ at: Date.parse(e.at) / 1000, lane: "operator", cls: "step step-operator",
                 text: `${e.operator} ${e.action}: ${e.result} (reason: ${e.reason || "-"})` });
@@ -36,7 +36,11 @@ function renderTimeline(found, log) {
     row.className = r.cls;
     row.dataset.lane = r.lane;
     ops.cell(row, Math.round((r.at - o.created_at) * 1000));
-    for (const lane of [...lanes, "operator"]) ops.cell(row, lane === r.lane ? r.text : "");
+    for (const lane of [...lanes, "operator"]) {
+      if (lane !== r.lane) ops.cell(row, "");
+      else if (r.step) timelineCell(row, r.step); // its changes and handler too
+      else ops.cell(row, r.text);
+    }
   }
 }
 
