@@ -132,7 +132,7 @@ class SqlReservations:
         self._conn.execute(
             "UPDATE reservations SET status = 'RELEASED', released_at = clock_timestamp(),"
             " on_hand_after_release = " + _ON_HAND.format(
-                "IN (SELECT i->>'sku' FROM jsonb_array_elements(reservations.items) i)")
+                "= ANY(ARRAY(SELECT i->>'sku' FROM jsonb_array_elements(reservations.items) i))")
             + " WHERE order_id = %s", (str(order_id),))
 
 
