@@ -5,7 +5,8 @@ timelines, stuck sagas and why, live charts, dead letters and the declared topol
 
 Modules: `sources` (read-only pools; where each service's database and port are),
 `order_queries` (the saga records, in the owner's database) / `core_queries` (outbox and
-inbox, in any), `step` (what a step's own `timeline` adds, from its folder), `kafka_view`
+inbox, in any), `step` (what a step's own `timeline` adds, from its folder: its rows and
+what it changed), `handler_links` (each handled event's handler, module:line), `kafka_view`
 (lag and dead letters), `timeline` and `stuck` (pure analysis), `watchers` (who watches:
 nothing is read while nobody does), `collector` (one shared snapshot per refresh,
 `published`), `slow_reads` (readiness, lag, dead letters on their own cadence), `charts`
