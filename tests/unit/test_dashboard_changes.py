@@ -5,20 +5,27 @@ module and line, read from the declaration."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import pytest
 
 import sagaline
+from sagaline.core.messaging.envelope import Envelope
 from sagaline.dashboard import timeline
 from sagaline.dashboard.handler_links import handler_links, where
 from sagaline.dashboard.step import Change, HandlerLink, Step
 from sagaline.seed_saga import topics
-from sagaline.seed_saga.payment.handlers import charge_for_order
+from sagaline.seed_saga.payment import timeline as payment_timeline
+from sagaline.seed_saga.payment.fakes import FakePaymentUnitOfWork
+from sagaline.seed_saga.payment.handlers import PaymentRules, charge_for_order, refund_after_failure
 from sagaline.seed_saga.saga import SAGA
+from sagaline.settings import DashboardSettings
 from tests.unit.test_dashboard_analysis import T0, event, order, records
 
 pytestmark = pytest.mark.unit
@@ -153,3 +160,27 @@ def test_the_steps_json_carries_changes_and_handler() -> None:
                                    "after": "90.00", "topic": topics.PAYMENT_CHARGED}]
     handled = next(s for s in steps if s["label"] == "order.created handled")
     assert handled["handler"]["text"].startswith("sagaline/seed_saga/payment/handlers.py:")
+
+
+def test_the_payment_handlers_leave_the_balances_its_timeline_shows() -> None:
+    """Through the handlers, on the declared fake: a charge of 300 from 1000, then its
+    refund, as the payment step's timeline reads its row."""
+    order_id = str(uuid.uuid4())
+    created = Envelope.first(topics.ORDER_CREATED, order_id, {
+        "orderId": order_id, "userId": USER, "totalAmount": 300,
+        "createdAt": "2026-01-01T00:00:00Z", "items": []})
+    uow = FakePaymentUnitOfWork()
+    with uow:
+        charge_for_order(created, uow, PaymentRules(Decimal(1000)))
+        refund_after_failure(created.follow(topics.INVENTORY_FAILED, {
+            "orderId": order_id, "reason": "OUT_OF_STOCK"}), uow)
+        uow.commit()
+    row = dataclasses.asdict(uow.payments.rows[uuid.UUID(order_id)])
+    assert [(c.before, c.after, c.topic) for c in payment_timeline.balances(row)] == [
+        ("1000", "700", topics.PAYMENT_CHARGED), ("700", "1000", topics.PAYMENT_REFUNDED)]
+
+
+def test_the_source_url_is_a_web_address_or_nothing() -> None:
+    assert DashboardSettings().dashboard_source_url is None
+    with pytest.raises(pydantic.ValidationError):
+        DashboardSettings(dashboard_source_url="javascript:alert(1)")
