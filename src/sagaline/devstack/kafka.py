@@ -10,7 +10,7 @@ from pathlib import Path
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from sagaline.devstack import kafka_config, kafka_secure, proc
+from sagaline.devstack import kafka_config, kafka_secure, links, proc
 from sagaline.devstack.component import Component
 from sagaline.devstack.errors import StackError
 from sagaline.devstack.kafka_jars import default_home, ensure_jars
@@ -45,9 +45,11 @@ class Kafka(Component):
     def __init__(self, stack_dir: Path, bootstrap: str, client_config: dict[str, str],
                  node: kafka_config.Node | None = None,
                  voters: list[kafka_config.Node] | None = None,
-                 users: dict[str, str] | None = None, jars: Path | None = None) -> None:
+                 users: dict[str, str] | None = None, jars: Path | None = None,
+                 service_listeners: list[links.Listener] | None = None) -> None:
         """`users`: SCRAM users and their passwords (a secure node: kafka_secure.py).
-        `jars`: where Kafka's jars are fetched (kafka_jars; None: the user's cache)."""
+        `jars`: where Kafka's jars are fetched (kafka_jars; None: the user's cache).
+        `service_listeners`: a listener per service (the faulty stack: links.py)."""
         if node is None:
             host, port = kafka_config.parse_bootstrap(bootstrap)
             node = kafka_config.Node(1, host, port)
@@ -63,6 +65,7 @@ class Kafka(Component):
         self.controller_port = node.controller_port
         self.users = users
         self.jars = jars or default_home()
+        self.service_listeners = service_listeners or []
 
     @property
     def address(self) -> str:
@@ -78,7 +81,7 @@ class Kafka(Component):
 
     @property
     def ports(self) -> tuple[int, ...]:
-        return (self.port, self.controller_port)
+        return (self.port, self.controller_port, *(x.port for x in self.service_listeners))
 
     @property
     def config_file(self) -> Path:
@@ -115,10 +118,13 @@ class Kafka(Component):
             return kafka_config.Node(node.node_id, host, node.port)
 
         me = local(self.node)
-        secure = None if self.users is None else kafka_secure.broker_properties(
+        overrides = None if self.users is None else kafka_secure.broker_properties(
             me.host, me.port, me.controller_port, self.users[kafka_secure.ADMIN])
+        if self.service_listeners:
+            overrides = links.broker_properties(me.host, me.port, me.controller_port,
+                                                self.service_listeners)
         text = kafka_config.server_properties(me, [local(v) for v in self.voters],
-                                              self.data_dir, secure)
+                                              self.data_dir, overrides)
         # The admin's password is in it (secure): its dir and it are the owner's alone.
         private_dir(self.home)
         write_private(self.config_file, text)

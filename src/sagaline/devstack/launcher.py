@@ -1,7 +1,8 @@
 """`Stack`: the local stack's public API (used by the CLI, the test fixtures and chaos tests).
 
 Components, for the chosen saga's services in their declared order: "kafka" (or "kafka-1"
-to "kafka-3"), "postgres-<service>" each, "<service>" each (and "<service>-<r>" for further
+to "kafka-3"), "postgres-<service>" each, "toxiproxy" (the faulty stack: every service's
+links through it, devstack/links.py), "<service>" each (and "<service>-<r>" for further
 replicas), "dashboard". Every method raises `StackError` for a failure a user can act on (port
 taken, Java missing, component died during start, timeout).
 """
@@ -59,12 +60,13 @@ class Stack:
         self.kafka_nodes = layout.kafka_nodes(self.settings, self.shape, self.dir, self.saga)
         self.kafka = self.kafka_nodes[0]
         self.postgres = layout.databases(self.settings, self.dir, self.saga)
+        self.proxies = layout.toxiproxy(self.settings, self.shape, self.dir, self.saga)
         self.services = layout.service_replicas(self.settings, self.shape, self.dir, self.saga,
                                                 self.service_env, service_module)
         self.dashboard = Dashboard(self.settings, self.dir, self.shape.saga)  # `up`, `demo`
         self.components: dict[str, Component] = {
-            c.name: c for c in [*self.kafka_nodes, *self.postgres, *self.services,
-                                self.dashboard]
+            c.name: c for c in [*self.kafka_nodes, *self.postgres, *self.proxies,
+                                *self.services, self.dashboard]
         }
         self.started: list[str] = []  # names this object spawned itself
 
@@ -78,7 +80,8 @@ class Stack:
     # --- the whole stack ------------------------------------------------------------------
     @property
     def infra_names(self) -> list[str]:
-        return [*(k.name for k in self.kafka_nodes), *(p.name for p in self.postgres)]
+        return [*(k.name for k in self.kafka_nodes), *(p.name for p in self.postgres),
+                *(t.name for t in self.proxies)]
 
     @property
     def service_names(self) -> list[str]:

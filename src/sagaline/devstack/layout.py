@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from sagaline.core.saga import Saga
-from sagaline.devstack import kafka_secure
+from sagaline.devstack import kafka_secure, links
 from sagaline.devstack.kafka import Kafka
 from sagaline.devstack.kafka_config import Node
 from sagaline.devstack.postgres import Postgres
 from sagaline.devstack.services import Service
 from sagaline.devstack.shape import Shape, node_addresses
+from sagaline.devstack.toxiproxy import Toxiproxy
 from sagaline.settings import StackSettings
 
 CLUSTER_REPLICATION_FACTOR = 3
@@ -45,7 +46,10 @@ def kafka_nodes(settings: StackSettings, shape: Shape, stack_dir: Path,
     users = kafka_secure.users(stack_dir, list(saga.names)) if shape.secure else None
     jars = settings.sagaline_kafka_home
     if not shape.cluster:
-        return [Kafka(stack_dir, bootstrap, extra, users=users, jars=jars)]
+        listeners = (links.listeners(saga.names, settings.toxiproxy_port) if shape.faulty
+                     else None)
+        return [Kafka(stack_dir, bootstrap, extra, users=users, jars=jars,
+                      service_listeners=listeners)]
     voters = [Node(n + 1, host, port)
               for n, (host, port) in enumerate(node_addresses(bootstrap, shape.brokers))]
     return [Kafka(stack_dir, bootstrap, extra, node, voters, users, jars) for node in voters]
@@ -56,6 +60,14 @@ def databases(settings: StackSettings, stack_dir: Path, saga: Saga) -> list[Post
     return [Postgres(name, stack_dir, settings.dsn(name)) for name in saga.names]
 
 
+def toxiproxy(settings: StackSettings, shape: Shape, stack_dir: Path,
+              saga: Saga) -> list[Toxiproxy]:
+    """The faulty stack's Toxiproxy, with every service's links; none otherwise."""
+    if not shape.faulty:
+        return []
+    return [Toxiproxy(stack_dir, settings.toxiproxy_port, links.links(settings, saga.names))]
+
+
 def service_replicas(settings: StackSettings, shape: Shape, stack_dir: Path, saga: Saga,
                      env: Mapping[str, str], module: str | None) -> list[Service]:
     """Replica 1 of every service, then replica 2 of every service, and so on. Several
@@ -63,6 +75,9 @@ def service_replicas(settings: StackSettings, shape: Shape, stack_dir: Path, sag
     def replica_id(replica: int) -> str:
         return str(replica) if shape.replicas > 1 and shape.static_membership else ""
 
-    return [Service(name, settings, stack_dir, shape.saga, env, module, replica,
+    def seen_by(name: str) -> StackSettings:
+        return links.through_proxies(settings, saga.names, name) if shape.faulty else settings
+
+    return [Service(name, seen_by(name), stack_dir, shape.saga, env, module, replica,
                     replica_id(replica))
             for replica in range(1, shape.replicas + 1) for name in saga.names]
