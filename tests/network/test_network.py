@@ -1,0 +1,30 @@
+"""The network tier: faults on one service's links (Toxiproxy, `up --faulty`) under steady
+load, each case ending as tests/network/case.py says: every accepted saga final, the audit
+clean, no consumer behind, the outboxes drained, every service ready again; and `/ready`
+telling the truth while the fault is on."""
+
+from __future__ import annotations
+
+import time
+
+from sagaline.chaos.network import Network, Toxic
+from sagaline.devstack import Stack
+from sagaline.devstack.links import db_link, kafka_link
+from tests.network.case import SAGA, hold, under_load
+from tests.network.observe import UNAVAILABLE
+
+# The first step after the owner: every saga passes through it.
+STEP = next(e.consumer for e in SAGA.edges if e.producer == SAGA.owner)
+LATENCY_S = 10.0
+
+
+def test_300ms_of_latency_on_a_db_link_then_on_its_kafka_link(
+        faulty: Stack, network: Network) -> None:
+    for link in (db_link(STEP), kafka_link(STEP)):
+        with under_load(faulty, f"latency 300±100 ms, {link}", STEP) as (window, probe):
+            window.fault = time.time()
+            with network.fault(link, Toxic.latency(300, 100)):
+                hold(LATENCY_S)
+            window.healed = time.time()
+        # A slow link is a working link: the service said so throughout.
+        assert UNAVAILABLE not in probe.between(window.fault, window.healed)
