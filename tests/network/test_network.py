@@ -28,3 +28,19 @@ def test_300ms_of_latency_on_a_db_link_then_on_its_kafka_link(
             window.healed = time.time()
         # A slow link is a working link: the service said so throughout.
         assert UNAVAILABLE not in probe.between(window.fault, window.healed)
+
+
+BLACKHOLE_S = 30.0
+
+
+def test_a_blackholed_db_link_then_kafka_link(faulty: Stack, network: Network) -> None:
+    for link in (db_link(STEP), kafka_link(STEP)):
+        with under_load(faulty, f"blackhole {BLACKHOLE_S:.0f} s, {link}", STEP) as (
+                window, probe):
+            window.fault = time.time()
+            with network.fault(link, Toxic.timeout(0)):
+                hold(BLACKHOLE_S)
+            window.healed = time.time()
+        said = probe.between(window.fault, window.healed)
+        # The truth: not ready while a link is cut (a 503, not a probe left hanging) ...
+        assert UNAVAILABLE in said, f"{link} cut, and /ready said {said}"
