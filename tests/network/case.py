@@ -38,6 +38,7 @@ class CaseResult:
     ready_again_s: float | None = None
     all_final_s: float | None = None
     probe_during: dict[str, int] = field(default_factory=dict)
+    logged: dict[str, int] = field(default_factory=dict)  # by the faulted service
 
     def record(self) -> None:
         line = json.dumps(asdict(self))
@@ -54,6 +55,7 @@ class Window:
     fault: float = 0.0
     healed: float = 0.0
     ended: float = 0.0
+    more_accepted: list[str] = field(default_factory=list)  # by the case's own load
 
 
 @contextmanager
@@ -65,6 +67,7 @@ def under_load(stack: Stack, case: str, watched: str,
     started = observe.now_utc()
     stream = SagaStream(targets.base_url(s, SAGA, SAGA.owner), rate_per_s, SAGA).start()
     probe = observe.ReadyProbe(targets.base_url(s, SAGA, watched))
+    log = observe.LogTail(stack.component(watched).log_file)
     window = Window()
     _until(lambda: len(stream.counts.accepted) >= 5, 30, "the first sagas accepted")
     try:
@@ -74,17 +77,19 @@ def under_load(stack: Stack, case: str, watched: str,
     finally:
         counts = stream.stop()
         window.ended = time.time()
-    result = CaseResult(case, window.healed - window.fault, len(counts.accepted),
-                        counts.retries, counts.given_up)
+    accepted = {*counts.accepted, *window.more_accepted}
+    result = CaseResult(case, window.healed - window.fault, len(accepted), counts.retries,
+                        counts.given_up)
     result.ready_again_s = probe.ready_again_after(window.healed, SETTLE_S)
     probe.stop()
-    result.all_final_s = observe.all_final_after(s, SAGA, started, set(counts.accepted),
+    result.all_final_s = observe.all_final_after(s, SAGA, started, accepted,
                                                  window.healed, SETTLE_S)
     sagas = observe.sagas_since(s, SAGA, started)
     result.during = observe.percentiles(sagas, window.fault, window.healed)
     result.after = observe.percentiles(sagas, window.healed, window.ended)
     said = probe.between(window.fault, window.healed)
     result.probe_during = {k: said.count(k) for k in sorted(set(said))}
+    result.logged = log.summary()
     result.record()
     ends_well(stack, started, result)
 

@@ -4,11 +4,14 @@ outboxes."""
 
 from __future__ import annotations
 
+import re
 import statistics
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -124,3 +127,24 @@ def unpublished(settings: SystemSettings, saga: Saga) -> dict[str, int]:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+_NOISE = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+(\.\d+)?")
+_LEVEL = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|^%\d\|")
+
+
+class LogTail:
+    """What a service logged from now on: its warnings and errors (and librdkafka's own
+    lines), numbers and ids blanked so that repeats count as one."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = path.stat().st_size if path.exists() else 0
+
+    def summary(self, top: int = 6) -> dict[str, int]:
+        with self.path.open("rb") as log:
+            log.seek(self.offset)
+            lines = log.read().decode(errors="replace").splitlines()
+        said = Counter(_NOISE.sub("#", line[found.start():])[:100]
+                       for line in lines if (found := _LEVEL.search(line)))
+        return dict(said.most_common(top))
