@@ -24,6 +24,7 @@ from tests.network import observe
 SAGA = saga_choice.load()
 RATE_PER_S = 4.0
 SETTLE_S = 120.0
+AFTER_S = 5.0
 
 
 @dataclass
@@ -36,6 +37,7 @@ class CaseResult:
     during: tuple[float, float, int] = (math.nan, math.nan, 0)  # p50 s, p99 s, sagas
     after: tuple[float, float, int] = (math.nan, math.nan, 0)
     ready_again_s: float | None = None
+    backlog_final_s: float | None = None  # heal -> every saga accepted before it final
     all_final_s: float | None = None
     probe_during: dict[str, int] = field(default_factory=dict)
     logged: dict[str, int] = field(default_factory=dict)  # by the faulted service
@@ -70,16 +72,21 @@ def under_load(stack: Stack, case: str, watched: str,
     log = observe.LogTail(stack.component(watched).log_file)
     window = Window()
     _until(lambda: len(stream.counts.accepted) >= 5, 30, "the first sagas accepted")
+    backlog_s = None
     try:
         yield window, probe
-        # As much load again after the heal as before the fault, for the "after" numbers.
-        time.sleep(5.0)
+        # The recovery: until every saga accepted before the heal is final, under load.
+        before = {*list(stream.counts.accepted), *window.more_accepted}
+        backlog_s = observe.all_final_after(s, SAGA, started, before, window.healed, SETTLE_S)
+        # At least as much load after the heal as before the fault, for the "after" numbers.
+        time.sleep(max(0.0, AFTER_S - (time.time() - window.healed)))
     finally:
         counts = stream.stop()
         window.ended = time.time()
     accepted = {*counts.accepted, *window.more_accepted}
     result = CaseResult(case, window.healed - window.fault, len(accepted), counts.retries,
                         counts.given_up)
+    result.backlog_final_s = backlog_s
     result.ready_again_s = probe.ready_again_after(window.healed, SETTLE_S)
     probe.stop()
     result.all_final_s = observe.all_final_after(s, SAGA, started, accepted,
@@ -96,6 +103,7 @@ def under_load(stack: Stack, case: str, watched: str,
 
 def ends_well(stack: Stack, started: datetime, result: CaseResult) -> None:
     assert result.given_up == 0, f"{result.given_up} sagas never accepted"
+    assert result.backlog_final_s is not None, "sagas of the fault not final after the heal"
     assert result.all_final_s is not None, "accepted sagas not final after the heal"
     assert result.ready_again_s is not None, "the faulted service never ready again"
     report = audit.run(stack.settings, since=started, wait_s=60, dead_letters_fail=True)
