@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sagaline.devstack import Stack, StackError, kafka_config, links
+from sagaline.devstack.quorum_links import QuorumLinks, broker_link, controller_link, links_of
 from sagaline.devstack.shape import Shape
 from sagaline.devstack.toxiproxy import Toxiproxy
 from sagaline.settings import StackSettings
@@ -75,7 +76,29 @@ def test_a_faulty_stack_has_toxiproxy_and_proxied_services(tmp_path: Path,
     assert "toxiproxy" not in plain.infra_names
 
 
-def test_faulty_is_one_broker_one_replica_plaintext() -> None:
-    for shape in ({"brokers": 3}, {"replicas": 2}, {"secure": True}):
+def test_faulty_is_one_replica_plaintext() -> None:
+    for shape in ({"replicas": 2}, {"secure": True}):
         with pytest.raises(StackError):
             Shape(faulty=True, **shape)
+
+
+def test_every_link_between_two_nodes_has_a_proxy_each_way(tmp_path: Path) -> None:
+    voters = tuple(kafka_config.Node(n, "127.0.0.1", 20090 + 2 * n) for n in (1, 2, 3))
+    wiring = QuorumLinks(API, voters)
+    made = {x.name: x for x in wiring.links()}
+    assert len(made) == 12  # 6 ordered pairs, inter-broker and controller
+    ports = [x.listen for x in made.values()] + [p for n in (1, 2, 3) for p in wiring.ports(n)]
+    assert len(set(ports)) == len(ports) and min(ports) > API
+    two = props(kafka_config.server_properties(voters[1], list(voters), tmp_path,
+                                               wiring.properties(voters[1])))
+    assert two["inter.broker.listener.name"] == "IB_FROM_2"
+    # Node 2 reaches 1 and 3's controllers through its own proxies, itself directly.
+    assert two["controller.quorum.voters"] == ",".join([
+        f"1@127.0.0.1:{made[controller_link(2, 1)].listen}", "2@127.0.0.1:20095",
+        f"3@127.0.0.1:{made[controller_link(2, 3)].listen}"])
+    # Node 1 fetches from node 2 where 2 advertises IB_FROM_1: the proxy 1 -> 2.
+    assert f"IB_FROM_1://127.0.0.1:{made[broker_link(1, 2)].listen}" in two[
+        "advertised.listeners"]
+    assert made[broker_link(1, 2)].upstream == f"127.0.0.1:{wiring.bound(2, 1)}"
+    assert f"IB_FROM_1://127.0.0.1:{wiring.bound(2, 1)}" in two["listeners"]
+    assert len(links_of(2, 3)) == 8 and all("2" in name for name in links_of(2, 3))

@@ -42,7 +42,8 @@ def up(
     faulty: bool = typer.Option(False, "--faulty", help="Each service's links to its database "
                                 "and to Kafka through a Toxiproxy proxy of its own (<service>.db, "
                                 "<service>.kafka; API at TOXIPROXY_PORT, default 8474) for "
-                                "network faults; one broker, one replica."),
+                                "network faults; one replica. With --brokers 3: the links between "
+                                "the nodes instead (kafka-1.to.kafka-2, ....controller)."),
     saga: SagaOption = None,
 ) -> None:
     """Start Kafka, a Postgres server per service and the services of the saga; foreground

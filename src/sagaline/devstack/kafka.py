@@ -15,6 +15,7 @@ from sagaline.devstack.component import Component
 from sagaline.devstack.errors import StackError
 from sagaline.devstack.kafka_jars import default_home, ensure_jars
 from sagaline.devstack.private import private_dir, write_private
+from sagaline.devstack.quorum_links import QuorumLinks
 from sagaline.devstack.topics import broker_ready
 
 CLUSTER_FORMING_TIMEOUT_S = 60.0
@@ -46,10 +47,12 @@ class Kafka(Component):
                  node: kafka_config.Node | None = None,
                  voters: list[kafka_config.Node] | None = None,
                  users: dict[str, str] | None = None, jars: Path | None = None,
-                 service_listeners: list[links.Listener] | None = None) -> None:
+                 service_listeners: list[links.Listener] | None = None,
+                 quorum_links: QuorumLinks | None = None) -> None:
         """`users`: SCRAM users and their passwords (a secure node: kafka_secure.py).
         `jars`: where Kafka's jars are fetched (kafka_jars; None: the user's cache).
-        `service_listeners`: a listener per service (the faulty stack: links.py)."""
+        `service_listeners`: a listener per service (the faulty stack: links.py);
+        `quorum_links`: the links between nodes through proxies (the faulty cluster)."""
         if node is None:
             host, port = kafka_config.parse_bootstrap(bootstrap)
             node = kafka_config.Node(1, host, port)
@@ -66,6 +69,7 @@ class Kafka(Component):
         self.users = users
         self.jars = jars or default_home()
         self.service_listeners = service_listeners or []
+        self.quorum_links = quorum_links
 
     @property
     def address(self) -> str:
@@ -81,7 +85,9 @@ class Kafka(Component):
 
     @property
     def ports(self) -> tuple[int, ...]:
-        return (self.port, self.controller_port, *(x.port for x in self.service_listeners))
+        between = self.quorum_links.ports(self.node.node_id) if self.quorum_links else ()
+        return (self.port, self.controller_port, *(x.port for x in self.service_listeners),
+                *between)
 
     @property
     def config_file(self) -> Path:
@@ -123,6 +129,8 @@ class Kafka(Component):
         if self.service_listeners:
             overrides = links.broker_properties(me.host, me.port, me.controller_port,
                                                 self.service_listeners)
+        if self.quorum_links:
+            overrides = self.quorum_links.properties(me)
         text = kafka_config.server_properties(me, [local(v) for v in self.voters],
                                               self.data_dir, overrides)
         # The admin's password is in it (secure): its dir and it are the owner's alone.

@@ -80,8 +80,9 @@ class Stack:
     # --- the whole stack ------------------------------------------------------------------
     @property
     def infra_names(self) -> list[str]:
-        return [*(k.name for k in self.kafka_nodes), *(p.name for p in self.postgres),
-                *(t.name for t in self.proxies)]
+        # Toxiproxy first: the nodes of a faulty cluster reach each other through it.
+        return [*(t.name for t in self.proxies), *(k.name for k in self.kafka_nodes),
+                *(p.name for p in self.postgres)]
 
     @property
     def service_names(self) -> list[str]:
@@ -132,8 +133,14 @@ class Stack:
 
     def stop_all(self) -> None:
         """Stop everything this stack dir's pid files name: services, then Kafka, then Postgres."""
-        self.stop_names([self.dashboard.name, *reversed(self.service_names),
-                         *self.infra_names])
+        self.stop_names(self._stop_order)
+
+    @property
+    def _stop_order(self) -> list[str]:
+        # Toxiproxy last: the nodes of a faulty cluster shut down through it.
+        proxies = [t.name for t in self.proxies]
+        return [self.dashboard.name, *reversed(self.service_names),
+                *(n for n in self.infra_names if n not in proxies), *proxies]
 
     def stop_names(self, names: list[str]) -> None:
         """Stop the named components in that order (services first if you pass them first)."""
@@ -142,8 +149,7 @@ class Stack:
 
     def stop_started(self) -> None:
         """Stop only what this object spawned itself (services, then Kafka, then Postgres)."""
-        order = [self.dashboard.name, *reversed(self.service_names), *self.infra_names]
-        self.stop_names([n for n in order if n in self.started])
+        self.stop_names([n for n in self._stop_order if n in self.started])
         self.started.clear()
 
     def infra_reachable(self) -> bool:

@@ -11,6 +11,7 @@ from sagaline.devstack import kafka_secure, links
 from sagaline.devstack.kafka import Kafka
 from sagaline.devstack.kafka_config import Node
 from sagaline.devstack.postgres import Postgres
+from sagaline.devstack.quorum_links import QuorumLinks
 from sagaline.devstack.services import Service
 from sagaline.devstack.shape import Shape, node_addresses
 from sagaline.devstack.toxiproxy import Toxiproxy
@@ -50,9 +51,15 @@ def kafka_nodes(settings: StackSettings, shape: Shape, stack_dir: Path,
                      else None)
         return [Kafka(stack_dir, bootstrap, extra, users=users, jars=jars,
                       service_listeners=listeners)]
-    voters = [Node(n + 1, host, port)
-              for n, (host, port) in enumerate(node_addresses(bootstrap, shape.brokers))]
-    return [Kafka(stack_dir, bootstrap, extra, node, voters, users, jars) for node in voters]
+    voters = _voters(settings, shape)
+    between = QuorumLinks(settings.toxiproxy_port, tuple(voters)) if shape.faulty else None
+    return [Kafka(stack_dir, bootstrap, extra, node, voters, users, jars,
+                  quorum_links=between) for node in voters]
+
+
+def _voters(settings: StackSettings, shape: Shape) -> list[Node]:
+    return [Node(n + 1, host, port) for n, (host, port)
+            in enumerate(node_addresses(settings.kafka_bootstrap_servers, shape.brokers))]
 
 
 def databases(settings: StackSettings, stack_dir: Path, saga: Saga) -> list[Postgres]:
@@ -62,10 +69,15 @@ def databases(settings: StackSettings, stack_dir: Path, saga: Saga) -> list[Post
 
 def toxiproxy(settings: StackSettings, shape: Shape, stack_dir: Path,
               saga: Saga) -> list[Toxiproxy]:
-    """The faulty stack's Toxiproxy, with every service's links; none otherwise."""
+    """The faulty stack's Toxiproxy, with every service's links (one node) or the links
+    between the nodes (three); none otherwise."""
     if not shape.faulty:
         return []
-    return [Toxiproxy(stack_dir, settings.toxiproxy_port, links.links(settings, saga.names))]
+    if shape.cluster:  # the links between the nodes; the services' stay direct
+        made = QuorumLinks(settings.toxiproxy_port, tuple(_voters(settings, shape))).links()
+    else:
+        made = links.links(settings, saga.names)
+    return [Toxiproxy(stack_dir, settings.toxiproxy_port, made)]
 
 
 def service_replicas(settings: StackSettings, shape: Shape, stack_dir: Path, saga: Saga,
@@ -76,7 +88,9 @@ def service_replicas(settings: StackSettings, shape: Shape, stack_dir: Path, sag
         return str(replica) if shape.replicas > 1 and shape.static_membership else ""
 
     def seen_by(name: str) -> StackSettings:
-        return links.through_proxies(settings, saga.names, name) if shape.faulty else settings
+        if shape.faulty and not shape.cluster:
+            return links.through_proxies(settings, saga.names, name)
+        return settings
 
     return [Service(name, seen_by(name), stack_dir, shape.saga, env, module, replica,
                     replica_id(replica))
