@@ -58,6 +58,7 @@ class Window:
     healed: float = 0.0
     ended: float = 0.0
     more_accepted: list[str] = field(default_factory=list)  # by the case's own load
+    sagas: list[observe.Finished] = field(default_factory=list)  # read after the case
 
 
 @contextmanager
@@ -91,7 +92,7 @@ def under_load(stack: Stack, case: str, watched: str,
     probe.stop()
     result.all_final_s = observe.all_final_after(s, SAGA, started, accepted,
                                                  window.healed, SETTLE_S)
-    sagas = observe.sagas_since(s, SAGA, started)
+    sagas = window.sagas = observe.sagas_since(s, SAGA, started)
     result.during = observe.percentiles(sagas, window.fault, window.healed)
     result.after = observe.percentiles(sagas, window.healed, window.ended)
     said = probe.between(window.fault, window.healed)
