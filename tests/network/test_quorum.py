@@ -12,11 +12,11 @@ from tests.cluster.kafka_state import leaders, wait_fully_replicated
 from tests.network.case import SAGA, hold, under_load
 
 STEP = next(e.consumer for e in SAGA.edges if e.producer == SAGA.owner)
-CUT_OFF_S = 25.0
+CUT_OFF_S = 20.0
 # Its heartbeats lost, the cut-off node is fenced after 6 s (broker.session.timeout.ms) and
 # its partitions get new leaders among the other two: by then sagas can flow again.
 FAILOVER_S = 10.0
-SLOW_S = 15.0
+SLOW_S = 10.0
 
 
 def test_a_broker_cut_off_from_the_other_two_then_healed(

@@ -11,8 +11,9 @@ thread and one connection, not one per probe.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 
 BOUND_S = 1.5  # under the 2 s a prober usually gives /ready (the stack's own waits so)
 
@@ -24,14 +25,25 @@ class BoundedCheck:
         self._check = check
         name = getattr(check, "__name__", "")
         self.name = name if name.isidentifier() else "a readiness check"
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="ready-check")
         self._call: Future[str | None] | None = None
+        self._lock = threading.Lock()  # two probes at once still start one call
 
     def begin(self) -> Future[str | None]:
-        """The call under way, or a new one when the last has answered."""
-        if self._call is None or self._call.done():
-            self._call = self._thread.submit(self._check)
-        return self._call
+        """The call under way, or a new one when the last has answered. Each call has a
+        daemon thread of its own: one hung at shutdown does not hold the process."""
+        with self._lock:
+            if self._call is None or self._call.done():
+                call: Future[str | None] = Future()
+                threading.Thread(target=self._run, args=(call,), name="ready-check",
+                                 daemon=True).start()
+                self._call = call
+            return self._call
+
+    def _run(self, call: Future[str | None]) -> None:
+        try:
+            call.set_result(self._check())
+        except Exception as error:
+            call.set_exception(error)
 
     def problem(self, bound_s: float) -> str | None:
         """What the call begun last says, once it has answered within the bound."""
