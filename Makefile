@@ -73,9 +73,9 @@ check: $(STAMP)
 # Every tier: first all but the cluster, network and example tiers against the session's
 # stack (which it then stops), then the cluster tier in a stack of its own (three Kafka nodes,
 # two replicas per service, ports 19001-19096 by default, see tests/cluster/conftest.py), then
-# the network tier in another (Toxiproxy between each service and its links, ports 17001-17483
-# by default, see tests/network/conftest.py), then the shipping example end to end from a
-# copy outside the checkout (examples/shipping/tests).
+# the network tier in two more (Toxiproxy on each service's links, then between three nodes;
+# ports 17001-17595 by default, see tests/network/conftest.py), then the shipping example end
+# to end from a copy outside the checkout (examples/shipping/tests).
 test: setup browser-deps
 	$(PY) -m pytest tests examples -m "not cluster and not network and not example"
 	$(PY) -m pytest tests/cluster -m cluster
