@@ -16,6 +16,7 @@ from sagaline.settings import StackSettings
 from tests.unit.test_stack_shape import props
 from tests.unit.tiny_saga import TINY
 
+pytestmark = pytest.mark.unit
 API = 20474
 
 
