@@ -4,9 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup jars compat-deps browser-deps up down status demo migrate test test-cluster lint bench check
+.PHONY: setup jars compat-deps toxiproxy browser-deps up down status demo migrate test test-cluster test-network lint bench check
 
-setup: $(STAMP) jars compat-deps
+setup: $(STAMP) jars compat-deps toxiproxy
 
 # Recreate the environment only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -33,6 +33,24 @@ $(COMPAT_STAMP): $(COMPAT)/package-lock.json
 	    echo "npm not found: the compat tier (tests/compat) needs Node 20 and npm" >&2; exit 1; \
 	else echo "npm not found: the compat tier (tests/compat) will skip"; fi
 
+# toxiproxy-server for `sagaline up --faulty` and the network tier (tests/network), built with Go
+# from the Go module proxy into .tools/bin (ignored), once per pinned version. Without Go the
+# tier skips locally; under CI (CI=true) it must run, so a missing Go fails here.
+TOXIPROXY_VERSION := v2.12.0
+TOOLS_BIN         := $(CURDIR)/.tools/bin
+TOXIPROXY         := $(TOOLS_BIN)/toxiproxy-server-$(TOXIPROXY_VERSION)
+
+toxiproxy: $(TOXIPROXY)
+
+$(TOXIPROXY):
+	@if command -v go >/dev/null; then \
+	    mkdir -p $(TOOLS_BIN) && \
+	    GOBIN=$(TOOLS_BIN) go install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION) && \
+	    mv $(TOOLS_BIN)/server $@ && ln -sf $(notdir $@) $(TOOLS_BIN)/toxiproxy-server; \
+	elif [ "$$CI" = true ]; then \
+	    echo "go not found: the network tier (tests/network) needs toxiproxy-server" >&2; exit 1; \
+	else echo "go not found: the network tier (tests/network) will skip"; fi
+
 up: setup
 	$(PY) -m sagaline up $(ARGS)
 
@@ -52,18 +70,25 @@ status: $(STAMP)
 check: $(STAMP)
 	$(PY) -m sagaline check $(ARGS)
 
-# Every tier: first all but the cluster and example tiers against the session's stack (which
-# it then stops), then the cluster tier in a stack of its own (three Kafka nodes, two replicas
-# per service, ports 19001-19096 by default, see tests/cluster/conftest.py), then the shipping
-# example end to end from a copy outside the checkout (examples/shipping/tests).
+# Every tier: first all but the cluster, network and example tiers against the session's
+# stack (which it then stops), then the cluster tier in a stack of its own (three Kafka nodes,
+# two replicas per service, ports 19001-19096 by default, see tests/cluster/conftest.py), then
+# the network tier in two more (Toxiproxy on each service's links, then between three nodes;
+# ports 17001-17595 by default, see tests/network/conftest.py), then the shipping example end
+# to end from a copy outside the checkout (examples/shipping/tests).
 test: setup browser-deps
-	$(PY) -m pytest tests examples -m "not cluster and not example"
+	$(PY) -m pytest tests examples -m "not cluster and not network and not example"
 	$(PY) -m pytest tests/cluster -m cluster
+	$(PY) -m pytest tests/network -m network
 	$(PY) -m pytest examples -m example
 
 # The cluster tier alone.
 test-cluster: setup
 	$(PY) -m pytest tests/cluster -m cluster
+
+# The network tier alone.
+test-network: setup
+	$(PY) -m pytest tests/network -m network
 
 # Debian's Chromium for the browser tier (-m browser; never a browser download). Installed
 # when missing under CI=true or as root; otherwise the browser tests skip without it.

@@ -39,6 +39,11 @@ def up(
     secure: bool = typer.Option(False, "--secure", help="Kafka with SASL/SCRAM-SHA-512, one "
                                 "user per service and ACLs from the saga's declaration (users "
                                 "and passwords: <stack dir>/kafka-users.json)."),
+    faulty: bool = typer.Option(False, "--faulty", help="Each service's links to its database "
+                                "and to Kafka through a Toxiproxy proxy of its own (<service>.db, "
+                                "<service>.kafka; API at TOXIPROXY_PORT, default 8474) for "
+                                "network faults; one replica. With --brokers 3: the links between "
+                                "the nodes instead (kafka-1.to.kafka-2, ....controller)."),
     saga: SagaOption = None,
 ) -> None:
     """Start Kafka, a Postgres server per service and the services of the saga; foreground
@@ -46,7 +51,7 @@ def up(
     choose_saga(saga)
     with readable_errors():
         stack = Stack(shape=Shape(brokers, replicas, static_membership=not dynamic,
-                                  secure=secure))
+                                  secure=secure, faulty=faulty))
     with readable_errors(stack, cleanup=True):
         if fresh:
             stack.wipe()

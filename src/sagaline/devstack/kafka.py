@@ -10,11 +10,12 @@ from pathlib import Path
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from sagaline.devstack import kafka_config, kafka_secure, proc
+from sagaline.devstack import kafka_config, kafka_secure, links, proc
 from sagaline.devstack.component import Component
 from sagaline.devstack.errors import StackError
 from sagaline.devstack.kafka_jars import default_home, ensure_jars
 from sagaline.devstack.private import private_dir, write_private
+from sagaline.devstack.quorum_links import QuorumLinks
 from sagaline.devstack.topics import broker_ready
 
 CLUSTER_FORMING_TIMEOUT_S = 60.0
@@ -45,9 +46,13 @@ class Kafka(Component):
     def __init__(self, stack_dir: Path, bootstrap: str, client_config: dict[str, str],
                  node: kafka_config.Node | None = None,
                  voters: list[kafka_config.Node] | None = None,
-                 users: dict[str, str] | None = None, jars: Path | None = None) -> None:
+                 users: dict[str, str] | None = None, jars: Path | None = None,
+                 service_listeners: list[links.Listener] | None = None,
+                 quorum_links: QuorumLinks | None = None) -> None:
         """`users`: SCRAM users and their passwords (a secure node: kafka_secure.py).
-        `jars`: where Kafka's jars are fetched (kafka_jars; None: the user's cache)."""
+        `jars`: where Kafka's jars are fetched (kafka_jars; None: the user's cache).
+        `service_listeners`: a listener per service (the faulty stack: links.py);
+        `quorum_links`: the links between nodes through proxies (the faulty cluster)."""
         if node is None:
             host, port = kafka_config.parse_bootstrap(bootstrap)
             node = kafka_config.Node(1, host, port)
@@ -63,6 +68,8 @@ class Kafka(Component):
         self.controller_port = node.controller_port
         self.users = users
         self.jars = jars or default_home()
+        self.service_listeners = service_listeners or []
+        self.quorum_links = quorum_links
 
     @property
     def address(self) -> str:
@@ -78,7 +85,9 @@ class Kafka(Component):
 
     @property
     def ports(self) -> tuple[int, ...]:
-        return (self.port, self.controller_port)
+        between = self.quorum_links.ports(self.node.node_id) if self.quorum_links else ()
+        return (self.port, self.controller_port, *(x.port for x in self.service_listeners),
+                *between)
 
     @property
     def config_file(self) -> Path:
@@ -115,10 +124,15 @@ class Kafka(Component):
             return kafka_config.Node(node.node_id, host, node.port)
 
         me = local(self.node)
-        secure = None if self.users is None else kafka_secure.broker_properties(
+        overrides = None if self.users is None else kafka_secure.broker_properties(
             me.host, me.port, me.controller_port, self.users[kafka_secure.ADMIN])
+        if self.service_listeners:
+            overrides = links.broker_properties(me.host, me.port, me.controller_port,
+                                                self.service_listeners)
+        if self.quorum_links:
+            overrides = self.quorum_links.properties(me)
         text = kafka_config.server_properties(me, [local(v) for v in self.voters],
-                                              self.data_dir, secure)
+                                              self.data_dir, overrides)
         # The admin's password is in it (secure): its dir and it are the owner's alone.
         private_dir(self.home)
         write_private(self.config_file, text)

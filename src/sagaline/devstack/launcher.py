@@ -1,7 +1,8 @@
 """`Stack`: the local stack's public API (used by the CLI, the test fixtures and chaos tests).
 
 Components, for the chosen saga's services in their declared order: "kafka" (or "kafka-1"
-to "kafka-3"), "postgres-<service>" each, "<service>" each (and "<service>-<r>" for further
+to "kafka-3"), "postgres-<service>" each, "toxiproxy" (the faulty stack: every service's
+links through it, devstack/links.py), "<service>" each (and "<service>-<r>" for further
 replicas), "dashboard". Every method raises `StackError` for a failure a user can act on (port
 taken, Java missing, component died during start, timeout).
 """
@@ -59,12 +60,13 @@ class Stack:
         self.kafka_nodes = layout.kafka_nodes(self.settings, self.shape, self.dir, self.saga)
         self.kafka = self.kafka_nodes[0]
         self.postgres = layout.databases(self.settings, self.dir, self.saga)
+        self.proxies = layout.toxiproxy(self.settings, self.shape, self.dir, self.saga)
         self.services = layout.service_replicas(self.settings, self.shape, self.dir, self.saga,
                                                 self.service_env, service_module)
         self.dashboard = Dashboard(self.settings, self.dir, self.shape.saga)  # `up`, `demo`
         self.components: dict[str, Component] = {
-            c.name: c for c in [*self.kafka_nodes, *self.postgres, *self.services,
-                                self.dashboard]
+            c.name: c for c in [*self.kafka_nodes, *self.postgres, *self.proxies,
+                                *self.services, self.dashboard]
         }
         self.started: list[str] = []  # names this object spawned itself
 
@@ -78,7 +80,9 @@ class Stack:
     # --- the whole stack ------------------------------------------------------------------
     @property
     def infra_names(self) -> list[str]:
-        return [*(k.name for k in self.kafka_nodes), *(p.name for p in self.postgres)]
+        # Toxiproxy first: the nodes of a faulty cluster reach each other through it.
+        return [*(t.name for t in self.proxies), *(k.name for k in self.kafka_nodes),
+                *(p.name for p in self.postgres)]
 
     @property
     def service_names(self) -> list[str]:
@@ -129,8 +133,14 @@ class Stack:
 
     def stop_all(self) -> None:
         """Stop everything this stack dir's pid files name: services, then Kafka, then Postgres."""
-        self.stop_names([self.dashboard.name, *reversed(self.service_names),
-                         *self.infra_names])
+        self.stop_names(self._stop_order)
+
+    @property
+    def _stop_order(self) -> list[str]:
+        # Toxiproxy last: the nodes of a faulty cluster shut down through it.
+        proxies = [t.name for t in self.proxies]
+        return [self.dashboard.name, *reversed(self.service_names),
+                *(n for n in self.infra_names if n not in proxies), *proxies]
 
     def stop_names(self, names: list[str]) -> None:
         """Stop the named components in that order (services first if you pass them first)."""
@@ -139,8 +149,7 @@ class Stack:
 
     def stop_started(self) -> None:
         """Stop only what this object spawned itself (services, then Kafka, then Postgres)."""
-        order = [self.dashboard.name, *reversed(self.service_names), *self.infra_names]
-        self.stop_names([n for n in order if n in self.started])
+        self.stop_names([n for n in self._stop_order if n in self.started])
         self.started.clear()
 
     def infra_reachable(self) -> bool:

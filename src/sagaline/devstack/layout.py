@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from sagaline.core.saga import Saga
-from sagaline.devstack import kafka_secure
+from sagaline.devstack import kafka_secure, links
 from sagaline.devstack.kafka import Kafka
 from sagaline.devstack.kafka_config import Node
 from sagaline.devstack.postgres import Postgres
+from sagaline.devstack.quorum_links import QuorumLinks
 from sagaline.devstack.services import Service
 from sagaline.devstack.shape import Shape, node_addresses
+from sagaline.devstack.toxiproxy import Toxiproxy
 from sagaline.settings import StackSettings
 
 CLUSTER_REPLICATION_FACTOR = 3
@@ -45,15 +47,37 @@ def kafka_nodes(settings: StackSettings, shape: Shape, stack_dir: Path,
     users = kafka_secure.users(stack_dir, list(saga.names)) if shape.secure else None
     jars = settings.sagaline_kafka_home
     if not shape.cluster:
-        return [Kafka(stack_dir, bootstrap, extra, users=users, jars=jars)]
-    voters = [Node(n + 1, host, port)
-              for n, (host, port) in enumerate(node_addresses(bootstrap, shape.brokers))]
-    return [Kafka(stack_dir, bootstrap, extra, node, voters, users, jars) for node in voters]
+        listeners = (links.listeners(saga.names, settings.toxiproxy_port) if shape.faulty
+                     else None)
+        return [Kafka(stack_dir, bootstrap, extra, users=users, jars=jars,
+                      service_listeners=listeners)]
+    voters = _voters(settings, shape)
+    between = QuorumLinks(settings.toxiproxy_port, tuple(voters)) if shape.faulty else None
+    return [Kafka(stack_dir, bootstrap, extra, node, voters, users, jars,
+                  quorum_links=between) for node in voters]
+
+
+def _voters(settings: StackSettings, shape: Shape) -> list[Node]:
+    return [Node(n + 1, host, port) for n, (host, port)
+            in enumerate(node_addresses(settings.kafka_bootstrap_servers, shape.brokers))]
 
 
 def databases(settings: StackSettings, stack_dir: Path, saga: Saga) -> list[Postgres]:
     """A server per service: its port, role and database from its DSN (settings.dsn)."""
     return [Postgres(name, stack_dir, settings.dsn(name)) for name in saga.names]
+
+
+def toxiproxy(settings: StackSettings, shape: Shape, stack_dir: Path,
+              saga: Saga) -> list[Toxiproxy]:
+    """The faulty stack's Toxiproxy, with every service's links (one node) or the links
+    between the nodes (three); none otherwise."""
+    if not shape.faulty:
+        return []
+    if shape.cluster:  # the links between the nodes; the services' stay direct
+        made = QuorumLinks(settings.toxiproxy_port, tuple(_voters(settings, shape))).links()
+    else:
+        made = links.links(settings, saga.names)
+    return [Toxiproxy(stack_dir, settings.toxiproxy_port, made)]
 
 
 def service_replicas(settings: StackSettings, shape: Shape, stack_dir: Path, saga: Saga,
@@ -63,6 +87,11 @@ def service_replicas(settings: StackSettings, shape: Shape, stack_dir: Path, sag
     def replica_id(replica: int) -> str:
         return str(replica) if shape.replicas > 1 and shape.static_membership else ""
 
-    return [Service(name, settings, stack_dir, shape.saga, env, module, replica,
+    def seen_by(name: str) -> StackSettings:
+        if shape.faulty and not shape.cluster:
+            return links.through_proxies(settings, saga.names, name)
+        return settings
+
+    return [Service(name, seen_by(name), stack_dir, shape.saga, env, module, replica,
                     replica_id(replica))
             for replica in range(1, shape.replicas + 1) for name in saga.names]

@@ -31,12 +31,17 @@ class Shape:
     secure: bool = False
     # The saga (module:attribute) whose services run: the one chosen when `up` ran.
     saga: str = field(default_factory=saga_choice.reference)
+    # Each service's database and Kafka links through Toxiproxy (devstack/links.py).
+    faulty: bool = False
 
     def __post_init__(self) -> None:
         if self.brokers not in (1, 3):
             raise StackError("--brokers is 1 (one node) or 3 (a KRaft quorum of three)")
         if not 1 <= self.replicas <= 9:
             raise StackError("--replicas is 1 to 9")
+        if self.faulty and (self.secure or self.replicas > 1):
+            # Not yet: the proxies are per service or between nodes, over PLAINTEXT.
+            raise StackError("--faulty runs one replica of each service, without --secure")
 
     @property
     def cluster(self) -> bool:

@@ -119,6 +119,9 @@ class StackSettings(SystemSettings, TopicSettings):
     kafka_service_configs: dict[str, dict[str, str]] = Field(default_factory=dict)
     # The local stack gives it to every service it starts as ADMIN_API_KEYS.
     admin_api_key: SecretStr = SecretStr(local_stack.ADMIN_API_KEY)
+    # Toxiproxy's API on the faulty stack (`up --faulty`); its proxies on the ports above it
+    # (devstack/links.py).
+    toxiproxy_port: int = Field(8474, gt=0, lt=65000)
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sagaline.core.http import api_docs, auth
 from sagaline.core.http import errors as web_errors
+from sagaline.core.http import ready as ready_checks
 from sagaline.core.http.metrics import RequestMetrics, metrics_router
 from sagaline.core.observability.metrics import ServiceMetrics
 
@@ -94,6 +95,7 @@ def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
         """Alive: the process answers."""
         return Alive(status="ok")
 
+    bounded = [ready_checks.BoundedCheck(check) for check in checks]  # none may hang a probe
     logged: list[str] = []
 
     @router.get("/ready", response_model=Ready, openapi_extra={"security": [{}]}, responses={
@@ -102,7 +104,7 @@ def health_router(checks: Sequence[ReadyCheck]) -> APIRouter:
                                                 "only with an admin key."}})
     def ready(request: Request, key: auth.Presented = None) -> JSONResponse:
         """Ready: its database and Kafka are reachable and its consumer works."""
-        problems = [p for p in (check() for check in checks) if p]
+        problems = ready_checks.problems(bounded)
         if problems != logged:  # each change once, not every probe
             log.warning("not ready: %s", "; ".join(problems) or "recovered")
             logged[:] = problems

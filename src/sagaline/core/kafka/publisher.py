@@ -32,6 +32,13 @@ COMPRESSION_TYPES = ("none", "gzip", "snappy", "lz4", "zstd")
 DEFAULT_COMPRESSION = "none"  # measured against gzip: docs/performance.md
 
 
+# A leader cut off from the other brokers (but not from us) keeps answering as the leader
+# after the quorum has moved its partitions: a fetch from it gets nothing new, and a client
+# that only asks it for metadata never learns. Asked every few seconds, any broker may
+# answer; the other ones know the new leaders (librdkafka's default: every 5 minutes).
+METADATA_REFRESH = {"topic.metadata.refresh.interval.ms": 5_000}
+
+
 def producer_config(bootstrap: str, extra: Mapping[str, str] | None = None,
                     compression: str = DEFAULT_COMPRESSION) -> dict[str, Any]:
     return {
@@ -43,6 +50,7 @@ def producer_config(bootstrap: str, extra: Mapping[str, str] | None = None,
         "compression.type": compression_type(compression),
         # Bounds how long the relay holds its transaction while the broker is away.
         "message.timeout.ms": 10_000,
+        **METADATA_REFRESH,
         **without_protected(extra),
     }
 

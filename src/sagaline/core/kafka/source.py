@@ -25,7 +25,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from sagaline.core.kafka.membership import Membership
 from sagaline.core.kafka.offsets import BrokerOffsets
-from sagaline.core.kafka.publisher import without_protected
+from sagaline.core.kafka.publisher import METADATA_REFRESH, without_protected
 from sagaline.core.messaging.messages import IncomingMessage, Partition, SourceFailed
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ def consumer_config(bootstrap: str, group_id: str, extra: Mapping[str, str] | No
         # this only bounds idle fetches: each costs the broker a wake-up of its network, IO
         # and purgatory threads, so an idle consumer asks twice a second (librdkafka's default).
         "fetch.wait.max.ms": 500,
+        **METADATA_REFRESH,  # a cut-off leader is left for the new one (publisher.py)
         **without_protected(extra),
     }
 

@@ -25,7 +25,7 @@ def stall_check(pool: ConnectionPool, stall_s: float) -> Callable[[], str | None
     """A readiness check: a problem while the oldest pending event is older than `stall_s`
     (0: never). An unreachable database is the database check's to report, not this one's."""
 
-    def check() -> str | None:
+    def outbox() -> str | None:
         if stall_s <= 0:
             return None
         try:
@@ -37,4 +37,4 @@ def stall_check(pool: ConnectionPool, stall_s: float) -> Callable[[], str | None
             return None
         return f"outbox: oldest pending event is {age:.0f} s old (limit {stall_s:g} s)"
 
-    return check
+    return outbox

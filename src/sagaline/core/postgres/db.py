@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
@@ -58,6 +59,14 @@ def check(pool: ConnectionPool) -> str | None:
         return None
     except Exception as exc:
         return f"database: {exc}"
+
+
+def check_of(pool: ConnectionPool) -> Callable[[], str | None]:
+    """`check` of `pool` as a readiness check, by the name a timed-out one is reported by."""
+    def database() -> str | None:
+        return check(pool)
+
+    return database
 
 
 def wait_for(dsn: str, timeout_s: float) -> None:

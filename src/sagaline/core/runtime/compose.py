@@ -129,7 +129,7 @@ def compose(
     checks = [wiring.broker_check(kafka), relay.check]
     if unit_of_work is None:
         pool = db.make_pool(p.dsn, settings.db_pool_size, name, p.limits)
-        checks += [lambda: db.check(pool), outbox_health.stall_check(pool, settings.outbox_stall_s)]
+        checks += [db.check_of(pool), outbox_health.stall_check(pool, settings.outbox_stall_s)]
         if metrics is not None:
             metrics.watch_outbox(wiring.outbox_backlog(pool))
         wake = relay.wake if p.relay_wake_on_commit else (lambda: None)

@@ -123,9 +123,9 @@ def broker_check(publisher: Publisher) -> Callable[[], str | None]:
     """Readiness of the broker, for publishers that can tell (the fake always can)."""
     reachable = getattr(publisher, "reachable", None)
 
-    def check() -> str | None:
+    def kafka() -> str | None:
         if reachable is None or reachable():
             return None
         return "kafka: broker not reachable"
 
-    return check
+    return kafka
