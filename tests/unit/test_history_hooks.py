@@ -62,3 +62,13 @@ def test_the_seed_history_has_the_demo_mix_and_balanced_books() -> None:
              for s, i, o in tables["stock"]]
     assert stock and stock_problems(stock) == []
     assert sum(held.values()) > 0
+
+
+def test_two_loads_with_the_same_seed_have_distinct_saga_ids() -> None:
+    """A second load (another tag) must not reuse the first's ids: COPY would hit their
+    primary keys and the whole load would roll back."""
+    def ids(tag: str) -> set[str]:
+        owner = hooks_of(SAGA, Plan(100, tag, PLAN.start, PLAN.end, seed=0))[SAGA.owner]
+        assert isinstance(owner, OwnerHistory)
+        return {done.saga_id for done in owner.sagas()}
+    assert not ids("a") & ids("b")

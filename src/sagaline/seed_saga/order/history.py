@@ -80,7 +80,8 @@ class OrderHistory:
         self.plan = plan
 
     def sagas(self) -> Iterator[FinishedOrder]:
-        plan, rng = self.plan, random.Random(self.plan.seed)
+        plan = self.plan
+        rng = random.Random(f"{plan.tag}:{plan.seed}")  # another load: other ids
         step = (plan.end - plan.start) / max(1, plan.count)
         n_users, scarce = users(plan), scarce_sku(plan)
         for n in range(plan.count):
