@@ -4,7 +4,7 @@ cancelled one's may have once settled. A step adds its books by subclassing."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 
 from sagaline.audit.findings import Finding, Value
-from sagaline.audit.read_db import SINCE, widened
+from sagaline.audit.read_db import SINCE, stream, widened
 from sagaline.audit.step import Breach, Names, SagaRecord
 
 
@@ -44,6 +44,15 @@ class RecordsAudit:
         rows = conn.execute(query.format(sql.Identifier(self.table)),
                             {"since": widened(since)}).fetchall()
         return [RecordRow(*row) for row in rows]
+
+    def records_by_key(self, conn: psycopg.Connection, since: datetime | None
+                       ) -> Iterator[RecordRow]:
+        # saga_id is a uuid (core.postgres.records): its order is its text's, bytewise.
+        query = sql.SQL("SELECT saga_id::text, status, reason FROM {} WHERE " + SINCE
+                        + " ORDER BY saga_id")
+        for row in stream(conn, query.format(sql.Identifier(self.table)),
+                          {"since": widened(since)}):
+            yield RecordRow(*row)
 
     def books(self, conn: psycopg.Connection) -> Sequence[Any]:
         return []

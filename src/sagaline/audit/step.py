@@ -6,11 +6,16 @@ from its database, and what its record must be once the saga has ended: successf
 status machine's first final status) or not (any other final status, once the compensations
 had time to settle). Both read in the read-only snapshot the auditor opens on the step's
 database; the auditor never names a step, it iterates the saga.
+
+The streaming audit (`audit.stream`) reads sagas and records in saga-key order instead,
+when the audit can (`OwnerStream`, `StepStream`: rows from `read_db.stream`, ordered by
+`read_db.by_key`); else it sorts what `sagas` or `records` return, which holds that step's
+rows in memory. `books` may be a stream too: the auditor judges it a batch at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -117,7 +122,7 @@ class StepAudit(Protocol[S_contra, R]):
         a few of older sagas may come along: the auditor keeps those in scope."""
         ...
 
-    def books(self, conn: psycopg.Connection) -> Sequence[Any]:
+    def books(self, conn: psycopg.Connection) -> Iterable[Any]:
         """Its books (e.g. balances), always whole."""
         ...
 
@@ -136,3 +141,19 @@ class StepAudit(Protocol[S_contra, R]):
 
 
 AnyStepAudit = StepAudit[Any, Any]
+
+
+@runtime_checkable
+class OwnerStream(Protocol):
+    def sagas_by_key(self, conn: psycopg.Connection, since: datetime | None
+                     ) -> Iterator[Any]:
+        """What `sagas` returns, streamed in ascending saga id (bytewise)."""
+        ...
+
+
+@runtime_checkable
+class StepStream(Protocol):
+    def records_by_key(self, conn: psycopg.Connection, since: datetime | None
+                       ) -> Iterator[Any]:
+        """What `records` returns, streamed in ascending saga id (bytewise)."""
+        ...

@@ -11,8 +11,8 @@ import typer
 from sagaline.bench import history
 from sagaline.bench.history_step import NoHistory, Plan
 from sagaline.cli.common import SagaOption, choose_stack_saga, readable_errors, say
-from sagaline.cli.ops import _sources
 from sagaline.core.postgres.migrations import migrate_dsn
+from sagaline.core.runtime.compose import migrations_of
 from sagaline.devstack import Stack
 
 bench_app = typer.Typer(invoke_without_command=True)
@@ -62,7 +62,7 @@ def load_history(
     with readable_errors(stack):
         dsns = {name: settings.dsn(name, chosen) for name in chosen.names}
         for name in chosen.names:  # the tables, as the services would make them on start
-            migrate_dsn(dsns[name], _sources(chosen.service(name)))
+            migrate_dsn(dsns[name], migrations_of(chosen.service(name)))
         try:
             loaded = history.load(chosen, dsns, plan, settings.inbox_retention_s, force, say)
         except (NoHistory, history.Refused) as err:

@@ -6,6 +6,9 @@ Kafka cannot be reached (one readable line on stderr).
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import orjson
@@ -27,6 +30,16 @@ def parse_since(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def progress() -> Callable[[int], None]:
+    """Prints the count of sagas judged so far and the rate, on stderr."""
+    started = time.monotonic()
+
+    def say(judged: int) -> None:
+        rate = judged / max(1e-9, time.monotonic() - started)
+        typer.echo(f"audit: {judged:,} sagas judged ({rate:,.0f}/s)", err=True)
+    return say
+
+
 def check(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     since: str | None = typer.Option(
@@ -45,6 +58,12 @@ def check(
     lenient_dead_letters: bool = typer.Option(
         False, "--lenient-dead-letters", help="Every dead letter is only a warning, even a"
         " valid event's."),
+    whole: bool = typer.Option(
+        False, "--whole", help="Read each database whole into memory, as before the auditor"
+        " streamed (for comparison; memory grows with the history)."),
+    show_progress: bool | None = typer.Option(
+        None, "--progress/--no-progress", help="The count of sagas judged, on stderr, every"
+        " 100,000 (default: when stderr is a terminal)."),
     saga: SagaOption = None,
 ) -> None:
     """Verify the saga's invariants across its services' databases and Kafka."""
@@ -56,7 +75,10 @@ def check(
                            wait_s=wait, outbox_age_s=outbox_age, saga=chosen,
                            dead_letters_fail=not lenient_dead_letters,
                            # poison may come from anyone: judged only when asked to be
-                           expected_poison=() if strict_dead_letters else None)
+                           expected_poison=() if strict_dead_letters else None,
+                           streaming=not whole, progress=progress() if (
+                               sys.stderr.isatty() if show_progress is None else show_progress
+                           ) else None)
     except audit.SourceUnavailable as err:
         typer.echo(f"error: cannot audit: {err}", err=True)
         raise typer.Exit(2) from None
