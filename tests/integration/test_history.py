@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from sagaline.audit import auditor, stream
+from sagaline.audit import auditor, follow, stream
 from sagaline.audit.evaluate import AuditOptions, db_verdict, report_of
 from sagaline.audit.rows import Snapshot
 from sagaline.audit.sources import Audits
@@ -23,6 +23,7 @@ from sagaline.bench import history
 from sagaline.bench.history_step import Plan
 from sagaline.core.runtime.compose import migrations_of
 from sagaline.devstack import Stack
+from sagaline.seed_saga.order import audit as order_audit
 from sagaline.seed_saga.saga import SAGA
 from tests.integration.conftest import scratch_schema
 
@@ -129,3 +130,38 @@ def test_since_scopes_both_ways_alike(dsns: dict[str, str], planted: dict[str, s
     assert ("orphan-reservation", f"reservation {planted['orphan']}") in findings(
         streamed, "warnings")
     assert streamed["counts"]["orphans"] == 1
+
+
+def plan_of(dsn: str, query: str, params: dict[str, Any]) -> Any:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute("EXPLAIN (FORMAT JSON) " + query, params).fetchone()
+
+
+def test_an_incremental_pass_judges_only_what_changed_through_indexes(
+        dsns: dict[str, str], planted: dict[str, str]) -> None:
+    """After a full pass, a pass judges the sagas not final and those finished since (here:
+    the stuck one, and a confirmed order nobody paid for, planted after the full pass) and
+    finds what the full audit finds of them; the owner's query for them uses its indexes."""
+    options = AuditOptions()
+    full, _ = stream.read(SAGA, dsns, options)
+    last = follow.next_checkpoint(None, full, True)
+    assert full.as_of is not None and sum(full.by_status.values()) == SAGAS + 1
+    unpaid = str(uuid.uuid4())
+    execute(dsns[SAGA.owner], "INSERT INTO orders (order_id, user_id, total_amount, status,"
+            " finished_at) VALUES (%s, 'u-unpaid', 7, 'CONFIRMED', now()) RETURNING 1", unpaid)
+    try:
+        changed, _ = follow.changed(SAGA, dsns, options, last)
+        whole, streamed = both_ways(dsns, options)
+    finally:
+        execute(dsns[SAGA.owner], "DELETE FROM orders WHERE order_id = %s RETURNING 1", unpaid)
+    assert dict(changed.by_status) == {"PENDING": 1, "CONFIRMED": 1}
+    found = {(f.kind, f.subject) for f in changed.verdicts.violations}
+    assert found == {("confirmed-not-charged", f"order {unpaid}"),
+                     ("confirmed-not-reserved", f"order {unpaid}")}
+    assert found <= findings(streamed, "violations") and streamed == whole
+    assert [(s.kind, s.subject) for s in changed.verdicts.stuck] == [
+        ("stuck", f"order {planted['stuck']}")]
+    history.vacuum(dsns[SAGA.owner], ["orders"])
+    plan = plan_of(dsns[SAGA.owner], order_audit.CHANGED, {
+        "not_final": list(SAGA.statuses.not_final), "finished": last.as_of})
+    assert "Seq Scan" not in str(plan), plan

@@ -11,9 +11,19 @@ import dataclasses
 import time
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from sagaline import saga_choice
-from sagaline.audit import dead_letters, read_db, read_events, read_kafka, sources, stream
+from sagaline.audit import (
+    dead_letters,
+    follow,
+    read_db,
+    read_events,
+    read_kafka,
+    sources,
+    stream,
+)
+from sagaline.audit.checkpoint import Checkpoint
 from sagaline.audit.evaluate import AuditOptions, evaluate, report_of
 from sagaline.audit.findings import Report
 from sagaline.audit.read_db import SourceUnavailable
@@ -101,6 +111,23 @@ def audit_once(saga: Saga, settings: SystemSettings, options: AuditOptions) -> R
     load_kafka(saga, settings, options, snap)  # first: a broker down fails before minutes
     db, snap.outboxes = stream.read(saga, dsns_of(saga, settings), options)
     return report_of(Audits.of(saga), db, snap, options)
+
+
+def audit_pass(saga: Saga, settings: SystemSettings, options: AuditOptions,
+               last: Checkpoint | None, full_every_s: float) -> tuple[Report, Checkpoint, bool]:
+    """One pass of the incremental audit (`audit.follow`) after `last` (None: the first, a
+    full one); returns its report, the checkpoint to keep, and whether it was full."""
+    full = follow.is_full(last, full_every_s, datetime.now(UTC))
+    snap = Snapshot()
+    load_kafka(saga, settings, options if full or last is None else
+               follow.kafka_options(options, last), snap)
+    dsns = dsns_of(saga, settings)
+    if full or last is None:
+        db, snap.outboxes = stream.read(saga, dsns, options)
+    else:
+        db, snap.outboxes = follow.changed(saga, dsns, options, last)
+    return report_of(Audits.of(saga), db, snap, options), follow.next_checkpoint(
+        last, db, full), full
 
 
 def audit(settings: SystemSettings, options: AuditOptions, wait_s: float = 0.0,

@@ -52,6 +52,7 @@ class DbVerdict:
     books: dict[str, int] = field(default_factory=dict)  # service -> book rows
     book_problems: list[Finding] = field(default_factory=list)
     orphans: list[Finding] = field(default_factory=list)
+    as_of: datetime | None = None  # the owner's snapshot, by its database's clock
 
 
 def evaluate(saga: Saga, snap: Snapshot, options: AuditOptions) -> Report:

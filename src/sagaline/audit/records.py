@@ -4,6 +4,7 @@ cancelled one's may have once settled. A step adds its books by subclassing."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,6 +55,12 @@ class RecordsAudit:
                           {"since": widened(since)}):
             yield RecordRow(*row)
 
+    def records_of(self, conn: psycopg.Connection, saga_ids: Sequence[str]) -> list[RecordRow]:
+        uuids = [i for i in saga_ids if is_uuid(i)]  # saga_id is a uuid: no other id has one
+        query = sql.SQL("SELECT saga_id::text, status, reason FROM {}"
+                        " WHERE saga_id = ANY(%s::uuid[])").format(sql.Identifier(self.table))
+        return [RecordRow(*row) for row in conn.execute(query, (uuids,))] if uuids else []
+
     def books(self, conn: psycopg.Connection) -> Sequence[Any]:
         return []
 
@@ -73,3 +80,11 @@ class RecordsAudit:
 
     def book_problems(self, books: Sequence[Any]) -> list[Finding]:
         return []
+
+
+def is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

@@ -11,6 +11,10 @@ The streaming audit (`audit.stream`) reads sagas and records in saga-key order i
 when the audit can (`OwnerStream`, `StepStream`: rows from `read_db.stream`, ordered by
 `read_db.by_key`); else it sorts what `sagas` or `records` return, which holds that step's
 rows in memory. `books` may be a stream too: the auditor judges it a batch at a time.
+
+The incremental audit (`audit.follow`) needs two more: the owner's sagas that may have
+changed since a moment (`OwnerIncremental`), and each step's records of given sagas
+(`StepIncremental`), both read through indexes, so a pass costs what changed.
 """
 
 from __future__ import annotations
@@ -156,4 +160,20 @@ class StepStream(Protocol):
     def records_by_key(self, conn: psycopg.Connection, since: datetime | None
                        ) -> Iterator[Any]:
         """What `records` returns, streamed in ascending saga id (bytewise)."""
+        ...
+
+
+@runtime_checkable
+class OwnerIncremental(Protocol):
+    def sagas_changed(self, conn: psycopg.Connection, not_final: Sequence[str],
+                      finished_since: datetime) -> Iterator[Any]:
+        """The sagas whose status is one of `not_final`, or that became final at or after
+        `finished_since` (a final saga's status never changes again)."""
+        ...
+
+
+@runtime_checkable
+class StepIncremental(Protocol):
+    def records_of(self, conn: psycopg.Connection, saga_ids: Sequence[str]) -> list[Any]:
+        """Its records of these sagas (by its index on the saga id)."""
         ...

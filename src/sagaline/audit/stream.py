@@ -38,26 +38,44 @@ def read(saga: Saga, dsns: Mapping[str, str], options: AuditOptions
     db = DbVerdict(saga_checks.SagaVerdicts(), records=dict.fromkeys(audits.steps, 0),
                    books=dict.fromkeys(audits.steps, 0))
     with ExitStack() as stack:
-        conns: dict[str, psycopg.Connection] = {}
-        for name in [saga.owner, *(n for n in saga.names if n != saga.owner)]:
-            conns[name] = stack.enter_context(
-                read_db.snapshot(name, dsns[name], read_db.STREAM_TIMEOUT_MS))
-            with read_db.named(name):
-                conns[name].execute("SELECT 1")  # its snapshot, now: the owner's first
+        conns = snapshots(stack, saga, dsns, db)
         owner = (saga.owner, read_db.guarded(saga.owner, owner_rows(audits.owner,
                                                                     conns[saga.owner], since)))
         steps = {name: read_db.guarded(name, step_rows(audit, conns[name], since))
                  for name, audit in audits.steps.items()}
         judge_sagas(audits, owner, steps, conns[saga.owner], options, db)
-        for name, audit in audits.steps.items():
-            for chunk in batches(read_db.guarded(name, audit.books(conns[name])), BOOK_BATCH):
-                db.books[name] += len(chunk)
-                db.book_problems += audit.book_problems(chunk)
-        outboxes = []
-        for name in saga.names:
-            with read_db.named(name):
-                outboxes.append(read_db.outbox(conns[name], name, since, options.outbox_age_s))
-    return db, outboxes
+        judge_books(audits, conns, db)
+        return db, outboxes(saga, conns, options)
+
+
+def snapshots(stack: ExitStack, saga: Saga, dsns: Mapping[str, str], db: DbVerdict
+              ) -> dict[str, psycopg.Connection]:
+    """A snapshot of each database, the owner's first (its clock's time in `db.as_of`)."""
+    conns: dict[str, psycopg.Connection] = {}
+    for name in [saga.owner, *(n for n in saga.names if n != saga.owner)]:
+        conns[name] = stack.enter_context(
+            read_db.snapshot(name, dsns[name], read_db.STREAM_TIMEOUT_MS))
+        with read_db.named(name):  # its snapshot is taken now: the owner's first
+            now = conns[name].execute("SELECT now()").fetchone()
+        if name == saga.owner and now:
+            db.as_of = now[0]
+    return conns
+
+
+def judge_books(audits: Audits, conns: Mapping[str, psycopg.Connection], db: DbVerdict) -> None:
+    for name, audit in audits.steps.items():
+        for chunk in batches(read_db.guarded(name, audit.books(conns[name])), BOOK_BATCH):
+            db.books[name] += len(chunk)
+            db.book_problems += audit.book_problems(chunk)
+
+
+def outboxes(saga: Saga, conns: Mapping[str, psycopg.Connection], options: AuditOptions
+             ) -> list[OutboxState]:
+    found = []
+    for name in saga.names:
+        with read_db.named(name):
+            found.append(read_db.outbox(conns[name], name, options.since, options.outbox_age_s))
+    return found
 
 
 def judge_sagas(audits: Audits, owner: tuple[str, Iterable[Any]],
@@ -73,14 +91,20 @@ def judge_sagas(audits: Audits, owner: tuple[str, Iterable[Any]],
                 unknown = []
             continue
         judged += 1
-        db.by_status[saga.status] += 1
-        for name in held:
-            db.records[name] += 1
-        saga_checks.judge(audits, saga, {name: held.get(name) for name in audits.steps},
-                          options.grace_s, db.verdicts)
+        judge_one(audits, saga, held, options, db)
         if options.progress and judged % PROGRESS_EVERY == 0:
             options.progress(judged)
     db.orphans += orphans(audits, owner_conn, unknown, options)
+
+
+def judge_one(audits: Audits, saga: Any, held: Mapping[str, Any], options: AuditOptions,
+              db: DbVerdict) -> None:
+    """Judge one saga in scope, given each step's record of it (absent: none), and count."""
+    db.by_status[saga.status] += 1
+    for name in held:
+        db.records[name] += 1
+    saga_checks.judge(audits, saga, {name: held.get(name) for name in audits.steps},
+                      options.grace_s, db.verdicts)
 
 
 def orphans(audits: Audits, owner_conn: psycopg.Connection, unknown: list[tuple[str, Any]],

@@ -16,6 +16,7 @@ for group in (stack.app, ops.app, dashboard.app, serve.app, render.app):
     for command in group.registered_commands:
         app.registered_commands.append(command)
 app.command("check")(audit_check)  # the consistency auditor (sagaline.audit)
+app.command("audit", help="The same as `check`.")(audit_check)
 app.add_typer(dlq_app, name="dlq")  # list and groups; dlq_act adds replay and discard
 app.command("log")(oplog.log)  # the operator log
 app.add_typer(saga_app, name="saga")

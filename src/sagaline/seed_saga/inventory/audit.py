@@ -10,7 +10,7 @@ reservation in one transaction, and the auditor reads it in one snapshot.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,6 +74,10 @@ class InventoryAudit:
         query = f"{RECORDS} ORDER BY {by_key(conn, 'order_id')}"
         for row in stream(conn, query, {"since": widened(since)}):
             yield ReservationRow(*row)
+
+    def records_of(self, conn: psycopg.Connection, saga_ids: Sequence[str]) -> list[ReservationRow]:
+        query = RECORDS.replace(f"WHERE {SINCE}", "WHERE order_id = ANY(%(ids)s)")
+        return [ReservationRow(*r) for r in conn.execute(query, {"ids": list(saga_ids)})]
 
     def books(self, conn: psycopg.Connection) -> Iterator[StockBook]:
         """Per SKU: a row each, however many reservations (summed by the database)."""

@@ -8,7 +8,7 @@ in one transaction, and the auditor reads it in one snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -71,6 +71,10 @@ class PaymentAudit:
         query = f"{RECORDS} ORDER BY {by_key(conn, 'order_id')}"
         for row in stream(conn, query, {"since": widened(since)}):
             yield PaymentRow(*row)
+
+    def records_of(self, conn: psycopg.Connection, saga_ids: Sequence[str]) -> list[PaymentRow]:
+        query = RECORDS.replace(f"WHERE {SINCE}", "WHERE order_id = ANY(%(ids)s)")
+        return [PaymentRow(*r) for r in conn.execute(query, {"ids": list(saga_ids)})]
 
     def books(self, conn: psycopg.Connection) -> Iterator[AccountBook]:
         """Per account: a row each, however many payments (summed by the database)."""
