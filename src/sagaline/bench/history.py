@@ -128,10 +128,12 @@ def inbox_rows(group: str, hook: StepHistory, done: FinishedSaga
 
 
 def sizes(dsn: str) -> dict[str, int]:
-    """Bytes of the database and of each of its tables (with indexes and TOAST)."""
+    """Bytes of the database and of each of its tables (with indexes and TOAST), and the
+    sagas the loads wrote into it ("sagas")."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         found = {"database": conn.execute(
             "SELECT pg_database_size(current_database())").fetchone()[0]}  # type: ignore[index]
+        found["sagas"] = history_marker.sagas_written(conn)
         found |= dict(conn.execute(
             "SELECT relname::text, pg_total_relation_size(oid) FROM pg_class"
             " WHERE relkind = 'r' AND relnamespace = current_schema()::regnamespace"

@@ -40,3 +40,10 @@ def mark(conn: psycopg.Connection, tag: str, sagas: int, rows: Mapping[str, int]
     ensure(conn)
     conn.execute(f"INSERT INTO {MARKER} (tag, sagas, rows) VALUES (%s, %s, %s::jsonb)",
                  (tag, sagas, orjson.dumps(dict(rows)).decode()))
+
+
+def sagas_written(conn: psycopg.Connection) -> int:
+    """How many sagas the loads wrote into this database, all loads together."""
+    ensure(conn)
+    row = conn.execute(f"SELECT coalesce(sum(sagas), 0) FROM {MARKER}").fetchone()
+    return int(row[0]) if row else 0

@@ -74,5 +74,6 @@ def load_history(
             history.vacuum(dsns[name], rows)
             sizes = history.sizes(dsns[name])
             tables = ", ".join(f"{t} {sizes.get(t, 0) / 2**20:,.1f} MB" for t in rows)
-            say(f"{name}: database {sizes['database'] / 2**20:,.1f} MB"
-                f" ({sizes['database'] / max(1, loaded.sagas):,.0f} bytes/saga); {tables}")
+            say(f"{name}: database {sizes['database'] / 2**20:,.1f} MB, {sizes['sagas']:,}"
+                f" sagas loaded ({sizes['database'] / max(1, sizes['sagas']):,.0f} bytes/saga);"
+                f" {tables}")
