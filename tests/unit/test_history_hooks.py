@@ -72,3 +72,23 @@ def test_two_loads_with_the_same_seed_have_distinct_saga_ids() -> None:
         assert isinstance(owner, OwnerHistory)
         return {done.saga_id for done in owner.sagas()}
     assert not ids("a") & ids("b")
+
+
+def test_bench_keeps_its_options_beside_the_history_command(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from sagaline.bench import cli as bench_cli
+    from sagaline.cli import app
+
+    called: list[tuple[bool, str]] = []
+
+    def main(quick: bool, steps: str, *_: object, **__: object) -> int:
+        called.append((quick, steps))
+        return 0
+
+    monkeypatch.setattr(bench_cli, "main", main)
+    assert CliRunner().invoke(app, ["bench", "--quick", "--steps", "50"]).exit_code == 0
+    assert called == [(True, "50")]
+    refused = CliRunner().invoke(app, ["bench", "history", "0"])
+    assert refused.exit_code == 2 and called == [(True, "50")]
