@@ -17,10 +17,13 @@ import pytest
 
 from sagaline.audit import auditor, follow, stream
 from sagaline.audit.evaluate import AuditOptions, db_verdict, report_of
+from sagaline.audit.records import RecordsAudit
 from sagaline.audit.rows import Snapshot
 from sagaline.audit.sources import Audits
+from sagaline.audit.step import Names
 from sagaline.bench import history
 from sagaline.bench.history_step import Plan
+from sagaline.core.postgres.records import table_sql
 from sagaline.core.runtime.compose import migrations_of
 from sagaline.devstack import Stack
 from sagaline.seed_saga.order import audit as order_audit
@@ -165,3 +168,19 @@ def test_an_incremental_pass_judges_only_what_changed_through_indexes(
     plan = plan_of(dsns[SAGA.owner], order_audit.CHANGED, {
         "not_final": list(SAGA.statuses.not_final), "finished": last.as_of})
     assert "Seq Scan" not in str(plan), plan
+
+
+def test_a_step_on_the_cores_records_streams_in_saga_id_order_and_finds_by_id(
+        stack: Stack) -> None:
+    """What the shipping example's audit inherits (`audit/records.py`): its records in the
+    order the merge needs, and by id for an incremental pass (ids that are no uuid: none)."""
+    audit = RecordsAudit("bookings", Names("booking", "bookings", "rooms"), {"OK"}, set())
+    ids = sorted(str(uuid.uuid4()) for _ in range(7))
+    with scratch_schema(stack.settings.dsn(SAGA.owner), []) as dsn, \
+            psycopg.connect(dsn) as conn:
+        conn.execute(table_sql("bookings"))
+        for saga_id in reversed(ids):
+            conn.execute("INSERT INTO bookings (saga_id, status) VALUES (%s, 'OK')", (saga_id,))
+        assert [r.saga_id for r in audit.records_by_key(conn, None)] == ids
+        found = audit.records_of(conn, [ids[2], ids[5], "not-a-uuid"])
+        assert sorted(r.saga_id for r in found) == [ids[2], ids[5]]
