@@ -48,12 +48,15 @@ class RecordsAudit:
 
     def records_by_key(self, conn: psycopg.Connection, since: datetime | None
                        ) -> Iterator[RecordRow]:
-        # saga_id is a uuid (core.postgres.records): its order is its text's, bytewise.
-        query = sql.SQL("SELECT saga_id::text, status, reason FROM {} WHERE " + SINCE
-                        + " ORDER BY saga_id")
-        for row in stream(conn, query.format(sql.Identifier(self.table)),
-                          {"since": widened(since)}):
+        for row in stream(conn, self.by_key_query(), {"since": widened(since)}):
             yield RecordRow(*row)
+
+    def by_key_query(self) -> sql.Composed:
+        """Its records in saga-id order. saga_id is a uuid (core.postgres.records), whose
+        order is its text's, bytewise; ordered by the column (the primary key's order, no
+        sort), not by the select list's text of it."""
+        return sql.SQL("SELECT saga_id::text, status, reason FROM {table} WHERE " + SINCE
+                       + " ORDER BY {table}.saga_id").format(table=sql.Identifier(self.table))
 
     def records_of(self, conn: psycopg.Connection, saga_ids: Sequence[str]) -> list[RecordRow]:
         uuids = [i for i in saga_ids if is_uuid(i)]  # saga_id is a uuid: no other id has one

@@ -48,6 +48,8 @@ QUERY = ("SELECT order_id::text, user_id, total_amount, status, items,"
          " extract(epoch FROM now() - created_at)::float8,"
          " extract(epoch FROM now() - finished_at)::float8"
          f" FROM orders WHERE {SINCE}")
+# In saga-id order: the uuid column's (its primary key's), which is its text's bytewise.
+BY_KEY = QUERY + " ORDER BY orders.order_id"  # the column: "order_id" alone is the text
 # Those that may have changed since: read by two indexes, whatever the history's length.
 CHANGED = QUERY.replace(f"WHERE {SINCE}", "WHERE status = ANY(%(not_final)s)"
                         " OR finished_at >= %(finished)s")
@@ -65,8 +67,7 @@ class OrderAudit:
 
     def sagas_by_key(self, conn: psycopg.Connection, since: datetime | None
                      ) -> Iterator[OrderRow]:
-        # A uuid's order is its text's, bytewise: no collation to mind.
-        for row in stream(conn, QUERY + " ORDER BY order_id", {"since": since}):
+        for row in stream(conn, BY_KEY, {"since": since}):
             yield OrderRow(*row)
 
     def sagas_changed(self, conn: psycopg.Connection, not_final: Sequence[str],
