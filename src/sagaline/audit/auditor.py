@@ -107,10 +107,17 @@ def handled_since(saga: Saga, settings: SystemSettings,
 def audit_once(saga: Saga, settings: SystemSettings, options: AuditOptions) -> Report:
     if not options.streaming:
         return evaluate(saga, load(saga, settings, options), options)
+    probe_kafka(settings)  # a broker down fails now, not after minutes of reading
     snap = Snapshot()
-    load_kafka(saga, settings, options, snap)  # first: a broker down fails before minutes
     db, snap.outboxes = stream.read(saga, dsns_of(saga, settings), options)
+    load_kafka(saga, settings, options, snap)  # after: lag as new as the databases, or newer
     return report_of(Audits.of(saga), db, snap, options)
+
+
+def probe_kafka(settings: SystemSettings) -> None:
+    """SourceUnavailable unless the broker answers."""
+    read_kafka.partitions(admin_client(settings.kafka_bootstrap_servers,
+                                       settings.kafka_client_config), ())
 
 
 def audit_pass(saga: Saga, settings: SystemSettings, options: AuditOptions,
@@ -118,14 +125,15 @@ def audit_pass(saga: Saga, settings: SystemSettings, options: AuditOptions,
     """One pass of the incremental audit (`audit.follow`) after `last` (None: the first, a
     full one); returns its report, the checkpoint to keep, and whether it was full."""
     full = follow.is_full(last, full_every_s, datetime.now(UTC))
+    probe_kafka(settings)
     snap = Snapshot()
-    load_kafka(saga, settings, options if full or last is None else
-               follow.kafka_options(options, last), snap)
     dsns = dsns_of(saga, settings)
     if full or last is None:
         db, snap.outboxes = stream.read(saga, dsns, options)
     else:
         db, snap.outboxes = follow.changed(saga, dsns, options, last)
+    load_kafka(saga, settings, options if full or last is None else
+               follow.kafka_options(options, last), snap)
     return report_of(Audits.of(saga), db, snap, options), follow.next_checkpoint(
         last, db, full), full
 
