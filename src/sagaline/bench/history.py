@@ -61,26 +61,16 @@ def load(saga: Saga, dsns: Mapping[str, str], plan: Plan, inbox_retention_s: flo
     hooks = hooks_of(saga, plan)  # NoHistory before anything is written
     owner = hooks[saga.owner]
     assert isinstance(owner, OwnerHistory)
-    keep_inbox = datetime.now(plan.end.tzinfo) - timedelta(seconds=inbox_retention_s)
-    groups = {s.name: s.consumer_group for s in saga.services}
     counts = {(name, t.name): 0 for name, h in hooks.items()
               for t in (*per_saga_tables(h), *h.books)}
     started = time.monotonic()
     with ExitStack() as stack:
         conns = {key: stack.enter_context(psycopg.connect(dsns[key[0]])) for key in counts}
-        for name in hooks:
+        for name in hooks:  # every service has an inbox: its connection does the rest
             refuse_foreign(conns[(name, INBOX.name)], name,
                            [t for (n, t) in counts if n == name], force)
-        with ExitStack() as copies:
-            sinks = open_copies(copies, conns, {(n, t.name): t for n, h in hooks.items()
-                                                for t in per_saga_tables(h)})
-            for n, done in enumerate(owner.sagas(), 1):
-                for name, hook in hooks.items():
-                    write(sinks, counts, name, hook.rows(done))
-                    if done.finished_at >= keep_inbox:
-                        write(sinks, counts, name, inbox_rows(groups[name], hook, done))
-                if n % PROGRESS_EVERY == 0:
-                    say(f"history: {n:,} sagas ({n / (time.monotonic() - started):,.0f}/s)")
+        keep_inbox = datetime.now(plan.end.tzinfo) - timedelta(seconds=inbox_retention_s)
+        write_sagas(saga, owner, hooks, conns, counts, keep_inbox, say)
         with ExitStack() as copies:
             sinks = open_copies(copies, conns, {(n, t.name): t for n, h in hooks.items()
                                                 for t in h.books})
@@ -95,6 +85,24 @@ def load(saga: Saga, dsns: Mapping[str, str], plan: Plan, inbox_retention_s: flo
     for (name, table), c in counts.items():
         rows.setdefault(name, {})[table] = c
     return Loaded(plan.count, time.monotonic() - started, rows)
+
+
+def write_sagas(saga: Saga, owner: OwnerHistory, hooks: Mapping[str, StepHistory],
+                conns: Mapping[Key, psycopg.Connection], counts: dict[Key, int],
+                keep_inbox: datetime, say: Callable[[str], None]) -> None:
+    """Every saga's rows, and the inbox rows of those the retention keeps."""
+    groups = {s.name: s.consumer_group for s in saga.services}
+    started = time.monotonic()
+    with ExitStack() as copies:
+        sinks = open_copies(copies, conns, {(n, t.name): t for n, h in hooks.items()
+                                            for t in per_saga_tables(h)})
+        for n, done in enumerate(owner.sagas(), 1):
+            for name, hook in hooks.items():
+                write(sinks, counts, name, hook.rows(done))
+                if done.finished_at >= keep_inbox:
+                    write(sinks, counts, name, inbox_rows(groups[name], hook, done))
+            if n % PROGRESS_EVERY == 0:
+                say(f"history: {n:,} sagas ({n / (time.monotonic() - started):,.0f}/s)")
 
 
 def refuse_foreign(conn: psycopg.Connection, service: str, tables: list[str],
