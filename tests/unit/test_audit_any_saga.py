@@ -245,7 +245,7 @@ def test_the_loader_reads_one_snapshot_per_declared_service_owner_first(
         databases: list[tuple[str, str]]) -> None:
     saga = doubled(WITH_RECEIPT)
     snap = Snapshot()
-    auditor.load_databases(saga, SystemSettings(), AuditOptions(), snap)
+    auditor.load_databases(saga, auditor.dsns_of(saga, SystemSettings()), AuditOptions(), snap)
     steps = [n for n in saga.names if n != saga.owner]
     assert databases[:len(saga.names)] == [
         (name, f"postgresql:///{name}") for name in (saga.owner, *steps)]

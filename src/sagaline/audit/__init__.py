@@ -14,7 +14,7 @@ says which; `dead_letters_fail=False` makes every dead letter a warning.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sagaline.audit.auditor import audit
@@ -35,10 +35,13 @@ __all__ = [
 def run(settings: SystemSettings, since: datetime | None = None, grace_s: float = DEFAULT_GRACE_S,
         wait_s: float = 0.0, outbox_age_s: float = DEFAULT_OUTBOX_AGE_S,
         dead_letters_fail: bool = True, saga: Saga | None = None,
-        expected_poison: Sequence[str] | None = ()) -> Report:
+        expected_poison: Sequence[str] | None = (), streaming: bool = True,
+        progress: Callable[[int], None] | None = None) -> Report:
     """Audit once, or re-audit every second for up to `wait_s` until everything holds and
     no saga is in flight. `report.ok` is True only when no invariant is broken and no saga
-    is stuck (sagas in flight, younger than `grace_s`, do not count against it)."""
+    is stuck (sagas in flight, younger than `grace_s`, do not count against it).
+    `streaming=False` reads each database whole (see AuditOptions)."""
     options = AuditOptions(since=since, grace_s=grace_s, outbox_age_s=outbox_age_s,
-                           dead_letters_fail=dead_letters_fail, expected_poison=expected_poison)
+                           dead_letters_fail=dead_letters_fail, expected_poison=expected_poison,
+                           streaming=streaming, progress=progress)
     return audit(settings, options, wait_s, saga)

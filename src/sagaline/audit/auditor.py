@@ -10,10 +10,21 @@ from __future__ import annotations
 import dataclasses
 import time
 import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from sagaline import saga_choice
-from sagaline.audit import dead_letters, read_db, read_events, read_kafka, sources
-from sagaline.audit.evaluate import AuditOptions, evaluate
+from sagaline.audit import (
+    dead_letters,
+    follow,
+    read_db,
+    read_events,
+    read_kafka,
+    sources,
+    stream,
+)
+from sagaline.audit.checkpoint import Checkpoint
+from sagaline.audit.evaluate import AuditOptions, evaluate, report_of
 from sagaline.audit.findings import Report
 from sagaline.audit.read_db import SourceUnavailable
 from sagaline.audit.rows import DeadLetter, Snapshot, StepRows
@@ -27,9 +38,21 @@ RECHECK_EVERY_S = 1.0
 
 
 def load(saga: Saga, settings: SystemSettings, options: AuditOptions) -> Snapshot:
-    """Everything the checks need, in a handful of set-based queries per source."""
+    """Everything the checks need, each database read whole, in a handful of set-based
+    queries per source."""
     snap = Snapshot()
-    load_databases(saga, settings, options, snap)
+    load_databases(saga, dsns_of(saga, settings), options, snap)
+    load_kafka(saga, settings, options, snap)
+    return snap
+
+
+def dsns_of(saga: Saga, settings: SystemSettings) -> dict[str, str]:
+    return {name: sources.dsn(settings, name, saga) for name in saga.names}
+
+
+def load_kafka(saga: Saga, settings: SystemSettings, options: AuditOptions,
+               snap: Snapshot) -> None:
+    """Consumer lag, dead letters and the saga topics' events."""
     client = admin_client(settings.kafka_bootstrap_servers, settings.kafka_client_config)
     snap.lags = read_kafka.lags(client, saga.subscriptions())
     letters = read_events.read(client, settings.kafka_bootstrap_servers,
@@ -38,10 +61,9 @@ def load(saga: Saga, settings: SystemSettings, options: AuditOptions) -> Snapsho
     snap.dead_letters = handled_since(saga, settings, letters)
     snap.events = read_events.events(client, settings.kafka_bootstrap_servers,
                                      settings.kafka_client_config, saga, options.since)
-    return snap
 
 
-def load_databases(saga: Saga, settings: SystemSettings, options: AuditOptions,
+def load_databases(saga: Saga, dsns: Mapping[str, str], options: AuditOptions,
                    snap: Snapshot) -> None:
     """One snapshot per declared service, the owner's first: its audit's records and books,
     and its outbox."""
@@ -50,7 +72,7 @@ def load_databases(saga: Saga, settings: SystemSettings, options: AuditOptions,
     owner_first = [saga.owner, *(n for n in saga.names if n != saga.owner)]
     outboxes = {}
     for name in owner_first:
-        with read_db.snapshot(name, sources.dsn(settings, name, saga)) as conn:
+        with read_db.snapshot(name, dsns[name]) as conn:
             if name == saga.owner:
                 snap.sagas = list(audits.owner.sagas(conn, since))
             elif (step := audits.steps.get(name)) is not None:
@@ -61,7 +83,7 @@ def load_databases(saga: Saga, settings: SystemSettings, options: AuditOptions,
     snap.known_saga_ids = {s.saga_id for s in snap.sagas}
     named = {r.saga_id for rows in snap.steps.values() for r in rows.records}
     if unknown := named - snap.known_saga_ids:  # outside `since`, or orphans
-        with read_db.snapshot(saga.owner, sources.dsn(settings, saga.owner, saga)) as conn:
+        with read_db.snapshot(saga.owner, dsns[saga.owner]) as conn:
             snap.known_saga_ids |= audits.owner.existing(conn, unknown)
 
 
@@ -83,7 +105,37 @@ def handled_since(saga: Saga, settings: SystemSettings,
 
 
 def audit_once(saga: Saga, settings: SystemSettings, options: AuditOptions) -> Report:
-    return evaluate(saga, load(saga, settings, options), options)
+    if not options.streaming:
+        return evaluate(saga, load(saga, settings, options), options)
+    probe_kafka(settings)  # a broker down fails now, not after minutes of reading
+    snap = Snapshot()
+    db, snap.outboxes = stream.read(saga, dsns_of(saga, settings), options)
+    load_kafka(saga, settings, options, snap)  # after: lag as new as the databases, or newer
+    return report_of(Audits.of(saga), db, snap, options)
+
+
+def probe_kafka(settings: SystemSettings) -> None:
+    """SourceUnavailable unless the broker answers."""
+    read_kafka.partitions(admin_client(settings.kafka_bootstrap_servers,
+                                       settings.kafka_client_config), ())
+
+
+def audit_pass(saga: Saga, settings: SystemSettings, options: AuditOptions,
+               last: Checkpoint | None, full_every_s: float) -> tuple[Report, Checkpoint, bool]:
+    """One pass of the incremental audit (`audit.follow`) after `last` (None: the first, a
+    full one); returns its report, the checkpoint to keep, and whether it was full."""
+    full = follow.is_full(last, full_every_s, datetime.now(UTC))
+    probe_kafka(settings)
+    snap = Snapshot()
+    dsns = dsns_of(saga, settings)
+    if full or last is None:
+        db, snap.outboxes = stream.read(saga, dsns, options)
+    else:
+        db, snap.outboxes = follow.changed(saga, dsns, options, last)
+    load_kafka(saga, settings, options if full or last is None else
+               follow.kafka_options(options, last), snap)
+    return report_of(Audits.of(saga), db, snap, options), follow.next_checkpoint(
+        last, db, full), full
 
 
 def audit(settings: SystemSettings, options: AuditOptions, wait_s: float = 0.0,

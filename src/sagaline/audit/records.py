@@ -4,7 +4,8 @@ cancelled one's may have once settled. A step adds its books by subclassing."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import uuid
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ import psycopg
 from psycopg import sql
 
 from sagaline.audit.findings import Finding, Value
-from sagaline.audit.read_db import SINCE, widened
+from sagaline.audit.read_db import SINCE, stream, widened
 from sagaline.audit.step import Breach, Names, SagaRecord
 
 
@@ -45,6 +46,24 @@ class RecordsAudit:
                             {"since": widened(since)}).fetchall()
         return [RecordRow(*row) for row in rows]
 
+    def records_by_key(self, conn: psycopg.Connection, since: datetime | None
+                       ) -> Iterator[RecordRow]:
+        for row in stream(conn, self.by_key_query(), {"since": widened(since)}):
+            yield RecordRow(*row)
+
+    def by_key_query(self) -> sql.Composed:
+        """Its records in saga-id order. saga_id is a uuid (core.postgres.records), whose
+        order is its text's, bytewise; ordered by the column (the primary key's order, no
+        sort), not by the select list's text of it."""
+        return sql.SQL("SELECT saga_id::text, status, reason FROM {table} WHERE " + SINCE
+                       + " ORDER BY {table}.saga_id").format(table=sql.Identifier(self.table))
+
+    def records_of(self, conn: psycopg.Connection, saga_ids: Sequence[str]) -> list[RecordRow]:
+        uuids = [i for i in saga_ids if is_uuid(i)]  # saga_id is a uuid: no other id has one
+        query = sql.SQL("SELECT saga_id::text, status, reason FROM {}"
+                        " WHERE saga_id = ANY(%s::uuid[])").format(sql.Identifier(self.table))
+        return [RecordRow(*row) for row in conn.execute(query, (uuids,))] if uuids else []
+
     def books(self, conn: psycopg.Connection) -> Sequence[Any]:
         return []
 
@@ -64,3 +83,11 @@ class RecordsAudit:
 
     def book_problems(self, books: Sequence[Any]) -> list[Finding]:
         return []
+
+
+def is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

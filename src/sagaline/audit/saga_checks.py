@@ -30,22 +30,29 @@ class SagaVerdicts:
 
 def check_sagas(audits: Audits, sagas: Iterable[SagaRecord], records: Records,
                 grace_s: float) -> SagaVerdicts:
-    statuses = audits.saga.statuses
     verdicts = SagaVerdicts()
     for saga in sagas:
         held = {name: records.get(name, {}).get(saga.saga_id) for name in audits.steps}
-        if saga.status not in statuses.final:
-            if saga.age_s < grace_s:
-                verdicts.in_flight += 1
-            else:
-                verdicts.stuck.append(stuck(audits, saga, held))
-        elif saga.status == statuses.final[0]:
-            verdicts.violations += succeeded_problems(audits, saga, held)
-        elif settled(saga, grace_s):
-            verdicts.violations += cancelled_problems(audits, saga, held)
-        elif cancelled_problems(audits, saga, held):
-            verdicts.in_flight += 1  # compensation may still be under way
+        judge(audits, saga, held, grace_s, verdicts)
     return verdicts
+
+
+def judge(audits: Audits, saga: SagaRecord, held: Mapping[str, StepRecord | None],
+          grace_s: float, verdicts: SagaVerdicts) -> None:
+    """Add one saga's verdict to `verdicts`, given each step's record of it (`held`, by
+    service name: None when it has none)."""
+    statuses = audits.saga.statuses
+    if saga.status not in statuses.final:
+        if saga.age_s < grace_s:
+            verdicts.in_flight += 1
+        else:
+            verdicts.stuck.append(stuck(audits, saga, held))
+    elif saga.status == statuses.final[0]:
+        verdicts.violations += succeeded_problems(audits, saga, held)
+    elif settled(saga, grace_s):
+        verdicts.violations += cancelled_problems(audits, saga, held)
+    elif cancelled_problems(audits, saga, held):
+        verdicts.in_flight += 1  # compensation may still be under way
 
 
 def settled(saga: SagaRecord, grace_s: float) -> bool:
@@ -85,14 +92,16 @@ def cancelled_problems(audits: Audits, saga: SagaRecord,
 
 def orphans(audits: Audits, records: Records, known_saga_ids: set[str]) -> list[Finding]:
     """Step records of sagas the owner has no record of (warnings)."""
-    found = []
-    for name, by_saga in records.items():
-        noun = audits.steps[name].names.record
-        found += [Finding(f"orphan-{noun}", f"{noun} {saga_id}",
-                          f"{record.describe()}, no such {audits.owner.noun}",
-                          {audits.saga.key_name: saga_id, **record.facts()})
-                  for saga_id, record in by_saga.items() if saga_id not in known_saga_ids]
-    return found
+    return [orphan(audits, name, record) for name, by_saga in records.items()
+            for saga_id, record in by_saga.items() if saga_id not in known_saga_ids]
+
+
+def orphan(audits: Audits, name: str, record: StepRecord) -> Finding:
+    """Step `name`'s record of a saga the owner has no record of."""
+    noun = audits.steps[name].names.record
+    return Finding(f"orphan-{noun}", f"{noun} {record.saga_id}",
+                   f"{record.describe()}, no such {audits.owner.noun}",
+                   {audits.saga.key_name: record.saga_id, **record.facts()})
 
 
 def _about(audits: Audits, saga: SagaRecord, breach: Breach) -> Finding:

@@ -6,11 +6,20 @@ from its database, and what its record must be once the saga has ended: successf
 status machine's first final status) or not (any other final status, once the compensations
 had time to settle). Both read in the read-only snapshot the auditor opens on the step's
 database; the auditor never names a step, it iterates the saga.
+
+The streaming audit (`audit.stream`) reads sagas and records in saga-key order instead,
+when the audit can (`OwnerStream`, `StepStream`: rows from `read_db.stream`, ordered by
+`read_db.by_key`); else it sorts what `sagas` or `records` return, which holds that step's
+rows in memory. `books` may be a stream too: the auditor judges it a batch at a time.
+
+The incremental audit (`audit.follow`) needs two more: the owner's sagas that may have
+changed since a moment (`OwnerIncremental`), and each step's records of given sagas
+(`StepIncremental`), both read through indexes, so a pass costs what changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -117,7 +126,7 @@ class StepAudit(Protocol[S_contra, R]):
         a few of older sagas may come along: the auditor keeps those in scope."""
         ...
 
-    def books(self, conn: psycopg.Connection) -> Sequence[Any]:
+    def books(self, conn: psycopg.Connection) -> Iterable[Any]:
         """Its books (e.g. balances), always whole."""
         ...
 
@@ -136,3 +145,35 @@ class StepAudit(Protocol[S_contra, R]):
 
 
 AnyStepAudit = StepAudit[Any, Any]
+
+
+@runtime_checkable
+class OwnerStream(Protocol):
+    def sagas_by_key(self, conn: psycopg.Connection, since: datetime | None
+                     ) -> Iterator[Any]:
+        """What `sagas` returns, streamed in ascending saga id (bytewise)."""
+        ...
+
+
+@runtime_checkable
+class StepStream(Protocol):
+    def records_by_key(self, conn: psycopg.Connection, since: datetime | None
+                       ) -> Iterator[Any]:
+        """What `records` returns, streamed in ascending saga id (bytewise)."""
+        ...
+
+
+@runtime_checkable
+class OwnerIncremental(Protocol):
+    def sagas_changed(self, conn: psycopg.Connection, not_final: Sequence[str],
+                      finished_since: datetime) -> Iterator[Any]:
+        """The sagas whose status is one of `not_final`, or that became final at or after
+        `finished_since` (a final saga's status never changes again)."""
+        ...
+
+
+@runtime_checkable
+class StepIncremental(Protocol):
+    def records_of(self, conn: psycopg.Connection, saga_ids: Sequence[str]) -> list[Any]:
+        """Its records of these sagas (by its index on the saga id)."""
+        ...

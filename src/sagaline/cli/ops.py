@@ -1,4 +1,4 @@
-"""`migrate`, `demo`, `soak`, `bench`: working with the running system."""
+"""`migrate`, `demo`, `soak`: working with the running system (`bench`: cli/bench_cmd.py)."""
 
 from __future__ import annotations
 
@@ -94,24 +94,3 @@ def soak(
     if summary.report is not None:
         typer.echo(summary.report.text())
     raise typer.Exit(0 if summary.ok else 1)
-
-
-@app.command()
-def bench(
-    quick: bool = typer.Option(False, "--quick", help="A few seconds per part (CI smoke run)."),
-    steps: str = typer.Option("", help="Offered sagas/s, e.g. 50,100,200 (default 50..1600)."),
-    step_seconds: float = typer.Option(30.0, min=1, max=600, help="Length of each step."),
-    warm_up_seconds: float = typer.Option(30.0, min=0, max=600, help="Closed loop before "
-                                          "the steps, not measured (0: a cold stack)."),
-    baseline: bool = typer.Option(True, help="Also measure the seed-like baseline (restarts "
-                                             "the services twice)."),
-    out: str = typer.Option("docs/bench", help="Where the JSON and plots go."),
-    saga: SagaOption = None,
-) -> None:
-    """Benchmark the running stack (make up ARGS=--detach first); see docs/performance.md."""
-    from pathlib import Path
-
-    from sagaline.bench.cli import main
-
-    choose_stack_saga(saga)
-    raise typer.Exit(main(quick, steps, step_seconds, baseline, Path(out), say, warm_up_seconds))

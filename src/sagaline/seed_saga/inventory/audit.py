@@ -10,14 +10,14 @@ reservation in one transaction, and the auditor reads it in one snapshot.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
 
 from sagaline.audit.findings import Finding, Value
-from sagaline.audit.read_db import SINCE, widened
+from sagaline.audit.read_db import SINCE, by_key, stream, widened
 from sagaline.audit.step import Breach, Names, StepAudit
 from sagaline.seed_saga.inventory.status import NOT_HELD, ReservationStatus
 from sagaline.seed_saga.order.audit import Items, OrderRow
@@ -50,6 +50,14 @@ class StockBook:
     held: int
 
 
+RECORDS = f"SELECT order_id, status, items FROM reservations WHERE {SINCE}"
+BOOKS = ("WITH held AS (SELECT i->>'sku' AS sku, sum((i->>'quantity')::bigint) AS qty"
+         " FROM reservations r, jsonb_array_elements(r.items) i"
+         " WHERE r.status = %s GROUP BY 1)"
+         " SELECT sku, s.initial, s.on_hand, coalesce(h.qty, 0)::bigint"
+         " FROM stock s FULL JOIN held h USING (sku)")
+
+
 class InventoryAudit:
     """Inventory's `StepAudit`."""
 
@@ -58,20 +66,23 @@ class InventoryAudit:
 
     def records(self, conn: psycopg.Connection, since: datetime | None
                 ) -> list[ReservationRow]:
-        rows = conn.execute(
-            f"SELECT order_id, status, items FROM reservations WHERE {SINCE}",
-            {"since": widened(since)}).fetchall()
+        rows = conn.execute(RECORDS, {"since": widened(since)}).fetchall()
         return [ReservationRow(*row) for row in rows]
 
-    def books(self, conn: psycopg.Connection) -> list[StockBook]:
-        rows = conn.execute(
-            "WITH held AS (SELECT i->>'sku' AS sku, sum((i->>'quantity')::bigint) AS qty"
-            " FROM reservations r, jsonb_array_elements(r.items) i"
-            " WHERE r.status = %s GROUP BY 1)"
-            " SELECT sku, s.initial, s.on_hand, coalesce(h.qty, 0)::bigint"
-            " FROM stock s FULL JOIN held h USING (sku)",
-            (ReservationStatus.RESERVED,)).fetchall()
-        return [StockBook(*row) for row in rows]
+    def records_by_key(self, conn: psycopg.Connection, since: datetime | None
+                       ) -> Iterator[ReservationRow]:
+        query = f"{RECORDS} ORDER BY {by_key(conn, 'order_id')}"
+        for row in stream(conn, query, {"since": widened(since)}):
+            yield ReservationRow(*row)
+
+    def records_of(self, conn: psycopg.Connection, saga_ids: Sequence[str]) -> list[ReservationRow]:
+        query = RECORDS.replace(f"WHERE {SINCE}", "WHERE order_id = ANY(%(ids)s)")
+        return [ReservationRow(*r) for r in conn.execute(query, {"ids": list(saga_ids)})]
+
+    def books(self, conn: psycopg.Connection) -> Iterator[StockBook]:
+        """Per SKU: a row each, however many reservations (summed by the database)."""
+        for row in stream(conn, BOOKS, (ReservationStatus.RESERVED,)):
+            yield StockBook(*row)
 
     def when_succeeded(self, order: OrderRow, res: ReservationRow | None) -> list[Breach]:
         """A RESERVED reservation of the order's items, per SKU."""

@@ -5,6 +5,7 @@ their records with an order's total and items (`OrderRow`)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -13,7 +14,7 @@ from typing import Any
 import psycopg
 
 from sagaline.audit.findings import Value, plain
-from sagaline.audit.read_db import SINCE
+from sagaline.audit.read_db import SINCE, stream
 from sagaline.audit.step import OwnerAudit
 
 Items = list[dict[str, Any]]  # [{"sku": ..., "quantity": ...}]
@@ -43,6 +44,17 @@ class OrderRow:
         return {"total_amount": plain(self.total_amount)}
 
 
+QUERY = ("SELECT order_id::text, user_id, total_amount, status, items,"
+         " extract(epoch FROM now() - created_at)::float8,"
+         " extract(epoch FROM now() - finished_at)::float8"
+         f" FROM orders WHERE {SINCE}")
+# In saga-id order: the uuid column's (its primary key's), which is its text's bytewise.
+BY_KEY = QUERY + " ORDER BY orders.order_id"  # the column: "order_id" alone is the text
+# Those that may have changed since: read by two indexes, whatever the history's length.
+CHANGED = QUERY.replace(f"WHERE {SINCE}", "WHERE status = ANY(%(not_final)s)"
+                        " OR finished_at >= %(finished)s")
+
+
 class OrderAudit:
     """The owner's audit (`OwnerAudit`): the orders table."""
 
@@ -50,12 +62,20 @@ class OrderAudit:
     plural = "orders"
 
     def sagas(self, conn: psycopg.Connection, since: datetime | None) -> list[OrderRow]:
-        rows = conn.execute(
-            "SELECT order_id::text, user_id, total_amount, status, items,"
-            " extract(epoch FROM now() - created_at)::float8,"
-            " extract(epoch FROM now() - finished_at)::float8"
-            f" FROM orders WHERE {SINCE}", {"since": since}).fetchall()
+        rows = conn.execute(QUERY, {"since": since}).fetchall()
         return [OrderRow(*row) for row in rows]
+
+    def sagas_by_key(self, conn: psycopg.Connection, since: datetime | None
+                     ) -> Iterator[OrderRow]:
+        for row in stream(conn, BY_KEY, {"since": since}):
+            yield OrderRow(*row)
+
+    def sagas_changed(self, conn: psycopg.Connection, not_final: Sequence[str],
+                      finished_since: datetime) -> Iterator[OrderRow]:
+        """In flight (orders_status_created) or finished since (orders_finished_at)."""
+        for row in stream(conn, CHANGED, {"not_final": list(not_final),
+                                          "finished": finished_since}):
+            yield OrderRow(*row)
 
     def existing(self, conn: psycopg.Connection, saga_ids: set[str]) -> set[str]:
         """Which of `saga_ids` are orders (ids that are not UUIDs never are)."""

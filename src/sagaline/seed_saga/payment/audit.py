@@ -8,7 +8,7 @@ in one transaction, and the auditor reads it in one snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -16,7 +16,7 @@ from decimal import Decimal
 import psycopg
 
 from sagaline.audit.findings import Finding, Value, plain
-from sagaline.audit.read_db import SINCE, widened
+from sagaline.audit.read_db import SINCE, by_key, stream, widened
 from sagaline.audit.step import Breach, Names, StepAudit
 from sagaline.seed_saga.order.audit import OrderRow
 from sagaline.seed_saga.payment.status import NO_NET_CHARGE, PaymentStatus
@@ -50,25 +50,36 @@ class AccountBook:
     charged: Decimal
 
 
+RECORDS = f"SELECT order_id, user_id, amount, status FROM payments WHERE {SINCE}"
+BOOKS = ("WITH charged AS (SELECT user_id, sum(amount) AS total FROM payments"
+         " WHERE status = %s GROUP BY user_id)"
+         " SELECT user_id, a.balance, a.initial_credit, coalesce(c.total, 0)"
+         " FROM accounts a FULL JOIN charged c USING (user_id)")
+
+
 class PaymentAudit:
     """Payment's `StepAudit`."""
 
     names = Names(record="payment", records="payments", books="accounts")
 
     def records(self, conn: psycopg.Connection, since: datetime | None) -> list[PaymentRow]:
-        rows = conn.execute(
-            f"SELECT order_id, user_id, amount, status FROM payments WHERE {SINCE}",
-            {"since": widened(since)}).fetchall()
+        rows = conn.execute(RECORDS, {"since": widened(since)}).fetchall()
         return [PaymentRow(*row) for row in rows]
 
-    def books(self, conn: psycopg.Connection) -> list[AccountBook]:
-        rows = conn.execute(
-            "WITH charged AS (SELECT user_id, sum(amount) AS total FROM payments"
-            " WHERE status = %s GROUP BY user_id)"
-            " SELECT user_id, a.balance, a.initial_credit, coalesce(c.total, 0)"
-            " FROM accounts a FULL JOIN charged c USING (user_id)",
-            (PaymentStatus.CHARGED,)).fetchall()
-        return [AccountBook(*row) for row in rows]
+    def records_by_key(self, conn: psycopg.Connection, since: datetime | None
+                       ) -> Iterator[PaymentRow]:
+        query = f"{RECORDS} ORDER BY {by_key(conn, 'order_id')}"
+        for row in stream(conn, query, {"since": widened(since)}):
+            yield PaymentRow(*row)
+
+    def records_of(self, conn: psycopg.Connection, saga_ids: Sequence[str]) -> list[PaymentRow]:
+        query = RECORDS.replace(f"WHERE {SINCE}", "WHERE order_id = ANY(%(ids)s)")
+        return [PaymentRow(*r) for r in conn.execute(query, {"ids": list(saga_ids)})]
+
+    def books(self, conn: psycopg.Connection) -> Iterator[AccountBook]:
+        """Per account: a row each, however many payments (summed by the database)."""
+        for row in stream(conn, BOOKS, (PaymentStatus.CHARGED,)):
+            yield AccountBook(*row)
 
     def when_succeeded(self, order: OrderRow, pay: PaymentRow | None) -> list[Breach]:
         """One CHARGED payment of the order's total."""
