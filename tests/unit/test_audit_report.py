@@ -213,3 +213,19 @@ def test_check_audits_the_saga_it_is_given(monkeypatch: pytest.MonkeyPatch) -> N
 def test_check_refuses_a_since_that_is_not_a_time() -> None:
     result = CliRunner().invoke(app, ["check", "--since", "yesterday"])
     assert result.exit_code == 2 and "ISO-8601" in result.output
+
+
+def test_a_finding_about_one_saga_names_it_and_one_about_a_book_does_not() -> None:
+    """The dashboard links each finding to its saga's timeline by `saga_id`."""
+    snap = healthy()
+    snap.steps[PAYMENT].records = snap.steps[PAYMENT].records[1:]  # o1's charge is gone
+    snap.sagas[1] = OrderRow("o2", "u1", Decimal(7), "PENDING", [], 31.0)
+    snap.dead_letters.append(valid_order_created("o3"))
+    report = evaluate(SAGA, snap, AuditOptions(grace_s=30.0, expected_poison=("o9",)))
+    body = report.as_json()
+    assert {(v["kind"], v["saga_id"]) for v in body["violations"]} >= {
+        ("confirmed-not-charged", "o1"), ("dead-lettered-event", "o3")}
+    assert [s["saga_id"] for s in body["stuck"]] == ["o2"]
+    books = evaluate(SAGA, snap, AuditOptions(grace_s=30.0, expected_poison=None,
+                                              dead_letters_fail=False))
+    assert [w.saga_id for w in books.warnings if w.kind == "dead-letters"] == [None]

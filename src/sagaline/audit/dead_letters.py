@@ -113,7 +113,8 @@ def lost(letter: DeadLetter, noun: str) -> Finding:
     return Finding("dead-lettered-event", f"{noun} {letter.key}",
                    f"a valid {letter.source_topic} event was dead-lettered ({letter.topic} "
                    f"{letter.ref}) and not handled since: {letter.error}",
-                   {"topic": letter.topic, "ref": letter.ref, "event_id": letter.event_id})
+                   {"topic": letter.topic, "ref": letter.ref, "event_id": letter.event_id},
+                   letter.key or None)
 
 
 def poison_not_as_expected(poison: Sequence[DeadLetter], expected: Sequence[str],
@@ -128,8 +129,8 @@ def poison_not_as_expected(poison: Sequence[DeadLetter], expected: Sequence[str]
             continue
         found.append(Finding("unexpected-poison", f"{noun} {d.key}",
                              f"{d.topic} {d.ref} from {d.source_topic}: {d.poison}",
-                             {"topic": d.topic, "ref": d.ref}))
+                             {"topic": d.topic, "ref": d.ref}, d.key or None))
     found += [Finding("missing-poison", f"{noun} {key}",
-                      f"{n} expected poison message(s) not dead-lettered", {"missing": n})
+                      f"{n} expected poison message(s) not dead-lettered", {"missing": n}, key)
               for key, n in waiting.items() if n > 0]
     return found

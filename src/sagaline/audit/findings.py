@@ -22,16 +22,18 @@ def plain(value: Any) -> Value:
 @dataclass(frozen=True)
 class Finding:
     """One broken invariant (or warning): `kind` is a stable code, `subject` says what it is
-    about ("order <id>", "account <user>", "sku <sku>", ...), `data` carries the numbers."""
+    about ("order <id>", "account <user>", "sku <sku>", ...), `data` carries the numbers;
+    `saga_id` the one saga it is about, when it is about one (the dashboard links to it)."""
 
     kind: str
     subject: str
     message: str
     data: Mapping[str, Value] = field(default_factory=dict)
+    saga_id: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "subject": self.subject, "message": self.message,
-                "data": dict(self.data)}
+                "data": dict(self.data), "saga_id": self.saga_id}
 
     def line(self) -> str:
         return f"{self.kind:<26} {self.subject}: {self.message}"

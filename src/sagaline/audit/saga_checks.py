@@ -71,7 +71,7 @@ def stuck(audits: Audits, saga: SagaRecord, held: Mapping[str, StepRecord | None
         f"{saga.status} for {saga.age_s:.0f} s (last outcome: {outcome})"
         + (f"; {where}" if where else ""),
         {audits.saga.key_name: saga.saga_id, **saga.identity(), "status": saga.status,
-         "age_s": round(saga.age_s, 3), "last_outcome": outcome, **steps})
+         "age_s": round(saga.age_s, 3), "last_outcome": outcome, **steps}, saga.saga_id)
 
 
 def succeeded_problems(audits: Audits, saga: SagaRecord,
@@ -101,11 +101,11 @@ def orphan(audits: Audits, name: str, record: StepRecord) -> Finding:
     noun = audits.steps[name].names.record
     return Finding(f"orphan-{noun}", f"{noun} {record.saga_id}",
                    f"{record.describe()}, no such {audits.owner.noun}",
-                   {audits.saga.key_name: record.saga_id, **record.facts()})
+                   {audits.saga.key_name: record.saga_id, **record.facts()}, record.saga_id)
 
 
 def _about(audits: Audits, saga: SagaRecord, breach: Breach) -> Finding:
     data: dict[str, Value] = {audits.saga.key_name: saga.saga_id, **saga.identity(),
                               "status": saga.status, **saga.facts(), **breach.data}
     return Finding(f"{saga.status.lower()}-{breach.kind}", f"{audits.owner.noun} {saga.saga_id}",
-                   breach.message, data)
+                   breach.message, data, saga.saga_id)
