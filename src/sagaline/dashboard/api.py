@@ -53,7 +53,9 @@ def create_app(settings: DashboardSettings, topology: Saga | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         collector.start()
+        app.state.audits.start()
         yield
+        app.state.audits.stop()
         collector.stop()
         dbs.close()
 

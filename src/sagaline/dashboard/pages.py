@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse
 
 STATIC = Path(__file__).parent / "static"
 PAGES = {"/search": "search.html", "/dead-letters": "dead_letters.html",
-         "/operator-log": "operator_log.html"}
+         "/operator-log": "operator_log.html", "/audit": "audit.html"}
 
 
 def pages_router() -> APIRouter:

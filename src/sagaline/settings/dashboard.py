@@ -3,6 +3,7 @@ database and Kafka, as `SystemSettings`), where it serves, and its limits."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Self
 
 from pydantic import Field, field_validator, model_validator
@@ -45,6 +46,12 @@ class DashboardSettings(SystemSettings):
     # Where the timeline links each handler's `path:line` to, e.g.
     # https://github.com/ORG/REPO/blob/main/src (the folder holding the packages); none: text.
     dashboard_source_url: str | None = Field(None, pattern=r"^https?://")
+    # The auditor's incremental pass runs this often in the dashboard (0: only from the page);
+    # a full one when the last full one is older than DASHBOARD_AUDIT_FULL_EVERY_S. Its
+    # checkpoint: DASHBOARD_AUDIT_CHECKPOINT, else <stack dir>/audit/<saga>.dashboard.json.
+    dashboard_audit_interval_s: float = Field(60.0, ge=0)
+    dashboard_audit_full_every_s: float = Field(3600.0, ge=0)
+    dashboard_audit_checkpoint: Path | None = None
 
     _split_hosts = field_validator("dashboard_allowed_hosts", mode="before")(comma_separated)
 

@@ -58,7 +58,7 @@ ops.loadSession = async () => {
   ops.session = await ops.getJson("/api/session").catch(() => null);
   const nav = ops.$("#ops-nav");
   const links = [["/", "overview"], ["/search", "search"], ["/dead-letters", "dead letters"],
-                 ["/operator-log", "operator log"]].map(([href, text]) => {
+                 ["/operator-log", "operator log"], ["/audit", "audit"]].map(([href, text]) => {
     const a = ops.el("a", text); a.href = href; return a;
   });
   const who = ops.el("span", "", "who");
