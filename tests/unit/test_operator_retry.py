@@ -1,8 +1,8 @@
 """An operator retries the step a saga waits on, and replays dead letters (issue 25), in the
-in-memory harness. A retry: the
-event that step needs is found from the declaration, its producer sends it again from its
-outbox with the same event id, and the inbox makes the second delivery a no-op. Refused (and
-logged) when the row is not published yet, is unknown, or is older than the inbox remembers."""
+in-memory harness. A retry: the event that step needs is found from the declaration, its
+producer sends it again from its outbox with the same event id, and the inbox makes the second
+delivery a no-op; refused (and logged) when the row is not published yet, is unknown, or is
+older than the inbox remembers. A replay of a group, however often: one effect."""
 
 from __future__ import annotations
 
