@@ -4,9 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup jars compat-deps toxiproxy browser-deps up down status demo migrate test test-cluster test-network lint bench check
+.PHONY: setup jars compat-deps renderer toxiproxy browser-deps up down status demo migrate test test-cluster test-network lint bench check
 
-setup: $(STAMP) jars compat-deps toxiproxy
+setup: $(STAMP) jars compat-deps renderer toxiproxy
 
 # Recreate the environment only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -50,6 +50,23 @@ $(TOXIPROXY):
 	elif [ "$$CI" = true ]; then \
 	    echo "go not found: the network tier (tests/network) needs toxiproxy-server" >&2; exit 1; \
 	else echo "go not found: the network tier (tests/network) will skip"; fi
+
+# The dashboard's AsyncAPI renderer (its /contracts page), fetched from npm at a pinned version
+# and checked against its registry digest, into an ignored folder the package data includes.
+RENDERER       := src/sagaline/dashboard/static/vendor/asyncapi-react
+RENDERER_PKG   := @asyncapi/react-component@3.2.1
+RENDERER_SHA   := sha512-k5ZqJd6+oxYaQ2o6F3rGWJ1MTIjXdpsUYB3NKQbVqr4yzrN0Ovj5c7eZx8NGd3wfKPhbOrLREtYl9K2OPfnSsA==
+
+renderer: $(RENDERER)/index.js
+
+$(RENDERER)/index.js:
+	@tmp=$$(mktemp -d) && cd $$tmp && \
+	    npm pack $(RENDERER_PKG) --json --silent > pack.json && \
+	    grep -q '"integrity": "$(RENDERER_SHA)"' pack.json && \
+	    tar xzf *.tgz && cd - >/dev/null && \
+	    cp $$tmp/package/browser/standalone/index.js $$tmp/package/browser/standalone/index.js.LICENSE.txt \
+	       $$tmp/package/styles/default.min.css $$tmp/package/LICENSE $(RENDERER)/ && \
+	    rm -rf $$tmp || { rm -rf $$tmp; echo "could not fetch $(RENDERER_PKG) (or its digest differs)" >&2; exit 1; }
 
 up: setup
 	$(PY) -m sagaline up $(ARGS)
