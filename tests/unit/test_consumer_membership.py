@@ -9,8 +9,11 @@ import pytest
 from confluent_kafka import KafkaError
 
 from sagaline.core.kafka import source as kafka_source
+from sagaline.core.kafka.membership import Membership
+from sagaline.core.kafka.quorum_view import STRANDED_S
 from sagaline.core.kafka.source import KafkaSource
 from sagaline.core.messaging.consumer import ConsumerLoop
+from sagaline.testing.messaging import InMemorySource
 from tests.unit.fake_librdkafka import FakeConsumer
 from tests.unit.test_consumer_loop import Recorder, event_message
 from tests.unit.test_consumer_restart import Clock, loop_on
@@ -21,8 +24,7 @@ pytestmark = pytest.mark.unit
 def loop_over(consumer: FakeConsumer, monkeypatch: pytest.MonkeyPatch,
               clock: Clock | None = None) -> ConsumerLoop:
     monkeypatch.setattr(kafka_source, "Consumer", consumer)
-    timed = {"clock": clock} if clock else {}  # the source's own clock (default: monotonic)
-    source = KafkaSource({"group.id": "group-r"}, ["t", "u"], **timed)
+    source = KafkaSource({"group.id": "group-r"}, ["t", "u"], clock=clock or Clock())
     return loop_on(source, [], clock or Clock(), Recorder())
 
 
@@ -61,20 +63,49 @@ def test_a_refused_topic_is_named_until_an_assignment_holds_its_partitions(
     assert loop.problem() is None
 
 
-def test_partitions_lost_and_not_given_back_are_reported_after_a_grace(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    consumer, clock = FakeConsumer(), Clock()
-    loop = loop_over(consumer, monkeypatch, clock)
-    consumer.assign([])
-    consumer.lose()
+def test_partitions_lost_and_not_given_back_are_reported_after_a_grace() -> None:
+    clock = Clock()
+    membership = Membership("group-r", clock, rejoin_grace_s=30.0)
+    membership.assigned([])
+    membership.lost()
     clock.now = 29.0
-    loop.step()
-    assert loop.problem() is None  # a rejoin takes a moment: readiness does not blink
-    consumer.fail_with(KafkaError._TRANSPORT)
+    assert membership.problem() is None  # a rejoin takes a moment: readiness does not blink
+    assert membership.stranded_s() == 29.0
+    membership.failed(KafkaError(KafkaError._TRANSPORT), None)
     clock.now = 31.0
-    loop.step()
-    problem = loop.problem() or ""
+    problem = membership.problem() or ""
     assert "lost its partitions in group group-r for 31 s" in problem
     assert "_TRANSPORT" in problem
+    membership.assigned([])
+    assert membership.problem() is None and membership.stranded_s() == 0.0
+
+
+def test_a_first_join_is_never_counted_as_stranded() -> None:
+    clock = Clock()
+    membership = Membership("group-r", clock)
+    clock.now = 100.0  # other members may hold the join up: the readiness report covers it
+    assert membership.stranded_s() == 0.0
+    replacing = Membership("group-r", clock, replacing=True)  # of a stranded consumer
+    clock.now = 111.0
+    assert replacing.stranded_s() == 11.0
+
+
+def test_a_consumer_stranded_without_its_partitions_is_replaced(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its group's coordinator cut off from the quorum, librdkafka keeps rejoining it and
+    gets nothing (the network tier's quorum case): a new consumer starts elsewhere."""
+    consumer, clock = FakeConsumer(), Clock()
+    monkeypatch.setattr(kafka_source, "Consumer", consumer)
+    stranded = KafkaSource({"group.id": "group-r"}, ["t"], clock=clock)
+    fresh = InMemorySource([event_message(0, 1)])
+    loop = loop_on(stranded, [fresh], clock, Recorder())
     consumer.assign([])
-    assert loop.problem() is None
+    consumer.lose()
+    clock.now = STRANDED_S - 1
+    loop.step()
+    assert loop.source is stranded
+    clock.now = STRANDED_S + 1
+    loop.step()
+    assert loop.source is not stranded and consumer.closed
+    assert "lost its partitions 11 s ago" in (loop.problem() or "")  # till the new one polls
+    assert loop.step() == 1 and loop.problem() is None

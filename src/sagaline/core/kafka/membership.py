@@ -35,8 +35,10 @@ REJOIN_GRACE_S = 30.0  # five sessions (session.timeout.ms 6 s): a rejoin is lon
 
 class Membership:
     def __init__(self, group: str, clock: Callable[[], float] = time.monotonic,
-                 rejoin_grace_s: float = REJOIN_GRACE_S) -> None:
+                 rejoin_grace_s: float = REJOIN_GRACE_S, replacing: bool = False) -> None:
+        """`replacing`: the consumer replaces a stranded one; its first join counts too."""
         self.group = group
+        self._replacing = replacing
         self._clock = clock
         self._grace_s = rejoin_grace_s
         self._lock = threading.Lock()
@@ -67,6 +69,14 @@ class Membership:
                 about = topic if error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED else None
                 self._refusals[about] = text
         return refused
+
+    def stranded_s(self) -> float:
+        """How long it has been without the partitions it lost (0: it has them, or it never
+        joined: a first join can wait on other members for longer; not so the first join of
+        a consumer replacing a stranded one)."""
+        with self._lock:
+            since, counts = self._unassigned_since, self._joined or self._replacing
+        return self._clock() - since if counts and since is not None else 0.0
 
     def problem(self) -> str | None:
         """None while the consumer has its place in the group, else what is wrong."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
+from sagaline.core.kafka.quorum_view import STRANDED_S, counted_bootstrap
 from sagaline.core.messaging.publisher import Delivery, OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -85,29 +87,62 @@ def without_protected(extra: Mapping[str, str] | None) -> dict[str, str]:
     return dict(extra or {})
 
 
+# What librdkafka says of a message it could not get acknowledged in time.
+TIMEOUTS = frozenset({KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT,
+                      KafkaError.REQUEST_TIMED_OUT})
+
+
 class KafkaPublisher:
-    def __init__(self, config: Mapping[str, Any]) -> None:
+    """Replaces its producer when one is broken (a fatal error) or stranded: messages timing
+    out in every batch for `STRANDED_S`, as when it keeps sending to a leader cut off from
+    the quorum (see quorum_view: the new producer starts from the brokers the cluster
+    counts). The messages of the old one stay pending in the outbox and go out with the new."""
+
+    def __init__(self, config: Mapping[str, Any], clock: Callable[[], float] = time.monotonic,
+                 make: Callable[[dict[str, Any]], Any] = Producer) -> None:
         self._config = dict(config)
-        self._producer = Producer(self._config)
+        self._clock, self._make = clock, make
+        self._producer = make(self._config)
+        self._timing_out_since: float | None = None
 
     def publish(self, batch: Sequence[OutgoingMessage], timeout_s: float) -> list[Delivery]:
         results: dict[int, Delivery] = {}
+        timeouts: set[int] = set()
 
         def on_delivery(ref: int) -> Any:
             def callback(err: KafkaError | None, _msg: Message) -> None:
                 results[ref] = _delivery(ref, err)
+                if err is not None and err.code() in TIMEOUTS:
+                    timeouts.add(ref)
             return callback
 
-        producer = self._producer
+        producer, started = self._producer, self._clock()
         for message in batch:
             self._produce(producer, message, on_delivery(message.ref), results)
         producer.flush(timeout_s)
+        timed_out = {m.ref for m in batch if m.ref not in results or m.ref in timeouts}
         if any(d.fatal for d in results.values()):
-            # A fatal idempotent-producer error poisons the instance: start a new one (the
-            # failed messages stay pending in the outbox and go out with it).
-            log.error("producer: fatal error; replacing the producer")
-            self._producer = Producer(self._config)
+            # A fatal idempotent-producer error poisons the instance.
+            self._replace("fatal error", self._config)
+        elif self._stranded(started, bool(timed_out)):
+            self._replace(f"messages timing out for {STRANDED_S:.0f} s",
+                          counted_bootstrap(self._config, batch[0].topic))
         return [results.get(m.ref, Delivery(m.ref, "delivery timed out")) for m in batch]
+
+    def _stranded(self, started: float, timed_out: bool) -> bool:
+        """Time-outs in every batch since one that started STRANDED_S ago: a partition's
+        leader has taken nothing for that long (a move to a new one takes seconds)."""
+        if not timed_out:
+            self._timing_out_since = None
+            return False
+        if self._timing_out_since is None:
+            self._timing_out_since = started
+        return self._clock() - self._timing_out_since >= STRANDED_S
+
+    def _replace(self, why: str, config: dict[str, Any]) -> None:
+        log.error("producer: %s; replacing the producer", why)
+        self._producer.purge()  # its messages go out with the new one (the outbox has them)
+        self._producer, self._timing_out_since = self._make(config), None
 
     def _produce(self, producer: Producer, message: OutgoingMessage, callback: Any,
                  results: dict[int, Delivery]) -> None:

@@ -11,7 +11,10 @@ lost), librdkafka rejoins under a new member id and a commit still sent under th
 answered FENCED_INSTANCE_ID (librdkafka issue #3437). The fatal consumer fetches nothing ever
 after while `poll` only returns None: ignoring it leaves the group's partitions stuck.
 `rewind` raises SourceFailed too when the seek of a partition still assigned fails: the loop
-replaces the consumer rather than go on past the message it could not handle.
+replaces the consumer rather than go on past the message it could not handle. So does a
+consumer that lost its partitions and was not given them back within `STRANDED_S`: its group's
+coordinator may be a broker cut off from the quorum, which librdkafka keeps asking (see
+quorum_view: the new consumer starts from the brokers the cluster counts).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from sagaline.core.kafka.membership import Membership
 from sagaline.core.kafka.offsets import BrokerOffsets
 from sagaline.core.kafka.publisher import METADATA_REFRESH, without_protected
+from sagaline.core.kafka.quorum_view import STRANDED_S
 from sagaline.core.messaging.messages import IncomingMessage, Partition, SourceFailed
 
 log = logging.getLogger(__name__)
@@ -61,11 +65,12 @@ class KafkaSource:
     """`problem` is what the group's coordinator and the broker say (see membership)."""
 
     def __init__(self, config: Mapping[str, Any], topics: Iterable[str],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, replacing: bool = False) -> None:
+        """`replacing`: it replaces a stranded consumer (see Membership.stranded_s)."""
         self._group = str(config["group.id"])
         self._config = dict(config)
         self._offsets: BrokerOffsets | None = None  # made at the first `waiting`
-        self.membership = Membership(self._group, clock)
+        self.membership = Membership(self._group, clock, replacing=replacing)
         self._consumer = Consumer(dict(config))
         self._consumer.subscribe(list(topics), on_assign=self._assigned,
                                  on_lost=self._lost)
@@ -80,6 +85,10 @@ class KafkaSource:
         return self.membership.problem()
 
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
+        stranded = self.membership.stranded_s()
+        if stranded > STRANDED_S:
+            raise SourceFailed(f"lost its partitions {stranded:.0f} s ago and was not given "
+                               "them back (its group's coordinator cut off?)")
         # Wait for the first message only, then take what is already fetched without
         # waiting: `consume(n, t)` alone would hold a partial batch until `t` runs out.
         first = self._consumer.poll(timeout_s)

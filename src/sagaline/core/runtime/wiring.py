@@ -9,6 +9,7 @@ from typing import TypeVar
 from psycopg_pool import ConnectionPool
 
 from sagaline.core.kafka.publisher import DEFAULT_COMPRESSION, KafkaPublisher, producer_config
+from sagaline.core.kafka.quorum_view import counted_bootstrap
 from sagaline.core.kafka.source import KafkaSource, consumer_config
 from sagaline.core.messaging.consumer import ConsumerLoop
 from sagaline.core.messaging.deadletter import TopicDeadLetters
@@ -99,8 +100,10 @@ def consumer_loop(p: Plumbing, processor: Processor, publisher: Publisher,
                                  p.instance_id)
         if p.metrics is not None:  # the lag per partition, from librdkafka's statistics
             config.update(p.metrics.lag.client_config())
-        reopen = lambda: KafkaSource(config, processor.topics)  # noqa: E731
-        source = reopen()
+        # A new consumer after a failure starts from the brokers the cluster still counts.
+        reopen = lambda: KafkaSource(  # noqa: E731
+            counted_bootstrap(config, processor.topics[0]), processor.topics, replacing=True)
+        source = KafkaSource(config, processor.topics)
     return ConsumerLoop(source, faults.after_process(processor, p.faults),
                         TopicDeadLetters(publisher, dead_letter_topic), RetryPolicy(),
                         batch_size=p.consumer_batch_size, saga_key=saga_key,
