@@ -9,6 +9,7 @@ from typing import Any
 
 STEP_KEYS = ("offered_per_s", "accepted_per_s", "achieved_per_s", "p50_ms", "p95_ms",
              "p99_ms", "max_ms", "sagas_unfinished", "generator_lag_p99_ms")
+KEPT_KEYS = ("history",)  # sections of latest.json that a bench run does not measure itself
 
 
 def write(result: dict[str, Any], out_dir: Path) -> Path:
@@ -17,13 +18,28 @@ def write(result: dict[str, Any], out_dir: Path) -> Path:
     stamp = result["started_at"].replace(":", "").replace("-", "")[:15]
     path = out_dir / f"run-{stamp}.json"
     path.write_text(json.dumps(result, indent=2, sort_keys=False) + "\n")
-    shutil.copyfile(path, out_dir / "latest.json")
+    latest = out_dir / "latest.json"
+    kept = _kept_sections(latest, result)
+    latest.write_text(json.dumps({**result, **kept}, indent=2, sort_keys=False) + "\n")
     try:
         for name in plot(result, out_dir, stamp):
             shutil.copyfile(out_dir / name, out_dir / name.replace(f"run-{stamp}", "latest"))
     except ImportError:  # matplotlib is in the `bench` extra
         pass
     return path
+
+
+def _kept_sections(latest: Path, result: dict[str, Any]) -> dict[str, Any]:
+    """What `latest.json` holds that this run did not measure: the long history's figures come
+    from another command (`sagaline bench history` and a run against it), and a run without
+    one must not erase them."""
+    try:
+        previous = json.loads(latest.read_text())
+    except (OSError, ValueError):  # none yet, or not ours to read
+        return {}
+    if not isinstance(previous, dict):
+        return {}
+    return {key: previous[key] for key in KEPT_KEYS if key in previous and key not in result}
 
 
 def plot(result: dict[str, Any], out_dir: Path, stamp: str) -> list[str]:
