@@ -152,12 +152,22 @@ def _headline(result: dict[str, Any]) -> None:
     result["commits_per_saga"] = source["commits_per_saga"]["total"]
     result["commits_per_saga_measured_at"] = source["offered_per_s"] or "closed loop"
     result["commits_per_saga_closed_loop"] = closed["commits_per_saga"]["total"]
-    tps = result.get("postgres_insert", {}).get("tps")
-    result["postgres_insert_tps"] = tps
-    if tps and result["commits_per_saga"]:
-        bound = tps / result["commits_per_saga"]
-        result["postgres_bound_sagas_per_s"] = round(bound, 1)
-        result["fraction_of_postgres_bound"] = round(closed["achieved_per_s"] / bound, 3)
+    _against_probes(result)
+
+
+def _against_probes(result: dict[str, Any]) -> None:
+    """Every throughput figure as a fraction of the Postgres bound of the same machine and run:
+    raw sagas/s differ 3x between VMs of one kind, the fraction far less."""
+    probes = result["probes"] = limits.probes(result)
+    bound = probes["postgres_bound_sagas_per_s"]
+    result["postgres_insert_tps"] = probes["pgbench_commits_per_s"]
+    for figure in (*result["steps"], result["closed_loop"], result.get("baseline")):
+        if figure and "skipped" not in figure:
+            figure["fraction_of_postgres_bound"] = limits.fraction_of_bound(
+                figure["achieved_per_s"], bound)
+    if bound:
+        result["postgres_bound_sagas_per_s"] = bound
+        result["fraction_of_postgres_bound"] = result["closed_loop"]["fraction_of_postgres_bound"]
 
 
 __all__ = ["StackError", "run"]
