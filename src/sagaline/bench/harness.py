@@ -152,22 +152,7 @@ def _headline(result: dict[str, Any]) -> None:
     result["commits_per_saga"] = source["commits_per_saga"]["total"]
     result["commits_per_saga_measured_at"] = source["offered_per_s"] or "closed loop"
     result["commits_per_saga_closed_loop"] = closed["commits_per_saga"]["total"]
-    _against_probes(result)
-
-
-def _against_probes(result: dict[str, Any]) -> None:
-    """Every throughput figure as a fraction of the Postgres bound of the same machine and run:
-    raw sagas/s differ 3x between VMs of one kind, the fraction far less."""
-    probes = result["probes"] = limits.probes(result)
-    bound = probes["postgres_bound_sagas_per_s"]
-    result["postgres_insert_tps"] = probes["pgbench_commits_per_s"]
-    for figure in (*result["steps"], result["closed_loop"], result.get("baseline")):
-        if figure and "skipped" not in figure:
-            figure["fraction_of_postgres_bound"] = limits.fraction_of_bound(
-                figure["achieved_per_s"], bound)
-    if bound:
-        result["postgres_bound_sagas_per_s"] = bound
-        result["fraction_of_postgres_bound"] = result["closed_loop"]["fraction_of_postgres_bound"]
+    limits.read_against_probes(result)
 
 
 __all__ = ["StackError", "run"]

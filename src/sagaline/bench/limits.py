@@ -48,6 +48,21 @@ def probes(result: dict[str, Any]) -> dict[str, Any]:
     return {**found, "missing": [key for key in PROBE_SOURCES if found[key] is None]}
 
 
+def read_against_probes(result: dict[str, Any]) -> None:
+    """Every throughput figure of a run as a fraction of the Postgres bound of the same machine
+    and run: raw sagas/s differ 3x between VMs of one kind, the fraction far less."""
+    measured = result["probes"] = probes(result)
+    bound = measured["postgres_bound_sagas_per_s"]
+    result["postgres_insert_tps"] = measured["pgbench_commits_per_s"]
+    for figure in (*result["steps"], result["closed_loop"], result.get("baseline")):
+        if figure and "skipped" not in figure:
+            figure["fraction_of_postgres_bound"] = fraction_of_bound(
+                figure["achieved_per_s"], bound)
+    if bound:  # the top-level keys as before: only when the run has a bound
+        result["postgres_bound_sagas_per_s"] = bound
+        result["fraction_of_postgres_bound"] = result["closed_loop"]["fraction_of_postgres_bound"]
+
+
 def fraction_of_bound(achieved: float | None, bound: float | None) -> float | None:
     """Achieved sagas/s as a fraction of the Postgres bound: what travels between machines."""
     return round(achieved / bound, 3) if achieved is not None and bound else None
