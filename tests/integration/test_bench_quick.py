@@ -41,6 +41,9 @@ def test_quick_run_writes_well_formed_results(services: Stack, tmp_path: Path) -
                 "postgres_insert_tps", "commits_per_saga", "idle_cpu_pct_of_one_core"):
         assert number(latest[key]), key
     assert {"kafka", *saga.names} <= set(latest["peak_rss_mb"])
+    # the probes beside the figures; --quick skips the client's capacity, and says so
+    assert latest["probes"]["missing"] == ["client_req_per_s"]
+    assert number(latest["closed_loop"]["fraction_of_postgres_bound"])
     assert latest["machine"]["cores"] >= 1
     assert {"kafka", *saga.names, *(f"postgres-{name}" for name in saga.names)} \
         <= set(latest["idle"]["pct_of_one_core"])

@@ -152,12 +152,7 @@ def _headline(result: dict[str, Any]) -> None:
     result["commits_per_saga"] = source["commits_per_saga"]["total"]
     result["commits_per_saga_measured_at"] = source["offered_per_s"] or "closed loop"
     result["commits_per_saga_closed_loop"] = closed["commits_per_saga"]["total"]
-    tps = result.get("postgres_insert", {}).get("tps")
-    result["postgres_insert_tps"] = tps
-    if tps and result["commits_per_saga"]:
-        bound = tps / result["commits_per_saga"]
-        result["postgres_bound_sagas_per_s"] = round(bound, 1)
-        result["fraction_of_postgres_bound"] = round(closed["achieved_per_s"] / bound, 3)
+    limits.read_against_probes(result)
 
 
 __all__ = ["StackError", "run"]

@@ -1,6 +1,7 @@
 """The machine's own limits, measured in the same run: single-row insert commits per second
 (pgbench against one of the stack's Postgres servers) and a bare Kafka produce→consume round
-trip, one message at a time."""
+trip, one message at a time. With the client's capacity they are the run's probes, which a
+figure from another machine is read against (docs/performance.md, "The run documented here")."""
 
 from __future__ import annotations
 
@@ -22,6 +23,49 @@ from sagaline.devstack.topics import ensure_topics
 from sagaline.settings import StackSettings
 
 RTT_TOPIC = "bench.rtt"
+# Each probe, and why a run may lack it (the bound needs pgbench and the commits per saga).
+PROBE_SOURCES = {
+    "pgbench_commits_per_s": "pgbench (the machine limits were skipped)",
+    "kafka_round_trip_p50_ms": "Kafka round trip (the machine limits were skipped)",
+    "client_req_per_s": "client capacity (skipped: --quick, or client_capacity_s=0)",
+    "postgres_bound_sagas_per_s": "Postgres bound (needs pgbench and commits per saga)",
+}
+
+
+def probes(result: dict[str, Any]) -> dict[str, Any]:
+    """The run's raw probes, and the Postgres bound: pgbench's one-row commits/s divided by
+    the write transactions one saga needs (`commits_per_saga`). A probe the run skipped is None
+    and named in `missing`."""
+    tps = (result.get("postgres_insert") or {}).get("tps")
+    trip = ((result.get("kafka_round_trip") or {}).get("round_trip") or {}).get("p50_ms")
+    # One aiohttp process: what the load generator runs by default.
+    client = (result.get("client_capacity") or {}).get("aiohttp_x1_req_per_s")
+    per_saga = result.get("commits_per_saga")
+    bound = round(tps / per_saga, 1) if tps and per_saga else None
+    found = {"pgbench_commits_per_s": tps, "kafka_round_trip_p50_ms": trip,
+             "client_req_per_s": client, "commits_per_saga": per_saga,
+             "postgres_bound_sagas_per_s": bound}
+    return {**found, "missing": [key for key in PROBE_SOURCES if found[key] is None]}
+
+
+def read_against_probes(result: dict[str, Any]) -> None:
+    """Every throughput figure of a run as a fraction of the Postgres bound of the same machine
+    and run: raw sagas/s differ 3x between VMs of one kind, the fraction far less."""
+    measured = result["probes"] = probes(result)
+    bound = measured["postgres_bound_sagas_per_s"]
+    result["postgres_insert_tps"] = measured["pgbench_commits_per_s"]
+    for figure in (*result["steps"], result["closed_loop"], result.get("baseline")):
+        if figure and "skipped" not in figure:
+            figure["fraction_of_postgres_bound"] = fraction_of_bound(
+                figure["achieved_per_s"], bound)
+    if bound:  # the top-level keys as before: only when the run has a bound
+        result["postgres_bound_sagas_per_s"] = bound
+        result["fraction_of_postgres_bound"] = result["closed_loop"]["fraction_of_postgres_bound"]
+
+
+def fraction_of_bound(achieved: float | None, bound: float | None) -> float | None:
+    """Achieved sagas/s as a fraction of the Postgres bound: what travels between machines."""
+    return round(achieved / bound, 3) if achieved is not None and bound else None
 
 
 def pgbench_insert_tps(conninfo: str, seconds: float, clients: int) -> dict[str, Any]:

@@ -7,8 +7,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from sagaline.bench import limits
+
 STEP_KEYS = ("offered_per_s", "accepted_per_s", "achieved_per_s", "p50_ms", "p95_ms",
              "p99_ms", "max_ms", "sagas_unfinished", "generator_lag_p99_ms")
+PROBE_KEYS = ("pgbench_commits_per_s", "kafka_round_trip_p50_ms", "client_req_per_s")
+HEAD = ("offered/s", "accepted/s", "achieved/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
+        "unfinished", "gen lag p99", "cpu %", "cpu ms/saga", "pgbench/s", "kafka rtt ms",
+        "client req/s", "pg bound/s", "of bound")
+KEPT_KEYS = ("history",)  # sections of latest.json that a bench run does not measure itself
 
 
 def write(result: dict[str, Any], out_dir: Path) -> Path:
@@ -17,13 +24,28 @@ def write(result: dict[str, Any], out_dir: Path) -> Path:
     stamp = result["started_at"].replace(":", "").replace("-", "")[:15]
     path = out_dir / f"run-{stamp}.json"
     path.write_text(json.dumps(result, indent=2, sort_keys=False) + "\n")
-    shutil.copyfile(path, out_dir / "latest.json")
+    latest = out_dir / "latest.json"
+    kept = _kept_sections(latest, result)
+    latest.write_text(json.dumps({**result, **kept}, indent=2, sort_keys=False) + "\n")
     try:
         for name in plot(result, out_dir, stamp):
             shutil.copyfile(out_dir / name, out_dir / name.replace(f"run-{stamp}", "latest"))
     except ImportError:  # matplotlib is in the `bench` extra
         pass
     return path
+
+
+def _kept_sections(latest: Path, result: dict[str, Any]) -> dict[str, Any]:
+    """What `latest.json` holds that this run did not measure: the long history's figures come
+    from another command (`sagaline bench history` and a run against it), and a run without
+    one must not erase them."""
+    try:
+        previous = json.loads(latest.read_text())
+    except (OSError, ValueError):  # none yet, or not ours to read
+        return {}
+    if not isinstance(previous, dict):
+        return {}
+    return {key: previous[key] for key in KEPT_KEYS if key in previous and key not in result}
 
 
 def plot(result: dict[str, Any], out_dir: Path, stamp: str) -> list[str]:
@@ -64,20 +86,40 @@ def plot(result: dict[str, Any], out_dir: Path, stamp: str) -> list[str]:
 
 
 def table(result: dict[str, Any]) -> str:
-    rows = [[_cell(s.get(k)) for k in STEP_KEYS] + _cpu_cells(s) for s in result["steps"]]
+    """Every throughput beside the machine's probes of the same run and its fraction of the
+    Postgres bound, so that a run on another machine can be compared (docs/performance.md)."""
+    probes = result.get("probes") or limits.probes(result)
+    rows = [[_cell(s.get(k)) for k in STEP_KEYS] + _cpu_cells(s) + _probe_cells(s, probes)
+            for s in result["steps"]]
     for label in ("closed_loop", "baseline"):
         run = result.get(label)
         if run:
-            rows.append([label] + [_cell(run.get(k)) for k in STEP_KEYS[1:]] + _cpu_cells(run))
-    head = ["offered/s", "accepted/s", "achieved/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
-            "unfinished", "gen lag p99", "cpu %", "cpu ms/saga"]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True))]
+            rows.append([label] + [_cell(run.get(k)) for k in STEP_KEYS[1:]] + _cpu_cells(run)
+                        + _probe_cells(run, probes))
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEAD)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(HEAD, widths, strict=True))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.append(_probes_line(probes))
     if "idle" in result:
         lines.append(f"idle stack: {result['idle']['stack_pct_of_one_core']} % of one core "
                      f"(per process: {result['idle']['pct_of_one_core']})")
     return "\n".join(lines)
+
+
+def _probe_cells(run: dict[str, Any], probes: dict[str, Any]) -> list[str]:
+    bound = probes["postgres_bound_sagas_per_s"]
+    fraction = limits.fraction_of_bound(run.get("achieved_per_s"), bound)
+    return [_cell(probes[key]) for key in PROBE_KEYS] + [_cell(bound), _cell(fraction)]
+
+
+def _probes_line(probes: dict[str, Any]) -> str:
+    line = (f"probes: pgbench {_cell(probes['pgbench_commits_per_s'])} one-row commits/s, "
+            f"Kafka round trip p50 {_cell(probes['kafka_round_trip_p50_ms'])} ms, client "
+            f"{_cell(probes['client_req_per_s'])} req/s; Postgres bound = pgbench / "
+            f"{_cell(probes['commits_per_saga'])} commits per saga = "
+            f"{_cell(probes['postgres_bound_sagas_per_s'])} sagas/s")
+    missing = [limits.PROBE_SOURCES[key] for key in probes["missing"]]
+    return line + (f"\nmissing (shown as -): {'; '.join(missing)}" if missing else "")
 
 
 def _cpu_cells(run: dict[str, Any]) -> list[str]:
