@@ -123,3 +123,18 @@ def test_the_command_takes_exactly_one_mode_and_names_a_missing_run(tmp_path: Pa
     assert both.exit_code == 2
     missing = runner.invoke(app, ["bench", "side-by-side", "--report", "--out", str(tmp_path)])
     assert missing.exit_code == 2 and "history-empty.json" in missing.output
+
+
+def plan(label: str, service: str, ms: float) -> dict[str, Any]:
+    text = f"Index Scan using orders_pkey on orders\nPlanning Time: 0.4 ms\nExecution Time: {ms} ms"
+    return {"label": label, "service": service, "sql": "SELECT 1", "plan": text}
+
+
+def test_the_queries_listed_slower_are_those_over_ten_percent_and_half_a_millisecond() -> None:
+    empty = [plan("list", "order", 1.0), plan("timeline", "order", 0.1),
+             plan("timeline", "payment", 2.0), plan("snapshot", "order", 5.0)]
+    loaded = [plan("list", "order", 30.0), plan("timeline", "order", 0.4),  # +300 %, 0.3 ms
+              plan("timeline", "payment", 2.1), plan("snapshot", "order", 9.0)]
+    listed = side_report.slower_queries(empty, loaded)
+    assert [line.split()[0] for line in listed] == ["list", "snapshot"]  # slowest first
+    assert "1.00 -> 30.00 ms" in listed[0]

@@ -7,6 +7,7 @@ plans are those of the SQL the dashboard sends today, with its real parameters."
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,12 +19,14 @@ from psycopg.abc import Params, Query, QueryNoTemplate
 
 from sagaline.core.saga import Saga
 from sagaline.dashboard import core_queries, order_queries, saga_reads
+from sagaline.dashboard.collector import STUCK_SHOWN
 from sagaline.dashboard.sources import Databases
-from sagaline.settings import SystemSettings
+from sagaline.settings import DashboardSettings, SystemSettings
 
 READ_ONLY = "-c default_transaction_read_only=on"
 SAGA_LIST_LIMIT = 25  # what the dashboard's page asks for (static/app.js)
 RECENT_S = 60.0  # the snapshot's chart window the page starts with
+EXECUTION_TIME = re.compile(r"^Execution Time: ([0-9.]+) ms$", re.MULTILINE)
 
 
 class ExplainedReads(Databases):
@@ -72,6 +75,12 @@ def _explained(conn: psycopg.Connection, service: str, label: str, query: QueryN
     return {"label": label, "service": service, "sql": " ".join(text.split()), "plan": plan}
 
 
+def execution_ms(plan: str) -> float | None:
+    """The execution time an `EXPLAIN ANALYZE` text reports."""
+    found = EXECUTION_TIME.search(plan)
+    return float(found.group(1)) if found else None
+
+
 @contextmanager
 def _labelled(reads: ExplainedReads, label: str) -> Iterator[None]:
     reads.label = label
@@ -82,7 +91,7 @@ def _labelled(reads: ExplainedReads, label: str) -> Iterator[None]:
 
 
 def hot_queries(settings: SystemSettings, saga: Saga, saga_id: str) -> list[dict[str, Any]]:
-    """The plans of: the owner's record read by id (what GET of the start path reads),
+    """The plans of: the owner's record read by its id (the row GET of the start path reads),
     the dashboard's saga list and snapshot, and one saga's timeline (`saga_id`'s)."""
     reads = ExplainedReads({name: settings.dsn(name, saga) for name in saga.names})
     with _labelled(reads, "saga record by id"), reads.read(saga.owner) as conn:
@@ -101,7 +110,8 @@ def _snapshot(reads: ExplainedReads, saga: Saga, saga_id: str) -> None:
     not_final = saga.statuses.not_final
     with reads.read(saga.owner) as conn:
         order_queries.in_flight(conn, not_final)
-        order_queries.not_moving(conn, not_final, 10.0, 50)
+        order_queries.not_moving(conn, not_final, DashboardSettings().stuck_after_s,
+                                 STUCK_SHOWN)
         order_queries.finished(conn, time.time() - RECENT_S)
     for name in saga.names:
         with reads.read(name) as conn:

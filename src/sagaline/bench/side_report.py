@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sagaline.bench.explain import execution_ms
 from sagaline.bench.side_by_side import path_of
 
 # Each compared figure, and whether more of it is better (throughput) or worse (latency).
@@ -17,6 +18,7 @@ HIGHER_IS_BETTER = {
     "p50_ms_at_200": False, "p99_ms_at_200": False, "post_p99_ms": False, "get_p99_ms": False,
     "dashboard_api_p99_ms": False, "dashboard_first_render_ms": False}
 TOLERANCE_PCT = 10.0
+NOTICED_MS = 0.5  # a query slower by less than this is not listed, whatever its %
 AUDIT_FILE = "history-audit.json"  # written by whoever measured the audit at this size
 
 
@@ -45,6 +47,23 @@ def table(empty: dict[str, Any], loaded: dict[str, Any]) -> str:
         shown = "-" if diff is None else f"{diff:+.1f} %"
         lines.append(f"{figure:<28}{_number(e):>12}{_number(lo):>12}{shown:>10}{mark}")
     return "\n".join(lines)
+
+
+def slower_queries(empty: list[dict[str, Any]], loaded: list[dict[str, Any]]) -> list[str]:
+    """The hot queries more than 10 % (and NOTICED_MS) slower loaded than empty, slowest
+    first: where to look when a figure is worse (their plans are in the runs' files)."""
+    before = {_query(plan): execution_ms(plan["plan"]) for plan in empty}
+    found = []
+    for plan in loaded:
+        was, now = before.get(_query(plan)), execution_ms(plan["plan"])
+        if was is not None and now is not None and now > max(was * 1.1, was + NOTICED_MS):
+            found.append((now, f"  {plan['label']} ({plan['service']}): {was:,.2f} -> "
+                               f"{now:,.2f} ms: {plan['sql'][:70]}"))
+    return [line for _, line in sorted(found, reverse=True)]
+
+
+def _query(plan: dict[str, Any]) -> tuple[str, str, str]:
+    return plan["label"], plan["service"], plan["sql"]
 
 
 def _number(value: float | None) -> str:
@@ -97,5 +116,9 @@ def report(out_dir: Path, sagas: int | None) -> str:
     section = history_section(empty, loaded, sagas, audit)
     # As the bench writes it (summary.write): a diff shows only what changed.
     latest_file.write_text(json.dumps(merged_history(latest, section), indent=2) + "\n")
-    return (f"{section['sagas']:,} sagas loaded\n{table(empty['figures'], loaded['figures'])}"
-            f"\nhistory section of {latest_file} rewritten")
+    slower = slower_queries(empty.get("plans", []), loaded.get("plans", []))
+    heading = ("queries slower loaded (EXPLAIN ANALYZE; the plans are in the runs' files):"
+               if slower else "no hot query more than 10 % slower loaded")
+    return "\n".join([f"{section['sagas']:,} sagas loaded",
+                      table(empty["figures"], loaded["figures"]), heading, *slower,
+                      f"history section of {latest_file} rewritten"])
