@@ -39,6 +39,9 @@ def run(settings: StackSettings, saga: Saga, config: SideConfig, label: str,
         "label": label, "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": config.quick, "machine": machine.describe(),
         **_sizes(settings, saga)}
+    if label == "empty" and result["sagas_loaded"]:
+        say(f"warning: the databases hold {result['sagas_loaded']:,} loaded sagas: "
+            "this is not an empty history")
     machine.ensure_stock(settings, saga, 2_000_000)
     result |= _load(stack, saga, config, say)
     say(f"start and read requests, {config.request_rate:.0f}/s for {config.request_s:.0f} s ...")
