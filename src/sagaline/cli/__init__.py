@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from sagaline.cli import dashboard, dlq_act, oplog, ops, render, serve, stack
+from sagaline.cli import bench_side, dashboard, dlq_act, oplog, ops, render, serve, stack
 from sagaline.cli.bench_cmd import bench_app
 from sagaline.cli.check import check as audit_check
 from sagaline.cli.dlq import dlq_app
@@ -20,5 +20,5 @@ app.command("audit", help="The same as `check`.")(audit_check)
 app.add_typer(dlq_app, name="dlq")  # list and groups; dlq_act adds replay and discard
 app.command("log")(oplog.log)  # the operator log
 app.add_typer(saga_app, name="saga")
-app.add_typer(bench_app, name="bench")  # and `bench history`
-__all__ = ["app", "dlq_act"]
+app.add_typer(bench_app, name="bench")  # and `bench history`; bench_side adds side-by-side
+__all__ = ["app", "bench_side", "dlq_act"]

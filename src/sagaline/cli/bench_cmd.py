@@ -13,6 +13,7 @@ from sagaline.bench.history_step import NoHistory, Plan
 from sagaline.cli.common import SagaOption, choose_stack_saga, readable_errors, say
 from sagaline.core.postgres.migrations import migrate_dsn
 from sagaline.core.runtime.compose import migrations_of
+from sagaline.core.saga import Saga
 from sagaline.devstack import Stack
 
 bench_app = typer.Typer(invoke_without_command=True)
@@ -53,7 +54,13 @@ def load_history(
 ) -> None:
     """Write COUNT finished sagas straight into each service's database (COPY), with the
     demo's mix of outcomes and balanced books; print the rate and each database's size."""
-    chosen = choose_stack_saga(saga)
+    write_history(choose_stack_saga(saga), count, days, tag, seed, force)
+
+
+def write_history(chosen: Saga, count: int, days: float, tag: str, seed: int,
+                  force: bool) -> None:
+    """`bench history`'s work, on the local stack's databases (also `side-by-side
+    --compare`'s)."""
     stack = Stack()
     settings = stack.settings
     end = datetime.now(UTC) - timedelta(minutes=5)  # settled: past any audit's grace
