@@ -63,10 +63,12 @@ def plan(conn: psycopg.Connection, query: Query, analyze: bool = True) -> list[A
 
 
 def scans(node: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(node type, index or table) of every scan in a plan tree."""
-    kind = str(node.get("Node Type", ""))
-    if "Scan" in kind:
-        yield kind, str(node.get("Index Name") or node.get("Relation Name") or "")
+    """(node type, index or table) of every scan of a table or an index in a plan tree (not
+    of a subquery's rows)."""
+    kind, name = str(node.get("Node Type", "")), node.get("Index Name") or node.get(
+        "Relation Name")
+    if "Scan" in kind and name:
+        yield kind, str(name)
     for child in node.get("Plans", ()):
         yield from scans(child)
 
