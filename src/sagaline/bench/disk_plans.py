@@ -16,6 +16,9 @@ import psycopg
 
 from sagaline.core.saga import Saga
 from sagaline.dashboard import core_queries, order_queries
+from sagaline.dashboard.charts import BACKFILL_S
+from sagaline.dashboard.collector import STUCK_SHOWN
+from sagaline.settings.dashboard import DashboardSettings
 
 Query = Callable[[Any], object]  # calls one of the dashboard's query functions on a conn
 
@@ -94,20 +97,23 @@ def judge(name: str, service: str, plans: list[Any], index_only: bool) -> Checke
 
 
 def dashboard_queries(saga: Saga, saga_id: str) -> list[tuple[str, str, Query, bool]]:
-    """(name, service, query, index-only?) of the overview's and the timeline's reads."""
-    not_final, now = list(saga.statuses.not_final), time.time()
+    """(name, service, query, index-only?) of the overview's and the timeline's reads, with
+    the dashboard's own defaults (stuck after, backfill window, page size)."""
+    not_final, every, now = list(saga.statuses.not_final), list(saga.statuses.statuses), time.time()
+    stuck_s = DashboardSettings.model_fields["stuck_after_s"].default
     owner: list[tuple[str, str, Query, bool]] = [
         ("in_flight", saga.owner, lambda c: order_queries.in_flight(c, not_final), True),
-        ("not_moving", saga.owner, lambda c: order_queries.not_moving(c, not_final, 60, 20),
+        ("not_moving", saga.owner,
+         lambda c: order_queries.not_moving(c, not_final, stuck_s, STUCK_SHOWN), False),
+        (f"finished (last {BACKFILL_S:.0f} s)", saga.owner,
+         lambda c: order_queries.finished(c, now - BACKFILL_S), False),
+        ("recent (every status)", saga.owner, lambda c: order_queries.recent(c, every, 50),
          False),
-        ("finished (last 5 min)", saga.owner, lambda c: order_queries.finished(c, now - 300),
-         False),
-        ("recent", saga.owner, lambda c: order_queries.recent(c, not_final, 20), False),
         ("one saga", saga.owner, lambda c: order_queries.one(c, saga_id), False)]
     for name in saga.names:
         owner += [
             ("backlog", name, core_queries.backlog, False),
-            ("timeline events", name,
+            ("timeline events (an hour's window)", name,
              lambda c: core_queries.saga_events(c, saga_id, now - 3600, now), False)]
     return owner
 
