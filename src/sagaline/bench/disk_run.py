@@ -56,11 +56,11 @@ def run(stack: Stack, saga: Saga, config: DiskRun, say: Say = print) -> dict[str
     dsns = {name: settings.dsn(name, saga) for name in saga.names}
     fleet = Fleet(plan, processes=1)
     sampler = Sampler(dsns, saga, kafka_dirs(stack), fleet.start_at)
+    end, samples = fleet.start_at + config.seconds, None
     try:
-        samples = _sample_until(sampler, fleet.start_at + config.seconds, config.every_s, say)
-    finally:
-        load = fleet.collect(timeout_s=max(0.0, fleet.start_at + config.seconds - time.time())
-                             + 60)
+        samples = _sample_until(sampler, end, config.every_s, say)
+    finally:  # interrupted: the load process is killed after a second, not waited for
+        load = fleet.collect(timeout_s=max(1.0, end - time.time() + 60) if samples else 1.0)
         sampler.close()
     saga_id = load.sent[-1][0] if load.sent else str(uuid.uuid4())
     result = _result(config, saga, samples, load)
