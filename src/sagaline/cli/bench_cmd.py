@@ -84,3 +84,26 @@ def write_history(chosen: Saga, count: int, days: float, tag: str, seed: int,
             say(f"{name}: database {sizes['database'] / 2**20:,.1f} MB, {sizes['sagas']:,}"
                 f" sagas loaded ({sizes['database'] / max(1, sizes['sagas']):,.0f} bytes/saga);"
                 f" {tables}")
+
+
+@bench_app.command("disk")
+def disk(
+    minutes: float = typer.Option(30.0, min=0.1, max=24 * 60, help="How long the load runs."),
+    rate: float = typer.Option(200.0, min=1, max=5000, help="Sagas started per second."),
+    every: float = typer.Option(30.0, min=1, max=3600, help="Seconds between samples."),
+    out: str = typer.Option("docs/bench", help="Where disk-run.json and disk-run.png go."),
+    saga: SagaOption = None,
+) -> None:
+    """Steady open-loop load on the running stack, sampling each database's tables (heap and
+    index bytes, live and dead tuples, autovacuum runs), the outbox's and inbox's rows and
+    Kafka's bytes per topic; then bytes per saga, whether the outbox and inbox stayed bounded
+    and dead tuples flat, and the dashboard queries' plans. The outbox and inbox keep rows
+    OUTBOX_RETENTION_S (1 h) and INBOX_RETENTION_S (7 days); for a short run start the stack
+    with shorter windows, e.g. `OUTBOX_RETENTION_S=300 INBOX_RETENTION_S=300 make up
+    ARGS=--detach`, and run this with the same (the housekeeper deletes once a minute)."""
+    from sagaline.bench import disk_run
+
+    chosen = choose_stack_saga(saga)
+    stack = Stack()
+    with readable_errors(stack):
+        disk_run.run(stack, chosen, disk_run.DiskRun(minutes * 60, rate, every, Path(out)), say)

@@ -1,0 +1,104 @@
+"""The disk run's judgements from its samples (`bench disk`): a series is bounded when its last
+third's mean is no higher than its middle third's (within a tolerance); bytes per saga from
+the first and last sample; and the dashboard plans' verdicts from their scan nodes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sagaline.bench import disk_plans, disk_run, disk_verdict
+from sagaline.bench.disk_verdict import bounded, thirds
+
+pytestmark = pytest.mark.unit
+
+SAW = [0, 500, 1000, 200, 700, 1100, 300, 800, 1000, 250, 750, 1050]  # a purge each 3rd sample
+
+
+def sample(sagas: int, outbox: int, dead: int, heap: int, kafka: int) -> dict[str, Any]:
+    table = {"heap_bytes": heap, "index_bytes": heap // 2, "live": 0, "dead": dead,
+             "autovacuum_count": 0, "last_autovacuum": None}
+    db = {"database_bytes": 8_000_000 + heap, "outbox_rows": outbox, "inbox_rows": outbox,
+          "tables": {"orders": table}}
+    return {"t_s": 0, "at": 0.0, "sagas_finished": sagas, "databases": {"order": db},
+            "kafka_topic_bytes": {"order.created": kafka}}
+
+
+def test_thirds_split_every_sample_and_keep_the_last_third_as_long_as_the_first() -> None:
+    assert thirds(list(range(10))) == ([0, 1, 2], [3, 4, 5, 6], [7, 8, 9])
+    assert thirds([1, 2, 3]) == ([1], [2], [3])
+
+
+def test_a_saw_tooth_that_stops_rising_is_bounded_and_one_that_keeps_rising_is_not() -> None:
+    assert bounded(SAW, tolerance=0.1) is True
+    rising = [v + 100 * n for n, v in enumerate(SAW)]
+    assert bounded(rising, tolerance=0.1) is False
+
+
+def test_the_tolerance_and_the_slack_allow_noise_but_not_growth() -> None:
+    assert bounded([100, 100, 100, 100, 100, 108], tolerance=0.1) is True
+    assert bounded([100, 100, 100, 100, 100, 130], tolerance=0.1) is False
+    assert bounded([0, 0, 0, 0, 0, 40], tolerance=0.1, slack=100) is True  # a few rows
+
+
+def test_too_few_samples_give_no_verdict() -> None:
+    assert bounded([1, 2], tolerance=0.1) is None
+
+
+def test_verdicts_per_service_from_outbox_inbox_and_dead_tuples() -> None:
+    flat = [sample(n * 100, v, 10 * v, 1_000_000, 0) for n, v in enumerate(SAW)]
+    growing = [sample(n * 100, 1000 * n, 5000 * n, 1_000_000, 0) for n in range(12)]
+    assert disk_verdict.verdicts(flat, ["order"]) == {"order": {
+        "outbox_bounded": True, "inbox_bounded": True, "dead_tuples_flat": True}}
+    assert disk_verdict.verdicts(growing, ["order"]) == {"order": {
+        "outbox_bounded": False, "inbox_bounded": False, "dead_tuples_flat": False}}
+
+
+def test_bytes_per_saga_are_what_the_run_added_over_the_sagas_it_finished() -> None:
+    samples = [sample(1_000, 0, 0, 2_000_000, 10_000), sample(1_500, 0, 0, 2_100_000, 20_000),
+               sample(3_000, 0, 0, 2_400_000, 210_000)]
+    per = disk_verdict.per_saga(samples, ["order"])
+    assert per["sagas"] == 2_000
+    assert per["databases"]["order"] == {"database": 200.0, "tables": {"orders": 300.0}}
+    assert per["kafka"] == 100.0
+    assert disk_verdict.per_saga(samples[:1], ["order"])["databases"] is None
+
+
+def test_the_printed_report_names_every_table_and_service() -> None:
+    samples = [sample(n * 100, v, 10, 1_000_000 + n, 5 * n) for n, v in enumerate(SAW)]
+    result = {"services": ["order"], "samples": samples, "seconds": 600.0,
+              "retention": {"outbox_retention_s": 30.0, "inbox_retention_s": 600.0},
+              "bytes_per_saga": disk_verdict.per_saga(samples, ["order"]),
+              "verdicts": disk_verdict.verdicts(samples, ["order"]), "dashboard_plans": []}
+    text = "\n".join(disk_run.report(result))
+    assert "order.orders" in text and "kafka:" in text
+    assert "order: outbox_bounded True, inbox_bounded True, dead_tuples_flat True" in text
+    assert "note: inbox_retention_s 600 s" in text and "outbox_retention_s 30" not in text
+
+
+def plan_of(*scans: tuple[str, str]) -> dict[str, Any]:
+    children = [{"Node Type": k, "Index Name": i} for k, i in scans]
+    return {"Plan": {"Node Type": "Append", "Plans": [
+        {"Node Type": "Subquery Scan", "Plans": children}]}, "Execution Time": 0.5}
+
+
+def test_a_plan_that_should_be_index_only_is_judged_by_every_scan() -> None:
+    only = plan_of(("Index Only Scan", "orders_status_created"))
+    mixed = plan_of(("Index Only Scan", "a"), ("Index Scan", "orders_status_created"))
+    assert disk_plans.judge("in_flight", "order", [only], index_only=True).ok
+    assert not disk_plans.judge("in_flight", "order", [mixed], index_only=True).ok
+    assert disk_plans.judge("recent", "order", [mixed], index_only=False).ok
+    seq = plan_of(("Seq Scan", "orders"))
+    assert not disk_plans.judge("recent", "order", [seq], index_only=False).ok
+
+
+def test_the_dashboard_queries_are_recorded_as_the_dashboard_sends_them() -> None:
+    from sagaline.seed_saga.saga import SAGA
+
+    queries = disk_plans.dashboard_queries(SAGA, "00000000-0000-0000-0000-000000000001")
+    assert {service for _, service, _, _ in queries} == set(SAGA.names)
+    for name, _, query, _ in queries:
+        sent = disk_plans.statements(query)
+        assert sent and all(b"SELECT" in (s if isinstance(s, bytes) else str(s).encode())
+                            for s, _ in sent), name
