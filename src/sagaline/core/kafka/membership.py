@@ -35,15 +35,16 @@ REJOIN_GRACE_S = 30.0  # five sessions (session.timeout.ms 6 s): a rejoin is lon
 
 class Membership:
     def __init__(self, group: str, clock: Callable[[], float] = time.monotonic,
-                 rejoin_grace_s: float = REJOIN_GRACE_S, replacing: bool = False) -> None:
-        """`replacing`: the consumer replaces a stranded one; its first join counts too."""
+                 rejoin_grace_s: float = REJOIN_GRACE_S, lost_at: float | None = None) -> None:
+        """`lost_at`: the consumer replaces one stranded since then: it counts as having
+        lost its partitions at that time (the grace and the stranding go on)."""
         self.group = group
-        self._replacing = replacing
         self._clock = clock
         self._grace_s = rejoin_grace_s
         self._lock = threading.Lock()
-        self._unassigned_since: float | None = clock()  # None: it has its assignment
-        self._joined = False  # an assignment came since it subscribed
+        # None: it has its assignment
+        self._unassigned_since: float | None = clock() if lost_at is None else lost_at
+        self._joined = lost_at is not None  # an assignment came (to it or its predecessor)
         self._refusals: dict[str | None, str] = {}  # by topic (None: not about a topic)
         self._last_error: str | None = None
 
@@ -70,13 +71,16 @@ class Membership:
                 self._refusals[about] = text
         return refused
 
+    def lost_at(self) -> float | None:
+        """When it lost its partitions, if it has not been given them back."""
+        with self._lock:
+            return self._unassigned_since if self._joined else None
+
     def stranded_s(self) -> float:
         """How long it has been without the partitions it lost (0: it has them, or it never
-        joined: a first join can wait on other members for longer; not so the first join of
-        a consumer replacing a stranded one)."""
-        with self._lock:
-            since, counts = self._unassigned_since, self._joined or self._replacing
-        return self._clock() - since if counts and since is not None else 0.0
+        joined: a first join can wait on other members for longer)."""
+        lost_at = self.lost_at()
+        return 0.0 if lost_at is None else self._clock() - lost_at
 
     def problem(self) -> str | None:
         """None while the consumer has its place in the group, else what is wrong."""

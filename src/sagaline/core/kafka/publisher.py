@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from sagaline.core.kafka.quorum_view import STRANDED_S, counted_bootstrap
+from sagaline.core.kafka.stranded import Rescue
 from sagaline.core.messaging.publisher import Delivery, OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -93,17 +93,19 @@ TIMEOUTS = frozenset({KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT,
 
 
 class KafkaPublisher:
-    """Replaces its producer when one is broken (a fatal error) or stranded: messages timing
-    out in every batch for `STRANDED_S`, as when it keeps sending to a leader cut off from
-    the quorum (see quorum_view: the new producer starts from the brokers the cluster
-    counts). The messages of the old one stay pending in the outbox and go out with the new."""
+    """Replaces its producer when one is broken (a fatal error) or stranded (messages timed
+    out, and the brokers' answers leave one out: see core/kafka/stranded.py). Failed messages
+    are reported so; the caller sends them again (the relay: they stay pending in the
+    outbox), with the new producer. Shared by threads (the relay, the dead letters): a
+    producer is replaced once, by the first to find it so."""
 
-    def __init__(self, config: Mapping[str, Any], clock: Callable[[], float] = time.monotonic,
-                 make: Callable[[dict[str, Any]], Any] = Producer) -> None:
+    def __init__(self, config: Mapping[str, Any], make: Callable[[dict[str, Any]], Any] = Producer,
+                 rescue: Rescue | None = None) -> None:
         self._config = dict(config)
-        self._clock, self._make = clock, make
+        self._make = make
+        self._rescue = rescue or Rescue(self._config)
         self._producer = make(self._config)
-        self._timing_out_since: float | None = None
+        self._replacing = threading.Lock()
 
     def publish(self, batch: Sequence[OutgoingMessage], timeout_s: float) -> list[Delivery]:
         results: dict[int, Delivery] = {}
@@ -116,33 +118,24 @@ class KafkaPublisher:
                     timeouts.add(ref)
             return callback
 
-        producer, started = self._producer, self._clock()
+        producer = self._producer
         for message in batch:
             self._produce(producer, message, on_delivery(message.ref), results)
         producer.flush(timeout_s)
-        timed_out = {m.ref for m in batch if m.ref not in results or m.ref in timeouts}
         if any(d.fatal for d in results.values()):
-            # A fatal idempotent-producer error poisons the instance.
-            self._replace("fatal error", self._config)
-        elif self._stranded(started, bool(timed_out)):
-            self._replace(f"messages timing out for {STRANDED_S:.0f} s",
-                          counted_bootstrap(self._config, batch[0].topic))
+            self._replace(producer, "fatal error", self._config)
+        elif (any(m.ref not in results or m.ref in timeouts for m in batch)
+              and (config := self._rescue.replacement(batch[0].topic)) is not None):
+            self._replace(producer, "messages timed out", config)
         return [results.get(m.ref, Delivery(m.ref, "delivery timed out")) for m in batch]
 
-    def _stranded(self, started: float, timed_out: bool) -> bool:
-        """Time-outs in every batch since one that started STRANDED_S ago: a partition's
-        leader has taken nothing for that long (a move to a new one takes seconds)."""
-        if not timed_out:
-            self._timing_out_since = None
-            return False
-        if self._timing_out_since is None:
-            self._timing_out_since = started
-        return self._clock() - self._timing_out_since >= STRANDED_S
-
-    def _replace(self, why: str, config: dict[str, Any]) -> None:
-        log.error("producer: %s; replacing the producer", why)
-        self._producer.purge()  # its messages go out with the new one (the outbox has them)
-        self._producer, self._timing_out_since = self._make(config), None
+    def _replace(self, used: Any, why: str, config: dict[str, Any]) -> None:
+        with self._replacing:
+            if self._producer is not used:  # another thread replaced it already
+                return
+            log.error("producer: %s; replacing the producer", why)
+            used.purge()  # what it still held is reported failed and sent again
+            self._producer = self._make(config)
 
     def _produce(self, producer: Producer, message: OutgoingMessage, callback: Any,
                  results: dict[int, Delivery]) -> None:

@@ -11,15 +11,15 @@ cut-off one lists everybody. So the bootstrap brokers are asked, each through a 
 own, for that list, and a broker that any answer leaves out is left out of the new client's
 bootstrap: the client learns the cluster from a broker that knows it, and meets the other again
 in the metadata once the quorum counts it. (librdkafka does not say reliably which broker
-answered a request: the answers are compared, not their senders.) With fewer than three
-bootstrap addresses (one broker, or one name in front of them all) no answer can outvote
-another: the list is kept as it is.
+answered a request: the answers are compared, not their senders.) With one bootstrap address
+(one broker, or one name in front of them all) there is nothing to leave out.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from confluent_kafka import KafkaException
@@ -28,23 +28,20 @@ from confluent_kafka.admin import AdminClient
 from sagaline.core.kafka.offsets import admin_config
 
 log = logging.getLogger(__name__)
-ASK_TIMEOUT_S = 3.0
-# A client is stranded after this long without its partitions (a consumer) or with nothing
-# but time-outs (a producer). A rejoin after a lost session, or a move to a new leader, takes
-# a few seconds, even when the old one's broker died: the quorum fences it after
-# broker.session.timeout.ms (6 s), about when the sessions with it are lost.
-STRANDED_S = 10.0
+ASK_TIMEOUT_S = 3.0  # the brokers are asked at once: this bounds the whole
 
 
-def counted_bootstrap(config: Mapping[str, Any], topic: str) -> dict[str, Any]:
-    """`config` with its bootstrap servers narrowed to the brokers every answer counts."""
+def counted_bootstrap(config: Mapping[str, Any], topic: str) -> dict[str, Any] | None:
+    """`config` with its bootstrap servers narrowed to the brokers every answer counts;
+    None when no answer leaves one out (a new client would start where the old one did)."""
     servers = _servers(config)
-    if len(servers) < 3:
-        return dict(config)
-    answers = [a for s in servers if (a := _ask(config, s, topic)) is not None]
-    kept = counted(servers, answers)
+    if len(servers) < 2:
+        return None
+    with ThreadPoolExecutor(len(servers)) as pool:
+        asked = list(pool.map(lambda server: _ask(config, server, topic), servers))
+    kept = counted(servers, [a for a in asked if a is not None])
     if not kept or kept == servers:
-        return dict(config)
+        return None
     log.warning("kafka: leaving %s out of a new client's bootstrap: the cluster does not "
                 "count it", ", ".join(s for s in servers if s not in kept))
     return {**config, "bootstrap.servers": ",".join(kept)}

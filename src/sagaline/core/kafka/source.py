@@ -12,9 +12,8 @@ answered FENCED_INSTANCE_ID (librdkafka issue #3437). The fatal consumer fetches
 after while `poll` only returns None: ignoring it leaves the group's partitions stuck.
 `rewind` raises SourceFailed too when the seek of a partition still assigned fails: the loop
 replaces the consumer rather than go on past the message it could not handle. So does a
-consumer that lost its partitions and was not given them back within `STRANDED_S`: its group's
-coordinator may be a broker cut off from the quorum, which librdkafka keeps asking (see
-quorum_view: the new consumer starts from the brokers the cluster counts).
+consumer stranded without the partitions it lost (core/kafka/stranded.py): `replacement` then
+holds the configuration its successor starts from, and `lost_at` when it lost them.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from sagaline.core.kafka.membership import Membership
 from sagaline.core.kafka.offsets import BrokerOffsets
 from sagaline.core.kafka.publisher import METADATA_REFRESH, without_protected
-from sagaline.core.kafka.quorum_view import STRANDED_S
+from sagaline.core.kafka.stranded import STRANDED_S, Rescue
 from sagaline.core.messaging.messages import IncomingMessage, Partition, SourceFailed
 
 log = logging.getLogger(__name__)
@@ -65,14 +64,19 @@ class KafkaSource:
     """`problem` is what the group's coordinator and the broker say (see membership)."""
 
     def __init__(self, config: Mapping[str, Any], topics: Iterable[str],
-                 clock: Callable[[], float] = time.monotonic, replacing: bool = False) -> None:
-        """`replacing`: it replaces a stranded consumer (see Membership.stranded_s)."""
+                 clock: Callable[[], float] = time.monotonic, lost_at: float | None = None,
+                 rescue: Rescue | None = None) -> None:
+        """`lost_at`: it replaces a consumer stranded since then (see Membership); `rescue`:
+        where a successor would start (see stranded.py)."""
         self._group = str(config["group.id"])
         self._config = dict(config)
+        self._topics = list(topics)
         self._offsets: BrokerOffsets | None = None  # made at the first `waiting`
-        self.membership = Membership(self._group, clock, replacing=replacing)
+        self.membership = Membership(self._group, clock, lost_at=lost_at)
+        self._rescue = rescue or Rescue(config, clock)
+        self.replacement: dict[str, Any] | None = None
         self._consumer = Consumer(dict(config))
-        self._consumer.subscribe(list(topics), on_assign=self._assigned,
+        self._consumer.subscribe(self._topics, on_assign=self._assigned,
                                  on_lost=self._lost)
 
     def _assigned(self, _consumer: Any, partitions: list[TopicPartition]) -> None:
@@ -86,9 +90,10 @@ class KafkaSource:
 
     def poll(self, max_messages: int, timeout_s: float) -> list[IncomingMessage]:
         stranded = self.membership.stranded_s()
-        if stranded > STRANDED_S:
+        if stranded > STRANDED_S and (new := self._rescue.replacement(self._topics[0])):
+            self.replacement = new
             raise SourceFailed(f"lost its partitions {stranded:.0f} s ago and was not given "
-                               "them back (its group's coordinator cut off?)")
+                               "them back, while the cluster counts other brokers than its own")
         # Wait for the first message only, then take what is already fetched without
         # waiting: `consume(n, t)` alone would hold a partial batch until `t` runs out.
         first = self._consumer.poll(timeout_s)

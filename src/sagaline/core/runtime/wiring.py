@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from psycopg_pool import ConnectionPool
 
 from sagaline.core.kafka.publisher import DEFAULT_COMPRESSION, KafkaPublisher, producer_config
-from sagaline.core.kafka.quorum_view import counted_bootstrap
 from sagaline.core.kafka.source import KafkaSource, consumer_config
+from sagaline.core.kafka.stranded import Rescue
 from sagaline.core.messaging.consumer import ConsumerLoop
 from sagaline.core.messaging.deadletter import TopicDeadLetters
 from sagaline.core.messaging.envelope import SagaKey
@@ -100,16 +101,31 @@ def consumer_loop(p: Plumbing, processor: Processor, publisher: Publisher,
                                  p.instance_id)
         if p.metrics is not None:  # the lag per partition, from librdkafka's statistics
             config.update(p.metrics.lag.client_config())
-        # A new consumer after a failure starts from the brokers the cluster still counts.
-        reopen = lambda: KafkaSource(  # noqa: E731
-            counted_bootstrap(config, processor.topics[0]), processor.topics, replacing=True)
-        source = KafkaSource(config, processor.topics)
+        reopen = _reopening(config, processor.topics)
+        source = reopen()
     return ConsumerLoop(source, faults.after_process(processor, p.faults),
                         TopicDeadLetters(publisher, dead_letter_topic), RetryPolicy(),
                         batch_size=p.consumer_batch_size, saga_key=saga_key,
                         compensations=compensations, reopen=reopen, sleep=p.pause,
                         metrics=p.metrics.consumer if p.metrics else None,
                         park_after_s=p.compensation_park_after_s)
+
+
+def _reopening(config: dict[str, Any], topics: list[str]) -> Callable[[], KafkaSource]:
+    """Opens the Kafka consumers of one loop in turn; one replacing a stranded consumer
+    starts from the brokers the cluster counts and inherits when its partitions were lost."""
+    last: list[KafkaSource] = []
+
+    def reopen() -> KafkaSource:
+        before = last.pop() if last else None
+        if before is None or before.replacement is None:
+            last.append(KafkaSource(config, topics))
+        else:  # it gets STRANDED_S to join before the brokers are asked again
+            last.append(KafkaSource(before.replacement, topics,
+                                    lost_at=before.membership.lost_at(),
+                                    rescue=Rescue(config, asked_at=time.monotonic())))
+        return last[0]
+    return reopen
 
 
 def outbox_backlog(pool: ConnectionPool) -> Callable[[], Backlog]:
