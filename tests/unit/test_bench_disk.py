@@ -102,3 +102,86 @@ def test_the_dashboard_queries_are_recorded_as_the_dashboard_sends_them() -> Non
         sent = disk_plans.statements(query)
         assert sent and all(b"SELECT" in (s if isinstance(s, bytes) else str(s).encode())
                             for s, _ in sent), name
+
+
+class FakeConn:
+    def __init__(self, log: list[str], name: str) -> None:
+        self.log, self.name = log, name
+
+    def close(self) -> None:
+        self.log.append(f"closed {self.name}")
+
+
+def test_connections_already_open_are_closed_when_a_later_one_fails(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sagaline.bench import disk_sample
+    from sagaline.seed_saga.saga import SAGA
+
+    log: list[str] = []
+
+    def connect(dsn: str, **_: Any) -> FakeConn:
+        if dsn == SAGA.names[-1]:
+            raise OSError("refused")
+        return FakeConn(log, dsn)
+
+    monkeypatch.setattr("sagaline.bench.disk_sample.psycopg.connect", connect)
+    with pytest.raises(OSError):
+        disk_sample.Sampler({n: n for n in SAGA.names}, SAGA, [], 0.0)
+    assert sorted(log) == sorted(f"closed {n}" for n in SAGA.names[:-1])
+
+
+class FakeFleet:
+    start_at = 0.0
+
+    def __init__(self, log: list[str], fails: bool = False) -> None:
+        self.log, self.fails = log, fails
+
+    def collect(self, timeout_s: float) -> Any:
+        self.log.append("collected")
+        if self.fails:
+            raise RuntimeError("collect failed")
+        return "load"
+
+
+class FakeSampler:
+    def __init__(self, log: list[str]) -> None:
+        self.log, self.started_at = log, 0.0
+
+    def sample(self) -> dict[str, Any]:
+        return {"t_s": 0.0, "sagas_finished": 0}
+
+    def close(self) -> None:
+        self.log.append("sampler closed")
+
+    def __enter__(self) -> FakeSampler:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def fleet_of(log: list[str], fails: bool = False) -> Any:
+    return FakeFleet(log, fails)
+
+
+def sampler_of(log: list[str]) -> Any:
+    return FakeSampler(log)
+
+
+def test_the_load_is_collected_when_the_sampler_cannot_connect() -> None:
+    log: list[str] = []
+
+    def no_sampler() -> Any:
+        raise OSError("refused")
+
+    with pytest.raises(OSError):
+        disk_run.load_and_sample(fleet_of(log), no_sampler, 0.0, 1.0, lambda _: None)
+    assert log == ["collected"]
+
+
+def test_the_sampler_is_closed_when_collecting_the_load_fails() -> None:
+    log: list[str] = []
+    with pytest.raises(RuntimeError):
+        disk_run.load_and_sample(fleet_of(log, fails=True), lambda: sampler_of(log), 0.0,
+                                 1.0, lambda _: None)
+    assert "sampler closed" in log and "collected" in log

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psycopg
 
@@ -71,8 +72,9 @@ class Sampler:
     def __init__(self, dsns: Mapping[str, str], saga: Saga, kafka: list[Path],
                  started_at: float) -> None:
         self.saga, self.kafka, self.started_at = saga, kafka, started_at
-        self._conns = {name: psycopg.connect(dsns[name], autocommit=True, connect_timeout=5)
-                       for name in saga.names}
+        with ExitStack() as opened:  # one that fails closes those already open
+            self._conns = {name: _connect(dsns[name], opened) for name in saga.names}
+            self._closing = opened.pop_all()
 
     def sample(self) -> dict[str, Any]:
         now = time.time()
@@ -83,5 +85,16 @@ class Sampler:
             "kafka_topic_bytes": topic_bytes(self.kafka)}
 
     def close(self) -> None:
-        for conn in self._conns.values():
-            conn.close()
+        self._closing.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _connect(dsn: str, opened: ExitStack) -> psycopg.Connection:
+    conn = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
+    opened.callback(conn.close)
+    return conn
