@@ -13,6 +13,7 @@ from typing import Any, Self
 
 import psycopg
 
+from sagaline.bench import dbstats
 from sagaline.core.saga import Saga
 from sagaline.devstack import Stack
 
@@ -21,9 +22,6 @@ TABLES = """SELECT relname::text, pg_table_size(relid), pg_indexes_size(relid), 
 FROM pg_stat_user_tables WHERE schemaname = current_schema() ORDER BY relname"""
 TABLE_FIELDS = ("heap_bytes", "index_bytes", "live", "dead", "autovacuum_count",
                 "last_autovacuum")
-# The owner's records as the seed's order step keeps them, like bench.dbstats reads them: the
-# finished_at index answers it.
-FINISHED = "SELECT count(*) FROM orders WHERE finished_at >= to_timestamp(%s)"
 
 
 def database(conn: psycopg.Connection) -> dict[str, Any]:
@@ -61,11 +59,6 @@ def topic_bytes(dirs: Iterable[Path]) -> dict[str, int]:
     return found
 
 
-def sagas_finished(conn: psycopg.Connection, since: float) -> int:
-    row = conn.execute(FINISHED, (since,)).fetchone()
-    return int(row[0]) if row else 0
-
-
 class Sampler:
     """Samples on connections held open for the run (one per service database)."""
 
@@ -80,7 +73,8 @@ class Sampler:
         now = time.time()
         return {
             "t_s": round(now - self.started_at, 1), "at": now,
-            "sagas_finished": sagas_finished(self._conns[self.saga.owner], self.started_at),
+            "sagas_finished": dbstats.finished_count(self._conns[self.saga.owner],
+                                                    self.started_at),
             "databases": {name: database(conn) for name, conn in self._conns.items()},
             "kafka_topic_bytes": topic_bytes(self.kafka)}
 
