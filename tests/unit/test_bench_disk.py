@@ -4,11 +4,13 @@ the first and last sample; and the dashboard plans' verdicts from their scan nod
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
 
 import pytest
 
-from sagaline.bench import disk_plans, disk_run, disk_verdict
+from sagaline.bench import disk_plans, disk_run, disk_verdict, explain
 from sagaline.bench.disk_verdict import bounded, thirds
 
 pytestmark = pytest.mark.unit
@@ -93,15 +95,54 @@ def test_a_plan_that_should_be_index_only_is_judged_by_every_scan() -> None:
     assert not disk_plans.judge("recent", "order", [seq], index_only=False).ok
 
 
-def test_the_dashboard_queries_are_recorded_as_the_dashboard_sends_them() -> None:
+class Recorder:
+    """Stands in for a psycopg connection (and its cursors): keeps what is executed, answers
+    no rows."""
+
+    def __init__(self, service: str, sent: list[tuple[str, str, Any]]) -> None:
+        self.service, self.sent = service, sent
+
+    def execute(self, query: Any, params: Any = None) -> Recorder:
+        self.sent.append((self.service, explain.sql_text(query), params))
+        return self
+
+    def fetchall(self) -> list[Any]:
+        return []
+
+    def fetchone(self) -> None:
+        return None
+
+    @contextmanager
+    def cursor(self, **_: Any) -> Iterator[Recorder]:
+        yield self
+
+
+class RecordingReads:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, Any]] = []
+
+    @contextmanager
+    def read(self, service: str) -> Iterator[Recorder]:
+        yield Recorder(service, self.sent)
+
+
+def test_both_benches_explain_the_dashboards_reads_with_its_own_parameters() -> None:
+    from sagaline.dashboard.charts import BACKFILL_S
     from sagaline.seed_saga.saga import SAGA
 
-    queries = disk_plans.dashboard_queries(SAGA, "00000000-0000-0000-0000-000000000001")
-    assert {service for _, service, _, _ in queries} == set(SAGA.names)
-    for name, _, query, _ in queries:
-        sent = disk_plans.statements(query)
-        assert sent and all(b"SELECT" in (s if isinstance(s, bytes) else str(s).encode())
-                            for s, _ in sent), name
+    reads = explain.dashboard_reads(SAGA, "00000000-0000-0000-0000-000000000001", 1000.0)
+    assert [hot.label for hot in reads if hot.index_only] == ["sagas in flight"]
+    sent_by: dict[str, list[tuple[str, str, Any]]] = {}
+    for hot in reads:
+        recording = RecordingReads()
+        hot.read(cast(Any, recording))
+        sent_by[hot.label] = recording.sent
+        assert recording.sent, hot.label
+        assert all(text.lstrip("(").startswith("SELECT ") for _, text, _ in recording.sent)
+    assert {service for service, _, _ in sent_by["outbox backlog"]} == set(SAGA.names)
+    assert sent_by["saga list"][0][2][1] == explain.SAGA_LIST_LIMIT == 25  # app.js's limit
+    finished = next(sent for label, sent in sent_by.items() if label.startswith("sagas fin"))
+    assert finished[0][2] == (1000.0 - BACKFILL_S,)
 
 
 class FakeConn:
