@@ -103,8 +103,10 @@ def test_check_since_reads_only_the_records_created_since(
         list(step.audit.records_by_key(conn, since))
         step.audit.records(conn, since)
 
-    whole = [p["plan"] for p in explain.explain(
-        dsns, [explain.HotRead("records", explain.on(step.name, read))], analyze=False)]
+    table = step.timeline.table
+    whole = [p["plan"] for p in explain.explain(  # by_key's read of the catalog left out
+        dsns, [explain.HotRead("records", explain.on(step.name, read))], analyze=False)
+        if f"FROM {table} " in p["sql"]]
     found = scans_of([*streamed, *whole])
     assert streamed and whole
-    assert all(index == f"{step.timeline.table}_created_at" for _, index in found), found
+    assert all(index == f"{table}_created_at" for _, index in found), found

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sagaline.bench import side_by_side, side_report
+from sagaline.bench.explain import execution_ms
 from sagaline.bench.side_config import RATES, SideConfig
 from sagaline.cli import app
 
@@ -150,3 +151,9 @@ def test_bytes_per_saga_are_what_the_loaded_history_added_over_the_sagas_reporte
     assert section["bytes_per_saga"] == {"order": 1049, "payment": 524}
     unknown = side_report.history_section(empty, {**loaded, "sagas_loaded": 0}, None, None)
     assert "bytes_per_saga" not in unknown
+
+
+def test_the_execution_time_is_read_from_a_json_plan_and_from_an_older_text_one() -> None:
+    assert execution_ms({"Plan": {}, "Execution Time": 1.25}) == 1.25
+    assert execution_ms(plan("list", "order", 2.5)["plan"]) == 2.5
+    assert execution_ms({"Plan": {}}) is None

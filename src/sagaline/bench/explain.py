@@ -17,6 +17,7 @@ from typing import Any, Self, cast
 import psycopg
 from psycopg import sql
 from psycopg.abc import Params, Query, QueryNoTemplate
+from psycopg.conninfo import conninfo_to_dict
 
 from sagaline.core.saga import Saga
 from sagaline.dashboard import core_queries, order_queries, saga_reads
@@ -91,7 +92,9 @@ class ExplainedReads(Databases):
 
     @contextmanager
     def read(self, service: str) -> Iterator[psycopg.Connection]:
-        with psycopg.connect(self._dsns[service], options=READ_ONLY) as conn:
+        dsn = self._dsns[service]
+        options = f"{conninfo_to_dict(dsn).get('options') or ''} {READ_ONLY}".strip()
+        with psycopg.connect(dsn, options=options) as conn:  # the DSN's own options kept
             conn.cursor_factory = self._cursor_class(service)
             yield conn
 
