@@ -41,8 +41,7 @@ def test_compare_measures_both_states_and_writes_the_history(services: Stack,
         assert run["first_render"]["ms"] is not None or run["first_render"]["why_none"]
         assert run["requests"]["errors"] == 0 and run["dashboard_api"]["errors"] == 0
         labels = {plan["label"] for plan in run["plans"]}
-        assert {"saga record by id", "dashboard saga list", "dashboard snapshot",
-                "dashboard timeline"} <= labels
+        assert {"saga record by id", "saga list", "sagas in flight", "saga timeline"} <= labels
         assert all("Execution Time" in plan["plan"] for plan in run["plans"])
 
     history = json.loads((tmp_path / "latest.json").read_text())["history"]

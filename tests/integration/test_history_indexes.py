@@ -1,8 +1,9 @@
 """The indexes a long history needs, seen in the plans of the queries that use them, on a
 history of 20,000 sagas over ten days (the loader's, in scratch schemas) and an hour of
 outbox: the dashboard's timeline finds a saga's events by its key, and `check --since`
-reads only the payments and reservations created since then. No planner setting is forced:
-the tables are big enough for the planner to prefer the index on its own."""
+reads only the records each step (its declared audit) created since then. No planner
+setting is forced: the tables are big enough for the planner to prefer the index on its
+own."""
 
 from __future__ import annotations
 
@@ -10,19 +11,19 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 import psycopg
 import pytest
+from psycopg import sql
 
-from sagaline.audit.read_db import by_key, widened
-from sagaline.bench import disk_plans, history
+from sagaline.bench import disk_plans, explain, history
 from sagaline.bench.history_step import Plan
 from sagaline.core.runtime.compose import migrations_of
+from sagaline.core.saga import Service
 from sagaline.dashboard import core_queries
+from sagaline.dashboard.step import RecordTimeline
 from sagaline.devstack import Stack
-from sagaline.seed_saga.inventory import audit as inventory_audit
-from sagaline.seed_saga.payment import audit as payment_audit
 from sagaline.seed_saga.saga import SAGA
 from tests.integration.conftest import scratch_schema
 
@@ -38,7 +39,8 @@ SELECT 'order.created', '{}', n > 20, at, CASE WHEN n > 20 THEN at END, gen_rand
 FROM (SELECT n, now() - make_interval(secs => n * 0.1) AS at
       FROM generate_series(1, 36000) n) g"""
 
-TABLES = {"payment": ("payments",), "inventory": ("reservations",)}  # with created_at
+# The steps that keep one record per saga (their timeline's table), read by the auditor.
+RECORDED = [s for s in SAGA.services if isinstance(s.timeline, RecordTimeline) and s.audit]
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +51,9 @@ def dsns(stack: Stack) -> Iterator[dict[str, str]]:
         history.load(SAGA, found, PLAN, inbox_retention_s=7 * 86400, say=lambda _: None)
         with psycopg.connect(found[SAGA.owner], autocommit=True) as conn:
             conn.execute(OUTBOX)
+        records = {s.name: [s.timeline.table] for s in RECORDED}
         for name, dsn in found.items():
-            history.vacuum(dsn, ["outbox", "inbox", *TABLES.get(name, ())])
+            history.vacuum(dsn, ["outbox", "inbox", *records.get(name, [])])
         yield found
 
 
@@ -65,30 +68,45 @@ def test_the_timeline_finds_a_sagas_outbox_rows_by_its_key(
     in it (a saga in flight for an hour would read the whole outbox); its pending ones by
     the key's or the pending rows' (few at rest)."""
     now = time.time()
-    with psycopg.connect(dsns[SAGA.owner], autocommit=True) as conn:
-        plans = disk_plans.plan(conn, lambda c: core_queries.saga_events(
-            c, "saga-700", now - window_s, now), analyze=False)
-    found = scans_of(plans)
+    timeline = explain.HotRead("timeline", explain.on(SAGA.owner, lambda c: core_queries.
+                                                      saga_events(c, "saga-700",
+                                                                  now - window_s, now)))
+    found = scans_of([p["plan"] for p in explain.explain(dsns, [timeline], analyze=False)])
     indexes = {index for kind, index in found if "Index" in kind}
     assert "outbox_msg_key" in indexes, found
     assert indexes <= {"outbox_msg_key", "outbox_pending"}, found
     assert "Seq Scan" not in {kind for kind, _ in found}, found
 
 
-@pytest.mark.parametrize("service,records", [("payment", payment_audit.RECORDS),
-                                             ("inventory", inventory_audit.RECORDS)])
-def test_check_since_reads_only_the_records_created_since(
-        dsns: dict[str, str], service: str, records: str) -> None:
-    """The step's records as the streaming auditor reads them (a cursor in saga-key order)
-    and as the whole read does, for `--since` an hour ago: through `created_at`'s index."""
-    table = TABLES[service][0]
-    params = {"since": widened(END - timedelta(hours=1))}
-    with psycopg.connect(dsns[service]) as conn:
-        query = f"{records} ORDER BY {by_key(conn, 'order_id')}"
-        plans = [conn.execute(f"EXPLAIN (FORMAT JSON) DECLARE c CURSOR FOR {query}".encode(),
-                              params).fetchone()[0][0],  # type: ignore[index]
-                 conn.execute(f"EXPLAIN (FORMAT JSON) {records}".encode(),
-                              params).fetchone()[0][0]]  # type: ignore[index]
-    found = scans_of(plans)
-    assert found and all(index == f"{table}_created_at" for _, index in found), found
+def explaining_server_cursor(plans: list[Any]) -> type[psycopg.ServerCursor[Any]]:
+    """Server-side cursors (the streaming auditor's) that keep their DECLARE's plan."""
+    class Explaining(psycopg.ServerCursor[Any]):
+        def execute(self, query: Any, params: Any = None, **options: Any) -> Self:
+            text = explain.sql_text(query, self.connection)
+            with psycopg.Cursor(self.connection) as cur:
+                cur.execute(sql.SQL("EXPLAIN (FORMAT JSON) DECLARE c CURSOR FOR ")
+                            + sql.SQL(text), params)
+                plans.append(cur.fetchone()[0][0])  # type: ignore[index]
+            return super().execute(query, params, **options)
+    return Explaining
 
+
+@pytest.mark.parametrize("step", RECORDED, ids=lambda s: s.name)
+def test_check_since_reads_only_the_records_created_since(
+        dsns: dict[str, str], step: Service[Any]) -> None:
+    """The step's records as its declared audit reads them, streamed (a cursor in saga-key
+    order) and whole, for `--since` an hour ago: through `created_at`'s index."""
+    since, streamed = END - timedelta(hours=1), list[Any]()
+
+    def read(conn: psycopg.Connection) -> None:
+        conn.server_cursor_factory = explaining_server_cursor(streamed)
+        list(step.audit.records_by_key(conn, since))
+        step.audit.records(conn, since)
+
+    table = step.timeline.table
+    whole = [p["plan"] for p in explain.explain(  # by_key's read of the catalog left out
+        dsns, [explain.HotRead("records", explain.on(step.name, read))], analyze=False)
+        if f"FROM {table} " in p["sql"]]
+    found = scans_of([*streamed, *whole])
+    assert streamed and whole
+    assert all(index == f"{table}_created_at" for _, index in found), found

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sagaline.bench import side_by_side, side_report
+from sagaline.bench.explain import execution_ms
 from sagaline.bench.side_config import RATES, SideConfig
 from sagaline.cli import app
 
@@ -63,8 +64,9 @@ def test_the_merge_replaces_only_the_history_and_keeps_what_the_runs_do_not_meas
     latest = {"steps": [1, 2], "closed_loop": {"achieved_per_s": 1200},
               "history": {"sagas": 3_000_000, "loader": [{"sagas": 1}], "empty": None,
                           "audit": {"seconds": 128.3, "max_rss_mb": 99.4}}}
-    section = side_report.history_section(run_file("empty", EMPTY),
-                                          run_file("loaded", LOADED, 10_000_000), None, None)
+    loaded = {**run_file("loaded", LOADED, 10_000_000),
+              "database_mb": {"order": 2000.0, "payment": 1000.0}}  # 1000 and 500 MB more
+    section = side_report.history_section(run_file("empty", EMPTY), loaded, None, None)
     merged = side_report.merged_history(latest, section)
     assert {k: v for k, v in merged.items() if k != "history"} == \
         {k: v for k, v in latest.items() if k != "history"}
@@ -138,3 +140,20 @@ def test_the_queries_listed_slower_are_those_over_ten_percent_and_half_a_millise
     listed = side_report.slower_queries(empty, loaded)
     assert [line.split()[0] for line in listed] == ["list", "snapshot"]  # slowest first
     assert "1.00 -> 30.00 ms" in listed[0]
+
+
+def test_bytes_per_saga_are_what_the_loaded_history_added_over_the_sagas_reported() -> None:
+    empty = {**run_file("empty", EMPTY), "database_mb": {"order": 100.0, "payment": 50.0}}
+    loaded = {**run_file("loaded", LOADED, 3000),
+              "database_mb": {"order": 1100.0, "payment": 550.0}}
+    section = side_report.history_section(empty, loaded, sagas=1_000_000, audit=None)
+    assert section["sagas"] == 1_000_000
+    assert section["bytes_per_saga"] == {"order": 1049, "payment": 524}
+    unknown = side_report.history_section(empty, {**loaded, "sagas_loaded": 0}, None, None)
+    assert "bytes_per_saga" not in unknown
+
+
+def test_the_execution_time_is_read_from_a_json_plan_and_from_an_older_text_one() -> None:
+    assert execution_ms({"Plan": {}, "Execution Time": 1.25}) == 1.25
+    assert execution_ms(plan("list", "order", 2.5)["plan"]) == 2.5
+    assert execution_ms({"Plan": {}}) is None

@@ -37,6 +37,16 @@ def sagas_since(settings: StackSettings, saga: Saga,
     return [(r[0], r[1], r[2]) for r in rows(owner, sql, (since,))]
 
 
+_FINISHED = "SELECT count(*) FROM orders WHERE finished_at >= to_timestamp(%s)"
+
+
+def finished_count(conn: psycopg.Connection, since: float) -> int:
+    """Sagas finished since `since`, on an open connection to the owner's database (the
+    finished_at index answers it)."""
+    row = conn.execute(_FINISHED, (since,)).fetchone()
+    return int(row[0]) if row else 0
+
+
 _UNFINISHED = ("SELECT count(*) FROM orders WHERE status = ANY(%s)"
                " AND created_at >= to_timestamp(%s) AND user_id LIKE %s")
 

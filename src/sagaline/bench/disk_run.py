@@ -55,19 +55,31 @@ def run(stack: Stack, saga: Saga, config: DiskRun, say: Say = print) -> dict[str
                     max_requests=total + 1)
     dsns = {name: settings.dsn(name, saga) for name in saga.names}
     fleet = Fleet(plan, processes=1)
-    sampler = Sampler(dsns, saga, kafka_dirs(stack), fleet.start_at)
-    end, samples = fleet.start_at + config.seconds, None
-    try:
-        samples = _sample_until(sampler, end, config.every_s, say)
-    finally:  # interrupted: the load process is killed after a second, not waited for
-        load = fleet.collect(timeout_s=max(1.0, end - time.time() + 60) if samples else 1.0)
-        sampler.close()
+    samples, load = load_and_sample(
+        fleet, lambda: Sampler(dsns, saga, kafka_dirs(stack), fleet.start_at),
+        fleet.start_at + config.seconds, config.every_s, say)
     saga_id = load.sent[-1][0] if load.sent else str(uuid.uuid4())
     result = _result(config, saga, samples, load)
     result["dashboard_plans"] = [asdict(c) for c in disk_plans.check_dashboard(dsns, saga,
                                                                                saga_id)]
     _write(result, saga, config.out_dir, say)
     return result
+
+
+def load_and_sample(fleet: Fleet, open_sampler: Callable[[], Sampler], end: float,
+                    every_s: float, say: Say) -> tuple[list[dict[str, Any]], LoadResult]:
+    """The samples until `end` while the started `fleet` loads the stack, and its result.
+    Whatever fails (the sampler's connections, a sample, an interrupt, the collection),
+    the sampler is closed and the load process collected."""
+    samples = None
+    try:
+        with open_sampler() as sampler:
+            samples = _sample_until(sampler, end, every_s, say)
+    finally:
+        # Sampled to the end: the load's last sagas get a minute. Otherwise its result gets
+        # a second, then `collect` joins the process for 5 s and kills it.
+        load = fleet.collect(timeout_s=max(1.0, end - time.time() + 60) if samples else 1.0)
+    return samples, load
 
 
 def _sample_until(sampler: Sampler, end: float, every_s: float, say: Say) -> list[dict[str, Any]]:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psycopg
 
+from sagaline.bench import dbstats
 from sagaline.core.saga import Saga
 from sagaline.devstack import Stack
 
@@ -20,9 +22,6 @@ TABLES = """SELECT relname::text, pg_table_size(relid), pg_indexes_size(relid), 
 FROM pg_stat_user_tables WHERE schemaname = current_schema() ORDER BY relname"""
 TABLE_FIELDS = ("heap_bytes", "index_bytes", "live", "dead", "autovacuum_count",
                 "last_autovacuum")
-# The owner's records as the seed's order step keeps them, like bench.dbstats reads them: the
-# finished_at index answers it.
-FINISHED = "SELECT count(*) FROM orders WHERE finished_at >= to_timestamp(%s)"
 
 
 def database(conn: psycopg.Connection) -> dict[str, Any]:
@@ -60,28 +59,36 @@ def topic_bytes(dirs: Iterable[Path]) -> dict[str, int]:
     return found
 
 
-def sagas_finished(conn: psycopg.Connection, since: float) -> int:
-    row = conn.execute(FINISHED, (since,)).fetchone()
-    return int(row[0]) if row else 0
-
-
 class Sampler:
     """Samples on connections held open for the run (one per service database)."""
 
     def __init__(self, dsns: Mapping[str, str], saga: Saga, kafka: list[Path],
                  started_at: float) -> None:
         self.saga, self.kafka, self.started_at = saga, kafka, started_at
-        self._conns = {name: psycopg.connect(dsns[name], autocommit=True, connect_timeout=5)
-                       for name in saga.names}
+        with ExitStack() as opened:  # one that fails closes those already open
+            self._conns = {name: _connect(dsns[name], opened) for name in saga.names}
+            self._closing = opened.pop_all()
 
     def sample(self) -> dict[str, Any]:
         now = time.time()
         return {
             "t_s": round(now - self.started_at, 1), "at": now,
-            "sagas_finished": sagas_finished(self._conns[self.saga.owner], self.started_at),
+            "sagas_finished": dbstats.finished_count(self._conns[self.saga.owner],
+                                                    self.started_at),
             "databases": {name: database(conn) for name, conn in self._conns.items()},
             "kafka_topic_bytes": topic_bytes(self.kafka)}
 
     def close(self) -> None:
-        for conn in self._conns.values():
-            conn.close()
+        self._closing.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _connect(dsn: str, opened: ExitStack) -> psycopg.Connection:
+    conn = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
+    opened.callback(conn.close)
+    return conn

@@ -21,7 +21,9 @@ TIMEOUT_MS = 60_000
 
 def measure(base: str, renders: int) -> dict[str, Any]:
     """`renders` first renders of `base`, each in a fresh browser context (nothing cached);
-    `ms`: their median."""
+    `ms`: their median. No figure (`ms` None) always comes with `why_none`."""
+    if renders < 1:
+        return {"ms": None, "why_none": "no render asked (renders 0)"}
     if shutil.which(CHROMIUM) is None:
         return {"ms": None, "why_none": f"{CHROMIUM} is missing (Debian's chromium package)"}
     try:
@@ -39,7 +41,8 @@ def measure(base: str, renders: int) -> dict[str, Any]:
             finally:
                 browser.close()
     except Error as exc:
-        return {"ms": None, "why_none": f"browser: {str(exc).splitlines()[0]}", "tries": tries}
+        first_line = next(iter(str(exc).splitlines()), "") or type(exc).__name__
+        return {"ms": None, "why_none": f"browser: {first_line}", "tries": tries}
     return {"ms": percentile(tries, 50), "tries": tries}
 
 

@@ -6,7 +6,6 @@ time on a schedule: what one user sees, not the capacity (the steps measure that
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -20,19 +19,23 @@ from sagaline.settings import SystemSettings
 TIMEOUT_S = 30.0
 
 
-def _timed(call: Callable[[], httpx.Response], times: list[float]) -> httpx.Response:
+def _request(client: httpx.Client, method: str, url: str, expected: int, times: list[float],
+             errors: list[str], body: bytes | None = None) -> httpx.Response | None:
+    """The response, its latency added to `times`, when it has the `expected` status; else
+    None and the error noted: a refused connection or a timeout too, so that one such
+    request does not end the run."""
     began = time.perf_counter()
-    response = call()
+    try:
+        response = client.request(method, url, content=body,
+                                  headers=JSON if body is not None else None)
+    except httpx.HTTPError as exc:
+        errors.append(f"{method} {type(exc).__name__}: {exc}"[:200])
+        return None
     times.append((time.perf_counter() - began) * 1000)
+    if response.status_code != expected:
+        errors.append(f"{method} {response.status_code}: {response.text[:200]}")
+        return None
     return response
-
-
-def _post(client: httpx.Client, url: str, body: bytes, times: list[float]) -> httpx.Response:
-    return _timed(lambda: client.post(url, content=body, headers=JSON), times)
-
-
-def _get(client: httpx.Client, path: str, times: list[float]) -> httpx.Response:
-    return _timed(lambda: client.get(path), times)
 
 
 def _wait_until(due: float) -> None:
@@ -56,15 +59,11 @@ def start_and_read(settings: SystemSettings, saga: Saga, per_s: float, seconds: 
     with httpx.Client(timeout=TIMEOUT_S) as client:
         for n in range(int(per_s * seconds)):
             _wait_until(began + n / per_s)
-            body = encoded[n % len(encoded)]
-            made = _post(client, url, body, posts)
-            if made.status_code != 201:
-                errors.append(f"POST {made.status_code}: {made.text[:200]}")
-                continue
-            ids.append(str(made.json()[saga.key_field]))
-            read = _get(client, f"{url}/{ids[-1]}", gets)
-            if read.status_code != 200:
-                errors.append(f"GET {read.status_code}: {read.text[:200]}")
+            made = _request(client, "POST", url, 201, posts, errors,
+                            body=encoded[n % len(encoded)])
+            if made is not None:
+                ids.append(str(made.json()[saga.key_field]))
+                _request(client, "GET", f"{url}/{ids[-1]}", 200, gets, errors)
     return {"per_s": per_s, "post": summary(posts), "get": summary(gets),
             "errors": len(errors), "error_sample": errors[:5], "saga_ids": ids}
 
@@ -76,7 +75,7 @@ def dashboard_api(base: str, saga_ids: list[str], rounds: int,
     list and a saga's timeline (another saga each round)."""
     paths = {"saga": "/api/saga", "snapshot": "/api/snapshot", "sagas": "/api/sagas?limit=25"}
     times: dict[str, list[float]] = {name: [] for name in (*paths, "timeline")}
-    errors = 0
+    errors: list[str] = []
     began = time.monotonic()
     with httpx.Client(base_url=base, timeout=TIMEOUT_S) as client:
         # Round 0 is not counted: the first snapshot after a pause waits for a fresh one
@@ -87,8 +86,7 @@ def dashboard_api(base: str, saga_ids: list[str], rounds: int,
             if saga_ids:
                 asked["timeline"] = f"/api/sagas/{saga_ids[n % len(saga_ids)]}"
             for name, path in asked.items():
-                answer = _get(client, path, times[name] if n else [])
-                errors += answer.status_code != 200
+                _request(client, "GET", path, 200, times[name] if n else [], errors)
     every = [t for found in times.values() for t in found]
-    return {"all": summary(every), "errors": errors,
+    return {"all": summary(every), "errors": len(errors), "error_sample": errors[:5],
             **{name: summary(found) for name, found in times.items()}}

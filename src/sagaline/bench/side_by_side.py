@@ -89,12 +89,12 @@ def _load(stack: Stack, saga: Saga, config: SideConfig, say: Say) -> dict[str, A
 
 @contextmanager
 def _dashboard(stack: Stack) -> Iterator[str]:
-    """The stack's dashboard's base URL; started for the run (and stopped after) when it
-    does not run yet."""
+    """The stack's dashboard's base URL, once it answers; started for the run (and stopped
+    after) when its process does not run yet. One that runs but answers slowly is someone
+    else's: waited for, never stopped."""
     dashboard = stack.dashboard
-    started = not dashboard.ready()
-    if started:
-        stack.start_dashboard()
+    started = not dashboard.running()
+    stack.start_dashboard()  # reuses a running one, and waits until it answers
     try:
         yield dashboard.address
     finally:

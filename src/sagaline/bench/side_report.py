@@ -82,9 +82,10 @@ def history_section(empty: dict[str, Any], loaded: dict[str, Any], sagas: int | 
         "measured_at": {"empty": empty["started_at"], "loaded": loaded["started_at"]},
         "quick": bool(empty.get("quick") or loaded.get("quick")),
         "database_mb": loaded["database_mb"]}
-    if loaded["sagas_loaded"]:
-        section["bytes_per_saga"] = {name: round(mb * 2**20 / loaded["sagas_loaded"])
-                                     for name, mb in loaded["database_mb"].items()}
+    if section["sagas"]:  # what the history added (an empty database has its own bytes)
+        section["bytes_per_saga"] = {
+            name: round((mb - empty["database_mb"].get(name, 0.0)) * 2**20 / section["sagas"])
+            for name, mb in loaded["database_mb"].items()}
     if audit is not None:
         section["audit"] = audit
     return section
