@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sagaline.audit.order_checks import check_event_order, ordered_topics
+from sagaline.audit.order_checks import OrderJudge, check_event_order, ordered_topics
 from sagaline.audit.rows import KafkaEvent
 from sagaline.seed_saga.saga import SAGA
 
@@ -76,3 +76,15 @@ def test_topics_are_judged_apart_and_messages_without_key_or_time_are_skipped() 
     events = [event(0, "b", T1, topic=SECOND), event(0, "a", T0),
               event(1, "x", "", key="o-1"), event(2, "y", T0, key="")]
     assert judge(events) == []
+
+
+def test_a_judge_fed_a_partition_at_a_time_finds_a_saga_split_across_two() -> None:
+    """The auditor reads a partition at a time and keeps none of its events after: a key's
+    home partition per topic is what tells a split."""
+    judge = OrderJudge(frozenset(TOPICS))
+    judge.partition([event(0, "a", T0, partition=0), event(1, "b", T1, key="o-2",
+                                                         partition=0)])
+    judge.partition([event(0, "c", T1, partition=1)])
+    judge.partition([event(0, "d", T1, key="o-3", topic=SECOND, partition=1)])
+    assert [f.kind for f in judge.verdict().violations] == ["events-split"]
+    assert judge.events == 4

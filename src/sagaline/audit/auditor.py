@@ -17,6 +17,7 @@ from sagaline import saga_choice
 from sagaline.audit import (
     dead_letters,
     follow,
+    order_checks,
     read_db,
     read_events,
     read_kafka,
@@ -59,8 +60,12 @@ def load_kafka(saga: Saga, settings: SystemSettings, options: AuditOptions,
                                settings.kafka_client_config, saga.dead_letter_topics,
                                options.since, dead_letters.reader(saga))
     snap.dead_letters = handled_since(saga, settings, letters)
-    snap.events = read_events.events(client, settings.kafka_bootstrap_servers,
-                                     settings.kafka_client_config, saga, options.since)
+    judge = order_checks.OrderJudge(frozenset(order_checks.ordered_topics(saga)))
+    for partition in read_events.events_by_partition(
+            client, settings.kafka_bootstrap_servers, settings.kafka_client_config, saga,
+            options.since):
+        judge.partition(partition)
+    snap.ordering, snap.kafka_events = judge.verdict(), judge.events
 
 
 def load_databases(saga: Saga, dsns: Mapping[str, str], options: AuditOptions,

@@ -87,8 +87,7 @@ def report_of(audits: Audits, db: DbVerdict, snap: Snapshot, options: AuditOptio
     report.violations += db.book_problems
     report.violations += rest_checks.outbox_problems(snap.outboxes, options.outbox_age_s)
     report.violations += rest_checks.lag_problems(snap.lags)
-    ordering = order_checks.check_event_order(snap.events,
-                                              order_checks.ordered_topics(audits.saga))
+    ordering = snap.ordering or order_checks.OrderVerdict([], 0)
     report.violations += ordering.violations
     lost, letters = dead_letters.findings(snap.dead_letters, options.dead_letters_fail,
                                           options.expected_poison, audits.owner.noun)
@@ -107,7 +106,7 @@ def report_of(audits: Audits, db: DbVerdict, snap: Snapshot, options: AuditOptio
         "dead_letters": len(snap.dead_letters),
         "consumer_lag": sum(p.lag for p in snap.lags),
         "outbox_failed": sum(b.failed for b in snap.outboxes),
-        "kafka_events": len(snap.events),
+        "kafka_events": snap.kafka_events,
         "kafka_copies": ordering.copies,
         "violations": len(report.violations),
         "warnings": len(report.warnings),

@@ -1,12 +1,16 @@
 """Per-saga order on Kafka: on each of the saga's event topics, the events of one saga (its
 key) sit in one partition, in the order they occurred. Copies of one event (a relay that
 sent a row again) are counted, not failed: consumers drop them by event id, and the books
-show whether one ever had an effect twice."""
+show whether one ever had an effect twice.
+
+The events are judged a partition at a time (`OrderJudge`), so memory holds one partition's
+events, plus, per topic, which partition each key was seen in (a hash and a number: about
+100 bytes a saga per topic, over what Kafka retains), not every event read."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sagaline.audit.findings import Finding
@@ -26,25 +30,54 @@ def ordered_topics(saga: Saga) -> tuple[str, ...]:
     return saga.event_topics
 
 
-def check_event_order(events: Iterable[KafkaEvent], topics: Iterable[str]) -> OrderVerdict:
-    """Judges the events on `topics` (`ordered_topics` of the saga); others are skipped."""
-    judged = set(topics)
-    by_key: dict[tuple[str, str], list[KafkaEvent]] = {}
-    for event in events:
-        if event.key and event.topic in judged:  # a message without a key is of no saga
-            by_key.setdefault((event.topic, event.key), []).append(event)
-    violations: list[Finding] = []
-    copies = 0
-    for (topic, key), found in sorted(by_key.items()):
-        found.sort(key=lambda e: (e.partition, e.offset))
-        if len({e.partition for e in found}) > 1:
-            violations.append(_split(topic, key, found))
-            continue
+@dataclass
+class OrderJudge:
+    """Judges the events of the `topics` (`ordered_topics`) one partition at a time; others
+    are skipped."""
+
+    topics: frozenset[str]
+    events: int = 0  # judged
+    copies: int = 0
+    violations: list[Finding] = field(default_factory=list)
+    _home: dict[str, dict[int, int]] = field(default_factory=dict)  # topic: key hash -> partition
+    _split: set[tuple[str, str]] = field(default_factory=set)
+
+    def partition(self, events: Iterable[KafkaEvent]) -> None:
+        """All the events read of one partition, in offset order."""
+        by_key: dict[str, list[KafkaEvent]] = {}
+        for event in events:
+            if event.key and event.topic in self.topics:  # no key: of no saga
+                by_key.setdefault(event.key, []).append(event)
+        for key, found in sorted(by_key.items()):
+            self.events += len(found)
+            self._judge(key, found)
+
+    def verdict(self) -> OrderVerdict:
+        return OrderVerdict(self.violations, self.copies)
+
+    def _judge(self, key: str, found: list[KafkaEvent]) -> None:
+        topic, partition = found[0].topic, found[0].partition
+        home = self._home.setdefault(topic, {}).setdefault(hash(key), partition)
+        if home != partition:
+            if (topic, key) not in self._split:
+                self._split.add((topic, key))
+                self.violations.append(_split(topic, key, [home, partition]))
+            return
         firsts = _first_copies(found)
-        copies += len(found) - len(firsts)
+        self.copies += len(found) - len(firsts)
         if (late := _out_of_order(firsts)) is not None:
-            violations.append(_late(topic, key, *late))
-    return OrderVerdict(violations, copies)
+            self.violations.append(_late(topic, key, *late))
+
+
+def check_event_order(events: Iterable[KafkaEvent], topics: Iterable[str]) -> OrderVerdict:
+    """Judges `events` (any order across partitions, offset order within one)."""
+    by_partition: dict[tuple[str, int], list[KafkaEvent]] = {}
+    for event in events:
+        by_partition.setdefault((event.topic, event.partition), []).append(event)
+    judge = OrderJudge(frozenset(topics))
+    for _tp, found in sorted(by_partition.items()):
+        judge.partition(sorted(found, key=lambda e: e.offset))
+    return judge.verdict()
 
 
 def _first_copies(found: list[KafkaEvent]) -> list[KafkaEvent]:
@@ -77,8 +110,8 @@ def _when(event: KafkaEvent) -> datetime | None:
         return None
 
 
-def _split(topic: str, key: str, found: list[KafkaEvent]) -> Finding:
-    parts = sorted({e.partition for e in found})
+def _split(topic: str, key: str, partitions: list[int]) -> Finding:
+    parts = sorted(set(partitions))
     return Finding("events-split", f"key {key}",
                    f"{topic}: events of one saga in partitions {parts}: their order is lost",
                    {"topic": topic, "partitions": len(parts)})

@@ -2,13 +2,15 @@
 the dead letters (`read`, given what to make of each message).
 
 A consumer without a group (assign, never commit) reads each partition from `since` (or its
-start) up to the high watermark found first; later messages are left for the next audit.
+start) up to the high watermark found first; later messages are left for the next audit. The
+events for the ordering check come a partition at a time (`events_by_partition`), so that
+the check holds one partition's, not all of them.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TypeVar
 
@@ -26,33 +28,55 @@ READ_TIMEOUT_S = 30.0
 T = TypeVar("T")
 
 
-def events(client: AdminClient, bootstrap: str, extra: Mapping[str, str], saga: Saga,
-           since: datetime | None) -> list[KafkaEvent]:
-    """Every message written at or after `since` on the topics the saga's events must be in
-    order on (`ordered_topics`), as (topic, partition, offset, key, event id, occurred-at);
-    in offset order per partition."""
-    return read(client, bootstrap, extra, ordered_topics(saga), since, _event)
+def events_by_partition(client: AdminClient, bootstrap: str, extra: Mapping[str, str],
+                        saga: Saga, since: datetime | None) -> Iterator[list[KafkaEvent]]:
+    """The messages written at or after `since` on the topics the saga's events must be in
+    order on (`ordered_topics`), as (topic, partition, offset, key, event id, occurred-at):
+    one partition's at a time, in offset order."""
+    todo, end = _planned(client, ordered_topics(saga), since)
+    if not todo:
+        return
+    consumer = _consumer(bootstrap, extra)
+    try:
+        for tp, first in sorted(todo.items()):
+            consumer.assign([TopicPartition(*tp, first)])
+            yield _read_until(consumer, {tp: end[tp]}, _event)
+    finally:
+        consumer.close()
 
 
 def read(client: AdminClient, bootstrap: str, extra: Mapping[str, str], topics: Iterable[str],
          since: datetime | None, convert: Callable[[Message], T]) -> list[T]:
     """Every message written at or after `since` on `topics`, as `convert` makes it; in
     offset order per partition."""
-    tps = partitions(client, topics)
-    end = offsets(client, tps, "latest")
-    start = (offsets(client, tps, "earliest") if since is None
-             else offsets(client, tps, int(since.timestamp() * 1000)))
-    todo = {tp: (end[tp] if first < 0 else first) for tp, first in start.items()}
-    todo = {tp: first for tp, first in todo.items() if first < end[tp]}
+    todo, end = _planned(client, topics, since)
     if not todo:
         return []
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "sagaline-audit-reader",
-                         "enable.auto.commit": False, "log_level": 0, **extra})
+    consumer = _consumer(bootstrap, extra)
     try:
         consumer.assign([TopicPartition(t, p, first) for (t, p), first in todo.items()])
         return _read_until(consumer, {tp: end[tp] for tp in todo}, convert)
     finally:
         consumer.close()
+
+
+Plan = dict[tuple[str, int], int]
+
+
+def _planned(client: AdminClient, topics: Iterable[str], since: datetime | None
+             ) -> tuple[Plan, Plan]:
+    """Where to start reading each partition with something to read, and where to stop."""
+    tps = partitions(client, topics)
+    end = offsets(client, tps, "latest")
+    start = (offsets(client, tps, "earliest") if since is None
+             else offsets(client, tps, int(since.timestamp() * 1000)))
+    todo = {tp: (end[tp] if first < 0 else first) for tp, first in start.items()}
+    return {tp: first for tp, first in todo.items() if first < end[tp]}, end
+
+
+def _consumer(bootstrap: str, extra: Mapping[str, str]) -> Consumer:
+    return Consumer({"bootstrap.servers": bootstrap, "group.id": "sagaline-audit-reader",
+                     "enable.auto.commit": False, "log_level": 0, **extra})
 
 
 def _read_until(consumer: Consumer, end: dict[tuple[str, int], int],

@@ -8,7 +8,10 @@ records and books) are its audit's types, declared in its folder (`audit/step.py
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sagaline.audit.order_checks import OrderVerdict
 
 
 @dataclass(frozen=True)
@@ -85,4 +88,6 @@ class Snapshot:
     outboxes: list[OutboxState] = field(default_factory=list)
     lags: list[PartitionLag] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)  # written since `since`
-    events: list[KafkaEvent] = field(default_factory=list)  # the saga topics, since `since`
+    # The saga topics' events since `since`, judged as they were read (None: not read).
+    ordering: OrderVerdict | None = None
+    kafka_events: int = 0
