@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sagaline.audit.order_checks import OrderJudge, check_event_order, ordered_topics
+from sagaline.audit.order_checks import OrderJudge, OrderVerdict, ordered_topics
 from sagaline.audit.rows import KafkaEvent
 from sagaline.seed_saga.saga import SAGA
 
@@ -20,6 +20,16 @@ FIRST, SECOND = TOPICS[:2]
 def event(offset: int, event_id: str, occurred_at: str, key: str = "o-1",
           partition: int = 0, topic: str = FIRST) -> KafkaEvent:
     return KafkaEvent(topic, partition, offset, key, event_id, occurred_at)
+
+
+def check_event_order(events: list[KafkaEvent], topics: tuple[str, ...]) -> OrderVerdict:
+    """The events fed to a judge a partition at a time, in offset order, as the reader
+    gives them."""
+    judge = OrderJudge(frozenset(topics))
+    for tp in sorted({(e.topic, e.partition) for e in events}):
+        judge.partition(sorted((e for e in events if (e.topic, e.partition) == tp),
+                               key=lambda e: e.offset))
+    return judge.verdict()
 
 
 def judge(events: list[KafkaEvent]) -> list[str]:

@@ -69,17 +69,6 @@ class OrderJudge:
             self.violations.append(_late(topic, key, *late))
 
 
-def check_event_order(events: Iterable[KafkaEvent], topics: Iterable[str]) -> OrderVerdict:
-    """Judges `events` (any order across partitions, offset order within one)."""
-    by_partition: dict[tuple[str, int], list[KafkaEvent]] = {}
-    for event in events:
-        by_partition.setdefault((event.topic, event.partition), []).append(event)
-    judge = OrderJudge(frozenset(topics))
-    for _tp, found in sorted(by_partition.items()):
-        judge.partition(sorted(found, key=lambda e: e.offset))
-    return judge.verdict()
-
-
 def _first_copies(found: list[KafkaEvent]) -> list[KafkaEvent]:
     seen: set[str] = set()
     firsts = []
